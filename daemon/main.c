@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "json.h"
+#include "log.h"
+#include "macro.h"
+#include "report.h"
+#include "sample.h"
+
+static const char *arg_proc_root = "/proc";
+static const char *arg_sys_root = "/sys";
+static bool arg_once = false;
+static bool arg_json = false;
+static uint64_t arg_interval_usec = USEC_PER_SEC;
+
+/* Upper bound for --interval: longer than that, rates say little about now. */
+#define INTERVAL_MAX_USEC (3600 * USEC_PER_SEC)
+#define INTERVAL_MIN_USEC (10 * USEC_PER_MSEC)
+
+static void help(void) {
+        printf("Usage: %s [OPTIONS]\n\n"
+               "Linux memory-tuning daemon: watches vmstat, zoneinfo, meminfo and PSI and\n"
+               "steers the kernel's reclaim knobs within the bounds that policy files set.\n\n"
+               "  -h --help              Show this help and exit\n"
+               "     --version           Show the version and exit\n"
+               "     --once              Take two samples, print the memory state, and exit\n"
+               "     --json              With --once: print JSON (see memtuned(8))\n"
+               "     --interval SECONDS  With --once: time between the two samples (default 1)\n"
+               "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
+               "     --sys-root DIR      Read /sys from DIR (default /sys)\n",
+               program_invocation_short_name);
+}
+
+static int parse_seconds(const char *s, uint64_t *ret) {
+        char *end;
+        double d;
+
+        errno = 0;
+        d = strtod(s, &end);
+        if (errno != 0 || end == s || *end != 0 || !isfinite(d) || d < 0)
+                return -EINVAL;
+        if (d * (double) USEC_PER_SEC < (double) INTERVAL_MIN_USEC ||
+            d * (double) USEC_PER_SEC > (double) INTERVAL_MAX_USEC)
+                return -ERANGE;
+        *ret = (uint64_t) llround(d * (double) USEC_PER_SEC);
+        return 0;
+}
+
+/* Returns 1 to go on, 0 to exit successfully, negative on usage errors. */
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_ONCE,
+                ARG_JSON,
+                ARG_INTERVAL,
+                ARG_PROC_ROOT,
+                ARG_SYS_ROOT,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "once", no_argument, NULL, ARG_ONCE },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "interval", required_argument, NULL, ARG_INTERVAL },
+                { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+                { "sys-root", required_argument, NULL, ARG_SYS_ROOT },
+                {}
+        };
+        bool interval_set = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+                        return 0;
+                case ARG_ONCE:
+                        arg_once = true;
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_INTERVAL:
+                        r = parse_seconds(optarg, &arg_interval_usec);
+                        if (r < 0)
+                                return log_error_errno(EINVAL,
+                                                       "Invalid --interval '%s': expected seconds from %.2f to %" PRIu64 ".",
+                                                       optarg, (double) INTERVAL_MIN_USEC / USEC_PER_SEC,
+                                                       INTERVAL_MAX_USEC / USEC_PER_SEC);
+                        interval_set = true;
+                        break;
+                case ARG_PROC_ROOT:
+                        arg_proc_root = optarg;
+                        break;
+                case ARG_SYS_ROOT:
+                        arg_sys_root = optarg;
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        return log_error_errno(EINVAL, "Unknown option code %c.", c);
+                }
+
+        if (optind < argc)
+                return log_error_errno(EINVAL, "Unexpected argument '%s'.", argv[optind]);
+        if ((arg_json || interval_set) && !arg_once)
+                return log_error_errno(EINVAL, "--json and --interval need --once.");
+        if (!arg_once)
+                return log_error_errno(EINVAL, "Only --once is implemented so far; see --help.");
+        return 1;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int open_root(const char *path, int *ret) {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open root directory '%s': %m", path);
+        *ret = fd;
+        return 0;
+}
+
+static int read_sample(Sampler *s, Sample *ret) {
+        const char *failed = NULL;
+        int r;
+
+        r = sampler_read(s, now_usec(), ret, &failed);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse '%s/%s': %m", arg_proc_root, failed ? failed : "?");
+        return 0;
+}
+
+static int run_once(int proc_fd) {
+        _cleanup_free_ Sample *a = NULL, *b = NULL;
+        const char *failed = NULL;
+        Sampler sampler;
+        Rates rates;
+        int r;
+
+        a = malloc(sizeof(Sample));
+        b = malloc(sizeof(Sample));
+        if (!a || !b)
+                return log_error_errno(ENOMEM, "Out of memory.");
+
+        r = sampler_open(&sampler, proc_fd, &failed);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open '%s/%s': %m", arg_proc_root, failed);
+
+        r = read_sample(&sampler, a);
+        if (r >= 0) {
+                struct timespec ts = {
+                        .tv_sec = (time_t) (arg_interval_usec / USEC_PER_SEC),
+                        .tv_nsec = (long) (arg_interval_usec % USEC_PER_SEC) * 1000,
+                };
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+                r = read_sample(&sampler, b);
+        }
+        sampler_close(&sampler);
+        if (r < 0)
+                return r;
+
+        r = rates_compute(a, b, &rates);
+        if (r < 0)
+                return log_error_errno(r, "Failed to compute rates: %m");
+
+        if (arg_json) {
+                JsonWriter w;
+
+                json_init(&w, stdout, true);
+                json_object_begin(&w, NULL);
+                json_u64(&w, "version", 1);
+                report_json_fields(&w, b, &rates);
+                json_object_end(&w);
+                json_finish(&w);
+        } else
+                report_text(stdout, b, &rates);
+
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return log_error_errno(EIO, "Failed to write output: %m");
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_close_ int proc_fd = -1, sys_fd = -1;
+        int r;
+
+        log_setup();
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+
+        r = open_root(arg_proc_root, &proc_fd);
+        if (r < 0)
+                return 1;
+        r = open_root(arg_sys_root, &sys_fd);
+        if (r < 0)
+                return 1;
+
+        r = run_once(proc_fd);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "macro.h"
+#include "meminfo.h"
+#include "parse.h"
+
+static const struct {
+        const char *name;
+        bool kb; /* the kernel prints " kB" after the number */
+} fields[_MEMINFO_FIELD_MAX] = {
+        [MEMINFO_MEM_TOTAL] = { "MemTotal", true },
+        [MEMINFO_MEM_FREE] = { "MemFree", true },
+        [MEMINFO_MEM_AVAILABLE] = { "MemAvailable", true },
+        [MEMINFO_BUFFERS] = { "Buffers", true },
+        [MEMINFO_CACHED] = { "Cached", true },
+        [MEMINFO_SWAP_CACHED] = { "SwapCached", true },
+        [MEMINFO_ACTIVE_ANON] = { "Active(anon)", true },
+        [MEMINFO_INACTIVE_ANON] = { "Inactive(anon)", true },
+        [MEMINFO_ACTIVE_FILE] = { "Active(file)", true },
+        [MEMINFO_INACTIVE_FILE] = { "Inactive(file)", true },
+        [MEMINFO_UNEVICTABLE] = { "Unevictable", true },
+        [MEMINFO_MLOCKED] = { "Mlocked", true },
+        [MEMINFO_SWAP_TOTAL] = { "SwapTotal", true },
+        [MEMINFO_SWAP_FREE] = { "SwapFree", true },
+        [MEMINFO_DIRTY] = { "Dirty", true },
+        [MEMINFO_WRITEBACK] = { "Writeback", true },
+        [MEMINFO_ANON_PAGES] = { "AnonPages", true },
+        [MEMINFO_MAPPED] = { "Mapped", true },
+        [MEMINFO_SHMEM] = { "Shmem", true },
+        [MEMINFO_SLAB_RECLAIMABLE] = { "SReclaimable", true },
+        [MEMINFO_SLAB_UNRECLAIMABLE] = { "SUnreclaim", true },
+        [MEMINFO_PAGE_TABLES] = { "PageTables", true },
+        [MEMINFO_COMMIT_LIMIT] = { "CommitLimit", true },
+        [MEMINFO_COMMITTED_AS] = { "Committed_AS", true },
+        [MEMINFO_HUGEPAGES_TOTAL] = { "HugePages_Total", false },
+        [MEMINFO_HUGEPAGE_SIZE] = { "Hugepagesize", true },
+};
+
+#define BIT(f) (UINT32_C(1) << (f))
+#define REQUIRED_FIELDS                                                                  \
+        (BIT(MEMINFO_MEM_TOTAL) | BIT(MEMINFO_MEM_FREE) | BIT(MEMINFO_MEM_AVAILABLE) |   \
+         BIT(MEMINFO_CACHED) | BIT(MEMINFO_SWAP_TOTAL) | BIT(MEMINFO_SWAP_FREE))
+
+const char *meminfo_field_name(MemInfoField f) {
+        return f < _MEMINFO_FIELD_MAX ? fields[f].name : NULL;
+}
+
+int meminfo_parse(const char *buf, size_t len, MemInfo *ret) {
+        const char *end = buf + len;
+        MemInfo m = {};
+
+        for (const char *p = buf; p < end; p = line_next(p, end)) {
+                const char *colon, *q, *eol = memchr(p, '\n', (size_t) (end - p));
+                uint64_t value;
+                size_t n;
+                int r;
+
+                if (!eol)
+                        eol = end;
+                if (eol == p)
+                        continue;
+                colon = memchr(p, ':', (size_t) (eol - p));
+                if (!colon || colon == p)
+                        return -EINVAL;
+                n = (size_t) (colon - p);
+
+                /* Every line must be "Key: <number>[ kB]", known or not. */
+                q = skip_blanks(colon + 1, eol);
+                r = parse_u64(q, eol, &q, &value);
+                if (r < 0)
+                        return r;
+                bool kb = false;
+                if (eol - q == 3 && memcmp(q, " kB", 3) == 0)
+                        kb = true;
+                else if (q != eol)
+                        return -EINVAL;
+
+                for (size_t f = 0; f < _MEMINFO_FIELD_MAX; f++) {
+                        if (strlen(fields[f].name) != n || memcmp(fields[f].name, p, n) != 0)
+                                continue;
+                        if ((m.present & BIT(f)) || kb != fields[f].kb)
+                                return -EINVAL;
+                        m.field[f] = value;
+                        m.present |= BIT(f);
+                        break;
+                }
+        }
+
+        if ((m.present & REQUIRED_FIELDS) != REQUIRED_FIELDS)
+                return -ENODATA;
+        if (m.field[MEMINFO_MEM_FREE] > m.field[MEMINFO_MEM_TOTAL] ||
+            m.field[MEMINFO_MEM_AVAILABLE] > m.field[MEMINFO_MEM_TOTAL] ||
+            m.field[MEMINFO_SWAP_FREE] > m.field[MEMINFO_SWAP_TOTAL])
+                return -EINVAL;
+
+        *ret = m;
+        return 0;
+}

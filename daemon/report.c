@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <string.h>
+
+#include "macro.h"
+#include "report.h"
+
+ZoneState zone_state(const Zone *z) {
+        if (z->managed == 0)
+                return ZONE_EMPTY;
+        if (z->free < z->min)
+                return ZONE_BELOW_MIN;
+        if (z->free < z->low)
+                return ZONE_BELOW_LOW;
+        if (z->free < z->high)
+                return ZONE_BELOW_HIGH;
+        return ZONE_ABOVE_HIGH;
+}
+
+const char *zone_state_to_string(ZoneState s) {
+        static const char *const table[] = {
+                [ZONE_ABOVE_HIGH] = "above-high",
+                [ZONE_BELOW_HIGH] = "below-high",
+                [ZONE_BELOW_LOW] = "below-low",
+                [ZONE_BELOW_MIN] = "below-min",
+                [ZONE_EMPTY] = "empty",
+        };
+        return s < ELEMENTSOF(table) ? table[s] : NULL;
+}
+
+const char *format_kb(char *buf, size_t size, uint64_t kb) {
+        static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+        double v = (double) kb;
+        size_t u = 0;
+
+        while (v >= 1024.0 && u + 1 < ELEMENTSOF(units)) {
+                v /= 1024.0;
+                u++;
+        }
+        snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+        return buf;
+}
+
+/* The JSON key of a meminfo field: the kernel's name made snake_case, in kB. */
+static const char *const meminfo_keys[_MEMINFO_FIELD_MAX] = {
+        [MEMINFO_MEM_TOTAL] = "total_kb",
+        [MEMINFO_MEM_FREE] = "free_kb",
+        [MEMINFO_MEM_AVAILABLE] = "available_kb",
+        [MEMINFO_BUFFERS] = "buffers_kb",
+        [MEMINFO_CACHED] = "cached_kb",
+        [MEMINFO_SWAP_CACHED] = "swap_cached_kb",
+        [MEMINFO_ACTIVE_ANON] = "active_anon_kb",
+        [MEMINFO_INACTIVE_ANON] = "inactive_anon_kb",
+        [MEMINFO_ACTIVE_FILE] = "active_file_kb",
+        [MEMINFO_INACTIVE_FILE] = "inactive_file_kb",
+        [MEMINFO_UNEVICTABLE] = "unevictable_kb",
+        [MEMINFO_MLOCKED] = "mlocked_kb",
+        [MEMINFO_SWAP_TOTAL] = "swap_total_kb",
+        [MEMINFO_SWAP_FREE] = "swap_free_kb",
+        [MEMINFO_DIRTY] = "dirty_kb",
+        [MEMINFO_WRITEBACK] = "writeback_kb",
+        [MEMINFO_ANON_PAGES] = "anon_pages_kb",
+        [MEMINFO_MAPPED] = "mapped_kb",
+        [MEMINFO_SHMEM] = "shmem_kb",
+        [MEMINFO_SLAB_RECLAIMABLE] = "slab_reclaimable_kb",
+        [MEMINFO_SLAB_UNRECLAIMABLE] = "slab_unreclaimable_kb",
+        [MEMINFO_PAGE_TABLES] = "page_tables_kb",
+        [MEMINFO_COMMIT_LIMIT] = "commit_limit_kb",
+        [MEMINFO_COMMITTED_AS] = "committed_as_kb",
+        [MEMINFO_HUGEPAGES_TOTAL] = "hugepages_total",
+        [MEMINFO_HUGEPAGE_SIZE] = "hugepage_size_kb",
+};
+
+static void json_psi_line(JsonWriter *w, const char *key, const PsiLine *l) {
+        json_object_begin(w, key);
+        json_double(w, "avg10", l->avg10 / 100.0, 2);
+        json_double(w, "avg60", l->avg60 / 100.0, 2);
+        json_double(w, "avg300", l->avg300 / 100.0, 2);
+        json_u64(w, "total_usec", l->total);
+        json_object_end(w);
+}
+
+void report_json_fields(JsonWriter *w, const Sample *s, const Rates *r) {
+        json_u64(w, "interval_usec", r ? r->interval_usec : 0);
+
+        json_object_begin(w, "memory");
+        for (MemInfoField f = 0; f < _MEMINFO_FIELD_MAX; f++)
+                if (s->meminfo.present & (UINT32_C(1) << f))
+                        json_u64(w, meminfo_keys[f], s->meminfo.field[f]);
+        json_object_end(w);
+
+        json_object_begin(w, "psi");
+        json_bool(w, "available", s->psi.available);
+        if (s->psi.available) {
+                json_psi_line(w, "some", &s->psi.some);
+                if (s->psi.has_full)
+                        json_psi_line(w, "full", &s->psi.full);
+                else
+                        json_null(w, "full");
+                if (r && r->psi_valid) {
+                        json_double(w, "some_interval_pct", r->psi_some_pct, 2);
+                        json_double(w, "full_interval_pct", r->psi_full_pct, 2);
+                }
+        }
+        json_object_end(w);
+
+        json_object_begin(w, "vmstat");
+        for (VmStatField f = 0; f < _VMSTAT_FIELD_MAX; f++) {
+                if (!vmstat_has(&s->vmstat, f)) {
+                        json_null(w, vmstat_field_name(f));
+                        continue;
+                }
+                json_object_begin(w, vmstat_field_name(f));
+                json_u64(w, "value", s->vmstat.field[f]);
+                if (r && rates_has(r, f)) {
+                        json_double(w, "per_second", r->vmstat[f], 1);
+                        json_bool(w, "reset", r->reset & (UINT32_C(1) << f));
+                }
+                json_object_end(w);
+        }
+        json_object_end(w);
+
+        json_u64(w, "nodes", s->zoneinfo.n_nodes);
+        json_array_begin(w, "zones");
+        for (size_t i = 0; i < s->zoneinfo.n_zones; i++) {
+                const Zone *z = &s->zoneinfo.zones[i];
+
+                json_object_begin(w, NULL);
+                json_u64(w, "node", z->node);
+                json_string(w, "zone", z->name);
+                json_u64(w, "free", z->free);
+                json_u64(w, "min", z->min);
+                json_u64(w, "low", z->low);
+                json_u64(w, "high", z->high);
+                json_u64(w, "boost", z->boost);
+                json_u64(w, "managed", z->managed);
+                json_u64(w, "present", z->present);
+                json_u64(w, "spanned", z->spanned);
+                json_array_begin(w, "protection");
+                for (uint32_t k = 0; k < z->n_protection; k++)
+                        json_u64(w, NULL, z->protection[k]);
+                json_array_end(w);
+                json_string(w, "state", zone_state_to_string(zone_state(z)));
+                json_object_end(w);
+        }
+        json_array_end(w);
+
+        json_object_begin(w, "tunables");
+        for (TunableId t = 0; t < _TUNABLE_MAX; t++)
+                if (tunables_has(&s->tunables, t))
+                        json_u64(w, tunable_info(t)->name, s->tunables.value[t]);
+                else
+                        json_null(w, tunable_info(t)->name);
+        json_object_end(w);
+}
+
+static void text_rate(FILE *f, const Sample *s, const Rates *r, VmStatField field, int *col) {
+        char buf[32];
+
+        if (!vmstat_has(&s->vmstat, field))
+                snprintf(buf, sizeof(buf), "n/a");
+        else if (r && rates_has(r, field))
+                snprintf(buf, sizeof(buf), "%.0f/s", r->vmstat[field]);
+        else
+                snprintf(buf, sizeof(buf), "%" PRIu64, s->vmstat.field[field]);
+
+        if (*col == 2) {
+                fputs("\n          ", f);
+                *col = 0;
+        }
+        fprintf(f, "%-30s %-10s", vmstat_field_name(field), buf);
+        (*col)++;
+}
+
+void report_text(FILE *f, const Sample *s, const Rates *r) {
+        const MemInfo *m = &s->meminfo;
+        char a[32], b[32], c[32], d[32], e[32];
+        int col = 0;
+
+        fprintf(f, "Memory    total %s, free %s, available %s, cached %s\n",
+                format_kb(a, sizeof(a), m->field[MEMINFO_MEM_TOTAL]),
+                format_kb(b, sizeof(b), m->field[MEMINFO_MEM_FREE]),
+                format_kb(c, sizeof(c), m->field[MEMINFO_MEM_AVAILABLE]),
+                format_kb(d, sizeof(d), m->field[MEMINFO_CACHED]));
+        if (m->field[MEMINFO_SWAP_TOTAL] == 0)
+                fprintf(f, "Swap      none\n");
+        else
+                fprintf(f, "Swap      total %s, free %s\n", format_kb(a, sizeof(a), m->field[MEMINFO_SWAP_TOTAL]),
+                        format_kb(e, sizeof(e), m->field[MEMINFO_SWAP_FREE]));
+
+        if (!s->psi.available)
+                fprintf(f, "PSI       unavailable (kernel without CONFIG_PSI, or psi=0)\n");
+        else {
+                fprintf(f, "PSI       some avg10 %.2f%% avg60 %.2f%% avg300 %.2f%%", s->psi.some.avg10 / 100.0,
+                        s->psi.some.avg60 / 100.0, s->psi.some.avg300 / 100.0);
+                if (r && r->psi_valid)
+                        fprintf(f, ", %.2f%% over the interval", r->psi_some_pct);
+                fputc('\n', f);
+                if (s->psi.has_full) {
+                        fprintf(f, "          full avg10 %.2f%% avg60 %.2f%% avg300 %.2f%%", s->psi.full.avg10 / 100.0,
+                                s->psi.full.avg60 / 100.0, s->psi.full.avg300 / 100.0);
+                        if (r && r->psi_valid)
+                                fprintf(f, ", %.2f%% over the interval", r->psi_full_pct);
+                        fputc('\n', f);
+                }
+        }
+
+        fprintf(f, "Reclaim   ");
+        for (VmStatField field = 0; field < _VMSTAT_FIELD_MAX; field++)
+                text_rate(f, s, r, field, &col);
+        fputc('\n', f);
+        if (r)
+                fprintf(f, "          (rates over %.1f s; n/a: not reported by this kernel)\n",
+                        (double) r->interval_usec / (double) USEC_PER_SEC);
+
+        fprintf(f, "Zones     %" PRIu32 " node%s; pages, free against the watermarks\n", s->zoneinfo.n_nodes,
+                s->zoneinfo.n_nodes == 1 ? "" : "s");
+        fprintf(f, "          %-4s %-8s %12s %10s %10s %10s %12s  %s\n", "node", "zone", "free", "min", "low",
+                "high", "managed", "state");
+        for (size_t i = 0; i < s->zoneinfo.n_zones; i++) {
+                const Zone *z = &s->zoneinfo.zones[i];
+
+                fprintf(f, "          %-4" PRIu32 " %-8s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+                           " %12" PRIu64 "  %s\n",
+                        z->node, z->name, z->free, z->min, z->low, z->high, z->managed,
+                        zone_state_to_string(zone_state(z)));
+        }
+
+        fprintf(f, "Tunables  ");
+        for (TunableId t = 0; t < _TUNABLE_MAX; t++) {
+                if (tunables_has(&s->tunables, t))
+                        fprintf(f, "vm.%s=%" PRIu64, tunable_info(t)->name, s->tunables.value[t]);
+                else
+                        fprintf(f, "vm.%s=n/a", tunable_info(t)->name);
+                fputs(t + 1 < _TUNABLE_MAX ? (t % 2 == 1 ? "\n          " : "  ") : "\n", f);
+        }
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdio.h>
+
+#include "json.h"
+#include "sample.h"
+
+/* Renders a sample and its rates: a compact table for people, or the stable
+ * JSON that tools consume (documented in memtuned(8), "JSON OUTPUT"). */
+
+/* Where free pages stand against a zone's watermarks. */
+typedef enum ZoneState {
+        ZONE_ABOVE_HIGH,
+        ZONE_BELOW_HIGH,        /* kswapd, once woken, keeps reclaiming */
+        ZONE_BELOW_LOW,         /* kswapd is awake */
+        ZONE_BELOW_MIN,         /* allocations do direct reclaim */
+        ZONE_EMPTY,             /* no managed pages */
+} ZoneState;
+
+ZoneState zone_state(const Zone *z);
+const char *zone_state_to_string(ZoneState s);
+
+/* Formats kB as "1.5 GiB" into buf. Returns buf. */
+const char *format_kb(char *buf, size_t size, uint64_t kb);
+
+void report_text(FILE *f, const Sample *s, const Rates *r);
+
+/* Writes the sample's members into the JSON object that w is in. */
+void report_json_fields(JsonWriter *w, const Sample *s, const Rates *r);

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "parse.h"
+#include "sample.h"
+
+/* Initial sizes fit this machine's files with room to spare (vmstat 3.9 KiB,
+ * zoneinfo 5.3 KiB on 2 CPUs; zoneinfo grows with CPUs and nodes, so it may
+ * grow to 16 MiB, enough for 1024 CPUs x 4 nodes). Larger text is refused. */
+#define VMSTAT_BUF_SIZE (16u * 1024)
+#define VMSTAT_BUF_MAX (256u * 1024)
+#define ZONEINFO_BUF_SIZE (64u * 1024)
+#define ZONEINFO_BUF_MAX (16u * 1024 * 1024)
+#define MEMINFO_BUF_SIZE (8u * 1024)
+#define MEMINFO_BUF_MAX (64u * 1024)
+#define PSI_BUF_SIZE 256u
+#define PSI_BUF_MAX 4096u
+#define TUNABLE_BUF_SIZE 32u
+
+void sampler_close(Sampler *s) {
+        procfile_close(&s->vmstat);
+        procfile_close(&s->zoneinfo);
+        procfile_close(&s->meminfo);
+        procfile_close(&s->psi);
+        for (size_t i = 0; i < _TUNABLE_MAX; i++)
+                procfile_close(&s->tunable[i]);
+}
+
+int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
+        static const char *const tunable_paths[_TUNABLE_MAX] = {
+                [TUNABLE_MIN_FREE_KBYTES] = "sys/vm/min_free_kbytes",
+                [TUNABLE_WATERMARK_SCALE_FACTOR] = "sys/vm/watermark_scale_factor",
+                [TUNABLE_SWAPPINESS] = "sys/vm/swappiness",
+                [TUNABLE_ZONE_RECLAIM_MODE] = "sys/vm/zone_reclaim_mode",
+                [TUNABLE_WATERMARK_BOOST_FACTOR] = "sys/vm/watermark_boost_factor",
+        };
+        const struct {
+                ProcFile *f;
+                const char *path;
+                size_t size, max;
+                bool optional;
+        } files[] = {
+                { &s->vmstat, "vmstat", VMSTAT_BUF_SIZE, VMSTAT_BUF_MAX, false },
+                { &s->zoneinfo, "zoneinfo", ZONEINFO_BUF_SIZE, ZONEINFO_BUF_MAX, false },
+                { &s->meminfo, "meminfo", MEMINFO_BUF_SIZE, MEMINFO_BUF_MAX, false },
+                { &s->psi, "pressure/memory", PSI_BUF_SIZE, PSI_BUF_MAX, true },
+        };
+        int r;
+
+        *s = (Sampler) { .proc_fd = proc_dirfd };
+        s->vmstat = s->zoneinfo = s->meminfo = s->psi = PROC_FILE_NULL;
+        for (size_t i = 0; i < _TUNABLE_MAX; i++)
+                s->tunable[i] = PROC_FILE_NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                r = procfile_open(files[i].f, proc_dirfd, files[i].path, files[i].size, files[i].max);
+                /* PSI is absent on kernels built without it; with psi=0 on the
+                 * command line the file exists but reading fails (EOPNOTSUPP). */
+                if (r < 0 && files[i].optional)
+                        continue;
+                if (r < 0) {
+                        if (ret_failed_path)
+                                *ret_failed_path = files[i].path;
+                        sampler_close(s);
+                        return r;
+                }
+        }
+
+        for (size_t i = 0; i < _TUNABLE_MAX; i++) {
+                r = procfile_open(&s->tunable[i], proc_dirfd, tunable_paths[i], TUNABLE_BUF_SIZE,
+                                  TUNABLE_BUF_SIZE);
+                if (r < 0 && r != -ENOENT) {
+                        if (ret_failed_path)
+                                *ret_failed_path = tunable_paths[i];
+                        sampler_close(s);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static int read_parse(ProcFile *f, void *out, int (*parse)(const char *, size_t, void *)) {
+        const char *buf;
+        size_t len;
+        int r;
+
+        r = procfile_read(f, &buf, &len);
+        if (r < 0)
+                return r;
+        return parse(buf, len, out);
+}
+
+static int parse_vmstat(const char *b, size_t n, void *o) { return vmstat_parse(b, n, o); }
+static int parse_zoneinfo(const char *b, size_t n, void *o) { return zoneinfo_parse(b, n, o); }
+static int parse_meminfo(const char *b, size_t n, void *o) { return meminfo_parse(b, n, o); }
+static int parse_psi(const char *b, size_t n, void *o) { return psi_parse(b, n, o); }
+
+int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_failed_path) {
+        const char *failed = NULL;
+        int r;
+
+        /* Each parser writes its part of *ret only on success; on failure the
+         * caller discards the whole sample. */
+        ret->timestamp_usec = now_usec;
+
+        if ((r = read_parse(&s->vmstat, &ret->vmstat, parse_vmstat)) < 0)
+                failed = "vmstat";
+        else if ((r = read_parse(&s->zoneinfo, &ret->zoneinfo, parse_zoneinfo)) < 0)
+                failed = "zoneinfo";
+        else if ((r = read_parse(&s->meminfo, &ret->meminfo, parse_meminfo)) < 0)
+                failed = "meminfo";
+        else if (s->psi.fd >= 0 && (r = read_parse(&s->psi, &ret->psi, parse_psi)) < 0)
+                failed = "pressure/memory";
+        if (failed) {
+                if (ret_failed_path)
+                        *ret_failed_path = failed;
+                return r;
+        }
+        if (s->psi.fd < 0)
+                ret->psi = (Psi) { .available = false };
+
+        ret->tunables = (Tunables) {};
+        for (size_t i = 0; i < _TUNABLE_MAX; i++) {
+                const char *buf;
+                size_t len;
+
+                if (s->tunable[i].fd < 0)
+                        continue;
+                r = procfile_read(&s->tunable[i], &buf, &len);
+                if (r >= 0)
+                        r = parse_u64_full(buf, &ret->tunables.value[i]);
+                if (r < 0) {
+                        if (ret_failed_path)
+                                *ret_failed_path = tunable_info(i)->name;
+                        return r == -EFBIG ? -EINVAL : r;
+                }
+                ret->tunables.present |= UINT32_C(1) << i;
+        }
+        return 0;
+}
+
+int rates_compute(const Sample *prev, const Sample *cur, Rates *ret) {
+        Rates r = {};
+        double secs;
+
+        if (cur->timestamp_usec <= prev->timestamp_usec)
+                return -EINVAL;
+
+        r.interval_usec = cur->timestamp_usec - prev->timestamp_usec;
+        secs = (double) r.interval_usec / (double) USEC_PER_SEC;
+
+        for (VmStatField f = 0; f < _VMSTAT_FIELD_MAX; f++) {
+                uint64_t a = prev->vmstat.field[f], b = cur->vmstat.field[f];
+
+                if (!vmstat_has(&prev->vmstat, f) || !vmstat_has(&cur->vmstat, f))
+                        continue;
+                r.valid |= UINT32_C(1) << f;
+                if (b < a) {
+                        r.reset |= UINT32_C(1) << f;
+                        continue;
+                }
+                r.vmstat[f] = (double) (b - a) / secs;
+        }
+
+        if (prev->psi.available && cur->psi.available &&
+            cur->psi.some.total >= prev->psi.some.total) {
+                r.psi_valid = true;
+                r.psi_some_pct = MIN(100.0, 100.0 * (double) (cur->psi.some.total - prev->psi.some.total) /
+                                                    (double) r.interval_usec);
+                if (prev->psi.has_full && cur->psi.has_full && cur->psi.full.total >= prev->psi.full.total)
+                        r.psi_full_pct = MIN(100.0, 100.0 * (double) (cur->psi.full.total - prev->psi.full.total) /
+                                                            (double) r.interval_usec);
+        }
+
+        *ret = r;
+        return 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "meminfo.h"
+#include "procfile.h"
+#include "psi.h"
+#include "tunable.h"
+#include "vmstat.h"
+#include "zoneinfo.h"
+
+/* One observation of the kernel's memory state: plain values, no heap. */
+typedef struct Sample {
+        uint64_t timestamp_usec; /* CLOCK_MONOTONIC */
+        MemInfo meminfo;
+        Psi psi;
+        Tunables tunables;
+        VmStat vmstat;
+        ZoneInfo zoneinfo;       /* last: variable used length */
+} Sample;
+
+/* Per-second rates between two samples. A counter that went backwards (a reset,
+ * or a different machine) gives rate 0 and sets its bit in reset; a counter
+ * missing in either sample leaves its bit in valid clear. */
+typedef struct Rates {
+        uint64_t interval_usec;
+        double vmstat[_VMSTAT_FIELD_MAX];
+        uint32_t valid;
+        uint32_t reset;
+        /* Share of the interval that some/full tasks stalled, in percent,
+         * from the PSI totals (not the kernel's running averages). */
+        double psi_some_pct, psi_full_pct;
+        bool psi_valid;
+} Rates;
+
+/* The open files sampling reads: one open() at start, pread() afterwards. */
+typedef struct Sampler {
+        int proc_fd;
+        ProcFile vmstat, zoneinfo, meminfo, psi;
+        ProcFile tunable[_TUNABLE_MAX];
+} Sampler;
+
+/* Opens the files below proc_dirfd (the fd is borrowed and must outlive the
+ * sampler). A missing PSI file or tunable is not an error: the sample says
+ * so. Returns -errno when vmstat, zoneinfo or meminfo cannot be opened; the
+ * failing path is stored in *ret_failed_path (static string) if given. */
+int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path);
+
+void sampler_close(Sampler *s);
+
+/* Reads and parses everything. Returns 0, or the reader's error with the file
+ * that failed in *ret_failed_path. *ret is fully written only on success. */
+int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_failed_path);
+
+/* Computes rates from prev to cur. Returns -EINVAL unless cur is later. */
+int rates_compute(const Sample *prev, const Sample *cur, Rates *ret);
+
+static inline bool rates_has(const Rates *r, VmStatField f) {
+        return r->valid & (UINT32_C(1) << f);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "parse.h"
+#include "procfile.h"
+#include "tunable.h"
+
+/* Kernel ranges as of 6.1: min_free_kbytes >= 0 (the kernel also refuses
+ * values that starve the system, and we cap far below that in the engine);
+ * watermark_scale_factor 1..3000 (1000 before 5.19: the write then fails and is
+ * reported); swappiness 0..200; zone_reclaim_mode a 3-bit mask;
+ * watermark_boost_factor any non-negative int. */
+static const TunableInfo table[_TUNABLE_MAX] = {
+        [TUNABLE_MIN_FREE_KBYTES] = { "min_free_kbytes", 0, INT32_MAX, false },
+        [TUNABLE_WATERMARK_SCALE_FACTOR] = { "watermark_scale_factor", 1, 3000, false },
+        [TUNABLE_SWAPPINESS] = { "swappiness", 0, 200, false },
+        [TUNABLE_ZONE_RECLAIM_MODE] = { "zone_reclaim_mode", 0, 7, true },
+        [TUNABLE_WATERMARK_BOOST_FACTOR] = { "watermark_boost_factor", 0, INT32_MAX, false },
+};
+
+const TunableInfo *tunable_info(TunableId id) {
+        return id < _TUNABLE_MAX ? &table[id] : NULL;
+}
+
+int tunable_from_name(const char *name) {
+        for (size_t i = 0; i < _TUNABLE_MAX; i++)
+                if (strcmp(table[i].name, name) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+int tunable_read(int proc_dirfd, TunableId id, uint64_t *ret) {
+        char path[64], buf[32];
+        int r;
+
+        snprintf(path, sizeof(path), "sys/vm/%s", table[id].name);
+        r = read_small_file_at(proc_dirfd, path, buf, sizeof(buf));
+        if (r == -EFBIG)
+                return -EINVAL;
+        if (r < 0)
+                return r;
+        return parse_u64_full(buf, ret);
+}
+
+int tunables_read(int proc_dirfd, Tunables *ret) {
+        Tunables t = {};
+
+        for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
+                int r = tunable_read(proc_dirfd, id, &t.value[id]);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                t.present |= UINT32_C(1) << id;
+        }
+
+        *ret = t;
+        return 0;
+}

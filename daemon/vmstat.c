@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "macro.h"
+#include "parse.h"
+#include "vmstat.h"
+
+static const char *const field_names[_VMSTAT_FIELD_MAX] = {
+        [VMSTAT_PGSCAN_KSWAPD] = "pgscan_kswapd",
+        [VMSTAT_PGSCAN_DIRECT] = "pgscan_direct",
+        [VMSTAT_PGSTEAL_KSWAPD] = "pgsteal_kswapd",
+        [VMSTAT_PGSTEAL_DIRECT] = "pgsteal_direct",
+        [VMSTAT_ALLOCSTALL] = "allocstall",
+        [VMSTAT_PSWPIN] = "pswpin",
+        [VMSTAT_PSWPOUT] = "pswpout",
+        [VMSTAT_WORKINGSET_REFAULT_ANON] = "workingset_refault_anon",
+        [VMSTAT_WORKINGSET_REFAULT_FILE] = "workingset_refault_file",
+        [VMSTAT_OOM_KILL] = "oom_kill",
+        [VMSTAT_ZONE_RECLAIM_FAILED] = "zone_reclaim_failed",
+        [VMSTAT_KSWAPD_LOW_WMARK_HIT_QUICKLY] = "kswapd_low_wmark_hit_quickly",
+        [VMSTAT_KSWAPD_HIGH_WMARK_HIT_QUICKLY] = "kswapd_high_wmark_hit_quickly",
+        [VMSTAT_COMPACT_STALL] = "compact_stall",
+};
+
+#define REQUIRED_FIELDS                                                                 \
+        ((UINT32_C(1) << VMSTAT_PGSCAN_KSWAPD) | (UINT32_C(1) << VMSTAT_PGSCAN_DIRECT) |  \
+         (UINT32_C(1) << VMSTAT_PGSTEAL_KSWAPD) | (UINT32_C(1) << VMSTAT_PGSTEAL_DIRECT))
+
+const char *vmstat_field_name(VmStatField f) {
+        return f < _VMSTAT_FIELD_MAX ? field_names[f] : NULL;
+}
+
+/* Maps a counter name to a field; allocstall_<zone> counts into VMSTAT_ALLOCSTALL. */
+static int field_lookup(const char *name, size_t n) {
+        if (n > 11 && memcmp(name, "allocstall_", 11) == 0)
+                return VMSTAT_ALLOCSTALL;
+
+        for (size_t i = 0; i < _VMSTAT_FIELD_MAX; i++)
+                if (strlen(field_names[i]) == n && memcmp(field_names[i], name, n) == 0)
+                        return (int) i;
+        return -1;
+}
+
+/* The per-zone allocstall counters seen so far (indexes into counters[]): a
+ * repeated one would be summed twice. */
+#define ALLOCSTALL_ZONES_MAX 8
+
+static bool name_char_ok(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-';
+}
+
+int vmstat_parse(const char *buf, size_t len, VmStat *ret) {
+        /* Static: VmStat is ~30 KiB, too large for a daemon's stack frame to
+         * carry twice; parsing is single-threaded. The result is copied out
+         * only on success. */
+        static VmStat v;
+        const char *end = buf + len;
+        size_t allocstall_idx[ALLOCSTALL_ZONES_MAX], n_allocstall = 0;
+
+        memset(&v, 0, offsetof(VmStat, counters));
+
+        for (const char *p = buf; p < end; p = line_next(p, end)) {
+                const char *name = p, *q;
+                uint64_t value;
+                size_t n;
+                int r, f;
+
+                while (p < end && name_char_ok(*p))
+                        p++;
+                n = (size_t) (p - name);
+                if (n == 0) {
+                        if (p < end && *p == '\n') /* a blank line */
+                                continue;
+                        return -EINVAL;
+                }
+                if (p >= end || *p != ' ')
+                        return -EINVAL;
+
+                r = parse_u64(p + 1, end, &q, &value);
+                if (r < 0)
+                        return r;
+                if (q < end && *q != '\n')
+                        return -EINVAL;
+
+                f = field_lookup(name, n);
+                if (f == VMSTAT_ALLOCSTALL) {
+                        for (size_t i = 0; i < n_allocstall; i++)
+                                if (strncmp(v.counters[allocstall_idx[i]].name, name, n) == 0 &&
+                                    v.counters[allocstall_idx[i]].name[n] == 0)
+                                        return -EINVAL;
+                        if (n_allocstall >= ALLOCSTALL_ZONES_MAX || n >= VMSTAT_NAME_MAX)
+                                return -EINVAL;
+                        allocstall_idx[n_allocstall++] = v.n_counters;
+                } else if (f >= 0 && vmstat_has(&v, (VmStatField) f))
+                        /* A repeated name means the text is not one kernel's
+                         * vmstat; trusting either copy could be wrong. */
+                        return -EINVAL;
+
+                if (n < VMSTAT_NAME_MAX) {
+                        if (v.n_counters >= VMSTAT_COUNTERS_MAX)
+                                return -E2BIG;
+                        memcpy(v.counters[v.n_counters].name, name, n);
+                        v.counters[v.n_counters].name[n] = 0;
+                        v.counters[v.n_counters].value = value;
+                        v.n_counters++;
+                }
+
+                if (f < 0)
+                        continue;
+                if (f == VMSTAT_ALLOCSTALL) {
+                        /* Summing per-zone counters: saturate rather than wrap. */
+                        v.field[f] = v.field[f] > UINT64_MAX - value ? UINT64_MAX : v.field[f] + value;
+                } else
+                        v.field[f] = value;
+                v.present |= UINT32_C(1) << f;
+        }
+
+        if ((v.present & REQUIRED_FIELDS) != REQUIRED_FIELDS)
+                return -ENODATA;
+
+        memcpy(ret, &v, offsetof(VmStat, counters) + v.n_counters * sizeof(VmStatCounter));
+        return 0;
+}
+
+int vmstat_get(const VmStat *v, const char *name, uint64_t *ret) {
+        for (size_t i = 0; i < v->n_counters; i++)
+                if (strcmp(v->counters[i].name, name) == 0) {
+                        *ret = v->counters[i].value;
+                        return 0;
+                }
+        return -ENOENT;
+}

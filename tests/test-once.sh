@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# memtuned --once end to end: on fixture trees (exact values), on this
+# machine's real /proc, and with bad options and hostile trees.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+memtuned=$top_builddir/memtuned
+data=$top_srcdir/tests/data
+py=/usr/bin/python3
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # description, command...
+        local what=$1; shift
+        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
+}
+
+# JSON on the fixture tree: exact values from the capture.
+"$memtuned" --once --json --interval 0.01 --proc-root "$data/host-6.18/proc" >"$tmp/out.json" 2>"$tmp/err"
+check "--once --json on host-6.18 exits 0" test $? -eq 0
+check "JSON carries the captured values" "$py" - "$tmp/out.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == 1
+assert d["memory"]["total_kb"] == 24684084, d["memory"]
+assert d["memory"]["swap_total_kb"] == 0
+assert d["psi"]["available"] is True and d["psi"]["some"]["avg10"] == 0.0
+assert d["vmstat"]["pgscan_direct"]["value"] == 0
+assert d["vmstat"]["pgscan_direct"]["per_second"] == 0.0
+assert d["vmstat"]["workingset_refault_file"]["value"] == 27492
+assert d["nodes"] == 1 and len(d["zones"]) == 5
+z = d["zones"][1]
+assert (z["zone"], z["min"], z["low"], z["high"], z["state"]) == ("DMA32", 9790, 12237, 14684, "above-high"), z
+assert d["zones"][3]["state"] == "empty"
+assert d["tunables"] == {"min_free_kbytes": 67584, "watermark_scale_factor": 10, "swappiness": 60,
+                         "zone_reclaim_mode": 0, "watermark_boost_factor": 15000}, d["tunables"]
+PY
+
+# A kernel without PSI and NUMA: valid, and said so.
+"$memtuned" --once --json --interval 0.01 --proc-root "$data/old-kernel-no-psi/proc" >"$tmp/old.json"
+check "no PSI, no zone_reclaim_mode: exit 0" test $? -eq 0
+check "no PSI is reported as unavailable" "$py" -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+assert d["psi"] == {"available": False}, d["psi"]
+assert d["tunables"]["zone_reclaim_mode"] is None' "$tmp/old.json"
+"$memtuned" --once --interval 0.01 --proc-root "$data/old-kernel-no-psi/proc" >"$tmp/old.txt"
+check "text says PSI unavailable" grep -q '^PSI       unavailable' "$tmp/old.txt"
+
+# Text output on the real machine.
+"$memtuned" --once --interval 0.2 >"$tmp/real.txt" 2>"$tmp/err"
+check "--once on the real /proc exits 0" test $? -eq 0
+check "text shows memory, zones and tunables" grep -q '^Memory    total' "$tmp/real.txt"
+check "text shows this machine's min_free_kbytes" \
+        grep -q "vm.min_free_kbytes=$(cat /proc/sys/vm/min_free_kbytes)" "$tmp/real.txt"
+check "text lists the Normal zone" grep -Eq '^ +0 +Normal ' "$tmp/real.txt"
+
+# The real machine in JSON agrees with the kernel's files.
+"$memtuned" --once --json --interval 0.1 >"$tmp/real.json"
+check "real JSON agrees with /proc/meminfo and sysctls" "$py" -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+total=int(open("/proc/meminfo").read().split("MemTotal:")[1].split()[0])
+assert d["memory"]["total_kb"] == total
+assert d["tunables"]["swappiness"] == int(open("/proc/sys/vm/swappiness").read())
+assert d["interval_usec"] >= 100000' "$tmp/real.json"
+
+# Hostile trees: a clear error naming the file, exit 1, nothing on stdout.
+hostile() { # tree, expected message
+        "$memtuned" --once --interval 0.01 --proc-root "$data/$1/proc" >"$tmp/h.out" 2>"$tmp/h.err"
+        local rc=$?
+        check "$1: exit 1" test $rc -eq 1
+        check "$1: message '$2'" grep -qF -- "$2" "$tmp/h.err"
+        check "$1: nothing on stdout" test ! -s "$tmp/h.out"
+}
+hostile hostile-zoneinfo-truncated "Failed to parse '$data/hostile-zoneinfo-truncated/proc/zoneinfo': No data available"
+hostile hostile-vmstat-overflow "/proc/vmstat': Numerical result out of range"
+hostile hostile-meminfo-missing "/proc/meminfo': No data available"
+hostile hostile-psi-garbage "/proc/pressure/memory': Invalid argument"
+hostile hostile-vmstat-huge "/proc/vmstat': File too large"
+hostile hostile-sysctl-garbage "/proc/swappiness': Invalid argument"
+
+# Usage errors exit 2 and say what is wrong.
+usage() { # expected message, args...
+        local msg=$1; shift
+        "$memtuned" "$@" >/dev/null 2>"$tmp/u.err"
+        local rc=$?
+        check "usage '$*': exit 2" test $rc -eq 2
+        check "usage '$*': says '$msg'" grep -qF -- "$msg" "$tmp/u.err"
+}
+usage "Invalid --interval 'abc'" --once --interval abc
+usage "Invalid --interval '0'" --once --interval 0
+usage "Invalid --interval '-1'" --once --interval -1
+usage "Invalid --interval '1e9'" --once --interval 1e9
+usage "--json and --interval need --once" --json
+usage "Unexpected argument 'extra'" --once extra
+usage "unrecognized option" --bogus
+
+"$memtuned" --once --proc-root "$tmp/nonexistent" >/dev/null 2>"$tmp/n.err"
+check "missing --proc-root: exit 1" test $? -eq 1
+check "missing --proc-root: names it" grep -qF "Failed to open root directory '$tmp/nonexistent'" "$tmp/n.err"
+
+"$memtuned" --help >"$tmp/help"
+check "--help exits 0 and lists --once" grep -q -- '--once' "$tmp/help"
+
+exit $fail

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sample.h"
+#include "test-util.h"
+
+static Sample a, b;
+
+static void test_fixture_tree(void) {
+        int fd = test_open_data_dir("host-6.18/proc");
+        const char *failed = NULL;
+        Sampler s;
+
+        CHECK_EQ_INT(sampler_open(&s, fd, &failed), 0);
+        CHECK_EQ_INT(sampler_read(&s, 1000, &a, &failed), 0);
+        CHECK_EQ_U64(a.timestamp_usec, 1000);
+        CHECK_EQ_U64(a.meminfo.field[MEMINFO_MEM_TOTAL], 24684084);
+        CHECK_EQ_U64(a.zoneinfo.n_zones, 5);
+        CHECK(a.psi.available);
+        CHECK_EQ_U64(a.tunables.value[TUNABLE_MIN_FREE_KBYTES], 67584);
+        CHECK_EQ_U64(a.tunables.value[TUNABLE_SWAPPINESS], 60);
+        CHECK_EQ_U64(a.tunables.value[TUNABLE_ZONE_RECLAIM_MODE], 0);
+        CHECK_EQ_U64(a.tunables.value[TUNABLE_WATERMARK_SCALE_FACTOR], 10);
+        CHECK_EQ_U64(a.tunables.value[TUNABLE_WATERMARK_BOOST_FACTOR], 15000);
+        CHECK_EQ_U64(a.tunables.present, (1u << _TUNABLE_MAX) - 1);
+
+        /* Re-reading the open files gives the same result (pread at 0). */
+        CHECK_EQ_INT(sampler_read(&s, 2000, &b, &failed), 0);
+        CHECK(memcmp(&a.vmstat, &b.vmstat, sizeof(a.vmstat)) == 0);
+        sampler_close(&s);
+        close(fd);
+}
+
+static void test_optional(void) {
+        int fd = test_open_data_dir("old-kernel-no-psi/proc");
+        Sampler s;
+
+        CHECK_EQ_INT(sampler_open(&s, fd, NULL), 0);
+        CHECK_EQ_INT(sampler_read(&s, 1, &a, NULL), 0);
+        CHECK(!a.psi.available);
+        CHECK(!tunables_has(&a.tunables, TUNABLE_ZONE_RECLAIM_MODE));
+        CHECK(tunables_has(&a.tunables, TUNABLE_SWAPPINESS));
+        sampler_close(&s);
+        close(fd);
+}
+
+static void expect_failure(const char *tree, int error, const char *path) {
+        char name[256];
+        const char *failed = NULL;
+        Sampler s;
+        int fd;
+
+        snprintf(name, sizeof(name), "%s/proc", tree);
+        fd = test_open_data_dir(name);
+        CHECK_EQ_INT(sampler_open(&s, fd, &failed), 0);
+        CHECK_EQ_INT(sampler_read(&s, 1, &a, &failed), error);
+        CHECK_STREQ(failed, path);
+        sampler_close(&s);
+        close(fd);
+}
+
+static void test_hostile_trees(void) {
+        expect_failure("hostile-zoneinfo-truncated", -ENODATA, "zoneinfo");
+        expect_failure("hostile-vmstat-overflow", -ERANGE, "vmstat");
+        expect_failure("hostile-meminfo-missing", -ENODATA, "meminfo");
+        expect_failure("hostile-psi-garbage", -EINVAL, "pressure/memory");
+        expect_failure("hostile-vmstat-huge", -EFBIG, "vmstat");
+        expect_failure("hostile-sysctl-garbage", -EINVAL, "swappiness");
+}
+
+static void test_real_proc(void) {
+        int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const char *failed = NULL;
+        Sampler s;
+
+        ASSERT(fd >= 0);
+        CHECK_EQ_INT(sampler_open(&s, fd, &failed), 0);
+        CHECK_EQ_INT(sampler_read(&s, 1, &a, &failed), 0);
+        CHECK(a.meminfo.field[MEMINFO_MEM_TOTAL] > 0);
+        CHECK(a.zoneinfo.n_zones > 0);
+        CHECK(a.zoneinfo.n_nodes > 0);
+        CHECK(tunables_has(&a.tunables, TUNABLE_MIN_FREE_KBYTES));
+        sampler_close(&s);
+        close(fd);
+}
+
+static void test_rates(void) {
+        Rates r;
+
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        a.timestamp_usec = 1000000;
+        b.timestamp_usec = 3000000;     /* 2 s later */
+        a.vmstat.present = b.vmstat.present = (1u << VMSTAT_PGSCAN_DIRECT) | (1u << VMSTAT_ALLOCSTALL);
+        a.vmstat.field[VMSTAT_PGSCAN_DIRECT] = 1000;
+        b.vmstat.field[VMSTAT_PGSCAN_DIRECT] = 5000;
+        a.vmstat.field[VMSTAT_ALLOCSTALL] = UINT64_MAX - 5;    /* counter reset */
+        b.vmstat.field[VMSTAT_ALLOCSTALL] = 3;
+        b.vmstat.present |= 1u << VMSTAT_PSWPIN;               /* only in one sample */
+        a.psi.available = b.psi.available = true;
+        a.psi.some.total = 100;
+        b.psi.some.total = 500100;                             /* 0.5 s of 2 s */
+
+        CHECK_EQ_INT(rates_compute(&a, &b, &r), 0);
+        CHECK_EQ_U64(r.interval_usec, 2000000);
+        CHECK(rates_has(&r, VMSTAT_PGSCAN_DIRECT));
+        CHECK(r.vmstat[VMSTAT_PGSCAN_DIRECT] == 2000.0);
+        CHECK(rates_has(&r, VMSTAT_ALLOCSTALL));
+        CHECK(r.vmstat[VMSTAT_ALLOCSTALL] == 0.0);
+        CHECK(r.reset & (1u << VMSTAT_ALLOCSTALL));
+        CHECK(!rates_has(&r, VMSTAT_PSWPIN));
+        CHECK(r.psi_valid);
+        CHECK(r.psi_some_pct == 25.0);
+
+        CHECK_EQ_INT(rates_compute(&b, &a, &r), -EINVAL);
+        CHECK_EQ_INT(rates_compute(&a, &a, &r), -EINVAL);
+}
+
+int main(void) {
+        test_fixture_tree();
+        test_optional();
+        test_hostile_trees();
+        test_real_proc();
+        test_rates();
+        return test_result("test-sample");
+}
