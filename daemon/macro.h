@@ -71,3 +71,8 @@ static inline int safe_close(int fd) {
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
 }
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}

@@ -12,24 +12,43 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "check.h"
 #include "json.h"
 #include "log.h"
+#include "manager.h"
 #include "macro.h"
 #include "report.h"
 #include "sample.h"
 
 static const char *arg_proc_root = "/proc";
 static const char *arg_sys_root = "/sys";
+static const char *arg_state_dir = "/run/memtuned";
+static char **arg_policy_dirs = NULL;
+static size_t arg_n_policy_dirs = 0;
 static bool arg_once = false;
 static bool arg_json = false;
+static bool arg_check = false;
+static bool arg_dump = false;
+static bool arg_observe = false;
+static const char *arg_bus = "none";
 static uint64_t arg_interval_usec = USEC_PER_SEC;
+
+/* The standard policy directories, lowest priority first (a file in a later
+ * directory masks the same name in earlier ones). */
+static char *const default_policy_dirs[] = {
+        "/usr/lib/memtuned/policies.d",
+        "/run/memtuned/policies.d",
+        "/etc/memtuned/policies.d",
+};
 
 /* Upper bound for --interval: longer than that, rates say little about now. */
 #define INTERVAL_MAX_USEC (3600 * USEC_PER_SEC)
 #define INTERVAL_MIN_USEC (10 * USEC_PER_MSEC)
 
 static void help(void) {
-        printf("Usage: %s [OPTIONS]\n\n"
+        printf("Usage: %s [OPTIONS]\n"
+               "       %s --once [--json] [--interval SECONDS] [OPTIONS]\n"
+               "       %s --check [--dump] [PATH...]\n\n"
                "Linux memory-tuning daemon: watches vmstat, zoneinfo, meminfo and PSI and\n"
                "steers the kernel's reclaim knobs within the bounds that policy files set.\n\n"
                "  -h --help              Show this help and exit\n"
@@ -37,8 +56,17 @@ static void help(void) {
                "     --once              Take two samples, print the memory state, and exit\n"
                "     --json              With --once: print JSON (see memtuned(8))\n"
                "     --interval SECONDS  With --once: time between the two samples (default 1)\n"
+               "     --check             Validate policy files or directories (PATH...), or the\n"
+               "                         policy directories; exit 0 if valid, 1 if not\n"
+               "     --dump              With --check: print the merged effective policy\n"
+               "     --policy-dir DIR    Read policies from DIR instead of the standard\n"
+               "                         directories (repeatable; later ones mask earlier)\n"
+               "     --state-dir DIR     Keep original values in DIR (default /run/memtuned)\n"
+               "     --observe           Compute and report, never write to the kernel\n"
+               "     --bus none          Do not connect to a bus\n"
                "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
                "     --sys-root DIR      Read /sys from DIR (default /sys)\n",
+               program_invocation_short_name, program_invocation_short_name,
                program_invocation_short_name);
 }
 
@@ -64,6 +92,12 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_ONCE,
                 ARG_JSON,
                 ARG_INTERVAL,
+                ARG_CHECK,
+                ARG_DUMP,
+                ARG_POLICY_DIR,
+                ARG_STATE_DIR,
+                ARG_OBSERVE,
+                ARG_BUS,
                 ARG_PROC_ROOT,
                 ARG_SYS_ROOT,
         };
@@ -73,6 +107,12 @@ static int parse_argv(int argc, char *argv[]) {
                 { "once", no_argument, NULL, ARG_ONCE },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "interval", required_argument, NULL, ARG_INTERVAL },
+                { "check", no_argument, NULL, ARG_CHECK },
+                { "dump", no_argument, NULL, ARG_DUMP },
+                { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "observe", no_argument, NULL, ARG_OBSERVE },
+                { "bus", required_argument, NULL, ARG_BUS },
                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
                 { "sys-root", required_argument, NULL, ARG_SYS_ROOT },
                 {}
@@ -103,6 +143,32 @@ static int parse_argv(int argc, char *argv[]) {
                                                        INTERVAL_MAX_USEC / USEC_PER_SEC);
                         interval_set = true;
                         break;
+                case ARG_CHECK:
+                        arg_check = true;
+                        break;
+                case ARG_DUMP:
+                        arg_dump = true;
+                        break;
+                case ARG_POLICY_DIR: {
+                        char **n = realloc(arg_policy_dirs, (arg_n_policy_dirs + 1) * sizeof(char *));
+                        if (!n)
+                                return log_error_errno(ENOMEM, "Out of memory.");
+                        arg_policy_dirs = n;
+                        arg_policy_dirs[arg_n_policy_dirs++] = optarg;
+                        break;
+                }
+                case ARG_STATE_DIR:
+                        arg_state_dir = optarg;
+                        break;
+                case ARG_OBSERVE:
+                        arg_observe = true;
+                        break;
+                case ARG_BUS:
+                        if (strcmp(optarg, "none") != 0)
+                                return log_error_errno(EINVAL, "Invalid --bus '%s': only 'none' is supported so far.",
+                                                       optarg);
+                        arg_bus = optarg;
+                        break;
                 case ARG_PROC_ROOT:
                         arg_proc_root = optarg;
                         break;
@@ -115,12 +181,14 @@ static int parse_argv(int argc, char *argv[]) {
                         return log_error_errno(EINVAL, "Unknown option code %c.", c);
                 }
 
-        if (optind < argc)
-                return log_error_errno(EINVAL, "Unexpected argument '%s'.", argv[optind]);
         if ((arg_json || interval_set) && !arg_once)
                 return log_error_errno(EINVAL, "--json and --interval need --once.");
-        if (!arg_once)
-                return log_error_errno(EINVAL, "Only --once is implemented so far; see --help.");
+        if (arg_dump && !arg_check)
+                return log_error_errno(EINVAL, "--dump needs --check.");
+        if (arg_once && arg_check)
+                return log_error_errno(EINVAL, "--once and --check cannot be combined.");
+        if (optind < argc && !arg_check)
+                return log_error_errno(EINVAL, "Unexpected argument '%s'.", argv[optind]);
         return 1;
 }
 
@@ -200,8 +268,28 @@ static int run_once(int proc_fd) {
         return 0;
 }
 
+static int run_daemon(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        ManagerConfig config = {
+                .proc_fd = proc_fd,
+                .sys_fd = sys_fd,
+                .policy_dirs = dirs,
+                .n_policy_dirs = n_dirs,
+                .state_dir = arg_state_dir,
+                .observe = arg_observe,
+        };
+        int r;
+
+        r = manager_new(&config, &m);
+        if (r < 0)
+                return r;
+        return manager_run(m);
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_close_ int proc_fd = -1, sys_fd = -1;
+        char *const *dirs;
+        size_t n_dirs;
         int r;
 
         log_setup();
@@ -217,6 +305,14 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 1;
 
-        r = run_once(proc_fd);
-        return r < 0 ? 1 : 0;
+        dirs = arg_n_policy_dirs > 0 ? arg_policy_dirs : default_policy_dirs;
+        n_dirs = arg_n_policy_dirs > 0 ? arg_n_policy_dirs : ELEMENTSOF(default_policy_dirs);
+
+        if (arg_check)
+                return check_run(argv + optind, (size_t) (argc - optind), dirs, n_dirs, arg_dump, proc_fd);
+
+        if (arg_once)
+                return run_once(proc_fd) < 0 ? 1 : 0;
+
+        return run_daemon(proc_fd, sys_fd, dirs, n_dirs) < 0 ? 1 : 0;
 }

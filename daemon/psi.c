@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -87,12 +89,20 @@ int psi_parse(const char *buf, size_t len, Psi *ret) {
 
 int psi_trigger_open(int proc_dirfd, bool full, uint64_t stall_usec, uint64_t window_usec) {
         _cleanup_close_ int fd = -1;
+        struct statfs sfs;
         char spec[64];
         int n;
 
         fd = openat(proc_dirfd, "pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
+
+        /* A captured tree (--proc-root) holds a plain file: writing the spec
+         * would only corrupt the copy, and it cannot be polled. */
+        if (fstatfs(fd, &sfs) < 0)
+                return negative_errno();
+        if (sfs.f_type != PROC_SUPER_MAGIC)
+                return -EOPNOTSUPP;
 
         /* The kernel wants the terminating NUL written with the spec. */
         n = snprintf(spec, sizeof(spec), "%s %" PRIu64 " %" PRIu64, full ? "full" : "some",

@@ -26,5 +26,6 @@ int psi_parse(const char *buf, size_t len, Psi *ret);
 
 /* Registers a PSI trigger: opens pressure/memory below proc_dirfd read-write,
  * writes "<some|full> <stall_usec> <window_usec>". Returns the fd to poll for
- * POLLPRI, or -errno (-EINVAL from the kernel for a window it refuses). */
+ * POLLPRI, or -errno (-EINVAL from the kernel for a window it refuses,
+ * -EOPNOTSUPP when the file is not the kernel's, e.g. a captured tree). */
 int psi_trigger_open(int proc_dirfd, bool full, uint64_t stall_usec, uint64_t window_usec);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tunable.h"
+
+/* The only module that writes vm sysctls. It remembers the values found
+ * before memtuned's first write of each tunable (persisted in the state
+ * directory, so a restart after a crash still knows the true originals) and
+ * what it wrote last (so a change behind its back is recognised). */
+
+/* Writes to one tunable closer together than this are refused: the engine's
+ * cool-down is far longer, so this only stops a bug from hammering the kernel. */
+#define ACTUATOR_MIN_WRITE_INTERVAL_USEC (1 * 1000 * 1000ULL)
+
+#define ACTUATOR_STATE_FILE "originals"
+
+typedef struct ActuatorEntry {
+        bool has_original;      /* we changed it, and this is what to restore */
+        uint64_t original;
+        bool has_written;
+        uint64_t written;       /* the value we last wrote */
+        uint64_t last_write_usec;
+} ActuatorEntry;
+
+typedef struct Actuator {
+        int proc_fd;            /* borrowed */
+        int state_fd;           /* the state directory, owned */
+        ActuatorEntry entry[_TUNABLE_MANAGED_MAX];
+} Actuator;
+
+/* Opens the state directory (creating it, mode 0755) and loads the persisted
+ * originals. Entries whose current value is no longer what memtuned wrote were
+ * changed while memtuned was not running; they are dropped (the administrator's
+ * value stands) and reported through the return value: the number of such
+ * entries (>= 0), or -errno. A corrupt state file gives -EBADMSG after it has
+ * been moved aside to originals.corrupt; the actuator is then usable with no
+ * originals. */
+int actuator_open(Actuator *a, int proc_fd, const char *state_dir);
+
+void actuator_close(Actuator *a);
+
+/* Sets a tunable. Returns 1 if written (and read back equal), 0 if the kernel
+ * already had that value (nothing written), -EBUSY inside the minimum write
+ * interval, -ERANGE outside the kernel's range, -EIO if the read-back differs
+ * (the kernel clamped it; the value read is stored in *ret_actual if given),
+ * -errno from the write. The original is persisted before the first write. */
+int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec, uint64_t *ret_actual);
+
+/* Compares a freshly read value with what memtuned last wrote. Returns 1 when
+ * someone else changed it: the change is adopted (it becomes the value to
+ * restore and memtuned forgets its own write); 0 otherwise. */
+int actuator_note_current(Actuator *a, TunableId id, uint64_t current);
+
+/* Writes every original back (only where the current value is still the one
+ * memtuned wrote) and removes the state file. Returns the number restored, or
+ * the first error (after trying all). */
+int actuator_restore(Actuator *a);

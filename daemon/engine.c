@@ -1,0 +1,1081 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "macro.h"
+
+#define NEVER USEC_INFINITY
+#define BIT32(n) (UINT32_C(1) << (n))
+
+static const char *const pressure_level_table[_PRESSURE_LEVEL_MAX] = {
+        [PRESSURE_NONE] = "none",
+        [PRESSURE_LOW] = "low",
+        [PRESSURE_MEDIUM] = "medium",
+        [PRESSURE_CRITICAL] = "critical",
+};
+
+const char *pressure_level_to_string(PressureLevel l) {
+        return (unsigned) l < _PRESSURE_LEVEL_MAX ? pressure_level_table[l] : NULL;
+}
+
+static const char *const tunable_source_table[_TUNABLE_SOURCE_MAX] = {
+        [TUNABLE_SOURCE_NONE] = "none",
+        [TUNABLE_SOURCE_BASELINE] = "baseline",
+        [TUNABLE_SOURCE_FIXED] = "fixed",
+        [TUNABLE_SOURCE_ADAPTIVE] = "adaptive",
+        [TUNABLE_SOURCE_OVERRIDE] = "override",
+};
+
+const char *tunable_source_to_string(TunableSource s) {
+        return (unsigned) s < _TUNABLE_SOURCE_MAX ? tunable_source_table[s] : NULL;
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+/* Appends into a fixed buffer; output past its end is cut, never overflows. */
+typedef struct Text {
+        char *buf;
+        size_t size, len;
+} Text;
+
+static Text text_start(char *buf, size_t size) {
+        buf[0] = 0;
+        return (Text) { .buf = buf, .size = size };
+}
+
+_printf_(2, 3) static void text_add(Text *t, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        if (t->len + 1 >= t->size)
+                return;
+        va_start(ap, fmt);
+        n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                t->len = MIN(t->len + (size_t) n, t->size - 1);
+}
+
+/* Replaces buf's text; cut at size, like text_add. */
+_printf_(3, 4) static void text_set(char *buf, size_t size, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, size, fmt, ap);
+        va_end(ap);
+}
+
+/* Short formatted values, returned by value so that they can be used inline. */
+typedef struct Str {
+        char s[48];
+} Str;
+
+/* "1840", "35", "0", "2.5": whole numbers from 10 up, one decimal below. */
+static Str fmt_rate(double v) {
+        Str r;
+
+        if (!(v > 0))
+                v = 0;
+        if (v >= 10 || v == floor(v))
+                snprintf(r.s, sizeof(r.s), "%.0f", v);
+        else
+                snprintf(r.s, sizeof(r.s), "%.1f", v);
+        return r;
+}
+
+/* "250 ms", "10 s", "90 s", "10 min", "3 h". */
+static Str fmt_usec(uint64_t u) {
+        uint64_t s = (u + USEC_PER_SEC / 2) / USEC_PER_SEC;
+        Str r;
+
+        if (u < USEC_PER_SEC)
+                snprintf(r.s, sizeof(r.s), "%" PRIu64 " ms", u / USEC_PER_MSEC);
+        else if (s < 120 || s % 60 != 0)
+                snprintf(r.s, sizeof(r.s), "%" PRIu64 " s", s);
+        else if (s < 2 * 3600 || s % 3600 != 0)
+                snprintf(r.s, sizeof(r.s), "%" PRIu64 " min", s / 60);
+        else
+                snprintf(r.s, sizeof(r.s), "%" PRIu64 " h", s / 3600);
+        return r;
+}
+
+/* "512 kB", "480 MiB", "1.5 GiB", "24 GiB". */
+static Str fmt_kb(uint64_t kb) {
+        Str r;
+
+        if (kb < 1024)
+                snprintf(r.s, sizeof(r.s), "%" PRIu64 " kB", kb);
+        else if (kb < UINT64_C(1024) * 1024)
+                snprintf(r.s, sizeof(r.s), "%.0f MiB", (double) kb / 1024);
+        else if (kb < UINT64_C(10) * 1024 * 1024)
+                snprintf(r.s, sizeof(r.s), "%.1f GiB", (double) kb / (1024 * 1024));
+        else
+                snprintf(r.s, sizeof(r.s), "%.0f GiB", (double) kb / (1024 * 1024));
+        return r;
+}
+
+/* ---- time ------------------------------------------------------------------ */
+
+static uint64_t usec_sub(uint64_t a, uint64_t b) {
+        return a > b ? a - b : 0;
+}
+
+/* The last event was at least span ago (or there was none). */
+static bool cooled(uint64_t now, uint64_t last, uint64_t span) {
+        return last == NEVER || usec_sub(now, last) >= span;
+}
+
+/* A state that began at since (NEVER: not in it) has lasted span. */
+static bool lasted(uint64_t now, uint64_t since, uint64_t span) {
+        return since != NEVER && now >= since && now - since >= span;
+}
+
+/* The later of two start times, NEVER counting as "none". */
+static uint64_t later(uint64_t a, uint64_t b) {
+        if (a == NEVER)
+                return b;
+        if (b == NEVER)
+                return a;
+        return MAX(a, b);
+}
+
+/* ---- state ----------------------------------------------------------------- */
+
+void engine_init(Engine *e, const Sample *s, uint64_t now_usec) {
+        long page = sysconf(_SC_PAGESIZE);
+
+        *e = (Engine) {
+                .page_kb = page >= 1024 ? (uint64_t) page / 1024 : 4,
+                .last_usec = now_usec,
+                .watermark_step_usec = NEVER,
+                .calm_since_usec = NEVER,
+                .pressure = PRESSURE_NONE,
+                .pressure_since_usec = now_usec,
+                .numa_since_usec = NEVER,
+                .swap_since_usec = NEVER,
+                .swap_quiet_since_usec = now_usec,
+        };
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                EngineTunable *t = &e->tunables[id];
+
+                t->last_step_usec = NEVER;
+                if (!tunables_has(&s->tunables, id))
+                        continue;
+                t->known = true;
+                t->baseline = t->level = t->target = s->tunables.value[id];
+                /* Held at the baseline until the first step says otherwise. */
+                t->source = TUNABLE_SOURCE_BASELINE;
+        }
+}
+
+void engine_set_baseline(Engine *e, TunableId id, uint64_t value) {
+        EngineTunable *t;
+
+        if ((unsigned) id >= _TUNABLE_MANAGED_MAX)
+                return;
+        t = &e->tunables[id];
+        t->known = true;
+        t->baseline = t->level = t->target = value;
+        if (t->source == TUNABLE_SOURCE_NONE)
+                return;
+        /* Whatever memtuned planned before is void; the next step plans again
+         * from the new value. */
+        t->source = TUNABLE_SOURCE_BASELINE;
+}
+
+void engine_restore_baseline(Engine *e, TunableId id, uint64_t value) {
+        if ((unsigned) id >= _TUNABLE_MANAGED_MAX || !e->tunables[id].known)
+                return;
+        e->tunables[id].baseline = value;
+}
+
+/* ---- one step -------------------------------------------------------------- */
+
+/* What this sample says, each value only where it can be trusted: a counter
+ * that was reset or is missing gives no evidence either way. */
+typedef struct Obs {
+        bool rates;
+        uint64_t interval, start;       /* the rates cover [start, now] */
+        bool has_direct, has_stall, has_zrf, has_refault, has_pswpin;
+        double direct, stall, zrf, refault_anon, refault_file, pswpin;
+        bool has_psi, has_full;
+        double psi_some, psi_full;      /* percent */
+} Obs;
+
+typedef struct Bounds {
+        uint64_t lo, hi;        /* where an adaptive level may be */
+        uint64_t rest;          /* where it returns to when calm: the baseline within lo..hi */
+        uint64_t safety_max;    /* the kernel's max; for min_free_kbytes also the reserve ceiling */
+        bool capped;            /* hi is the reserve ceiling, below the policy's max */
+} Bounds;
+
+typedef struct Step {
+        Engine *e;
+        const Policy *p;
+        const PolicyThresholds *th;
+        const Sample *s;
+        uint64_t now;
+        Obs o;
+        uint64_t window;        /* the policy's window, at least 1 usec */
+        bool calm;              /* this sample */
+        bool trouble;           /* the window average reaches a threshold */
+        double avg_direct, avg_stall;
+        double cap_percent;
+        uint64_t cap_kb;        /* 0: MemTotal unknown */
+        bool present[_TUNABLE_MANAGED_MAX];
+        bool overridden[_TUNABLE_MANAGED_MAX];
+        bool controlled[_TUNABLE_MANAGED_MAX]; /* adaptive, present, not overridden */
+        bool stepped[_TUNABLE_MANAGED_MAX];    /* the level moved this step; why says why */
+        char why[_TUNABLE_MANAGED_MAX][ENGINE_REASON_MAX];
+        char note[_TUNABLE_MANAGED_MAX][ENGINE_REASON_MAX]; /* the controller's state */
+} Step;
+
+static bool rate_get(const Rates *r, VmStatField f, double *ret) {
+        if (!r || !rates_has(r, f) || (r->reset & BIT32(f)))
+                return false;
+        if (!(r->vmstat[f] >= 0) || !isfinite(r->vmstat[f]))
+                return false;
+        *ret = r->vmstat[f];
+        return true;
+}
+
+static void observe(const Sample *s, const Rates *r, uint64_t now, Obs *ret) {
+        Obs o = {};
+
+        if (r && r->interval_usec > 0) {
+                o.rates = true;
+                o.interval = r->interval_usec;
+                o.start = usec_sub(now, r->interval_usec);
+                o.has_direct = rate_get(r, VMSTAT_PGSCAN_DIRECT, &o.direct);
+                o.has_stall = rate_get(r, VMSTAT_ALLOCSTALL, &o.stall);
+                o.has_zrf = rate_get(r, VMSTAT_ZONE_RECLAIM_FAILED, &o.zrf);
+                o.has_pswpin = rate_get(r, VMSTAT_PSWPIN, &o.pswpin);
+                o.has_refault = rate_get(r, VMSTAT_WORKINGSET_REFAULT_ANON, &o.refault_anon) &&
+                                rate_get(r, VMSTAT_WORKINGSET_REFAULT_FILE, &o.refault_file);
+        }
+
+        /* The larger of the kernel's 10 s average and the share over the
+         * whole interval: a long interval must not hide a stall that avg10 has
+         * already forgotten, and avg10 catches a stall that began just before
+         * the sample. */
+        if (s->psi.available) {
+                o.has_psi = true;
+                o.has_full = s->psi.has_full;
+                o.psi_some = s->psi.some.avg10 / 100.0;
+                o.psi_full = s->psi.has_full ? s->psi.full.avg10 / 100.0 : 0;
+        }
+        if (r && r->psi_valid && isfinite(r->psi_some_pct) && isfinite(r->psi_full_pct)) {
+                o.has_psi = true;
+                o.psi_some = MAX(o.psi_some, r->psi_some_pct);
+                o.psi_full = MAX(o.psi_full, r->psi_full_pct);
+        }
+        *ret = o;
+}
+
+static void history_push(Engine *e, const Obs *o, uint64_t now) {
+        EngineHistory *h;
+        uint64_t start = o->start;
+
+        if (!o->rates || !o->has_direct)
+                return;
+        /* Never count a stretch of time twice. */
+        if (e->history_n > 0) {
+                const EngineHistory *prev = &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1) % ENGINE_HISTORY_MAX];
+                start = MAX(start, prev->end_usec);
+        }
+        if (start >= now)
+                return;
+
+        h = &e->history[e->history_next];
+        *h = (EngineHistory) {
+                .end_usec = now,
+                .interval_usec = now - start,
+                .pgscan_direct = o->direct,
+                .allocstall = o->has_stall ? o->stall : 0,
+        };
+        e->history_next = (e->history_next + 1) % ENGINE_HISTORY_MAX;
+        if (e->history_n < ENGINE_HISTORY_MAX)
+                e->history_n++;
+}
+
+/* Averages the reclaim rates over [from, to]. Returns whether the history
+ * covers all of it (or all it can hold). */
+static bool history_average(const Engine *e, uint64_t from, uint64_t to, double *ret_direct, double *ret_stall) {
+        double direct = 0, stall = 0;
+        uint64_t covered = 0;
+        size_t i;
+
+        for (i = 0; i < e->history_n; i++) {
+                const EngineHistory *h = &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1 - i) % ENGINE_HISTORY_MAX];
+                uint64_t start = h->end_usec - h->interval_usec;
+                uint64_t lo = MAX(start, from), hi = MIN(h->end_usec, to);
+
+                if (hi > lo) {
+                        direct += h->pgscan_direct * (double) (hi - lo);
+                        stall += h->allocstall * (double) (hi - lo);
+                        covered += hi - lo;
+                }
+                if (start <= from)
+                        break;
+        }
+        if (covered == 0)
+                return false;
+        *ret_direct = direct / (double) covered;
+        *ret_stall = stall / (double) covered;
+        return covered >= to - from || (i == e->history_n && e->history_n == ENGINE_HISTORY_MAX);
+}
+
+/* The level PSI points at: thresholds are avg10 hundredths of a percent,
+ * scaled (ENGINE_PRESSURE_FALL_RATIO) for the level to keep; 0 disables one. */
+static PressureLevel pressure_of(const PolicyThresholds *th, const Obs *o, double scale) {
+        PressureLevel l = PRESSURE_NONE;
+
+        if (!o->has_psi)
+                return PRESSURE_NONE;
+        if (th->psi_some_low > 0 && o->psi_some >= th->psi_some_low / 100.0 * scale)
+                l = PRESSURE_LOW;
+        if (th->psi_some_medium > 0 && o->psi_some >= th->psi_some_medium / 100.0 * scale)
+                l = PRESSURE_MEDIUM;
+        if ((th->psi_some_critical > 0 && o->psi_some >= th->psi_some_critical / 100.0 * scale) ||
+            (th->psi_full_critical > 0 && o->has_full && o->psi_full >= th->psi_full_critical / 100.0 * scale))
+                l = PRESSURE_CRITICAL;
+        return l;
+}
+
+static void pressure_update(Step *st) {
+        Engine *e = st->e;
+        PressureLevel up = pressure_of(st->th, &st->o, 1.0);
+
+        if (up > e->pressure) {
+                e->pressure = up;
+                e->pressure_since_usec = st->now;
+        } else if (up < e->pressure && lasted(st->now, e->pressure_since_usec, ENGINE_PRESSURE_HOLD_USEC)) {
+                PressureLevel keep = pressure_of(st->th, &st->o, ENGINE_PRESSURE_FALL_RATIO);
+
+                if (keep < e->pressure) {
+                        e->pressure = MAX(up, keep);
+                        e->pressure_since_usec = st->now;
+                }
+        }
+}
+
+/* A rate below the calm share of its threshold (a threshold of 0 is off). */
+static bool below(double rate, double threshold, double ratio) {
+        return !(threshold > 0) || rate < threshold * ratio;
+}
+
+static bool at_or_above(double rate, double threshold) {
+        return threshold > 0 && rate >= threshold;
+}
+
+static void reclaim_update(Step *st) {
+        const PolicyThresholds *th = st->th;
+        const Obs *o = &st->o;
+        Engine *e = st->e;
+
+        history_push(e, o, st->now);
+
+        st->calm = o->rates && o->has_direct &&
+                   below(o->direct, th->direct_reclaim_pages_per_s, ENGINE_CALM_RATIO) &&
+                   below(o->has_stall ? o->stall : 0, th->allocstall_per_s, ENGINE_CALM_RATIO) &&
+                   e->pressure == PRESSURE_NONE;
+        if (!st->calm)
+                e->calm_since_usec = NEVER;
+        else if (e->calm_since_usec == NEVER)
+                e->calm_since_usec = o->start;
+
+        st->trouble = false;
+        if (history_average(e, usec_sub(st->now, st->window), st->now, &st->avg_direct, &st->avg_stall))
+                st->trouble = at_or_above(st->avg_direct, th->direct_reclaim_pages_per_s) ||
+                              at_or_above(st->avg_stall, th->allocstall_per_s);
+}
+
+static uint64_t reserve_ceiling(const Step *st) {
+        /* Never above the cap, but never below the baseline because of it:
+         * an administrator's reserve above the cap is theirs to keep. */
+        return MAX(st->cap_kb, st->e->tunables[TUNABLE_MIN_FREE_KBYTES].baseline);
+}
+
+static Bounds bounds_of(const Step *st, TunableId id) {
+        const TunablePolicy *tp = &st->p->tunables[id];
+        const TunableInfo *info = tunable_info(id);
+        uint64_t lo = MAX(tp->min, info->kernel_min), hi = MIN(tp->max, info->kernel_max);
+        Bounds b;
+
+        if (lo > hi) /* the loader refuses this; stay safe anyway */
+                lo = hi;
+        b.safety_max = info->kernel_max;
+        if (id == TUNABLE_MIN_FREE_KBYTES)
+                b.safety_max = MIN(b.safety_max, reserve_ceiling(st));
+        b.capped = hi > b.safety_max;
+        b.hi = MIN(hi, b.safety_max);
+        b.lo = MIN(lo, b.hi);   /* the cap wins over the policy's minimum */
+        b.rest = CLAMP(st->e->tunables[id].baseline, b.lo, b.hi);
+        return b;
+}
+
+/* Clamps an explicit value (fixed, override) to the hard safety bounds. */
+static uint64_t safety_clamp(const Step *st, TunableId id, uint64_t v, Text *why) {
+        const TunableInfo *info = tunable_info(id);
+        uint64_t max = info->kernel_max;
+
+        if (id == TUNABLE_MIN_FREE_KBYTES && reserve_ceiling(st) < max) {
+                max = reserve_ceiling(st);
+                if (v > max) {
+                        if (max == st->cap_kb)
+                                text_add(why, ", capped at %" PRIu64 " (the reserve cap, %g%% of RAM)", max,
+                                         st->cap_percent);
+                        else
+                                text_add(why, ", capped at the baseline %" PRIu64, max);
+                        return max;
+                }
+        }
+        if (v > max || v < info->kernel_min) {
+                text_add(why, ", clamped to the kernel's range %" PRIu64 "..%" PRIu64, info->kernel_min, max);
+                return CLAMP(v, info->kernel_min, max);
+        }
+        return v;
+}
+
+static bool is_watermark(TunableId id) {
+        return id == TUNABLE_MIN_FREE_KBYTES || id == TUNABLE_WATERMARK_SCALE_FACTOR;
+}
+
+/* Moves the adaptive level; why is the evidence, without name and values. */
+static void level_move(Step *st, TunableId id, uint64_t value, const char *why) {
+        EngineTunable *t = &st->e->tunables[id];
+
+        t->level = value;
+        t->last_step_usec = st->now;
+        if (is_watermark(id))
+                st->e->watermark_step_usec = st->now;
+        st->stepped[id] = true;
+        text_set(st->why[id], sizeof(st->why[id]), "%s", why);
+}
+
+static uint64_t step_up(uint64_t v, double f, uint64_t hi) {
+        double x = ceil((double) v * f);
+        uint64_t n = x >= (double) hi ? hi : (uint64_t) x;
+
+        return MIN(MAX(n, v + 1), hi);
+}
+
+static uint64_t step_down(uint64_t v, double f, uint64_t rest) {
+        uint64_t n = (uint64_t) floor((double) v / f);
+
+        return MAX(MIN(n, v - 1), rest);
+}
+
+/* Levels outside the bounds (a baseline outside the policy's range, a
+ * policy reloaded with other bounds) move inside at once, cool-down or not. */
+static void adaptive_clamp(Step *st, TunableId id) {
+        EngineTunable *t = &st->e->tunables[id];
+        Bounds b = bounds_of(st, id);
+        char why[ENGINE_REASON_MAX];
+        Text w = text_start(why, sizeof(why));
+
+        if (t->level >= b.lo && t->level <= b.hi)
+                return;
+        if (t->level > b.hi && b.capped && b.hi == st->cap_kb)
+                text_add(&w, "above the reserve cap (%g%% of RAM)", st->cap_percent);
+        else if (t->level > b.hi)
+                text_add(&w, "above the policy's maximum %" PRIu64, b.hi);
+        else
+                text_add(&w, "below the policy's minimum %" PRIu64, b.lo);
+        level_move(st, id, CLAMP(t->level, b.lo, b.hi), why);
+}
+
+/* pgscan_direct 1840/s, allocstall 35/s over 10 s, PSI some 12.5% */
+static void add_reclaim_evidence(const Step *st, Text *w) {
+        text_add(w, "pgscan_direct %s/s, allocstall %s/s over %s", fmt_rate(st->avg_direct).s,
+                 fmt_rate(st->avg_stall).s, fmt_usec(st->window).s);
+        if (st->o.has_psi && st->o.psi_some > 0) {
+                text_add(w, ", PSI some %.1f%%", st->o.psi_some);
+                if (st->o.has_full && st->o.psi_full > 0)
+                        text_add(w, " full %.1f%%", st->o.psi_full);
+        }
+}
+
+static void watermarks(Step *st) {
+        static const TunableId up_order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+        static const TunableId down_order[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
+        const PolicyThresholds *th = st->th;
+        Engine *e = st->e;
+        const TunableId wsf = TUNABLE_WATERMARK_SCALE_FACTOR;
+        bool cool = cooled(st->now, e->watermark_step_usec, th->cooldown_usec);
+        uint64_t wait = MAX(th->cooldown_usec, st->window);
+        char why[ENGINE_REASON_MAX];
+        Text w;
+
+        if (!st->controlled[TUNABLE_MIN_FREE_KBYTES] && !st->controlled[wsf])
+                return;
+
+        if (st->trouble && !st->calm) {
+                /* Each step is judged on a whole window of evidence gathered
+                 * after the previous one, so kswapd has had time to respond. */
+                bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
+
+                for (size_t i = 0; i < ELEMENTSOF(up_order); i++) {
+                        TunableId id = up_order[i];
+                        EngineTunable *t = &e->tunables[id];
+                        Bounds b;
+
+                        if (!st->controlled[id])
+                                continue;
+                        b = bounds_of(st, id);
+                        if (t->level >= b.hi)
+                                continue;
+                        if (!ready) {
+                                text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
+                                         fmt_usec(usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))).s);
+                                break;
+                        }
+                        w = text_start(why, sizeof(why));
+                        add_reclaim_evidence(st, &w);
+                        if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
+                                text_add(&w, "; watermark_scale_factor at its maximum %" PRIu64,
+                                         e->tunables[wsf].level);
+                        if (step_up(t->level, th->step_factor, b.hi) == b.hi) {
+                                if (b.capped && b.hi == st->cap_kb)
+                                        text_add(&w, "; reached the reserve cap (%g%% of RAM)", st->cap_percent);
+                                else if (b.capped)
+                                        text_add(&w, "; reached the baseline, above the reserve cap");
+                                else
+                                        text_add(&w, "; reached the policy's maximum");
+                        }
+                        level_move(st, id, step_up(t->level, th->step_factor, b.hi), why);
+                        break;
+                }
+                return;
+        }
+
+        if (!st->calm || !cool ||
+            !lasted(st->now, later(e->calm_since_usec, e->watermark_step_usec), th->calm_usec))
+                return;
+
+        for (size_t i = 0; i < ELEMENTSOF(down_order); i++) {
+                TunableId id = down_order[i];
+                EngineTunable *t = &e->tunables[id];
+                Bounds b;
+
+                if (!st->controlled[id])
+                        continue;
+                b = bounds_of(st, id);
+                if (t->level == b.rest)
+                        continue;
+                w = text_start(why, sizeof(why));
+                text_add(&w, "calm for %s (pgscan_direct %s/s, allocstall %s/s): back towards the baseline %" PRIu64,
+                         fmt_usec(st->now - e->calm_since_usec).s, fmt_rate(st->o.direct).s,
+                         fmt_rate(st->o.has_stall ? st->o.stall : 0).s, b.rest);
+                if (t->level > b.rest)
+                        level_move(st, id, step_down(t->level, th->step_factor, b.rest), why);
+                else
+                        level_move(st, id, step_up(t->level, th->step_factor, b.rest), why);
+                break;
+        }
+}
+
+typedef struct NodeFree {
+        uint32_t node;
+        uint64_t free, high;    /* pages, over the node's zones with managed pages */
+} NodeFree;
+
+static int64_t node_surplus(const NodeFree *n) {
+        return (int64_t) n->free - (int64_t) n->high;
+}
+
+/* Finds the node with the least and the one with the most free memory above
+ * its high watermark. Returns the number of nodes with managed memory. */
+static unsigned numa_nodes(const ZoneInfo *zi, NodeFree *ret_low, NodeFree *ret_high) {
+        unsigned n = 0;
+
+        for (size_t i = 0; i < zi->n_zones && i < ZONEINFO_ZONES_MAX; i++) {
+                NodeFree nf = { .node = zi->zones[i].node };
+                bool seen = false;
+
+                /* Each node once, at its first zone. */
+                for (size_t j = 0; j < i; j++)
+                        if (zi->zones[j].node == nf.node)
+                                seen = true;
+                if (seen)
+                        continue;
+                for (size_t j = i; j < zi->n_zones && j < ZONEINFO_ZONES_MAX; j++)
+                        if (zi->zones[j].node == nf.node && zi->zones[j].managed > 0) {
+                                nf.free += zi->zones[j].free;
+                                nf.high += zi->zones[j].high;
+                                seen = true;
+                        }
+                if (!seen)
+                        continue;
+                if (n == 0 || node_surplus(&nf) < node_surplus(ret_low))
+                        *ret_low = nf;
+                if (n == 0 || node_surplus(&nf) > node_surplus(ret_high))
+                        *ret_high = nf;
+                n++;
+        }
+        return n;
+}
+
+static void numa(Step *st) {
+        const TunableId id = TUNABLE_ZONE_RECLAIM_MODE;
+        Engine *e = st->e;
+        EngineTunable *t = &e->tunables[id];
+        const Obs *o = &st->o;
+        NodeFree low = {}, high = {};
+        char *note = st->note[id];
+        unsigned n;
+        Bounds b;
+
+        if (!st->controlled[id])
+                return;
+        b = bounds_of(st, id);
+        n = numa_nodes(&st->s->zoneinfo, &low, &high);
+        if (n < 2 || t->level == 0 || b.lo > 0) {
+                e->numa_since_usec = NEVER;
+                if (n < 2)
+                        text_set(note, ENGINE_REASON_MAX, "one NUMA node: no other node to allocate from");
+                else if (t->level == 0)
+                        text_set(note, ENGINE_REASON_MAX, "0: allocations use other nodes before reclaiming");
+                else
+                        text_set(note, ENGINE_REASON_MAX, "the policy's minimum %" PRIu64 " keeps zone reclaim on",
+                                 b.lo);
+                return;
+        }
+
+        if (!o->rates || !((o->has_zrf && o->zrf > 0) || (o->has_direct && o->direct > 0)) ||
+            low.node == high.node || high.free <= high.high) {
+                e->numa_since_usec = NEVER;
+                text_set(note, ENGINE_REASON_MAX, "no local reclaim while another node has free memory");
+                return;
+        }
+
+        if (e->numa_since_usec == NEVER) {
+                e->numa_since_usec = o->start;
+                e->numa_failed_pages = e->numa_direct_pages = 0;
+        }
+        e->numa_failed_pages += (o->has_zrf ? o->zrf : 0) * ((double) o->interval / USEC_PER_SEC);
+        e->numa_direct_pages += (o->has_direct ? o->direct : 0) * ((double) o->interval / USEC_PER_SEC);
+
+        if (lasted(st->now, e->numa_since_usec, st->window) && cooled(st->now, t->last_step_usec, st->th->cooldown_usec)) {
+                double secs = (double) (st->now - e->numa_since_usec) / USEC_PER_SEC;
+                char why[ENGINE_REASON_MAX];
+                Text w = text_start(why, sizeof(why));
+
+                text_add(&w, "node %" PRIu32 " reclaimed locally (", low.node);
+                if (o->has_zrf)
+                        text_add(&w, "zone_reclaim_failed %s/s, ", fmt_rate(e->numa_failed_pages / secs).s);
+                text_add(&w, "pgscan_direct %s/s over %s) while node %" PRIu32 " had %s free above its high watermark",
+                         fmt_rate(e->numa_direct_pages / secs).s, fmt_usec(st->now - e->numa_since_usec).s,
+                         high.node, fmt_kb((high.free - high.high) * e->page_kb).s);
+                level_move(st, id, 0, why);
+                e->numa_since_usec = NEVER;
+                return;
+        }
+        text_set(note, ENGINE_REASON_MAX, "local reclaim on node %" PRIu32 " while node %" PRIu32
+                 " has %s free, for %s",
+                 low.node, high.node, fmt_kb((high.free - high.high) * e->page_kb).s,
+                 fmt_usec(st->now - e->numa_since_usec).s);
+}
+
+static void swap_forget(Engine *e) {
+        e->swap_trend = 0;
+        e->swap_since_usec = NEVER;
+        e->swap_quiet_since_usec = NEVER;
+}
+
+static void swappiness(Step *st) {
+        const TunableId id = TUNABLE_SWAPPINESS;
+        const PolicyThresholds *th = st->th;
+        Engine *e = st->e;
+        EngineTunable *t = &e->tunables[id];
+        const Obs *o = &st->o;
+        uint64_t cooldown = th->cooldown_usec * ENGINE_SWAPPINESS_COOLDOWN_FACTOR;
+        char *note = st->note[id];
+        double anon = 0, file = 0, secs;
+        char why[ENGINE_REASON_MAX];
+        Text w;
+        int trend = 0;
+        Bounds b;
+
+        if (!st->controlled[id])
+                return;
+        b = bounds_of(st, id);
+
+        if (st->s->meminfo.field[MEMINFO_SWAP_TOTAL] == 0) {
+                swap_forget(e);
+                text_set(note, ENGINE_REASON_MAX, "no swap: swappiness has no effect, left at %" PRIu64, t->level);
+                return;
+        }
+        if (o->rates && !o->has_refault) {
+                swap_forget(e);
+                text_set(note, ENGINE_REASON_MAX,
+                         "no workingset_refault_anon/_file counters (kernel before 5.9): left at %" PRIu64, t->level);
+                return;
+        }
+
+        if (o->rates) {
+                anon = o->refault_anon + (o->has_pswpin ? o->pswpin : 0);
+                file = o->refault_file;
+                if (file >= ENGINE_REFAULT_THRASH_PAGES_PER_S && anon * ENGINE_REFAULT_DOMINANCE <= file)
+                        trend = +1;
+                else if (anon >= ENGINE_REFAULT_THRASH_PAGES_PER_S && file * ENGINE_REFAULT_DOMINANCE <= anon)
+                        trend = -1;
+        }
+
+        if (trend == 0) {
+                if (e->swap_trend != 0 || e->swap_quiet_since_usec == NEVER)
+                        e->swap_quiet_since_usec = o->rates ? o->start : st->now;
+                e->swap_trend = 0;
+                e->swap_since_usec = NEVER;
+        } else {
+                e->swap_quiet_since_usec = NEVER;
+                if (trend != e->swap_trend || e->swap_since_usec == NEVER) {
+                        e->swap_trend = trend;
+                        e->swap_since_usec = o->start;
+                        e->swap_anon_pages = e->swap_file_pages = 0;
+                }
+                secs = (double) o->interval / USEC_PER_SEC;
+                e->swap_anon_pages += anon * secs;
+                e->swap_file_pages += file * secs;
+        }
+
+        if (trend != 0) {
+                bool room = trend > 0 ? t->level < b.hi : t->level > b.lo;
+
+                if (!room) {
+                        text_set(note, ENGINE_REASON_MAX, "%s thrashing, but at the policy's %s %" PRIu64,
+                                 trend > 0 ? "page cache" : "anon memory", trend > 0 ? "maximum" : "minimum",
+                                 t->level);
+                        return;
+                }
+                if (!lasted(st->now, e->swap_since_usec, st->window) || !cooled(st->now, t->last_step_usec, cooldown)) {
+                        text_set(note, ENGINE_REASON_MAX, "%s thrashing for %s",
+                                 trend > 0 ? "page cache" : "anon memory", fmt_usec(st->now - e->swap_since_usec).s);
+                        return;
+                }
+
+                secs = (double) (st->now - e->swap_since_usec) / USEC_PER_SEC;
+                w = text_start(why, sizeof(why));
+                if (trend > 0)
+                        text_add(&w, "file refaults %s/s, anon refaults and swap-ins %s/s over %s: "
+                                 "the page cache thrashes while anon memory is cold",
+                                 fmt_rate(e->swap_file_pages / secs).s, fmt_rate(e->swap_anon_pages / secs).s,
+                                 fmt_usec(st->now - e->swap_since_usec).s);
+                else
+                        text_add(&w, "anon refaults and swap-ins %s/s, file refaults %s/s over %s: "
+                                 "anon memory thrashes through swap",
+                                 fmt_rate(e->swap_anon_pages / secs).s, fmt_rate(e->swap_file_pages / secs).s,
+                                 fmt_usec(st->now - e->swap_since_usec).s);
+                level_move(st, id, trend > 0 ? MIN(t->level + ENGINE_SWAPPINESS_STEP, b.hi)
+                                             : (t->level > b.lo + ENGINE_SWAPPINESS_STEP ? t->level - ENGINE_SWAPPINESS_STEP : b.lo),
+                           why);
+                /* The next step is judged on evidence after this one. */
+                e->swap_since_usec = st->now;
+                e->swap_anon_pages = e->swap_file_pages = 0;
+                return;
+        }
+
+        /* Calm, and refaults balanced, for calm_usec since both began and
+         * since the last step. */
+        if (t->level == b.rest || !st->calm || e->swap_quiet_since_usec == NEVER ||
+            !cooled(st->now, t->last_step_usec, cooldown) ||
+            !lasted(st->now, later(later(e->calm_since_usec, e->swap_quiet_since_usec), t->last_step_usec),
+                    th->calm_usec))
+                return;
+
+        w = text_start(why, sizeof(why));
+        text_add(&w, "calm for %s and refaults balanced: back towards the baseline %" PRIu64,
+                 fmt_usec(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)).s, b.rest);
+        if (t->level > b.rest)
+                level_move(st, id, t->level - MIN(t->level - b.rest, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+        else
+                level_move(st, id, t->level + MIN(b.rest - t->level, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+}
+
+/* The state of an adaptive watermark tunable that did not move, for the plan. */
+static void note_watermark(Step *st, TunableId id, const Bounds *b, Text *w) {
+        const EngineTunable *t = &st->e->tunables[id];
+        const TunableId wsf = TUNABLE_WATERMARK_SCALE_FACTOR;
+
+        if (st->note[id][0]) {
+                text_add(w, "%s", st->note[id]);
+                return;
+        }
+        if (st->trouble && !st->calm) {
+                if (t->level >= b->hi)
+                        text_add(w, "direct reclaim, but at its %s",
+                                 b->capped && b->hi == st->cap_kb ? "reserve cap" : "maximum");
+                else if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
+                        text_add(w, "direct reclaim; widening watermark_scale_factor first");
+                else
+                        text_add(w, "direct reclaim");
+                return;
+        }
+        if (st->calm && t->level != b->rest) {
+                text_add(w, "calm for %s; steps back after %s of calm", fmt_usec(st->now - st->e->calm_since_usec).s,
+                         fmt_usec(st->th->calm_usec).s);
+                return;
+        }
+        if (st->calm)
+                text_add(w, "calm");
+        else if (!st->o.rates || !st->o.has_direct)
+                text_add(w, "no reclaim rates yet");
+        else
+                text_add(w, "no sustained direct reclaim");
+}
+
+static bool override_in_force(const Override *ov, uint64_t now) {
+        return ov && ov->active && now < ov->expires_usec;
+}
+
+static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
+        Engine *e = st->e;
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                const TunablePolicy *tp = &st->p->tunables[id];
+                const Override *ov = overrides ? &overrides[id] : NULL;
+                EngineTunable *t = &e->tunables[id];
+                TunablePlan *pl = &plan->tunables[id];
+                const char *name = tunable_info(id)->name;
+                char why[ENGINE_REASON_MAX];
+                Text w = text_start(why, sizeof(why));
+                Text n = text_start(pl->reason, sizeof(pl->reason));
+                TunableSource source;
+                uint64_t target;
+
+                pl->present = st->present[id];
+                pl->current = st->present[id] ? st->s->tunables.value[id] : 0;
+                pl->override_expired = ov && ov->active && !override_in_force(ov, st->now);
+                if (!t->known || !st->present[id]) {
+                        pl->target = t->target;
+                        pl->baseline = t->baseline;
+                        pl->source = TUNABLE_SOURCE_NONE;
+                        text_add(&n, "%s", t->known ? "missing in this sample" : "not available on this kernel");
+                        continue;
+                }
+
+                if (st->overridden[id]) {
+                        target = ov->value;
+                        source = TUNABLE_SOURCE_OVERRIDE;
+                        text_add(&w, "override");
+                        if (ov->expires_usec == NEVER)
+                                text_add(&w, " until cleared");
+                        else
+                                text_add(&w, " for %s", fmt_usec(ov->expires_usec - st->now).s);
+                        target = safety_clamp(st, id, target, &w);
+                        text_add(&n, "%s", why);
+                        if (tp->mode == TUNABLE_MODE_FIXED) {
+                                char scratch[ENGINE_REASON_MAX];
+                                Text c = text_start(scratch, sizeof(scratch));
+
+                                t->level = safety_clamp(st, id, tp->value, &c);
+                        }
+                } else {
+                        if (t->source == TUNABLE_SOURCE_OVERRIDE)
+                                text_add(&w, "override %s; ", pl->override_expired ? "expired" : "cleared");
+
+                        switch (tp->mode) {
+                        case TUNABLE_MODE_FIXED: {
+                                char clamp[ENGINE_REASON_MAX];
+                                Text c = text_start(clamp, sizeof(clamp));
+
+                                t->level = safety_clamp(st, id, tp->value, &c);
+                                text_add(&w, "fixed by policy%s", clamp);
+                                text_add(&n, "fixed by policy%s", clamp);
+                                target = t->level;
+                                source = TUNABLE_SOURCE_FIXED;
+                                break;
+                        }
+
+                        case TUNABLE_MODE_ADAPTIVE: {
+                                Bounds b = bounds_of(st, id);
+
+                                target = t->level;
+                                source = TUNABLE_SOURCE_ADAPTIVE;
+                                text_add(&n, "adaptive %" PRIu64 "..%" PRIu64 ", baseline %" PRIu64 ": ", b.lo, b.hi,
+                                         b.rest);
+                                if (st->stepped[id]) {
+                                        text_add(&w, "%s", st->why[id]);
+                                        text_add(&n, "%s", st->why[id]);
+                                } else {
+                                        if (is_watermark(id))
+                                                note_watermark(st, id, &b, &n);
+                                        else if (st->note[id][0])
+                                                text_add(&n, "%s", st->note[id]);
+                                        else
+                                                text_add(&n, "%s", t->level == b.rest ? "at the baseline" : "holding");
+                                        text_add(&w, "back to the adaptive value");
+                                }
+                                break;
+                        }
+
+                        default: /* TUNABLE_MODE_UNMANAGED */
+                                if (t->source == TUNABLE_SOURCE_NONE || t->target == t->baseline) {
+                                        /* Not ours (or nothing to hand back): follow the kernel. */
+                                        t->baseline = t->level = t->target = pl->current;
+                                        target = pl->current;
+                                        source = TUNABLE_SOURCE_NONE;
+                                        text_add(&n, "unmanaged by policy");
+                                } else {
+                                        target = t->level = t->baseline;
+                                        source = TUNABLE_SOURCE_BASELINE;
+                                        text_add(&w, "unmanaged by policy: back to the baseline");
+                                        text_add(&n, "unmanaged by policy: back to the baseline %" PRIu64, t->baseline);
+                                }
+                                break;
+                        }
+                }
+
+                if (target != t->target && plan->n_decisions < ELEMENTSOF(plan->decisions)) {
+                        Decision *d = &plan->decisions[plan->n_decisions++];
+
+                        *d = (Decision) {
+                                .time_usec = st->now,
+                                .tunable = id,
+                                .old_value = t->target,
+                                .new_value = target,
+                                .source = source,
+                        };
+                        text_set(d->reason, sizeof(d->reason), "%s %" PRIu64 " -> %" PRIu64 ": %s", name, t->target,
+                                 target, why);
+                }
+
+                t->target = target;
+                /* A hand-back happens once; then the tunable is the kernel's. */
+                t->source = source == TUNABLE_SOURCE_BASELINE ? TUNABLE_SOURCE_NONE : source;
+                pl->target = target;
+                pl->baseline = t->baseline;
+                pl->source = source;
+                pl->managed = source != TUNABLE_SOURCE_NONE;
+        }
+}
+
+static void plan_evidence(const Step *st, Plan *plan) {
+        const Obs *o = &st->o;
+        Text w = text_start(plan->evidence, sizeof(plan->evidence));
+
+        if (!o->rates)
+                text_add(&w, "no rates yet");
+        else {
+                text_add(&w, "pgscan_direct %s/s", o->has_direct ? fmt_rate(o->direct).s : "?");
+                text_add(&w, ", allocstall %s/s", o->has_stall ? fmt_rate(o->stall).s : "?");
+                if (o->has_refault)
+                        text_add(&w, ", refaults anon %s/s file %s/s", fmt_rate(o->refault_anon).s,
+                                 fmt_rate(o->refault_file).s);
+                if (o->has_pswpin && o->pswpin > 0)
+                        text_add(&w, ", pswpin %s/s", fmt_rate(o->pswpin).s);
+                if (o->has_zrf && o->zrf > 0)
+                        text_add(&w, ", zone_reclaim_failed %s/s", fmt_rate(o->zrf).s);
+                text_add(&w, " over %s", fmt_usec(o->interval).s);
+        }
+        if (o->has_psi) {
+                text_add(&w, "; PSI some %.1f%%", o->psi_some);
+                if (o->has_full)
+                        text_add(&w, " full %.1f%%", o->psi_full);
+        } else
+                text_add(&w, "; no PSI");
+        text_add(&w, "; pressure %s", pressure_level_to_string(st->e->pressure));
+        if (st->trouble)
+                text_add(&w, "; direct reclaim over the window (pgscan_direct %s/s, allocstall %s/s)",
+                         fmt_rate(st->avg_direct).s, fmt_rate(st->avg_stall).s);
+}
+
+static uint64_t sample_interval(Step *st, const Override overrides[], const Plan *plan) {
+        const PolicyThresholds *th = st->th;
+        Engine *e = st->e;
+        uint64_t next;
+
+        if (!st->calm || st->trouble || e->pressure > PRESSURE_NONE || plan->n_decisions > 0 ||
+            e->sample_interval_usec == 0)
+                e->sample_interval_usec = th->sample_interval_min_usec;
+        else if (e->sample_interval_usec > th->sample_interval_max_usec / ENGINE_SAMPLE_INTERVAL_GROWTH)
+                e->sample_interval_usec = th->sample_interval_max_usec;
+        else
+                e->sample_interval_usec = MAX(e->sample_interval_usec * ENGINE_SAMPLE_INTERVAL_GROWTH,
+                                              th->sample_interval_min_usec);
+        e->sample_interval_usec = MIN(e->sample_interval_usec, th->sample_interval_max_usec);
+
+        /* Wake up when an override expires, so control returns on time. */
+        next = e->sample_interval_usec;
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                if (st->overridden[id] && overrides[id].expires_usec != NEVER)
+                        next = MIN(next, overrides[id].expires_usec - st->now);
+        return next;
+}
+
+int engine_step(Engine *e, const Policy *p, const Override overrides[], const Sample *s, const Rates *r,
+                uint64_t now_usec, Plan *ret) {
+        const PolicyThresholds *th = &p->thresholds;
+        PressureLevel old_pressure = e->pressure;
+        Plan plan = {};
+        Step st = {
+                .e = e,
+                .p = p,
+                .th = th,
+                .s = s,
+                .now = now_usec,
+                .window = MAX(th->window_usec, 1),
+        };
+
+        if (now_usec < e->last_usec)
+                return -EINVAL;
+        if (!(th->step_factor > 1.0) || !isfinite(th->step_factor))
+                return -EINVAL;
+        if (th->sample_interval_min_usec == 0 || th->sample_interval_min_usec > th->sample_interval_max_usec)
+                return -EINVAL;
+
+        e->last_usec = now_usec;
+        observe(s, r, now_usec, &st.o);
+
+        st.cap_percent = ENGINE_RESERVE_CAP_RAM_PERCENT;
+        if (th->max_reserve_ram_percent > 0 && th->max_reserve_ram_percent < st.cap_percent)
+                st.cap_percent = th->max_reserve_ram_percent;
+        st.cap_kb = (uint64_t) ((double) s->meminfo.field[MEMINFO_MEM_TOTAL] * st.cap_percent / 100.0);
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                EngineTunable *t = &e->tunables[id];
+
+                st.present[id] = tunables_has(&s->tunables, id);
+                if (st.present[id] && !t->known) {
+                        /* Appeared after start: its value now is the baseline. */
+                        t->known = true;
+                        t->baseline = t->level = t->target = s->tunables.value[id];
+                        t->source = TUNABLE_SOURCE_BASELINE;
+                }
+                st.overridden[id] = st.present[id] && overrides && override_in_force(&overrides[id], now_usec);
+                st.controlled[id] = st.present[id] && !st.overridden[id] &&
+                                    p->tunables[id].mode == TUNABLE_MODE_ADAPTIVE;
+                /* Coming from unmanaged (or a hand-back) the adaptive position
+                 * starts from the value found. */
+                if (st.controlled[id] && t->source == TUNABLE_SOURCE_NONE)
+                        t->baseline = t->level = t->target = s->tunables.value[id];
+        }
+
+        pressure_update(&st);
+        reclaim_update(&st);
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                if (st.controlled[id])
+                        adaptive_clamp(&st, id);
+        watermarks(&st);
+        numa(&st);
+        swappiness(&st);
+
+        plan_tunable(&st, overrides, &plan);
+        plan_evidence(&st, &plan);
+        plan.pressure = e->pressure;
+        plan.pressure_changed = e->pressure != old_pressure;
+        plan.trouble = st.trouble;
+        plan.calm = st.calm;
+        plan.next_sample_usec = sample_interval(&st, overrides, &plan);
+
+        *ret = plan;
+        return (int) plan.n_decisions;
+}

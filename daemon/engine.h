@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "sample.h"
+#include "tunable.h"
+
+/* The tuning engine: a pure function of (state, policy, overrides, sample,
+ * rates, time) that gives, for each managed tunable, a target value, where it
+ * comes from and why, and the decisions (value changes) of this step. No I/O,
+ * no clock reads, no allocation: the state is plain values the daemon keeps.
+ * The policy's mode (enforce or observe) does not enter: in observe mode the
+ * plan is the same and the daemon just does not write it.
+ *
+ * Behaviour, in short (the constants below give the numbers and reasons):
+ * - Direct reclaim (pgscan_direct or allocstall rate at or above the policy's
+ *   threshold, averaged over the policy's window) raises the watermarks: first
+ *   watermark_scale_factor (wider low-high gap, no memory reserved), then, once
+ *   that is at its maximum or not adaptive, min_free_kbytes. Steps multiply by
+ *   step_factor; one watermark step per cool-down, and each step is judged on
+ *   a window of evidence gathered after the previous one.
+ * - Calm (every sample below half the thresholds and pressure level none) for
+ *   calm_usec since the calm began and since the last step: one step back
+ *   towards the baseline, min_free_kbytes first; never below it.
+ * - zone_reclaim_mode: with two or more nodes, local reclaim (zone_reclaim_failed
+ *   or pgscan_direct above 0) for the window while another node has free pages
+ *   above its high watermark sets 0. It is never raised again while running.
+ * - swappiness (only with swap): file refaults thrashing while anon refaults
+ *   and swap-ins are cold raises it by ENGINE_SWAPPINESS_STEP, the opposite
+ *   lowers it; slowly; back towards the baseline when calm.
+ * - Fixed: the policy's value. Unmanaged: not written; a tunable that stops
+ *   being managed (policy reload, override ending) first goes back to its
+ *   baseline. Overrides win while active and unexpired, clamped to the hard
+ *   safety bounds only (kernel range, reserve cap); the adaptive position is
+ *   frozen meanwhile and resumes when the override ends.
+ * - Adaptive targets stay within the policy's [min, max] and the kernel's
+ *   range; min_free_kbytes never goes above the reserve cap (the smaller of
+ *   the policy's max_reserve_ram_percent and ENGINE_RESERVE_CAP_RAM_PERCENT of
+ *   MemTotal) unless the baseline itself was above it: memtuned never raises
+ *   the reserve past the cap, nor lowers an administrator's value to meet it
+ *   (except where the policy's maximum says so). The cap wins over the
+ *   policy's minimum. */
+
+/* The hard cap on min_free_kbytes, whatever the policy says: 5% of MemTotal.
+ * Below the min watermark only atomic and PF_MEMALLOC allocations may take
+ * pages, and kswapd keeps free memory up to the high watermark (min * 1.5 at
+ * least), so 5% in min_free_kbytes already keeps 7.5% of RAM out of the
+ * applications' reach. The kernel caps its own THP recommendation for
+ * min_free_kbytes at the same 5% of lowmem (set_recommended_min_free_kbytes in
+ * mm/khugepaged.c); beyond it the reserve itself drives the OOM killer. */
+#define ENGINE_RESERVE_CAP_RAM_PERCENT 5.0
+
+/* Calm means below this share of each trouble threshold: between the two the
+ * engine holds (hysteresis). A rate hovering around the threshold then never
+ * steps down, and only steps up when its window average crosses it. */
+#define ENGINE_CALM_RATIO 0.5
+
+/* A pressure level is entered when PSI reaches its threshold and left only
+ * when PSI falls below this share of it, and not before the level has been
+ * held for ENGINE_PRESSURE_HOLD_USEC: PSI's avg10 itself decays over 10 s, so
+ * one stall cannot flap the level more often than that. */
+#define ENGINE_PRESSURE_FALL_RATIO 0.75
+#define ENGINE_PRESSURE_HOLD_USEC (10 * USEC_PER_SEC)
+
+/* swappiness moves by 10 (of 0..200) per step: the kernel's anon/file cost
+ * model (get_scan_count) reacts to swappiness proportionally, and 10 is 1/6 of
+ * the default 60, a change whose effect shows in refault rates without
+ * flipping the balance at once. Steps are ENGINE_SWAPPINESS_COOLDOWN_FACTOR
+ * times the watermark cool-down apart, because the LRU balance settles over
+ * several reclaim cycles before refaults show the effect. */
+#define ENGINE_SWAPPINESS_STEP 10
+#define ENGINE_SWAPPINESS_COOLDOWN_FACTOR 4
+
+/* Refaults are pages read back shortly after their eviction (the workingset
+ * shadow entries say so): any sustained rate means a working set that does
+ * not fit. 256 pages/s is 1 MiB/s with 4 KiB pages, about the random-read
+ * rate of one rotating disk, where thrashing starts to cost real latency. One
+ * side counts as cold only when the other side refaults at least
+ * ENGINE_REFAULT_DOMINANCE times as fast: with both sides thrashing, memory is
+ * simply short and swappiness cannot help. */
+#define ENGINE_REFAULT_THRASH_PAGES_PER_S 256.0
+#define ENGINE_REFAULT_DOMINANCE 4.0
+
+/* Calm samples double the sample interval, from the policy's minimum to its
+ * maximum (1 s to 60 s in 6 calm samples); anything else drops it to the
+ * minimum at once. */
+#define ENGINE_SAMPLE_INTERVAL_GROWTH 2
+
+/* Rate history for window averages: 256 samples cover a 4 min window at 1 s
+ * sampling; a longer window is averaged over the newest 256 samples. */
+#define ENGINE_HISTORY_MAX 256
+
+/* A decision's reason: "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s,
+ * allocstall 35/s over 10 s" fits with room for a cap note. */
+#define ENGINE_REASON_MAX 256
+
+typedef enum PressureLevel {
+        PRESSURE_NONE,
+        PRESSURE_LOW,
+        PRESSURE_MEDIUM,
+        PRESSURE_CRITICAL,
+        _PRESSURE_LEVEL_MAX,
+} PressureLevel;
+
+/* "none", "low", "medium", "critical"; NULL when out of range. */
+const char *pressure_level_to_string(PressureLevel l);
+
+typedef enum TunableSource {
+        TUNABLE_SOURCE_NONE,     /* unmanaged or absent: memtuned does not write it */
+        TUNABLE_SOURCE_BASELINE, /* handed back: the baseline is written once, then NONE */
+        TUNABLE_SOURCE_FIXED,    /* the policy's fixed value */
+        TUNABLE_SOURCE_ADAPTIVE, /* the engine's position within the policy's bounds */
+        TUNABLE_SOURCE_OVERRIDE, /* an administrator's override */
+        _TUNABLE_SOURCE_MAX,
+} TunableSource;
+
+/* "none", "baseline", "fixed", "adaptive", "override"; NULL when out of range. */
+const char *tunable_source_to_string(TunableSource s);
+
+/* An administrator's override of one tunable (D-Bus SetOverride). expires_usec
+ * is CLOCK_MONOTONIC like now_usec; USEC_INFINITY means until cleared. The
+ * override is in force while active and now_usec < expires_usec. */
+typedef struct Override {
+        bool active;
+        uint64_t value;
+        uint64_t expires_usec;
+} Override;
+
+/* A change of a tunable's target. reason is the whole log line, starting with
+ * the tunable's name and the change: "min_free_kbytes 67584 -> 84480: ...". */
+typedef struct Decision {
+        uint64_t time_usec;
+        TunableId tunable;
+        uint64_t old_value, new_value;
+        TunableSource source;
+        char reason[ENGINE_REASON_MAX];
+} Decision;
+
+typedef struct TunablePlan {
+        bool present;           /* the kernel has the file (in this sample) */
+        bool managed;           /* source != NONE: the actuator writes target (unless observing) */
+        bool override_expired;  /* overrides[id] is active but expired: the caller may drop it */
+        uint64_t current;       /* the value in the sample */
+        uint64_t baseline;      /* the value memtuned returns to */
+        uint64_t target;        /* what memtuned wants; equals current when unmanaged */
+        TunableSource source;
+        char reason[ENGINE_REASON_MAX]; /* the state in one line, without the tunable's name */
+} TunablePlan;
+
+typedef struct Plan {
+        TunablePlan tunables[_TUNABLE_MANAGED_MAX];
+        Decision decisions[_TUNABLE_MANAGED_MAX]; /* at most one per tunable, in TunableId order */
+        size_t n_decisions;
+        PressureLevel pressure;         /* with hysteresis */
+        bool pressure_changed;          /* differs from the previous step's level */
+        bool trouble;                   /* reclaim at or above a threshold, averaged over the window */
+        bool calm;                      /* this sample is calm (below half the thresholds, no pressure) */
+        uint64_t next_sample_usec;      /* RELATIVE: sample again this long after now_usec */
+        char evidence[ENGINE_REASON_MAX]; /* this sample's rates and PSI, one line */
+} Plan;
+
+/* Per tunable state. Read-only outside engine.c. */
+typedef struct EngineTunable {
+        bool known;             /* seen in a sample: baseline, level, target hold values */
+        uint64_t baseline;
+        uint64_t level;         /* what the policy alone wants (adaptive position or fixed value) */
+        uint64_t target;        /* the last planned target: level, an override, or the baseline */
+        TunableSource source;   /* of target */
+        uint64_t last_step_usec; /* the last change of level by the engine; USEC_INFINITY: never */
+} EngineTunable;
+
+/* One sample's reclaim rates over [end_usec - interval_usec, end_usec]. */
+typedef struct EngineHistory {
+        uint64_t end_usec, interval_usec;
+        double pgscan_direct, allocstall;
+} EngineHistory;
+
+/* The engine's whole state: plain values, no pointers, copyable. Read-only
+ * outside engine.c. Times are CLOCK_MONOTONIC usec; USEC_INFINITY: never/none. */
+typedef struct Engine {
+        EngineTunable tunables[_TUNABLE_MANAGED_MAX];
+        uint64_t page_kb;               /* page size for the NUMA reasons; 4 on x86 */
+        uint64_t last_usec;             /* the last step (or init) */
+        uint64_t sample_interval_usec;  /* 0 before the first step */
+
+        EngineHistory history[ENGINE_HISTORY_MAX];
+        size_t history_next, history_n;
+        uint64_t watermark_step_usec;   /* last step of either watermark tunable */
+        uint64_t calm_since_usec;       /* start of the current run of calm samples */
+
+        PressureLevel pressure;
+        uint64_t pressure_since_usec;
+
+        uint64_t numa_since_usec;       /* start of the current run of local-reclaim evidence */
+        double numa_failed_pages, numa_direct_pages; /* counted over that run */
+
+        int swap_trend;                 /* +1 file thrashing, -1 anon thrashing, 0 neither */
+        uint64_t swap_since_usec;       /* start of the current run of that trend */
+        uint64_t swap_quiet_since_usec; /* start of the current run without a trend */
+        double swap_anon_pages, swap_file_pages; /* counted over that run */
+} Engine;
+
+/* Sets up the state from the first sample: every tunable present in s gets
+ * its current value as baseline and target. Never fails. page_kb comes from
+ * sysconf(_SC_PAGESIZE) (tests may overwrite it). */
+void engine_init(Engine *e, const Sample *s, uint64_t now_usec);
+
+/* A value changed behind memtuned's back (an administrator, sysctl.d, the
+ * kernel recomputing min_free_kbytes on hotplug): it becomes the baseline and
+ * the target, and adaptive control starts again from it. No decision is made
+ * for this change itself; a fixed policy or an override reasserts itself at
+ * the next step (with a decision). */
+void engine_set_baseline(Engine *e, TunableId id, uint64_t value);
+
+/* After a restart: the value found at start was memtuned's own (state
+ * persisted under /run), the true original is value. Sets only the baseline;
+ * the target stays at what was found and steps back to the baseline when calm
+ * (or at once where the tunable is no longer managed). */
+void engine_restore_baseline(Engine *e, TunableId id, uint64_t value);
+
+/* One step: s is the sample at now_usec, r the rates from the previous sample
+ * to s (NULL for none, e.g. the first sample), overrides an array of
+ * _TUNABLE_MANAGED_MAX (NULL for none). Returns the number of decisions in
+ * *ret (>= 0), or -EINVAL when now_usec is earlier than the previous step or
+ * the thresholds are unusable (step_factor not above 1, sample interval
+ * minimum 0 or above the maximum); then neither *e nor *ret is changed. */
+int engine_step(Engine *e, const Policy *p, const Override overrides[], const Sample *s, const Rates *r,
+                uint64_t now_usec, Plan *ret);

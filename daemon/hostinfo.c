@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "hostinfo.h"
+#include "macro.h"
+#include "meminfo.h"
+#include "procfile.h"
+#include "zoneinfo.h"
+
+/* Same limits as the sampler: zoneinfo lists every CPU's pageset per zone, so
+ * it grows with CPUs times zones. */
+#define MEMINFO_BUF_SIZE (8u * 1024)
+#define MEMINFO_BUF_MAX (64u * 1024)
+#define ZONEINFO_BUF_SIZE (64u * 1024)
+#define ZONEINFO_BUF_MAX (16u * 1024 * 1024)
+
+static int read_meminfo(int proc_fd, MemInfo *ret) {
+        ProcFile f = PROC_FILE_NULL;
+        const char *buf;
+        size_t len;
+        int r;
+
+        r = procfile_open(&f, proc_fd, "meminfo", MEMINFO_BUF_SIZE, MEMINFO_BUF_MAX);
+        if (r < 0)
+                return r;
+        r = procfile_read(&f, &buf, &len);
+        if (r >= 0)
+                r = meminfo_parse(buf, len, ret);
+        procfile_close(&f);
+        return r;
+}
+
+static int read_numa_nodes(int proc_fd, uint32_t *ret) {
+        _cleanup_free_ ZoneInfo *z = NULL;
+        ProcFile f = PROC_FILE_NULL;
+        uint32_t n = 0;
+        const char *buf;
+        size_t len;
+        int r;
+
+        z = malloc(sizeof(ZoneInfo));
+        if (!z)
+                return -ENOMEM;
+
+        r = procfile_open(&f, proc_fd, "zoneinfo", ZONEINFO_BUF_SIZE, ZONEINFO_BUF_MAX);
+        if (r < 0)
+                return r;
+        r = procfile_read(&f, &buf, &len);
+        if (r >= 0)
+                r = zoneinfo_parse(buf, len, z);
+        procfile_close(&f);
+        if (r < 0)
+                return r;
+
+        /* A node counts when it has memory the allocator can use: memory-less
+         * nodes (CPUs only) list zones with managed 0. Nodes appear in order,
+         * zones grouped by node. */
+        for (size_t i = 0; i < z->n_zones; i++) {
+                bool seen = false;
+
+                if (z->zones[i].managed == 0)
+                        continue;
+                for (size_t j = 0; j < i; j++)
+                        if (z->zones[j].node == z->zones[i].node && z->zones[j].managed > 0) {
+                                seen = true;
+                                break;
+                        }
+                if (!seen)
+                        n++;
+        }
+
+        *ret = MAX(n, 1u);
+        return 0;
+}
+
+int hostinfo_parse_release(const char *release, unsigned ret[3]) {
+        unsigned v[3] = {};
+        const char *p = release;
+
+        for (size_t i = 0; i < 3; i++) {
+                unsigned long x = 0;
+
+                if (*p < '0' || *p > '9') {
+                        if (i == 0)
+                                return -EINVAL;
+                        break;
+                }
+                for (; *p >= '0' && *p <= '9'; p++) {
+                        x = x * 10 + (unsigned) (*p - '0');
+                        if (x > 65535)
+                                return -EINVAL;
+                }
+                v[i] = (unsigned) x;
+                if (*p != '.')
+                        break;
+                p++;
+        }
+
+        memcpy(ret, v, sizeof(v));
+        return 0;
+}
+
+/* Reads a one-line sysctl into buf without its newline. */
+static int read_line_at(int proc_fd, const char *path, char *buf, size_t size) {
+        int r;
+
+        r = read_small_file_at(proc_fd, path, buf, size);
+        if (r < 0)
+                return r;
+        buf[strcspn(buf, "\n")] = 0;
+        return 0;
+}
+
+int hostinfo_read(int proc_fd, HostInfo *ret) {
+        HostInfo h = {};
+        MemInfo m;
+        char release[256];
+        struct utsname u;
+        bool have_uname = false;
+        int r;
+
+        r = read_meminfo(proc_fd, &m);
+        if (r < 0)
+                return r;
+        h.ram_kb = m.field[MEMINFO_MEM_TOTAL];
+        h.swap_kb = m.field[MEMINFO_SWAP_TOTAL];
+
+        r = read_numa_nodes(proc_fd, &h.numa_nodes);
+        if (r < 0)
+                return r;
+
+        r = read_line_at(proc_fd, "sys/kernel/hostname", h.hostname, sizeof(h.hostname));
+        if (r < 0) {
+                if (uname(&u) < 0)
+                        return negative_errno();
+                have_uname = true;
+                snprintf(h.hostname, sizeof(h.hostname), "%s", u.nodename);
+        }
+
+        r = read_line_at(proc_fd, "sys/kernel/osrelease", release, sizeof(release));
+        if (r < 0) {
+                if (!have_uname && uname(&u) < 0)
+                        return negative_errno();
+                snprintf(release, sizeof(release), "%s", u.release);
+        }
+        r = hostinfo_parse_release(release, h.kernel_version);
+        if (r < 0)
+                return r;
+
+        *ret = h;
+        return 0;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "policy.h"
+
+/* The host facts that policy conditions and percentages need (HostInfo is
+ * defined in policy.h). */
+
+/* Reads them below proc_fd (the --proc-root directory): MemTotal and SwapTotal
+ * from meminfo, the nodes that have managed pages from zoneinfo, the hostname
+ * and kernel release from sys/kernel/{hostname,osrelease}, falling back to
+ * uname(2) where a fixture tree lacks those. Returns 0, or the reader's error
+ * (-ENOENT, -EINVAL, -ENODATA, ...). *ret is written only on success. Tests
+ * that need other facts fill a HostInfo themselves. */
+int hostinfo_read(int proc_fd, HostInfo *ret);
+
+/* Parses a kernel release ("6.1.0-18-amd64", "6.18.44-fc") into its first
+ * three numbers; missing ones are 0. Returns 0 or -EINVAL when it does not
+ * start with a number. */
+int hostinfo_parse_release(const char *release, unsigned ret[3]);

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "hostinfo.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+static uint64_t now_monotonic(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int manager_tick(Manager *m, uint64_t now);
+
+bool manager_enforcing(const Manager *m) {
+        return !m->config.observe && m->policy && m->policy->mode == POLICY_MODE_ENFORCE;
+}
+
+static void decision_remember(Manager *m, const Decision *d) {
+        m->decisions[m->decisions_next] = *d;
+        m->decisions_next = (m->decisions_next + 1) % MANAGER_DECISIONS_MAX;
+        if (m->n_decisions < MANAGER_DECISIONS_MAX)
+                m->n_decisions++;
+}
+
+/* Loads the policy from the configured directories. On success the new policy
+ * replaces the old one; on failure *ret_error holds every error line. */
+/* All error lines in one string, one per line. */
+static char *errors_join(const PolicyErrors *errors) {
+        size_t n = 1;
+        char *s, *p;
+
+        for (size_t i = 0; i < errors->n; i++)
+                n += strlen(errors->messages[i]) + 1;
+        s = p = malloc(n);
+        if (!s)
+                return NULL;
+        *p = 0;
+        for (size_t i = 0; i < errors->n; i++)
+                p = stpcpy(stpcpy(p, errors->messages[i]), "\n");
+        return s;
+}
+
+static int policy_try_load(Manager *m, Policy **ret, char **ret_error) {
+        _cleanup_(policy_errors_free) PolicyErrors errors = {};
+        HostInfo host;
+        int r;
+
+        r = hostinfo_read(m->config.proc_fd, &host);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read host facts for the policy: %m");
+
+        r = policy_load(m->config.policy_dirs, m->config.n_policy_dirs, &host, ret, &errors);
+        if (r < 0) {
+                *ret_error = errors_join(&errors);
+                return r;
+        }
+        m->host = host;
+        return 0;
+}
+
+static void policy_log_errors(const char *text) {
+        const char *p = text;
+
+        /* One journal line per error, each "FILE:LINE: message". */
+        while (p && *p) {
+                const char *nl = strchr(p, '\n');
+                int n = nl ? (int) (nl - p) : (int) strlen(p);
+
+                log_error("%.*s", n, p);
+                p = nl ? nl + 1 : NULL;
+        }
+}
+
+int manager_reload(Manager *m) {
+        _cleanup_free_ char *error = NULL;
+        Policy *p = NULL;
+        int r;
+
+        (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading policy\nMONOTONIC_USEC=%" PRIu64,
+                          now_monotonic());
+
+        r = policy_try_load(m, &p, &error);
+        if (r < 0) {
+                policy_log_errors(error);
+                log_error("Rejected the new policy; the last good policy (%s) stays in force.",
+                          m->policy && m->policy->name ? m->policy->name : "built-in default");
+                free(m->policy_error);
+                m->policy_error = TAKE_PTR(error);
+                (void) sd_notify(false, "READY=1\nSTATUS=Policy rejected, last good policy in force");
+                return -EINVAL;
+        }
+
+        policy_free(m->policy);
+        m->policy = p;
+        m->policy_error = mfree(m->policy_error);
+        log_info("Policy '%s' in force (%zu file%s, mode %s).", p->name ? p->name : "unnamed", p->n_files,
+                 p->n_files == 1 ? "" : "s", policy_mode_to_string(p->mode));
+        (void) sd_notify(false, "READY=1\nSTATUS=Policy reloaded");
+
+        /* Apply the new policy now rather than at the next (maybe slow) tick. */
+        if (m->event)
+                (void) manager_tick(m, now_monotonic());
+        return 0;
+}
+
+/* Logs the step's decisions, then brings every managed tunable to its target.
+ * The targets, not the decisions, are applied: a write refused once (rate
+ * limit, a transient error) is retried at the next tick. Returns true when a
+ * write must be retried soon. */
+static bool apply_plan(Manager *m, uint64_t now) {
+        bool retry = false;
+
+        for (size_t i = 0; i < m->plan.n_decisions; i++) {
+                decision_remember(m, &m->plan.decisions[i]);
+                log_info("%s%s", manager_enforcing(m) ? "" : "(observe) ", m->plan.decisions[i].reason);
+        }
+        if (!manager_enforcing(m))
+                return false;
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                const TunablePlan *t = &m->plan.tunables[id];
+                uint64_t actual = 0;
+                int r;
+
+                if (!t->present || !t->managed || t->target == t->current)
+                        continue;
+
+                r = actuator_write(&m->actuator, id, t->target, now, &actual);
+                if (r > 0 || r == -EIO)
+                        m->expected[id] = actual;
+                if (r == -EBUSY)
+                        retry = true;
+                else if (r == -EIO)
+                        log_warning("vm.%s: wrote %" PRIu64 " but the kernel holds %" PRIu64 ".",
+                                    tunable_info(id)->name, t->target, actual);
+                else if (r < 0)
+                        log_warning_errno(r, "Failed to set vm.%s to %" PRIu64 ", ignoring: %m",
+                                          tunable_info(id)->name, t->target);
+        }
+        return retry;
+}
+
+static void arm_sample_timer(Manager *m, uint64_t when) {
+        int r;
+
+        r = sd_event_source_set_time(m->sample_timer, when);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the sample timer: %m");
+}
+
+/* One turn of sample -> decide -> act. Never allocates. */
+static int manager_tick(Manager *m, uint64_t now) {
+        const char *failed = NULL;
+        bool retry = false;
+        uint64_t next;
+        Sample *t;
+        int r;
+
+        r = sampler_read(&m->sampler, now, m->cur, &failed);
+        if (r < 0) {
+                /* Hostile or changing kernel text: skip this sample, keep going. */
+                if (!m->warned_sample_failure)
+                        log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m", failed);
+                m->warned_sample_failure = true;
+                arm_sample_timer(m, now + m->policy->thresholds.sample_interval_max_usec);
+                return 0;
+        }
+        m->warned_sample_failure = false;
+        m->n_samples++;
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                uint64_t v = m->cur->tunables.value[id];
+
+                if (!tunables_has(&m->cur->tunables, id)) {
+                        m->expected_valid[id] = false;
+                        continue;
+                }
+                if (m->expected_valid[id] && v != m->expected[id]) {
+                        /* The kernel recomputes min_free_kbytes on memory
+                         * hotplug: only worth a notice for what we manage. */
+                        log_full(m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED || m->plan.tunables[id].managed ?
+                                 LOG_NOTICE : LOG_DEBUG,
+                                 "vm.%s was set to %" PRIu64 " by someone else (was %" PRIu64
+                                 "); respecting it as the new baseline.",
+                                 tunable_info(id)->name, v, m->expected[id]);
+                        (void) actuator_note_current(&m->actuator, id, v);
+                        engine_set_baseline(&m->engine, id, v);
+                }
+                m->expected[id] = v;
+                m->expected_valid[id] = true;
+        }
+
+        m->have_rates = m->have_prev && rates_compute(m->prev, m->cur, &m->rates) >= 0;
+        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, now,
+                        &m->plan);
+        if (r < 0)
+                log_warning_errno(r, "Engine step failed, ignoring: %m");
+        else
+                retry = apply_plan(m, now);
+
+        t = m->prev;
+        m->prev = m->cur;
+        m->cur = t;
+        m->have_prev = true;
+        m->last_sample_usec = now;
+
+        if (r < 0)
+                next = m->policy->thresholds.sample_interval_max_usec;
+        else if (retry)
+                next = ACTUATOR_MIN_WRITE_INTERVAL_USEC;
+        else
+                next = m->plan.next_sample_usec;
+        arm_sample_timer(m, now + next);
+        return 0;
+}
+
+static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        return manager_tick(m, now_monotonic());
+}
+
+static int on_psi(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        uint64_t now = now_monotonic();
+
+        if (revents & EPOLLERR) {
+                /* The kernel dropped the trigger (e.g. the file went away). */
+                log_warning("PSI trigger failed; continuing with timed sampling only.");
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        }
+        if (now < m->last_sample_usec + MANAGER_PSI_MIN_INTERVAL_USEC) {
+                arm_sample_timer(m, m->last_sample_usec + MANAGER_PSI_MIN_INTERVAL_USEC);
+                return 0;
+        }
+        return manager_tick(m, now);
+}
+
+static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) manager_reload(userdata);
+        return 0;
+}
+
+static void schedule_reload(Manager *m) {
+        int r;
+
+        r = sd_event_source_set_time(m->reload_timer, now_monotonic() + MANAGER_RELOAD_DEBOUNCE_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "Failed to schedule a policy reload: %m");
+}
+
+static int on_inotify(sd_event_source *s, const struct inotify_event *event, void *userdata) {
+        schedule_reload(userdata);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) manager_reload(userdata);
+        return 0;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Received %s, stopping.", strsignal((int) si->ssi_signo));
+        return sd_event_exit(m->event, 0);
+}
+
+static int setup_psi(Manager *m) {
+        int r;
+
+        m->psi_fd = psi_trigger_open(m->config.proc_fd, false, MANAGER_PSI_STALL_USEC, MANAGER_PSI_WINDOW_USEC);
+        if (m->psi_fd < 0) {
+                log_notice_errno(m->psi_fd, "No PSI trigger (%m); sampling on a timer only.");
+                m->psi_fd = -1;
+                return 0;
+        }
+
+        r = sd_event_add_io(m->event, &m->psi_source, m->psi_fd, EPOLLPRI, on_psi, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the PSI trigger: %m");
+        return 0;
+}
+
+static int setup_inotify(Manager *m) {
+        m->inotify_sources = calloc(m->config.n_policy_dirs, sizeof(sd_event_source *));
+        if (!m->inotify_sources)
+                return log_error_errno(ENOMEM, "Out of memory.");
+
+        for (size_t i = 0; i < m->config.n_policy_dirs; i++) {
+                int r = sd_event_add_inotify(m->event, &m->inotify_sources[m->n_inotify_sources],
+                                             m->config.policy_dirs[i],
+                                             IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                             IN_CREATE | IN_ONLYDIR | IN_DONT_FOLLOW,
+                                             on_inotify, m);
+                if (r == -ENOENT)
+                        continue; /* a directory that does not exist has nothing to watch */
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch '%s': %m", m->config.policy_dirs[i]);
+                m->n_inotify_sources++;
+        }
+        return 0;
+}
+
+int manager_new(const ManagerConfig *config, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *error = NULL;
+        const char *failed = NULL;
+        sigset_t mask;
+        uint64_t now;
+        int r;
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        m->config = *config;
+        m->psi_fd = -1;
+
+        /* Both samples up front: the loop never allocates. */
+        m->prev = malloc(sizeof(Sample));
+        m->cur = malloc(sizeof(Sample));
+        if (!m->prev || !m->cur)
+                return log_error_errno(ENOMEM, "Out of memory.");
+
+        r = sampler_open(&m->sampler, config->proc_fd, &failed);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open '%s': %m", failed);
+        m->sampler_ready = true;
+
+        r = policy_try_load(m, &m->policy, &error);
+        if (r < 0) {
+                policy_log_errors(error);
+                log_error("No valid policy; running with the built-in default (nothing managed) until one loads.");
+                m->policy_error = TAKE_PTR(error);
+                r = policy_new_default(&m->policy);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up the default policy: %m");
+        }
+
+        r = actuator_open(&m->actuator, config->proc_fd, config->state_dir);
+        if (r == -EBADMSG)
+                log_error("The state file '%s/" ACTUATOR_STATE_FILE "' was corrupt (moved aside to "
+                          ACTUATOR_STATE_FILE ".corrupt); the current values count as the originals.",
+                          config->state_dir);
+        else if (r < 0)
+                return log_error_errno(r, "Failed to open the state directory '%s': %m", config->state_dir);
+        else if (r > 0)
+                log_notice("%d value%s changed while memtuned was not running; keeping %s.", r, r == 1 ? "" : "s",
+                           r == 1 ? "it" : "them");
+        m->actuator_open = true;
+
+        now = now_monotonic();
+        r = sampler_read(&m->sampler, now, m->cur, &failed);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse '%s': %m", failed);
+        engine_init(&m->engine, m->cur, now);
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                m->expected[id] = m->cur->tunables.value[id];
+                m->expected_valid[id] = tunables_has(&m->cur->tunables, id);
+        }
+        /* After a restart, values memtuned wrote are still in the kernel: the
+         * engine must steer back to the true originals, not to those. */
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                if (m->actuator.entry[id].has_original)
+                        engine_restore_baseline(&m->engine, id, m->actuator.entry[id].original);
+
+        r = sd_event_new(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the event loop: %m");
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC, now, 0, on_sample_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the sample timer: %m");
+        r = sd_event_add_time(m->event, &m->reload_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0, on_reload_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the reload timer: %m");
+        (void) sd_event_source_set_enabled(m->reload_timer, SD_EVENT_OFF);
+
+        r = setup_psi(m);
+        if (r < 0)
+                return r;
+        r = setup_inotify(m);
+        if (r < 0)
+                return r;
+
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to enable the watchdog: %m");
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+
+        if (m->actuator_open) {
+                int r = actuator_restore(&m->actuator);
+                if (r < 0)
+                        log_error_errno(r, "Failed to restore the original vm values: %m");
+                else if (r > 0)
+                        log_info("Restored %d original vm value%s.", r, r == 1 ? "" : "s");
+                actuator_close(&m->actuator);
+        }
+
+        sd_event_source_unref(m->sample_timer);
+        sd_event_source_unref(m->reload_timer);
+        sd_event_source_unref(m->psi_source);
+        for (size_t i = 0; i < m->n_inotify_sources; i++)
+                sd_event_source_unref(m->inotify_sources[i]);
+        free(m->inotify_sources);
+        m->psi_fd = safe_close(m->psi_fd);
+        sd_event_unref(m->event);
+        if (m->sampler_ready)
+                sampler_close(&m->sampler);
+        policy_free(m->policy);
+        free(m->policy_error);
+        free(m->prev);
+        free(m->cur);
+        free(m);
+        return NULL;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Running, policy %s, mode %s",
+                          m->policy->name ? m->policy->name : "built-in default",
+                          manager_enforcing(m) ? "enforce" : "observe");
+        log_info("memtuned running: policy '%s', %s.", m->policy->name ? m->policy->name : "built-in default",
+                 manager_enforcing(m) ? "enforcing" : "observing only");
+
+        r = sd_event_loop(m->event);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Restoring original values");
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return 0;
+}

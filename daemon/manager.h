@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "actuator.h"
+#include "engine.h"
+#include "policy.h"
+#include "sample.h"
+
+/* The daemon: one sd-event loop that samples, decides, acts, reloads policy
+ * and restores the kernel's values on stop. Owns every other module's state. */
+
+typedef struct ManagerConfig {
+        int proc_fd;                    /* borrowed */
+        int sys_fd;                     /* borrowed */
+        char *const *policy_dirs;       /* borrowed, lowest priority first */
+        size_t n_policy_dirs;
+        const char *state_dir;
+        bool observe;                   /* --observe: never write, whatever the policy says */
+} ManagerConfig;
+
+/* The decisions kept for the bus and --once; older ones are dropped. */
+#define MANAGER_DECISIONS_MAX 256
+
+/* Policy changes arrive in bursts (an editor's save, a configuration
+ * management run writing several files): wait this long after the last
+ * change before reloading. */
+#define MANAGER_RELOAD_DEBOUNCE_USEC (500 * USEC_PER_MSEC)
+
+/* A PSI trigger: 5% of a 2 s window stalled ("some"). 2 s is the shortest
+ * window the kernel grants without CAP_SYS_RESOURCE (TESTBED.md); 100 ms of
+ * stall in it is where latency becomes visible. */
+#define MANAGER_PSI_STALL_USEC (100 * USEC_PER_MSEC)
+#define MANAGER_PSI_WINDOW_USEC (2 * USEC_PER_SEC)
+
+/* After a PSI event, sample at once, but not more often than this. */
+#define MANAGER_PSI_MIN_INTERVAL_USEC (200 * USEC_PER_MSEC)
+
+typedef struct Manager {
+        ManagerConfig config;
+        sd_event *event;
+        sd_event_source *sample_timer;
+        sd_event_source *reload_timer;
+        sd_event_source *psi_source;
+        sd_event_source **inotify_sources;
+        size_t n_inotify_sources;
+        int psi_fd;
+
+        Policy *policy;                 /* the last good policy */
+        char *policy_error;             /* the last rejected policy's errors, or NULL */
+        HostInfo host;
+
+        Sampler sampler;
+        bool sampler_ready;
+        Sample *prev, *cur;             /* allocated once at start */
+        bool have_prev;
+        Rates rates;
+        bool have_rates;
+        Engine engine;
+        Plan plan;
+        Override overrides[_TUNABLE_MANAGED_MAX];
+        Actuator actuator;
+        bool actuator_open;
+        /* What each tunable should hold now: the last sample's value, or what
+         * memtuned wrote since. Anything else was changed behind its back. */
+        uint64_t expected[_TUNABLE_MANAGED_MAX];
+        bool expected_valid[_TUNABLE_MANAGED_MAX];
+
+        Decision decisions[MANAGER_DECISIONS_MAX];
+        size_t n_decisions, decisions_next;
+
+        uint64_t last_sample_usec;
+        uint64_t n_samples;
+        bool warned_sample_failure;
+} Manager;
+
+/* Opens everything the daemon needs (sampler, state directory, policy). An
+ * invalid policy at start is logged and replaced by the built-in default (all
+ * tunables unmanaged), so the daemon still observes. Returns 0 or -errno,
+ * having logged why. */
+int manager_new(const ManagerConfig *config, Manager **ret);
+
+/* Restores the original values (unless observing) and frees everything. */
+Manager *manager_free(Manager *m);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Runs the loop until SIGTERM or SIGINT. Returns 0 or -errno. */
+int manager_run(Manager *m);
+
+/* Loads the policy again; a valid one replaces the current one, an invalid
+ * one is logged and leaves the current one in force. Returns 0 when the new
+ * policy is in force, -EINVAL when it was rejected. */
+int manager_reload(Manager *m);
+
+/* Whether writes happen: the policy says enforce and --observe was not given. */
+bool manager_enforcing(const Manager *m);

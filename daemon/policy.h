@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "macro.h"
+#include "tunable.h"
+
+/* The effective policy: policy files merged in order, validated, with every
+ * size resolved to absolute units for this host. Only this module knows
+ * libconfig. A Policy is immutable once loaded; a reload builds a new one and
+ * the manager swaps pointers. */
+
+typedef enum PolicyMode {
+        POLICY_MODE_ENFORCE,
+        POLICY_MODE_OBSERVE,    /* compute and report, write nothing */
+        _POLICY_MODE_MAX,
+} PolicyMode;
+
+typedef enum TunableMode {
+        TUNABLE_MODE_UNMANAGED, /* never written */
+        TUNABLE_MODE_FIXED,     /* set to value */
+        TUNABLE_MODE_ADAPTIVE,  /* steered by the engine within [min, max] */
+        _TUNABLE_MODE_MAX,
+} TunableMode;
+
+/* Where a setting came from, for --check --dump and for error messages. file
+ * points into Policy.files (or is NULL for a built-in default). */
+typedef struct PolicyOrigin {
+        const char *file;
+        unsigned line;
+} PolicyOrigin;
+
+typedef struct TunablePolicy {
+        TunableMode mode;
+        uint64_t value;         /* fixed: the value, in the sysctl's unit (kB for min_free_kbytes) */
+        uint64_t min, max;      /* adaptive: bounds in the sysctl's unit, min <= max */
+        PolicyOrigin origin;    /* where mode was set */
+        PolicyOrigin value_origin, min_origin, max_origin; /* .file NULL: not set by any file */
+} TunablePolicy;
+
+/* The keys of the thresholds section, in PolicyThresholds order. */
+typedef enum PolicyThreshold {
+        POLICY_THRESHOLD_DIRECT_RECLAIM_PAGES_PER_S,
+        POLICY_THRESHOLD_ALLOCSTALL_PER_S,
+        POLICY_THRESHOLD_PSI_SOME_LOW,
+        POLICY_THRESHOLD_PSI_SOME_MEDIUM,
+        POLICY_THRESHOLD_PSI_SOME_CRITICAL,
+        POLICY_THRESHOLD_PSI_FULL_CRITICAL,
+        POLICY_THRESHOLD_WINDOW,
+        POLICY_THRESHOLD_CALM,
+        POLICY_THRESHOLD_COOLDOWN,
+        POLICY_THRESHOLD_STEP_FACTOR,
+        POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT,
+        POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN,
+        POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX,
+        _POLICY_THRESHOLD_MAX,
+} PolicyThreshold;
+
+/* What the engine reacts to. Defaults are documented in memtuned.policy(5). */
+typedef struct PolicyThresholds {
+        double direct_reclaim_pages_per_s;      /* pgscan_direct rate that counts as trouble */
+        double allocstall_per_s;                /* allocstall rate that counts as trouble */
+        uint32_t psi_some_low, psi_some_medium, psi_some_critical; /* avg10, hundredths of % */
+        uint32_t psi_full_critical;             /* avg10, hundredths of % */
+        uint64_t window_usec;                   /* trouble must last this long before a step */
+        uint64_t calm_usec;                     /* calm this long before stepping back down */
+        uint64_t cooldown_usec;                 /* at least this long between two steps of a tunable */
+        double step_factor;                     /* multiplicative step, > 1.0 */
+        double max_reserve_ram_percent;         /* hard cap of min_free_kbytes as % of RAM */
+        uint64_t sample_interval_min_usec;      /* sampling when busy */
+        uint64_t sample_interval_max_usec;      /* sampling when calm */
+        PolicyOrigin origin;                    /* the last place that set any threshold */
+        PolicyOrigin origins[_POLICY_THRESHOLD_MAX]; /* per key; .file NULL: built-in default */
+} PolicyThresholds;
+
+typedef struct ProcessMatch {
+        char *comm;             /* fnmatch glob against /proc/PID/comm, NULL: any */
+        char *exe;              /* fnmatch glob against the /proc/PID/exe target */
+        char *cmdline;          /* POSIX ERE source; compiled into cmdline_re */
+        regex_t cmdline_re;
+        bool has_cmdline_re;
+        bool has_uid;
+        uid_t uid;              /* from user = "name" (resolved at load) or uid = N */
+        char *user;             /* the name as written, for display; NULL with uid = N */
+        char *cgroup;           /* fnmatch glob against the cgroup v2 path */
+        char *unit;             /* fnmatch glob against the systemd unit name */
+} ProcessMatch;
+
+typedef struct ProcessRule {
+        char *name;
+        ProcessMatch match;
+        int oom_score_adj;      /* -1000..1000 */
+        bool reset_children;    /* children of a matched process that match no rule get 0 */
+        PolicyOrigin origin;
+} ProcessRule;
+
+typedef struct Policy {
+        char *name;
+        char *description;
+        PolicyMode mode;
+        PolicyOrigin mode_origin;
+        TunablePolicy tunables[_TUNABLE_MANAGED_MAX];
+        PolicyThresholds thresholds;
+        ProcessRule *rules;     /* in policy order: the first match wins */
+        size_t n_rules;
+        char **files;           /* absolute paths of the files that applied, in order */
+        size_t n_files;
+        PolicyOrigin name_origin, description_origin;
+        /* What did not apply and why, for --dump and the bus: "FILE: masked by
+         * /etc/.../FILE -> /dev/null", "FILE:LINE: tunables.swappiness skipped:
+         * ...". In load order. */
+        char **notes;
+        size_t n_notes;
+} Policy;
+
+/* The facts host conditions test, read once per load. */
+typedef struct HostInfo {
+        uint64_t ram_kb;        /* MemTotal */
+        uint64_t swap_kb;       /* SwapTotal */
+        uint32_t numa_nodes;    /* nodes with memory */
+        char hostname[256];
+        unsigned kernel_version[3]; /* uname release "6.1.0-..." -> {6, 1, 0} */
+} HostInfo;
+
+/* The directories policy files are read from, lowest priority first: a file in
+ * a later directory masks the same name in the earlier ones. */
+#define POLICY_DIR_VENDOR "/usr/lib/memtuned/policies.d"
+#define POLICY_DIR_RUNTIME "/run/memtuned/policies.d"
+#define POLICY_DIR_ADMIN "/etc/memtuned/policies.d"
+extern char *const policy_dirs_standard[3];
+#define POLICY_DIRS_STANDARD_N 3
+
+/* Hostile-input limits. 1 MiB is a thousand times the largest sensible policy
+ * file, and bounds what libconfig and the error list can be made to hold. At
+ * most 100 errors per file are listed: beyond that the file is not a policy.
+ * 1024 rules and files: the rule engine matches every new process against every
+ * rule, so a few thousand regexes would cost real CPU on fork-heavy hosts. */
+#define POLICY_FILE_SIZE_MAX (1024u * 1024u)
+#define POLICY_ERRORS_PER_FILE_MAX 100u
+#define POLICY_RULES_MAX 1024u
+#define POLICY_FILES_MAX 1024u
+
+/* The errors of a load: "FILE:LINE: message" (or "FILE: message" for what has
+ * no line), every error of every file, in load order. Start zeroed. */
+typedef struct PolicyErrors {
+        char **messages;
+        size_t n;
+} PolicyErrors;
+
+/* Frees the messages and leaves e empty (usable with _cleanup_). */
+void policy_errors_free(PolicyErrors *e);
+
+/* How text is parsed before the policy module trusts libconfig with it: in a
+ * forked child, with these limits (the address space above what the process
+ * already maps, CPU seconds, and wall-clock time until the child is killed).
+ * Tests lower them; skip_prescan is for tests that prove the child contains
+ * what the pre-scan would have refused (such as "@include"). */
+typedef struct PolicyParseLimits {
+        uint64_t as_headroom_bytes;
+        unsigned cpu_seconds;
+        uint64_t timeout_usec;
+        bool skip_prescan;
+} PolicyParseLimits;
+extern PolicyParseLimits policy_parse_limits;
+
+const char *policy_mode_to_string(PolicyMode m);
+const char *tunable_mode_to_string(TunableMode m);
+
+/* The built-in policy: mode enforce, every tunable unmanaged, no process
+ * rules, the default thresholds (documented in memtuned.policy(5)). Returns 0
+ * or -ENOMEM. */
+int policy_new_default(Policy **ret);
+
+/* Frees p and everything it owns (compiled regexes too). Accepts NULL; returns
+ * NULL. */
+Policy *policy_free(Policy *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
+
+/* Loads the *.conf files of the layered directories dirs (lowest priority
+ * first; a missing directory is skipped): a name in a later directory masks the
+ * same name in earlier ones, a symlink to /dev/null masks without replacing,
+ * and the surviving files apply on top of the built-in policy in file-name
+ * order, later files overriding earlier keys. Every file is validated even when
+ * its conditions do not hold on host. Returns 0 and the policy in *ret;
+ * -EINVAL when any file has an error (then *ret is untouched and every error
+ * is appended to ret_errors, if given); -ENOMEM. */
+int policy_load(char *const *dirs, size_t n_dirs, const HostInfo *host, Policy **ret,
+                PolicyErrors *ret_errors);
+
+/* Like policy_load() for --check PATH...: each path is a file (of any name) or
+ * a directory (its *.conf files in name order); they apply in the order given,
+ * without masking. */
+int policy_load_files(char *const *paths, size_t n, const HostInfo *host, Policy **ret,
+                      PolicyErrors *ret_errors);
+
+/* Loads text (len bytes, need not be NUL-terminated) as the only policy file,
+ * called name in messages and origins. contain=false parses in this process
+ * without the forked pre-parse: for the fuzzer, whose findings are exactly what
+ * the child would have contained. Same returns as policy_load(). */
+int policy_load_string(const char *name, const char *text, size_t len, const HostInfo *host,
+                       bool contain, Policy **ret, PolicyErrors *ret_errors);
+
+/* Writes p in policy syntax: a valid policy file for this host that loads into
+ * the same policy, each value followed by "# FILE:LINE" or "# built-in
+ * default", what did not apply as comments. */
+void policy_dump(const Policy *p, FILE *f);
+
+/* Parses a size into kB: "64M", "1.5G", "512K", "1T" (binary units; "KiB",
+ * "MB" and the like are accepted and also binary), or "2%" / "0.5%" of ram_kb.
+ * Returns 0; -EINVAL for text that is not a size (no unit included), -ERANGE
+ * past 64 bits or for a percentage not in (0, 100]. */
+int policy_parse_size(const char *s, uint64_t ram_kb, uint64_t *ret_kb);
+
+/* Parses a duration: "500ms", "10s", "10m" or "10min", "2h", "100us"; a decimal
+ * point is allowed ("1.5s"). Returns 0, -EINVAL, or -ERANGE past 64 bits of
+ * microseconds. */
+int policy_parse_duration(const char *s, uint64_t *ret_usec);
+
+/* Parses "5.15" or "6.1.0" (at most three numbers, each below 65536) into
+ * ret (missing parts 0) and the count of parts given. Returns 0 or -EINVAL. */
+int policy_parse_kernel_version(const char *s, unsigned ret[3], unsigned *ret_n);

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "macro.h"
+#include "procadj.h"
+#include "procfs.h"
+#include "proctable.h"
+
+/* Slots at start: 4 kB of entries, enough for a desktop's handful of rules. */
+#define PROCTABLE_MIN_SLOTS 128
+/* Descriptors left for everything but pidfds: sd-event, the bus, /proc files,
+ * the netlink socket, PSI triggers, a reload's policy files. */
+#define PROCTABLE_FD_RESERVE 256
+
+struct ProcTable {
+        ProcEntry *slot;
+        size_t n_slots;         /* a power of two */
+        size_t n_entries;
+        size_t n_pidfds;
+        size_t max_pidfds;
+        char **names;
+        size_t n_names;
+};
+
+_Static_assert(sizeof(ProcEntry) == 32, "ProcEntry should stay 32 bytes");
+
+uint32_t proctable_comm_hash(const char *comm) {
+        uint32_t h = 2166136261U;
+
+        for (const unsigned char *p = (const unsigned char *) comm; *p; p++) {
+                h ^= *p;
+                h *= 16777619U;
+        }
+        return h;
+}
+
+/* pids are sequential; a multiplicative hash spreads neighbours. */
+static size_t slot_of(const ProcTable *t, pid_t pid) {
+        return (size_t) (((uint32_t) pid * 2654435761U) & (t->n_slots - 1));
+}
+
+int proctable_new(size_t max_pidfds, ProcTable **ret) {
+        ProcTable *t;
+
+        if (max_pidfds == 0) {
+                struct rlimit rl;
+
+                if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        return negative_errno();
+                max_pidfds = rl.rlim_cur == RLIM_INFINITY ? SIZE_MAX :
+                        rl.rlim_cur > PROCTABLE_FD_RESERVE ? rl.rlim_cur - PROCTABLE_FD_RESERVE : 0;
+        }
+
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->slot = calloc(PROCTABLE_MIN_SLOTS, sizeof(ProcEntry));
+        if (!t->slot) {
+                free(t);
+                return -ENOMEM;
+        }
+        t->n_slots = PROCTABLE_MIN_SLOTS;
+        t->max_pidfds = max_pidfds;
+        *ret = t;
+        return 0;
+}
+
+ProcTable *proctable_free(ProcTable *t) {
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n_slots; i++)
+                if (t->slot[i].pid != 0)
+                        safe_close(t->slot[i].pidfd);
+        for (size_t i = 0; i < t->n_names; i++)
+                free(t->names[i]);
+        free(t->names);
+        free(t->slot);
+        free(t);
+        return NULL;
+}
+
+static ProcEntry *find(ProcTable *t, pid_t pid) {
+        for (size_t i = slot_of(t, pid);; i = (i + 1) & (t->n_slots - 1)) {
+                if (t->slot[i].pid == pid)
+                        return &t->slot[i];
+                if (t->slot[i].pid == 0)
+                        return NULL;
+        }
+}
+
+ProcEntry *proctable_get(ProcTable *t, pid_t pid) {
+        if (pid <= 0)
+                return NULL;
+        return find(t, pid);
+}
+
+static void insert_slot(ProcTable *t, const ProcEntry *e) {
+        size_t i = slot_of(t, e->pid);
+
+        while (t->slot[i].pid != 0)
+                i = (i + 1) & (t->n_slots - 1);
+        t->slot[i] = *e;
+}
+
+static int grow(ProcTable *t) {
+        ProcEntry *old = t->slot;
+        size_t n_old = t->n_slots;
+        ProcEntry *ns;
+
+        ns = calloc(n_old * 2, sizeof(ProcEntry));
+        if (!ns)
+                return -ENOMEM;
+        t->slot = ns;
+        t->n_slots = n_old * 2;
+        for (size_t i = 0; i < n_old; i++)
+                if (old[i].pid != 0)
+                        insert_slot(t, &old[i]);
+        free(old);
+        return 0;
+}
+
+int proctable_add(ProcTable *t, const ProcEntry *e, ProcEntry **ret) {
+        ProcEntry copy = *e, *p;
+        int r;
+
+        if (e->pid <= 0) {
+                safe_close(e->pidfd);
+                return -EINVAL;
+        }
+
+        p = find(t, e->pid);
+        if (p) {
+                if (p->pidfd >= 0 && p->pidfd != copy.pidfd) {
+                        safe_close(p->pidfd);
+                        t->n_pidfds--;
+                } else if (p->pidfd >= 0)
+                        t->n_pidfds--;
+                if (copy.pidfd >= 0 && t->n_pidfds >= t->max_pidfds)
+                        copy.pidfd = safe_close(copy.pidfd);
+                if (copy.pidfd >= 0)
+                        t->n_pidfds++;
+                *p = copy;
+                if (ret)
+                        *ret = p;
+                return 0;
+        }
+
+        /* Keep the load at or below 70%: probes stay short. */
+        if ((t->n_entries + 1) * 10 > t->n_slots * 7) {
+                r = grow(t);
+                if (r < 0) {
+                        safe_close(copy.pidfd);
+                        return r;
+                }
+        }
+
+        if (copy.pidfd >= 0 && t->n_pidfds >= t->max_pidfds)
+                copy.pidfd = safe_close(copy.pidfd);
+        if (copy.pidfd >= 0)
+                t->n_pidfds++;
+        insert_slot(t, &copy);
+        t->n_entries++;
+        if (ret)
+                *ret = find(t, copy.pid);
+        return 0;
+}
+
+/* Backward-shift deletion: later members of the probe run move up into the
+ * hole when their home slot allows, so lookups never need tombstones. */
+static void delete_slot(ProcTable *t, size_t hole) {
+        size_t mask = t->n_slots - 1;
+
+        for (size_t i = (hole + 1) & mask; t->slot[i].pid != 0; i = (i + 1) & mask) {
+                size_t home = slot_of(t, t->slot[i].pid);
+
+                /* Move slot i into the hole unless its home lies cyclically
+                 * in (hole, i]. */
+                if (((i - home) & mask) >= ((i - hole) & mask)) {
+                        t->slot[hole] = t->slot[i];
+                        hole = i;
+                }
+        }
+        t->slot[hole] = (ProcEntry) {};
+}
+
+int proctable_remove(ProcTable *t, pid_t pid) {
+        ProcEntry *p = proctable_get(t, pid);
+
+        if (!p)
+                return 0;
+        if (p->pidfd >= 0) {
+                safe_close(p->pidfd);
+                t->n_pidfds--;
+        }
+        delete_slot(t, (size_t) (p - t->slot));
+        t->n_entries--;
+        return 1;
+}
+
+size_t proctable_prune(ProcTable *t, int proc_fd) {
+        size_t removed = 0;
+
+        for (size_t i = 0; i < t->n_slots; ) {
+                ProcEntry *e = &t->slot[i];
+                bool gone;
+
+                if (e->pid == 0) {
+                        i++;
+                        continue;
+                }
+                if (e->pidfd >= 0)
+                        gone = procadj_pidfd_alive(e->pidfd) == 0;
+                else {
+                        _cleanup_close_ int fd = procfs_open_pid(proc_fd, e->pid);
+                        ProcStat st;
+
+                        gone = fd < 0 || procfs_read_stat(fd, &st) < 0 ||
+                                st.start_time != e->start_time;
+                }
+                if (!gone) {
+                        i++;
+                        continue;
+                }
+                /* Deletion may shift a later entry into slot i: look at i
+                 * again. An entry shifted from past the end of the array to
+                 * before i was already visited or is visited again: both are
+                 * harmless. */
+                proctable_remove(t, e->pid);
+                removed++;
+        }
+        return removed;
+}
+
+size_t proctable_size(const ProcTable *t) {
+        return t->n_entries;
+}
+
+size_t proctable_memory(const ProcTable *t) {
+        size_t m = sizeof(*t) + t->n_slots * sizeof(ProcEntry) + t->n_names * sizeof(char *);
+
+        for (size_t i = 0; i < t->n_names; i++)
+                m += strlen(t->names[i]) + 1;
+        return m;
+}
+
+ProcEntry *proctable_next(ProcTable *t, size_t *iter) {
+        for (; *iter < t->n_slots; (*iter)++)
+                if (t->slot[*iter].pid != 0)
+                        return &t->slot[(*iter)++];
+        return NULL;
+}
+
+int proctable_intern(ProcTable *t, const char *name, uint16_t *ret) {
+        char **nn, *copy;
+
+        for (size_t i = 0; i < t->n_names; i++)
+                if (strcmp(t->names[i], name) == 0) {
+                        *ret = (uint16_t) i;
+                        return 0;
+                }
+        if (t->n_names >= PROCTABLE_NAME_NONE)
+                return -E2BIG;
+
+        copy = strdup(name);
+        if (!copy)
+                return -ENOMEM;
+        nn = reallocarray(t->names, t->n_names + 1, sizeof(char *));
+        if (!nn) {
+                free(copy);
+                return -ENOMEM;
+        }
+        t->names = nn;
+        t->names[t->n_names] = copy;
+        *ret = (uint16_t) t->n_names++;
+        return 0;
+}
+
+const char *proctable_name(const ProcTable *t, uint16_t idx) {
+        return idx < t->n_names ? t->names[idx] : NULL;
+}

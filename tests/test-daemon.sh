@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The whole daemon on a writable copy of a captured /proc tree: writes,
+# skipped no-op writes, observe mode, restore on SIGTERM, SIGKILL then restart
+# restores the true originals, a change behind its back, reload on SIGHUP and
+# on file changes, and a rejected policy that leaves the last good one.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+memtuned=$top_builddir/memtuned
+fail=0
+tmp=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+[ -n "${KEEP_LOG:-}" ] && trap 'cp "$tmp/log" /tmp/test-daemon.last.log; cleanup' EXIT
+
+check() { # description, command...
+        local what=$1; shift
+        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
+}
+
+# wait_for SECONDS command...: polls until the command succeeds.
+wait_for() {
+        local deadline=$((SECONDS + $1)); shift
+        until "$@"; do
+                [ $SECONDS -ge $deadline ] && return 1
+                sleep 0.05
+        done
+}
+
+value() { cat "$tmp/proc/sys/vm/$1"; }
+is_value() { [ "$(value "$1")" = "$2" ]; }
+logged() { grep -qF -- "$1" "$tmp/log"; }
+
+reset_tree() {
+        rm -rf "$tmp/proc" "$tmp/state" "$tmp/policy"
+        cp -r "$top_srcdir/tests/data/host-6.18/proc" "$tmp/proc"
+        mkdir -p "$tmp/policy"
+}
+
+start() { # extra args...
+        : >"$tmp/log"
+        "$memtuned" --proc-root "$tmp/proc" --policy-dir "$tmp/policy" --state-dir "$tmp/state" \
+                --bus none "$@" >>"$tmp/log" 2>&1 &
+        pid=$!
+        wait_for 5 logged "memtuned running"
+}
+
+stop() { # signal (default TERM); returns the exit status
+        kill -"${1:-TERM}" "$pid"
+        { wait "$pid"; } 2>/dev/null
+        local rc=$?
+        pid=
+        return $rc
+}
+
+policy() { # file name, text
+        printf '%s\n' "$2" >"$tmp/policy/$1.tmp" && mv "$tmp/policy/$1.tmp" "$tmp/policy/$1"
+}
+
+FIXED_SWAPPINESS='policy: { name = "fixed-10"; };
+tunables: { swappiness: { mode = "fixed"; value = 10; }; };'
+
+# 1. A fixed value is written, logged with its reason, and restored on SIGTERM.
+reset_tree
+policy 50-test.conf "$FIXED_SWAPPINESS"
+check "daemon starts" start
+check "fixed swappiness is written" wait_for 5 is_value swappiness 10
+check "the decision is logged" logged "swappiness 60 -> 10"
+check "the original is persisted" grep -qx "swappiness 60 10" "$tmp/state/originals"
+check "untouched tunables stay" is_value min_free_kbytes 67584
+stop TERM; check "SIGTERM exits 0" test $? -eq 0
+check "SIGTERM restores swappiness" is_value swappiness 60
+check "stop removes the state file" test ! -e "$tmp/state/originals"
+check "stop says what it restored" logged "Restored 1 original vm value."
+
+# 2. Observe mode computes and writes nothing.
+reset_tree
+policy 50-test.conf "$FIXED_SWAPPINESS"
+start --observe
+check "observe mode logs the decision" wait_for 5 logged "(observe) swappiness 60 -> 10"
+sleep 0.3
+check "observe mode writes nothing" is_value swappiness 60
+check "observe mode keeps no state" test ! -e "$tmp/state/originals"
+stop TERM
+
+# 3. SIGKILL, then a restart restores the true originals on stop.
+reset_tree
+policy 50-test.conf "$FIXED_SWAPPINESS"
+start
+check "written before the crash" wait_for 5 is_value swappiness 10
+stop KILL
+check "the state survives SIGKILL" grep -qx "swappiness 60 10" "$tmp/state/originals"
+rm "$tmp/policy/50-test.conf"      # the restarted daemon manages nothing
+start
+check "after restart, unmanaged: handed back to the original" wait_for 5 is_value swappiness 60
+stop TERM
+check "after restart and stop, the true original" is_value swappiness 60
+
+# 4. A change behind memtuned's back is detected and respected.
+reset_tree
+policy 50-test.conf 'policy: { name = "adaptive"; };
+tunables: { min_free_kbytes: { mode = "adaptive"; min = "64M"; max = "256M"; }; };'
+start
+echo 70000 >"$tmp/proc/sys/vm/min_free_kbytes"
+kill -HUP "$pid"    # a sample is taken at each reload at the latest
+check "external change is noticed" wait_for 10 logged "vm.min_free_kbytes was set to 70000 by someone else"
+stop TERM
+check "external value stands after stop" is_value min_free_kbytes 70000
+
+# 5. Reload: SIGHUP with a good file, a bad file, and a change picked up by inotify.
+reset_tree
+policy 50-test.conf "$FIXED_SWAPPINESS"
+start
+check "first policy in force" wait_for 5 is_value swappiness 10
+policy 50-test.conf 'policy: { name = "broken"; };
+tunables: { swapiness: { mode = "fixed"; value = 20; }; };'
+kill -HUP "$pid"
+check "a broken policy is rejected with FILE:LINE" wait_for 5 logged "$tmp/policy/50-test.conf:2:"
+check "the rejection names the last good policy" wait_for 5 logged "the last good policy (fixed-10) stays in force"
+sleep 0.3
+check "the last good policy stays" is_value swappiness 10
+policy 50-test.conf 'policy: { name = "fixed-20"; };
+tunables: { swappiness: { mode = "fixed"; value = 20; }; };'
+check "inotify picks up a new file and applies it" wait_for 10 is_value swappiness 20
+check "the reload is logged" logged "Policy 'fixed-20' in force"
+for i in $(seq 1 100); do policy "60-burst.conf" "policy: { name = \"burst-$i\"; };"; done
+check "a burst of 100 writes ends in the last one" wait_for 10 logged "Policy 'burst-100' in force"
+check "a burst is debounced (far fewer than 100 reloads)" \
+        test "$(grep -c "Policy 'burst-" "$tmp/log")" -lt 20
+rm "$tmp/policy/60-burst.conf" "$tmp/policy/50-test.conf"
+check "deleting the file hands the tunable back" wait_for 10 is_value swappiness 60
+stop TERM
+
+# 6. Synthetic direct reclaim: the watermarks go up in steps, stop at the
+# policy's maximum, come back down when calm, and stop restores the original.
+# Counters are rewritten in place, zero-padded to a fixed width, because the
+# daemon keeps the file open and re-reads it with pread.
+reset_tree
+/usr/bin/python3 - "$tmp/proc/vmstat" <<'PY'
+import re, sys
+p = sys.argv[1]
+t = open(p).read()
+t = re.sub(r"^(pgscan_direct|allocstall_normal) \d+$", lambda m: "%s %012d" % (m.group(1), 0), t, flags=re.M)
+open(p, "w").write(t)
+PY
+bump() { # seconds: raise pgscan_direct by 5000 and allocstall_normal by 100 every 0.1 s
+        /usr/bin/python3 - "$tmp/proc/vmstat" "$1" <<'PY'
+import sys, time
+path, secs = sys.argv[1], float(sys.argv[2])
+with open(path, "r+b") as f:
+    text = f.read().decode()
+    offs = {k: text.index("\n%s " % k) + len(k) + 2 for k in ("pgscan_direct", "allocstall_normal")}
+    end = time.monotonic() + secs
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+        for k, step in (("pgscan_direct", 5000), ("allocstall_normal", 100)):
+            f.seek(offs[k]); f.write(b"%012d" % (n * step)); f.flush()
+        time.sleep(0.1)
+PY
+}
+policy 50-test.conf 'policy: { name = "sim"; };
+tunables: { min_free_kbytes: { mode = "adaptive"; min = "64M"; max = "128M"; }; };
+thresholds: { window = "1s"; cooldown = "1s"; calm = "2s"; sample_interval_min = "100ms"; sample_interval_max = "1s"; };'
+start
+bump 8 &
+bumper=$!
+check "sustained direct reclaim raises min_free_kbytes" wait_for 8 logged "min_free_kbytes 67584 -> 84480: "
+check "the reason carries the evidence" grep -qE "min_free_kbytes 67584 -> 84480: .*pgscan_direct [0-9]+/s" "$tmp/log"
+check "it stops at the policy maximum" wait_for 10 is_value min_free_kbytes 131072
+wait $bumper
+check "calm brings it back to the baseline" wait_for 20 is_value min_free_kbytes 67584
+check "steps never exceeded the maximum" \
+        test -z "$(grep -oE 'min_free_kbytes [0-9]+ -> [0-9]+' "$tmp/log" | awk '$4 > 131072')"
+stop TERM
+check "stop leaves the original" is_value min_free_kbytes 67584
+
+exit $fail

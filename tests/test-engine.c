@@ -1,0 +1,934 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The engine on synthetic timelines with explicit time. Times are seconds
+ * after the start (T0); every sample is 1 s after the previous one unless a
+ * test says otherwise. */
+#include <math.h>
+
+#include "engine-sim.h"
+#include "test-util.h"
+
+#define T0 (1000 * SEC)
+#define AT(s) (T0 + (uint64_t) (s) * SEC)
+
+static Sim sim, sim2;
+
+static const TunableId MFK = TUNABLE_MIN_FREE_KBYTES, WSF = TUNABLE_WATERMARK_SCALE_FACTOR,
+                       SWP = TUNABLE_SWAPPINESS, ZRM = TUNABLE_ZONE_RECLAIM_MODE;
+
+/* Checks one logged decision. */
+static void check_decision(const Decision *d, uint64_t at, TunableId id, uint64_t old_value, uint64_t new_value,
+                           TunableSource source, const char *reason, int line) {
+        if (!d) {
+                fprintf(stderr, "test-engine.c:%d: decision missing\n", line);
+                test_failures++;
+                return;
+        }
+        if (d->time_usec != at || d->tunable != id || d->old_value != old_value || d->new_value != new_value ||
+            d->source != source || (reason && strcmp(d->reason, reason) != 0)) {
+                fprintf(stderr,
+                        "test-engine.c:%d: decision differs:\n  got  t=%" PRIu64 " s %s %s\n  want t=%" PRIu64
+                        " s %s %s\n",
+                        line, (d->time_usec - T0) / SEC, tunable_source_to_string(d->source), d->reason,
+                        (at - T0) / SEC, tunable_source_to_string(source), reason ? reason : "(any)");
+                test_failures++;
+        }
+}
+#define CHECK_DECISION(d, at, id, o, n, src, reason) check_decision(d, at, id, o, n, src, reason, __LINE__)
+
+static const Decision *nth(const Sim *m, TunableId id, size_t i) {
+        const Decision *d[256];
+        size_t n = sim_decisions(m, id, d, ELEMENTSOF(d));
+
+        return i < n && i < ELEMENTSOF(d) ? d[i] : NULL;
+}
+
+static size_t count(const Sim *m, TunableId id) {
+        return sim_decisions(m, id, NULL, 0);
+}
+
+/* Number of times the direction of a tunable's decisions reverses. */
+static size_t direction_changes(const Sim *m, TunableId id) {
+        size_t changes = 0;
+        int last = 0;
+
+        for (size_t i = 0; i < m->n_log; i++) {
+                const Decision *d = &m->log[i];
+                int dir;
+
+                if (d->tunable != id)
+                        continue;
+                dir = d->new_value > d->old_value ? 1 : -1;
+                if (last != 0 && dir != last)
+                        changes++;
+                last = dir;
+        }
+        return changes;
+}
+
+/* Smallest time between two decisions about a tunable (USEC_INFINITY: < 2). */
+static uint64_t min_spacing(const Sim *m, TunableId id) {
+        uint64_t min = USEC_INFINITY, last = USEC_INFINITY;
+
+        for (size_t i = 0; i < m->n_log; i++) {
+                if (m->log[i].tunable != id)
+                        continue;
+                if (last != USEC_INFINITY)
+                        min = MIN(min, m->log[i].time_usec - last);
+                last = m->log[i].time_usec;
+        }
+        return min;
+}
+
+static void load_trouble(Sim *m) {
+        m->load = (Load) { .direct = 1840, .stall = 35 };
+}
+
+/* A burst of direct reclaim for 100 s: steps 30 s apart (the cool-down), then
+ * 10 min of calm per step back to the baseline. */
+static void test_burst(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+
+        load_trouble(&sim);
+        sim_run(&sim, 9 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);     /* 9 s of evidence: not yet the window */
+        CHECK(!sim.plan.trouble);
+        sim_run(&sim, 91 * SEC, SEC);
+        CHECK(sim.plan.trouble);
+        CHECK_EQ_U64(count(&sim, MFK), 4);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s");
+        CHECK_DECISION(nth(&sim, MFK, 1), AT(40), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, MFK, 2), AT(70), MFK, 105600, 132000, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, MFK, 3), AT(100), MFK, 132000, 165000, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_EQ_U64(sim.s.tunables.value[MFK], 165000);
+        CHECK_EQ_U64(sim.plan.tunables[MFK].baseline, 67584);
+
+        /* Calm: one step back per 10 min, the first 10 min after the burst. */
+        sim.load = (Load) {};
+        sim_run(&sim, 599 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 4);
+        CHECK(sim.plan.calm);
+        CHECK_STREQ(sim.plan.tunables[MFK].reason,
+                    "adaptive 0..503316, baseline 67584: calm for 599 s; steps back after 10 min of calm");
+        sim_run(&sim, 1900 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 8);
+        CHECK_DECISION(nth(&sim, MFK, 4), AT(700), MFK, 165000, 132000, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 165000 -> 132000: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
+                       "back towards the baseline 67584");
+        CHECK_DECISION(nth(&sim, MFK, 5), AT(1300), MFK, 132000, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, MFK, 6), AT(1900), MFK, 105600, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, MFK, 7), AT(2500), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
+        CHECK_STREQ(sim.plan.tunables[MFK].reason, "adaptive 0..503316, baseline 67584: calm");
+        CHECK_EQ_U64(sim.plan.pressure, PRESSURE_NONE);
+        CHECK_EQ_INT(sim.plan.tunables[MFK].source, TUNABLE_SOURCE_ADAPTIVE);
+        CHECK(sim.plan.tunables[MFK].managed);
+
+        /* Other tunables stayed unmanaged and untouched. */
+        CHECK_EQ_U64(sim.n_log, 8);
+        CHECK(!sim.plan.tunables[SWP].managed);
+        CHECK_STREQ(sim.plan.tunables[SWP].reason, "unmanaged by policy");
+}
+
+/* PSI corroborates: it is quoted in the reason. */
+static void test_burst_psi(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .direct = 1840, .stall = 35, .psi_some = 12.5, .psi_full = 3 };
+        sim_run(&sim, 10 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s, "
+                       "PSI some 12.5% full 3.0%");
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_LOW);
+
+        /* allocstall alone is trouble too. */
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .direct = 100, .stall = 12 };
+        sim_run(&sim, 10 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 67584 -> 84480: pgscan_direct 100/s, allocstall 12/s over 10 s");
+}
+
+/* A cool-down shorter than the window: each step still waits for a whole
+ * window of evidence gathered after the previous one. */
+static void test_window_after_step(void) {
+        sim_new(&sim);
+        sim.p.thresholds.cooldown_usec = 5 * SEC;
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 35 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 3);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, MFK, 1), AT(20), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, MFK, 2), AT(30), MFK, 105600, 132000, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_STREQ(sim.plan.tunables[MFK].reason, "adaptive 0..503316, baseline 67584: direct reclaim; next step in 5 s");
+}
+
+/* Sustained pressure: watermark_scale_factor first, then min_free_kbytes,
+ * each up to the policy's maximum, and then nothing more. */
+static void test_sustained(void) {
+        static const uint64_t wsf_steps[] = { 13, 17, 22, 28, 35, 44, 55, 69, 87, 100 };
+        static const uint64_t mfk_steps[] = { 84480, 105600, 132000, 165000, 206250, 257813, 262144 };
+        uint64_t t = 10;
+
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 100);
+        sim_adaptive(&sim, MFK, 65536, 262144);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 1200 * SEC, SEC);
+
+        CHECK_EQ_U64(count(&sim, WSF), ELEMENTSOF(wsf_steps));
+        CHECK_EQ_U64(count(&sim, MFK), ELEMENTSOF(mfk_steps));
+        for (size_t i = 0; i < ELEMENTSOF(wsf_steps); i++, t += 30)
+                CHECK_DECISION(nth(&sim, WSF, i), AT(t), WSF, i == 0 ? 10 : wsf_steps[i - 1], wsf_steps[i],
+                               TUNABLE_SOURCE_ADAPTIVE, NULL);
+        for (size_t i = 0; i < ELEMENTSOF(mfk_steps); i++, t += 30)
+                CHECK_DECISION(nth(&sim, MFK, i), AT(t), MFK, i == 0 ? 67584 : mfk_steps[i - 1], mfk_steps[i],
+                               TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_STREQ(nth(&sim, WSF, 9)->reason,
+                    "watermark_scale_factor 87 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                    "reached the policy's maximum");
+        CHECK_STREQ(nth(&sim, MFK, 0)->reason,
+                    "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                    "watermark_scale_factor at its maximum 100");
+        CHECK_STREQ(nth(&sim, MFK, 6)->reason,
+                    "min_free_kbytes 257813 -> 262144: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                    "watermark_scale_factor at its maximum 100; reached the policy's maximum");
+        CHECK_EQ_U64(sim_target(&sim, WSF), 100);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 262144);
+        CHECK_STREQ(sim.plan.tunables[MFK].reason,
+                    "adaptive 65536..262144, baseline 67584: direct reclaim, but at its maximum");
+        CHECK(min_spacing(&sim, WSF) >= 30 * SEC);
+        CHECK_EQ_U64(direction_changes(&sim, WSF) + direction_changes(&sim, MFK), 0);
+}
+
+/* The reserve cap: the policy's max_reserve_ram_percent, and the hard 5% above
+ * whatever the policy says. */
+static void test_reserve_cap(void) {
+        sim_new(&sim);
+        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 4194304;       /* 4 GiB: 3% = 125829 kB */
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 600 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 3);
+        CHECK_DECISION(nth(&sim, MFK, 2), AT(70), MFK, 105600, 125829, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 105600 -> 125829: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                       "reached the reserve cap (3% of RAM)");
+        CHECK_STREQ(sim.plan.tunables[MFK].reason,
+                    "adaptive 0..125829, baseline 67584: direct reclaim, but at its reserve cap");
+
+        sim_new(&sim);
+        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 4194304;       /* 5% = 209715 kB */
+        sim.p.thresholds.max_reserve_ram_percent = 50;
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 600 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 6);
+        CHECK_DECISION(nth(&sim, MFK, 4), AT(130), MFK, 165000, 206250, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, MFK, 5), AT(160), MFK, 206250, 209715, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 206250 -> 209715: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                       "reached the reserve cap (5% of RAM)");
+
+        /* A policy minimum above the cap: the cap wins. */
+        sim_new(&sim);
+        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 2097152;       /* 2 GiB: 3% = 62914 kB */
+        sim_adaptive(&sim, MFK, 100000, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 0);  /* baseline 67584 is above the cap: kept, never raised */
+        CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
+
+        /* A fixed value above the cap is capped. */
+        sim_new(&sim);
+        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 4194304;
+        sim_fixed(&sim, MFK, 1000000);
+        sim_start(&sim, T0);
+        sim_step(&sim, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 1);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(1), MFK, 67584, 125829, TUNABLE_SOURCE_FIXED,
+                       "min_free_kbytes 67584 -> 125829: fixed by policy, capped at 125829 (the reserve cap, "
+                       "3% of RAM)");
+}
+
+/* Flapping pressure never makes the engine oscillate. */
+static void test_flapping(void) {
+        /* Direct reclaim every other second for 2 h: the window average says
+         * trouble, so the reserve goes up to the cap; calm never lasts 10 min,
+         * so it never comes down. */
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        for (unsigned i = 0; i < 7200; i++) {
+                sim.load = (Load) { .direct = (i % 2) ? 0 : 2500 };
+                sim_step(&sim, SEC);
+        }
+        CHECK_EQ_U64(count(&sim, MFK), 9);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 503316);
+        CHECK_EQ_U64(direction_changes(&sim, MFK), 0);
+        CHECK(min_spacing(&sim, MFK) >= 30 * SEC);
+
+        /* Then reclaim between half and the whole threshold: hold, both ways. */
+        sim.n_log = 0;
+        for (unsigned i = 0; i < 3600; i++) {
+                sim.load = (Load) { .direct = (i % 3) ? 600 : 950 };
+                sim_step(&sim, SEC);
+        }
+        CHECK_EQ_U64(sim.n_log, 0);
+        CHECK(!sim.plan.trouble);
+        CHECK(!sim.plan.calm);
+
+        /* Slow cycles of 1 min trouble and 15 min calm for 8 cycles: at most
+         * one reversal per cycle, and steps stay 30 s apart. */
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        for (unsigned c = 0; c < 8; c++) {
+                load_trouble(&sim);
+                sim_run(&sim, 60 * SEC, SEC);
+                sim.load = (Load) {};
+                sim_run(&sim, 15 * MINUTE, SEC);
+        }
+        CHECK(direction_changes(&sim, MFK) <= 2 * 8);
+        CHECK(min_spacing(&sim, MFK) >= 30 * SEC);
+        /* Each trouble minute steps twice (at 10 s and 40 s), each calm
+         * period steps back once: the level creeps up, it does not swing. */
+        CHECK_EQ_U64(count(&sim, MFK), 8 * 2 + 8);
+        CHECK(sim_target(&sim, MFK) > 67584);
+}
+
+static void numa_two_nodes(Sim *m) {
+        m->s.zoneinfo.n_zones = 0;
+        sim_zone(&m->s, 0, 20000, 16896);                       /* below high (25344) */
+        sim_zone(&m->s, 1, 25344 + 122880, 16896);              /* 480 MiB above high */
+        m->s.tunables.value[ZRM] = 1;
+        m->load = (Load) { .zrf = 12, .direct = 900 };
+}
+
+static void test_numa(void) {
+        sim_new(&sim);
+        numa_two_nodes(&sim);
+        sim_adaptive(&sim, ZRM, 0, 7);
+        sim_start(&sim, T0);
+        sim_run(&sim, 9 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, ZRM), 0);
+        CHECK_STREQ(sim.plan.tunables[ZRM].reason,
+                    "adaptive 0..7, baseline 1: local reclaim on node 0 while node 1 has 480 MiB free, for 9 s");
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, ZRM), 1);
+        CHECK_DECISION(nth(&sim, ZRM, 0), AT(10), ZRM, 1, 0, TUNABLE_SOURCE_ADAPTIVE,
+                       "zone_reclaim_mode 1 -> 0: node 0 reclaimed locally (zone_reclaim_failed 12/s, "
+                       "pgscan_direct 900/s over 10 s) while node 1 had 480 MiB free above its high watermark");
+        CHECK_STREQ(sim.plan.tunables[ZRM].reason,
+                    "adaptive 0..7, baseline 1: 0: allocations use other nodes before reclaiming");
+
+        /* Pinned by the policy: left alone. */
+        sim_new(&sim);
+        numa_two_nodes(&sim);
+        sim_fixed(&sim, ZRM, 1);
+        sim_start(&sim, T0);
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);
+        CHECK_EQ_U64(sim_target(&sim, ZRM), 1);
+        CHECK_EQ_INT(sim.plan.tunables[ZRM].source, TUNABLE_SOURCE_FIXED);
+
+        /* An adaptive minimum of 1 keeps it on. */
+        sim_new(&sim);
+        numa_two_nodes(&sim);
+        sim_adaptive(&sim, ZRM, 1, 7);
+        sim_start(&sim, T0);
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);
+        CHECK_STREQ(sim.plan.tunables[ZRM].reason,
+                    "adaptive 1..7, baseline 1: the policy's minimum 1 keeps zone reclaim on");
+
+        /* Unmanaged: nothing. */
+        sim_new(&sim);
+        numa_two_nodes(&sim);
+        sim_start(&sim, T0);
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);
+
+        /* The other node is below its high watermark too: memory is short
+         * everywhere, zone reclaim is not the problem. */
+        sim_new(&sim);
+        numa_two_nodes(&sim);
+        sim.s.zoneinfo.zones[1].free = 25000;
+        sim_adaptive(&sim, ZRM, 0, 7);
+        sim_start(&sim, T0);
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);
+
+        /* One node: nothing to fall back to. */
+        sim_new(&sim);
+        sim.s.tunables.value[ZRM] = 1;
+        sim.load = (Load) { .zrf = 12, .direct = 900 };
+        sim_adaptive(&sim, ZRM, 0, 7);
+        sim_start(&sim, T0);
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);
+        CHECK_STREQ(sim.plan.tunables[ZRM].reason,
+                    "adaptive 0..7, baseline 1: one NUMA node: no other node to allocate from");
+
+        /* Evidence that stops before the window is over: nothing. */
+        sim_new(&sim);
+        numa_two_nodes(&sim);
+        sim_adaptive(&sim, ZRM, 0, 7);
+        sim_start(&sim, T0);
+        for (unsigned i = 0; i < 300; i++) {
+                sim.load = (Load) { .direct = (i % 10) < 5 ? 900 : 0 };
+                sim_step(&sim, SEC);
+        }
+        CHECK_EQ_U64(sim.n_log, 0);
+}
+
+static void test_swap(void) {
+        /* File thrashing, anon cold: up by 10 per 2 min (4 cool-downs). */
+        sim_new(&sim);
+        sim_swap(&sim, 2097152);
+        sim_adaptive(&sim, SWP, 0, 200);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .refault_file = 2400, .refault_anon = 20 };
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, SWP), 3);
+        CHECK_DECISION(nth(&sim, SWP, 0), AT(10), SWP, 60, 70, TUNABLE_SOURCE_ADAPTIVE,
+                       "swappiness 60 -> 70: file refaults 2400/s, anon refaults and swap-ins 20/s over 10 s: "
+                       "the page cache thrashes while anon memory is cold");
+        CHECK_DECISION(nth(&sim, SWP, 1), AT(130), SWP, 70, 80, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, SWP, 2), AT(250), SWP, 80, 90, TUNABLE_SOURCE_ADAPTIVE, NULL);
+
+        /* Calm: back to the baseline, one step of 10 per 10 min. */
+        sim.load = (Load) {};
+        sim_run(&sim, 1800 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, SWP), 6);
+        CHECK_DECISION(nth(&sim, SWP, 3), AT(900), SWP, 90, 80, TUNABLE_SOURCE_ADAPTIVE,
+                       "swappiness 90 -> 80: calm for 10 min and refaults balanced: back towards the baseline 60");
+        CHECK_DECISION(nth(&sim, SWP, 5), AT(2100), SWP, 70, 60, TUNABLE_SOURCE_ADAPTIVE, NULL);
+
+        /* Anon thrashing through swap: down. */
+        sim_new(&sim);
+        sim_swap(&sim, 2097152);
+        sim_adaptive(&sim, SWP, 20, 200);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .refault_anon = 500, .pswpin = 400, .refault_file = 100 };
+        sim_run(&sim, 1000 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, SWP, 0), AT(10), SWP, 60, 50, TUNABLE_SOURCE_ADAPTIVE,
+                       "swappiness 60 -> 50: anon refaults and swap-ins 900/s, file refaults 100/s over 10 s: "
+                       "anon memory thrashes through swap");
+        CHECK_EQ_U64(count(&sim, SWP), 4);      /* 50, 40, 30, 20: the policy's minimum */
+        CHECK_EQ_U64(sim_target(&sim, SWP), 20);
+        CHECK_STREQ(sim.plan.tunables[SWP].reason,
+                    "adaptive 20..200, baseline 60: anon memory thrashing, but at the policy's minimum 20");
+
+        /* Both sides thrash: memory is short, swappiness cannot help. */
+        sim_new(&sim);
+        sim_swap(&sim, 2097152);
+        sim_adaptive(&sim, SWP, 0, 200);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .refault_anon = 800, .pswpin = 200, .refault_file = 2000 };
+        sim_run(&sim, 600 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);
+
+        /* No swap: left alone, and the plan says why. */
+        sim_new(&sim);
+        sim_adaptive(&sim, SWP, 0, 200);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .refault_file = 2400, .refault_anon = 20 };
+        sim_run(&sim, 600 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);
+        CHECK_STREQ(sim.plan.tunables[SWP].reason,
+                    "adaptive 0..200, baseline 60: no swap: swappiness has no effect, left at 60");
+        CHECK(sim.plan.tunables[SWP].managed);
+        CHECK_EQ_U64(sim_target(&sim, SWP), 60);
+
+        /* A kernel without split refault counters (before 5.9). */
+        sim_new(&sim);
+        sim_swap(&sim, 2097152);
+        sim_adaptive(&sim, SWP, 0, 200);
+        sim.s.vmstat.present &= ~(UINT32_C(1) << VMSTAT_WORKINGSET_REFAULT_ANON);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .refault_file = 2400 };
+        for (unsigned i = 0; i < 100; i++) {
+                Rates r;
+
+                sim.now += SEC;
+                sim_rates(&sim, SEC, &r);
+                r.valid &= ~(UINT32_C(1) << VMSTAT_WORKINGSET_REFAULT_ANON);
+                CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, &r, sim.now, &sim.plan), 0);
+        }
+        CHECK_STREQ(sim.plan.tunables[SWP].reason,
+                    "adaptive 0..200, baseline 60: no workingset_refault_anon/_file counters (kernel before 5.9): "
+                    "left at 60");
+}
+
+static void test_fixed(void) {
+        sim_new(&sim);
+        sim_fixed(&sim, SWP, 10);
+        sim_fixed(&sim, WSF, 10);       /* equal to the current value: nothing to do */
+        sim_start(&sim, T0);
+        sim.no_rates = true;            /* the first sample: fixed values need no rates */
+        sim_step(&sim, SEC);
+        CHECK_EQ_INT(sim.r, 1);
+        CHECK_DECISION(nth(&sim, SWP, 0), AT(1), SWP, 60, 10, TUNABLE_SOURCE_FIXED, "swappiness 60 -> 10: fixed by policy");
+        CHECK_EQ_INT(sim.plan.tunables[WSF].source, TUNABLE_SOURCE_FIXED);
+        CHECK(sim.plan.tunables[WSF].managed);
+        CHECK_STREQ(sim.plan.tunables[SWP].reason, "fixed by policy");
+        load_trouble(&sim);
+        sim_run(&sim, 600 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 1);
+        CHECK_EQ_U64(sim_target(&sim, SWP), 10);
+
+        /* Out of the kernel's range (the loader refuses it; still safe). */
+        sim_new(&sim);
+        sim_fixed(&sim, SWP, 1000);
+        sim_start(&sim, T0);
+        sim_step(&sim, SEC);
+        CHECK_DECISION(nth(&sim, SWP, 0), AT(1), SWP, 60, 200, TUNABLE_SOURCE_FIXED,
+                       "swappiness 60 -> 200: fixed by policy, clamped to the kernel's range 0..200");
+}
+
+static void test_overrides(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        sim.ov[MFK] = (Override) { .active = true, .value = 131072, .expires_usec = AT(301) };
+        load_trouble(&sim);
+        sim_step(&sim, SEC);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(1), MFK, 67584, 131072, TUNABLE_SOURCE_OVERRIDE,
+                       "min_free_kbytes 67584 -> 131072: override for 5 min");
+        CHECK_EQ_INT(sim.plan.tunables[MFK].source, TUNABLE_SOURCE_OVERRIDE);
+        CHECK_STREQ(sim.plan.tunables[MFK].reason, "override for 5 min");
+        /* Trouble for 5 min under the override: the adaptive position waits. */
+        sim_run(&sim, 299 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 1);
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 131072);
+        CHECK(!sim.plan.tunables[MFK].override_expired);
+        sim_step(&sim, SEC);    /* t = 301: expired */
+        CHECK(sim.plan.tunables[MFK].override_expired);
+        CHECK_DECISION(nth(&sim, MFK, 1), AT(301), MFK, 131072, 84480, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 131072 -> 84480: override expired; pgscan_direct 1840/s, allocstall 35/s "
+                       "over 10 s");
+        sim.ov[MFK].active = false;
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, MFK, 2), AT(331), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
+
+        /* Clamped to the hard bounds, not the policy's. */
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 100000);
+        sim_start(&sim, T0);
+        sim.ov[MFK] = (Override) { .active = true, .value = 1000000000, .expires_usec = USEC_INFINITY };
+        sim.ov[SWP] = (Override) { .active = true, .value = 500, .expires_usec = USEC_INFINITY };
+        sim.ov[WSF] = (Override) { .active = true, .value = 200, .expires_usec = USEC_INFINITY };
+        sim_step(&sim, SEC);
+        CHECK_EQ_INT(sim.r, 3);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(1), MFK, 67584, 503316, TUNABLE_SOURCE_OVERRIDE,
+                       "min_free_kbytes 67584 -> 503316: override until cleared, capped at 503316 (the reserve "
+                       "cap, 3% of RAM)");
+        CHECK_DECISION(nth(&sim, SWP, 0), AT(1), SWP, 60, 200, TUNABLE_SOURCE_OVERRIDE,
+                       "swappiness 60 -> 200: override until cleared, clamped to the kernel's range 0..200");
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(1), WSF, 10, 200, TUNABLE_SOURCE_OVERRIDE,
+                       "watermark_scale_factor 10 -> 200: override until cleared");
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC);
+
+        /* On an unmanaged tunable: applied; cleared, the baseline comes back
+         * once and the tunable is the kernel's again. */
+        sim_new(&sim);
+        sim_start(&sim, T0);
+        sim.ov[SWP] = (Override) { .active = true, .value = 5, .expires_usec = USEC_INFINITY };
+        sim_run(&sim, 5 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, SWP, 0), AT(1), SWP, 60, 5, TUNABLE_SOURCE_OVERRIDE, NULL);
+        CHECK_EQ_U64(sim.s.tunables.value[SWP], 5);
+        sim.ov[SWP].active = false;
+        sim_step(&sim, SEC);
+        CHECK_DECISION(nth(&sim, SWP, 1), AT(6), SWP, 5, 60, TUNABLE_SOURCE_BASELINE,
+                       "swappiness 5 -> 60: override cleared; unmanaged by policy: back to the baseline");
+        CHECK(sim.plan.tunables[SWP].managed);
+        sim_step(&sim, SEC);
+        CHECK(!sim.plan.tunables[SWP].managed);
+        CHECK_EQ_INT(sim.plan.tunables[SWP].source, TUNABLE_SOURCE_NONE);
+        sim.s.tunables.value[SWP] = 33;         /* someone else's business now */
+        sim_step(&sim, SEC);
+        CHECK_EQ_U64(sim_target(&sim, SWP), 33);
+        CHECK_EQ_U64(count(&sim, SWP), 2);
+
+        /* The sample interval shrinks to wake up at the expiry. */
+        sim_new(&sim);
+        sim_start(&sim, T0);
+        sim_run(&sim, 100 * SEC, SEC);
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 60 * SEC);
+        sim.ov[SWP] = (Override) { .active = true, .value = 30, .expires_usec = sim.now + 7 * SEC };
+        sim_step(&sim, SEC);
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC);  /* a decision: sample soon */
+        sim_step(&sim, SEC);
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 2 * SEC);
+        sim_step(&sim, 2 * SEC);
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 3 * SEC);  /* 4 s, but the override ends in 3 */
+        sim_step(&sim, 3 * SEC);
+        CHECK_EQ_INT(sim.r, 1);
+        CHECK_EQ_U64(sim_target(&sim, SWP), 60);
+
+        /* An override on a tunable this kernel does not have: ignored. */
+        sim_new(&sim);
+        sim.s.tunables.present &= ~(UINT32_C(1) << ZRM);
+        sim_start(&sim, T0);
+        sim.ov[ZRM] = (Override) { .active = true, .value = 1, .expires_usec = USEC_INFINITY };
+        sim_step(&sim, SEC);
+        CHECK_EQ_INT(sim.r, 0);
+        CHECK(!sim.plan.tunables[ZRM].managed);
+        CHECK(!sim.plan.tunables[ZRM].present);
+        CHECK_STREQ(sim.plan.tunables[ZRM].reason, "not available on this kernel");
+}
+
+/* Everything but the sample's current values, which differ when observing. */
+static bool plan_equal(const Plan *a, const Plan *b) {
+        if (a->n_decisions != b->n_decisions || a->pressure != b->pressure ||
+            a->pressure_changed != b->pressure_changed || a->trouble != b->trouble || a->calm != b->calm ||
+            a->next_sample_usec != b->next_sample_usec || strcmp(a->evidence, b->evidence) != 0)
+                return false;
+        for (size_t i = 0; i < a->n_decisions; i++) {
+                const Decision *x = &a->decisions[i], *y = &b->decisions[i];
+
+                if (x->time_usec != y->time_usec || x->tunable != y->tunable || x->old_value != y->old_value ||
+                    x->new_value != y->new_value || x->source != y->source || strcmp(x->reason, y->reason) != 0)
+                        return false;
+        }
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                const TunablePlan *x = &a->tunables[id], *y = &b->tunables[id];
+
+                if (x->present != y->present || x->managed != y->managed ||
+                    x->override_expired != y->override_expired || x->baseline != y->baseline ||
+                    x->target != y->target || x->source != y->source || strcmp(x->reason, y->reason) != 0)
+                        return false;
+        }
+        return true;
+}
+
+/* The same timeline in enforce and observe mode gives the same plans. */
+static void test_observe(void) {
+        static Plan plans[2][2000];
+
+        for (unsigned k = 0; k < 2; k++) {
+                Sim *m = k == 0 ? &sim : &sim2;
+
+                sim_new(m);
+                sim_swap(m, 1048576);
+                numa_two_nodes(m);
+                sim_adaptive(m, MFK, 0, 1048576);
+                sim_adaptive(m, WSF, 10, 50);
+                sim_adaptive(m, SWP, 0, 200);
+                sim_adaptive(m, ZRM, 0, 7);
+                if (k == 1) {
+                        m->observe = true;
+                        m->p.mode = POLICY_MODE_OBSERVE;
+                }
+                sim_start(m, T0);
+                for (unsigned i = 0; i < 2000; i++) {
+                        m->load = (Load) {
+                                .direct = (i / 200) % 2 ? 0 : 3000,
+                                .stall = (i / 300) % 2 ? 0 : 20,
+                                .refault_file = (i / 500) % 2 ? 0 : 1000,
+                                .zrf = 3,
+                                .psi_some = (i % 97) / 4.0,
+                        };
+                        if (i == 1000)
+                                m->ov[SWP] = (Override) { .active = true, .value = 100, .expires_usec = m->now + 60 * SEC };
+                        sim_step(m, SEC);
+                        plans[k][i] = m->plan;
+                }
+        }
+        CHECK(sim.n_log > 10);
+        CHECK_EQ_U64(sim.n_log, sim2.n_log);
+        for (unsigned i = 0; i < 2000; i++)
+                if (!plan_equal(&plans[0][i], &plans[1][i])) {
+                        fprintf(stderr, "test-engine.c:%d: plans differ at step %u\n", __LINE__, i);
+                        test_failures++;
+                        break;
+                }
+        /* And the kernel's values did stay put in observe mode. */
+        CHECK_EQ_U64(sim2.s.tunables.value[MFK], 67584);
+        CHECK_EQ_U64(sim2.s.tunables.value[ZRM], 1);
+        CHECK_EQ_U64(sim.s.tunables.value[ZRM], 0);
+}
+
+static void test_pressure(void) {
+        size_t changes = 0;
+
+        sim_new(&sim);
+        sim_start(&sim, T0);
+        sim.load.psi_some = 12;
+        sim_step(&sim, SEC);                    /* t = 1 */
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_LOW);
+        CHECK(sim.plan.pressure_changed);
+        CHECK(!sim.plan.calm);
+        sim.load.psi_some = 8;                  /* above 75% of 10%: stays */
+        sim_run(&sim, 20 * SEC, SEC);           /* t = 21 */
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_LOW);
+        CHECK(!sim.plan.pressure_changed);
+        sim.load.psi_some = 5;
+        sim_step(&sim, SEC);                    /* t = 22 */
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_NONE);
+        CHECK(sim.plan.pressure_changed);
+        sim.load.psi_some = 35;
+        sim_step(&sim, SEC);                    /* t = 23: straight to medium */
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_MEDIUM);
+        sim.load.psi_some = 15;
+        sim_run(&sim, 9 * SEC, SEC);            /* t = 32: held for 9 s only */
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_MEDIUM);
+        sim_step(&sim, SEC);                    /* t = 33 */
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_LOW);
+        sim.load.psi_full = 25;
+        sim_step(&sim, SEC);
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_CRITICAL);
+        CHECK_STREQ(sim.plan.evidence,
+                    "pgscan_direct 0/s, allocstall 0/s, refaults anon 0/s file 0/s over 1 s; PSI some 15.0% full 25.0%; "
+                    "pressure critical");
+
+        /* Around one threshold, within the hysteresis band: one change. */
+        sim_new(&sim);
+        sim_start(&sim, T0);
+        for (unsigned i = 0; i < 300; i++) {
+                sim.load.psi_some = i % 2 ? 9 : 11;
+                sim_step(&sim, SEC);
+                changes += sim.plan.pressure_changed;
+        }
+        CHECK_EQ_U64(changes, 1);
+
+        /* Swinging across the band: at most one change per hold time each way. */
+        sim_new(&sim);
+        sim_start(&sim, T0);
+        changes = 0;
+        for (unsigned i = 0; i < 300; i++) {
+                sim.load.psi_some = i % 2 ? 5 : 11;
+                sim_step(&sim, SEC);
+                changes += sim.plan.pressure_changed;
+        }
+        CHECK(changes >= 2);
+        CHECK(changes <= 2 * 300 / 10);
+
+        /* No PSI on this kernel: no level, and the evidence says so. */
+        sim_new(&sim);
+        sim.s.psi.available = false;
+        sim_start(&sim, T0);
+        sim.no_rates = true;
+        sim_step(&sim, SEC);
+        CHECK_EQ_INT(sim.plan.pressure, PRESSURE_NONE);
+        CHECK_STREQ(sim.plan.evidence, "no rates yet; no PSI; pressure none");
+}
+
+static void test_interval(void) {
+        static const uint64_t want[] = { 1, 2, 4, 8, 16, 32, 60, 60, 60 };
+
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                sim_step(&sim, i == 0 ? SEC : sim.plan.next_sample_usec);
+                CHECK_EQ_U64(sim.plan.next_sample_usec, want[i] * SEC);
+        }
+        /* Any reclaim above half the threshold: back to the minimum at once. */
+        sim.load.direct = 600;
+        sim_step(&sim, sim.plan.next_sample_usec);
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC);
+        sim.load.direct = 0;
+        sim_step(&sim, SEC);
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 2 * SEC);
+        sim.load.psi_some = 11;                 /* pressure: busy */
+        sim_step(&sim, 2 * SEC);
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC);
+
+        /* A long calm interval followed by trouble: one sample covers the
+         * window, the step comes at once. */
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        sim_run(&sim, 600 * SEC, 60 * SEC);
+        load_trouble(&sim);
+        sim_step(&sim, 60 * SEC);
+        CHECK_EQ_INT(sim.r, 1);
+        CHECK_STREQ(sim.plan.decisions[0].reason,
+                    "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s");
+}
+
+/* A value changed behind memtuned's back becomes the baseline. */
+static void test_set_baseline(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 20 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 84480);
+
+        sim.s.tunables.value[MFK] = 70000;
+        engine_set_baseline(&sim.e, MFK, 70000);
+        sim_step(&sim, SEC);                    /* t = 21 */
+        CHECK_EQ_INT(sim.r, 0);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 70000);
+        CHECK_EQ_U64(sim.plan.tunables[MFK].baseline, 70000);
+        sim_run(&sim, 19 * SEC, SEC);           /* t = 40: the cool-down from t = 10 */
+        CHECK_DECISION(nth(&sim, MFK, 1), AT(40), MFK, 70000, 87500, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        sim.load = (Load) {};
+        sim_run(&sim, 700 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 70000);
+
+        /* A fixed policy reasserts its value. */
+        sim_new(&sim);
+        sim_fixed(&sim, SWP, 10);
+        sim_start(&sim, T0);
+        sim_step(&sim, SEC);
+        sim.s.tunables.value[SWP] = 60;
+        engine_set_baseline(&sim.e, SWP, 60);
+        sim_step(&sim, SEC);
+        CHECK_DECISION(nth(&sim, SWP, 1), AT(2), SWP, 60, 10, TUNABLE_SOURCE_FIXED, "swappiness 60 -> 10: fixed by policy");
+}
+
+/* After a restart the value found was memtuned's own: the true original
+ * comes back when calm. */
+static void test_restore_baseline(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim.s.tunables.value[MFK] = 84480;
+        sim_start(&sim, T0);
+        engine_restore_baseline(&sim.e, MFK, 67584);
+        sim_run(&sim, 700 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 1);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(600), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 84480 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): back "
+                       "towards the baseline 67584");
+
+        /* Unmanaged after a restart: handed back at once. */
+        sim_new(&sim);
+        sim.s.tunables.value[MFK] = 84480;
+        sim_start(&sim, T0);
+        engine_restore_baseline(&sim.e, MFK, 67584);
+        sim_step(&sim, SEC);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(1), MFK, 84480, 67584, TUNABLE_SOURCE_BASELINE,
+                       "min_free_kbytes 84480 -> 67584: unmanaged by policy: back to the baseline");
+}
+
+/* A policy that stops managing a tunable hands it back to its baseline. */
+static void test_hand_back(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 10 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 84480);
+        sim.p.tunables[MFK] = (TunablePolicy) { .mode = TUNABLE_MODE_UNMANAGED };
+        sim_step(&sim, SEC);
+        CHECK_DECISION(nth(&sim, MFK, 1), AT(11), MFK, 84480, 67584, TUNABLE_SOURCE_BASELINE,
+                       "min_free_kbytes 84480 -> 67584: unmanaged by policy: back to the baseline");
+        CHECK_STREQ(sim.plan.tunables[MFK].reason, "unmanaged by policy: back to the baseline 67584");
+        sim_run(&sim, 100 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 2);
+        CHECK(!sim.plan.tunables[MFK].managed);
+
+        /* And managed again: adaptive control starts from the value found. */
+        sim.s.tunables.value[MFK] = 90000;
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_EQ_U64(sim.plan.tunables[MFK].baseline, 90000);
+        CHECK_DECISION(nth(&sim, MFK, 2), AT(112), MFK, 90000, 112500, TUNABLE_SOURCE_ADAPTIVE, NULL);
+}
+
+/* A baseline outside the policy's bounds is brought inside at once. */
+static void test_bounds(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 20, 100);
+        sim_adaptive(&sim, SWP, 0, 30);
+        sim_start(&sim, T0);
+        sim.no_rates = true;
+        sim_step(&sim, SEC);
+        CHECK_EQ_INT(sim.r, 2);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(1), WSF, 10, 20, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 10 -> 20: below the policy's minimum 20");
+        CHECK_DECISION(nth(&sim, SWP, 0), AT(1), SWP, 60, 30, TUNABLE_SOURCE_ADAPTIVE,
+                       "swappiness 60 -> 30: above the policy's maximum 30");
+        /* The first step waits for the cool-down after that change. */
+        load_trouble(&sim);
+        sim_run(&sim, 60 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(31), WSF, 20, 25, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        /* Calm never goes below the policy's minimum. */
+        sim.load = (Load) {};
+        sim_run(&sim, 3600 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 20);
+}
+
+static void test_errors(void) {
+        static Engine saved;
+        Plan plan;
+
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 20 * SEC, SEC);
+        saved = sim.e;
+
+        CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, NULL, sim.now - 1, &plan), -EINVAL);
+        CHECK(memcmp(&saved, &sim.e, sizeof(saved)) == 0);
+        sim.p.thresholds.step_factor = 1.0;
+        CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, NULL, sim.now + 1, &plan), -EINVAL);
+        sim.p.thresholds.step_factor = NAN;
+        CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, NULL, sim.now + 1, &plan), -EINVAL);
+        sim.p.thresholds.step_factor = 1.25;
+        sim.p.thresholds.sample_interval_min_usec = 0;
+        CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, NULL, sim.now + 1, &plan), -EINVAL);
+        sim.p.thresholds.sample_interval_min_usec = 120 * SEC;
+        CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, NULL, sim.now + 1, &plan), -EINVAL);
+        CHECK(memcmp(&saved, &sim.e, sizeof(saved)) == 0);
+
+        /* The same time again is fine (a PSI wake-up right after a sample). */
+        sim.p.thresholds.sample_interval_min_usec = SEC;
+        CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, NULL, sim.now, &plan), 0);
+
+        /* Counters that were reset give no evidence, in either direction. */
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        for (unsigned i = 0; i < 100; i++) {
+                Rates r;
+
+                sim.now += SEC;
+                sim_rates(&sim, SEC, &r);
+                r.reset = UINT32_C(1) << VMSTAT_PGSCAN_DIRECT;
+                CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, &r, sim.now, &sim.plan), 0);
+                CHECK(!sim.plan.calm);
+        }
+
+        CHECK_STREQ(pressure_level_to_string(PRESSURE_MEDIUM), "medium");
+        CHECK(pressure_level_to_string(_PRESSURE_LEVEL_MAX) == NULL);
+        CHECK_STREQ(tunable_source_to_string(TUNABLE_SOURCE_OVERRIDE), "override");
+        CHECK(tunable_source_to_string((TunableSource) -1) == NULL);
+}
+
+int main(void) {
+        test_burst();
+        test_burst_psi();
+        test_window_after_step();
+        test_sustained();
+        test_reserve_cap();
+        test_flapping();
+        test_numa();
+        test_swap();
+        test_fixed();
+        test_overrides();
+        test_observe();
+        test_pressure();
+        test_interval();
+        test_set_baseline();
+        test_restore_baseline();
+        test_hand_back();
+        test_bounds();
+        test_errors();
+        return test_result("test-engine");
+}
