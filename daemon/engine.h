@@ -205,8 +205,8 @@ typedef struct Engine {
 } Engine;
 
 /* Sets up the state from the first sample: every tunable present in s gets
- * its current value as baseline and target. Never fails. page_kb comes from
- * sysconf(_SC_PAGESIZE) (tests may overwrite it). */
+ * its current value as baseline and target. Never fails; engine_step needs
+ * it first. page_kb comes from sysconf(_SC_PAGESIZE) (tests may overwrite it). */
 void engine_init(Engine *e, const Sample *s, uint64_t now_usec);
 
 /* A value changed behind memtuned's back (an administrator, sysctl.d, the

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "check.h"
 #include "json.h"
+#include "hostinfo.h"
 #include "log.h"
 #include "manager.h"
 #include "macro.h"
@@ -30,7 +31,7 @@ static bool arg_json = false;
 static bool arg_check = false;
 static bool arg_dump = false;
 static bool arg_observe = false;
-static const char *arg_bus = "none";
+static const char *arg_bus = "system";
 static uint64_t arg_interval_usec = USEC_PER_SEC;
 
 /* The standard policy directories, lowest priority first (a file in a later
@@ -63,7 +64,8 @@ static void help(void) {
                "                         directories (repeatable; later ones mask earlier)\n"
                "     --state-dir DIR     Keep original values in DIR (default /run/memtuned)\n"
                "     --observe           Compute and report, never write to the kernel\n"
-               "     --bus none          Do not connect to a bus\n"
+               "     --bus BUS           Serve org.memtuned1 on BUS: system (the default), user,\n"
+               "                         a D-Bus address (unix:path=...), or none\n"
                "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
                "     --sys-root DIR      Read /sys from DIR (default /sys)\n",
                program_invocation_short_name, program_invocation_short_name,
@@ -164,8 +166,12 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_observe = true;
                         break;
                 case ARG_BUS:
-                        if (strcmp(optarg, "none") != 0)
-                                return log_error_errno(EINVAL, "Invalid --bus '%s': only 'none' is supported so far.",
+                        /* "system", "user", "none", or an address: "transport:key=value,..." */
+                        if (strcmp(optarg, "system") != 0 && strcmp(optarg, "user") != 0 &&
+                            strcmp(optarg, "none") != 0 && !strchr(optarg, ':'))
+                                return log_error_errno(EINVAL,
+                                                       "Invalid --bus '%s': expected system, user, none, or a D-Bus "
+                                                       "address such as unix:path=/run/dbus/system_bus_socket.",
                                                        optarg);
                         arg_bus = optarg;
                         break;
@@ -217,10 +223,32 @@ static int read_sample(Sampler *s, Sample *ret) {
         return 0;
 }
 
-static int run_once(int proc_fd) {
+/* The policy for --once: the configured one, or the built-in default (with
+ * the errors logged) when it does not load. */
+static int once_policy(int proc_fd, char *const *dirs, size_t n_dirs, Policy **ret) {
+        _cleanup_(policy_errors_free) PolicyErrors errors = {};
+        HostInfo host;
+        int r;
+
+        r = hostinfo_read(proc_fd, &host);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read host facts: %m");
+        r = policy_load(dirs, n_dirs, &host, ret, &errors);
+        if (r >= 0)
+                return 0;
+        for (size_t i = 0; i < errors.n; i++)
+                log_warning("%s", errors.messages[i]);
+        log_warning("The policy is invalid; showing what the built-in default would do.");
+        return policy_new_default(ret);
+}
+
+static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_free_ Sample *a = NULL, *b = NULL;
+        _cleanup_(policy_freep) Policy *policy = NULL;
         const char *failed = NULL;
         Sampler sampler;
+        Engine engine;
+        Plan plan;
         Rates rates;
         int r;
 
@@ -251,6 +279,16 @@ static int run_once(int proc_fd) {
         if (r < 0)
                 return log_error_errno(r, "Failed to compute rates: %m");
 
+        /* After sampling: an unreadable /proc is reported as what it is. */
+        r = once_policy(proc_fd, dirs, n_dirs, &policy);
+        if (r < 0)
+                return r;
+
+        engine_init(&engine, a, a->timestamp_usec);
+        r = engine_step(&engine, policy, NULL, b, &rates, b->timestamp_usec, &plan);
+        if (r < 0)
+                return log_error_errno(r, "The engine refused the policy's thresholds: %m");
+
         if (arg_json) {
                 JsonWriter w;
 
@@ -258,10 +296,13 @@ static int run_once(int proc_fd) {
                 json_object_begin(&w, NULL);
                 json_u64(&w, "version", 1);
                 report_json_fields(&w, b, &rates);
+                report_plan_json(&w, policy, &plan);
                 json_object_end(&w);
                 json_finish(&w);
-        } else
+        } else {
                 report_text(stdout, b, &rates);
+                report_plan_text(stdout, policy, &plan);
+        }
 
         if (fflush(stdout) != 0 || ferror(stdout))
                 return log_error_errno(EIO, "Failed to write output: %m");
@@ -277,6 +318,7 @@ static int run_daemon(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs)
                 .n_policy_dirs = n_dirs,
                 .state_dir = arg_state_dir,
                 .observe = arg_observe,
+                .bus = arg_bus,
         };
         int r;
 
@@ -312,7 +354,7 @@ int main(int argc, char *argv[]) {
                 return check_run(argv + optind, (size_t) (argc - optind), dirs, n_dirs, arg_dump, proc_fd);
 
         if (arg_once)
-                return run_once(proc_fd) < 0 ? 1 : 0;
+                return run_once(proc_fd, dirs, n_dirs) < 0 ? 1 : 0;
 
         return run_daemon(proc_fd, sys_fd, dirs, n_dirs) < 0 ? 1 : 0;
 }

@@ -10,10 +10,12 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "bus.h"
 #include "hostinfo.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "override.h"
 
 static uint64_t now_monotonic(void) {
         struct timespec ts;
@@ -25,7 +27,8 @@ static uint64_t now_monotonic(void) {
 static int manager_tick(Manager *m, uint64_t now);
 
 bool manager_enforcing(const Manager *m) {
-        return !m->config.observe && m->policy && m->policy->mode == POLICY_MODE_ENFORCE;
+        return !m->config.observe && m->policy &&
+               (m->has_runtime_mode ? m->runtime_mode : m->policy->mode) == POLICY_MODE_ENFORCE;
 }
 
 static void decision_remember(Manager *m, const Decision *d) {
@@ -99,6 +102,7 @@ int manager_reload(Manager *m) {
                           m->policy && m->policy->name ? m->policy->name : "built-in default");
                 free(m->policy_error);
                 m->policy_error = TAKE_PTR(error);
+                bus_emit_policy_reloaded(m->bus, false);
                 (void) sd_notify(false, "READY=1\nSTATUS=Policy rejected, last good policy in force");
                 return -EINVAL;
         }
@@ -109,11 +113,243 @@ int manager_reload(Manager *m) {
         log_info("Policy '%s' in force (%zu file%s, mode %s).", p->name ? p->name : "unnamed", p->n_files,
                  p->n_files == 1 ? "" : "s", policy_mode_to_string(p->mode));
         (void) sd_notify(false, "READY=1\nSTATUS=Policy reloaded");
+        bus_emit_policy_reloaded(m->bus, true);
 
         /* Apply the new policy now rather than at the next (maybe slow) tick. */
         if (m->event)
                 (void) manager_tick(m, now_monotonic());
         return 0;
+}
+
+/* ---- The administrator's interface: overrides, mode, publishing ---------- */
+
+static uint64_t now_realtime(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+const Sample *manager_sample(const Manager *m) {
+        /* manager_tick() swaps the buffers: after the first tick the newest
+         * sample is prev, before it the one manager_new() read into cur. */
+        return m->have_prev ? m->prev : m->cur;
+}
+
+const char *manager_mode_source(const Manager *m) {
+        if (m->config.observe)
+                return "command-line";
+        return m->has_runtime_mode ? "runtime" : "policy";
+}
+
+void manager_notify_ready(Manager *m) {
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Running, policy %s, mode %s",
+                          m->policy->name ? m->policy->name : "built-in default",
+                          manager_enforcing(m) ? "enforce" : "observe");
+}
+
+void manager_override_context(const Manager *m, OverrideContext *ret) {
+        const Sample *s = manager_sample(m);
+
+        *ret = (OverrideContext) {
+                .tunables = &s->tunables,
+                .mem_total_kb = s->meminfo.field[MEMINFO_MEM_TOTAL],
+                .max_reserve_ram_percent = m->policy->thresholds.max_reserve_ram_percent,
+                .min_free_kbytes_baseline = m->engine.tunables[TUNABLE_MIN_FREE_KBYTES].baseline,
+        };
+}
+
+int manager_check_override(Manager *m, const char *name, uint64_t value, uint64_t duration_usec, char *msg,
+                           size_t msg_size) {
+        OverrideContext c;
+
+        manager_override_context(m, &c);
+        return override_check(&c, name, value, duration_usec, msg, msg_size);
+}
+
+/* Saves o; only then does it become the overrides in force. */
+static int overrides_commit(Manager *m, const Override o[], uint64_t now, char *msg, size_t msg_size) {
+        int r;
+
+        r = overrides_save(m->actuator.state_fd, o, now, now_realtime());
+        if (r < 0) {
+                snprintf(msg, msg_size, "Failed to save the overrides in %s: %s.", m->config.state_dir,
+                         strerror(-r));
+                return log_error_errno(r, "Failed to save the overrides in '%s': %m", m->config.state_dir);
+        }
+        memcpy(m->overrides, o, sizeof(m->overrides));
+        return 0;
+}
+
+int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t duration_usec, char *msg,
+                         size_t msg_size) {
+        Override o[_TUNABLE_MANAGED_MAX];
+        uint64_t now = now_monotonic();
+        int id, r;
+
+        id = manager_check_override(m, name, value, duration_usec, msg, msg_size);
+        if (id < 0)
+                return id;
+
+        memcpy(o, m->overrides, sizeof(o));
+        o[id] = (Override) {
+                .active = true,
+                .value = value,
+                .expires_usec = duration_usec == 0 ? USEC_INFINITY : now + duration_usec,
+        };
+        r = overrides_commit(m, o, now, msg, msg_size);
+        if (r < 0)
+                return r;
+
+        if (duration_usec == 0)
+                log_notice("Override: vm.%s = %" PRIu64 " until cleared.", name, value);
+        else
+                log_notice("Override: vm.%s = %" PRIu64 " for %" PRIu64 " s.", name, value,
+                           (duration_usec + USEC_PER_SEC - 1) / USEC_PER_SEC);
+        (void) manager_tick(m, now);
+        return 0;
+}
+
+int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_size) {
+        Override o[_TUNABLE_MANAGED_MAX];
+        uint64_t now = now_monotonic();
+        bool any = false;
+        int r;
+
+        memcpy(o, m->overrides, sizeof(o));
+        if (!name || !*name) {
+                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                        any = any || o[id].active;
+                        o[id].active = false;
+                }
+        } else {
+                OverrideContext c;
+                int id;
+
+                manager_override_context(m, &c);
+                id = override_check_name(&c, name, msg, msg_size);
+                if (id < 0)
+                        return id;
+                any = o[id].active;
+                o[id].active = false;
+        }
+        if (!any)
+                return 0;
+
+        r = overrides_commit(m, o, now, msg, msg_size);
+        if (r < 0)
+                return r;
+        log_notice("Override%s of %s cleared; the policy is in control again.", name && *name ? "" : "s",
+                   name && *name ? name : "every tunable");
+        (void) manager_tick(m, now);
+        return 1;
+}
+
+int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
+        PolicyMode pm;
+
+        if (!mode || !*mode) {
+                if (!m->has_runtime_mode)
+                        return 0;
+                m->has_runtime_mode = false;
+                log_notice("Runtime mode reset; the policy's mode (%s) applies.", policy_mode_to_string(m->policy->mode));
+                (void) manager_tick(m, now_monotonic());
+                return 0;
+        }
+
+        if (strcmp(mode, "enforce") == 0)
+                pm = POLICY_MODE_ENFORCE;
+        else if (strcmp(mode, "observe") == 0)
+                pm = POLICY_MODE_OBSERVE;
+        else {
+                snprintf(msg, msg_size, "Unknown mode '%.32s'; expected 'enforce', 'observe', or '' for the policy's mode.",
+                         mode);
+                return -EINVAL;
+        }
+        if (pm == POLICY_MODE_ENFORCE && m->config.observe) {
+                snprintf(msg, msg_size, "memtuned was started with --observe and never writes; restart it without "
+                         "--observe to enforce.");
+                return -EPERM;
+        }
+
+        m->has_runtime_mode = true;
+        m->runtime_mode = pm;
+        log_notice("Mode set to %s at runtime (the policy says %s) until restart or reset.", mode,
+                   policy_mode_to_string(m->policy->mode));
+        (void) manager_tick(m, now_monotonic());
+        return 0;
+}
+
+/* At start: the overrides saved before a restart, checked again against the
+ * bounds of now (the policy or the kernel may have changed meanwhile). */
+static void manager_load_overrides(Manager *m, uint64_t now) {
+        Override loaded[_TUNABLE_MANAGED_MAX];
+        OverrideContext c;
+        unsigned expired = 0;
+        bool changed = false;
+        int r;
+
+        r = overrides_load(m->actuator.state_fd, now, now_realtime(), loaded, &expired);
+        if (r == -EBADMSG) {
+                log_error("The overrides file '%s/" OVERRIDE_STATE_FILE "' was corrupt (moved aside to "
+                          OVERRIDE_STATE_FILE ".corrupt); no override is in force.", m->config.state_dir);
+                return;
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read the saved overrides, ignoring: %m");
+                return;
+        }
+        if (expired > 0) {
+                log_info("%u override%s expired while memtuned was not running.", expired, expired == 1 ? "" : "s");
+                changed = true;
+        }
+
+        manager_override_context(m, &c);
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                char msg[256];
+
+                if (!loaded[id].active)
+                        continue;
+                r = override_check(&c, tunable_info(id)->name, loaded[id].value, 0, msg, sizeof(msg));
+                if (r < 0) {
+                        log_warning("Dropping a saved override: %s", msg);
+                        changed = true;
+                        continue;
+                }
+                m->overrides[id] = loaded[id];
+                if (loaded[id].expires_usec == USEC_INFINITY)
+                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64 " until cleared.",
+                                   tunable_info(id)->name, loaded[id].value);
+                else
+                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64 " for %" PRIu64 " s more.",
+                                   tunable_info(id)->name, loaded[id].value,
+                                   (loaded[id].expires_usec - now + USEC_PER_SEC - 1) / USEC_PER_SEC);
+        }
+        if (changed) {
+                r = overrides_save(m->actuator.state_fd, m->overrides, now, now_realtime());
+                if (r < 0)
+                        log_warning_errno(r, "Failed to save the overrides, ignoring: %m");
+        }
+}
+
+/* The end of every tick: expired overrides are dropped (the engine already
+ * ignores them), then the bus says what changed. */
+static void manager_publish(Manager *m, uint64_t now) {
+        bool dropped = false;
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                if (!m->overrides[id].active || m->overrides[id].expires_usec > now)
+                        continue;
+                m->overrides[id].active = false;
+                dropped = true;
+                log_notice("The override of vm.%s expired; the policy is in control again.", tunable_info(id)->name);
+        }
+        if (dropped) {
+                int r = overrides_save(m->actuator.state_fd, m->overrides, now, now_realtime());
+                if (r < 0)
+                        log_warning_errno(r, "Failed to save the overrides, ignoring: %m");
+        }
+        bus_emit_changes(m->bus);
 }
 
 /* Logs the step's decisions, then brings every managed tunable to its target.
@@ -226,6 +462,7 @@ static int manager_tick(Manager *m, uint64_t now) {
         else
                 next = m->plan.next_sample_usec;
         arm_sample_timer(m, now + next);
+        manager_publish(m, now);
         return 0;
 }
 
@@ -380,6 +617,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                 if (m->actuator.entry[id].has_original)
                         engine_restore_baseline(&m->engine, id, m->actuator.entry[id].original);
+        manager_load_overrides(m, now);
 
         r = sd_event_new(&m->event);
         if (r < 0)
@@ -414,6 +652,12 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         if (r < 0)
                 return r;
 
+        if (config->bus && strcmp(config->bus, "none") != 0) {
+                r = bus_new(m, config->bus, &m->bus);
+                if (r < 0)
+                        return r;
+        }
+
         r = sd_event_set_watchdog(m->event, true);
         if (r < 0)
                 return log_error_errno(r, "Failed to enable the watchdog: %m");
@@ -426,6 +670,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
 
+        m->bus = bus_free(m->bus);
         if (m->actuator_open) {
                 int r = actuator_restore(&m->actuator);
                 if (r < 0)
@@ -456,9 +701,8 @@ Manager *manager_free(Manager *m) {
 int manager_run(Manager *m) {
         int r;
 
-        (void) sd_notifyf(false, "READY=1\nSTATUS=Running, policy %s, mode %s",
-                          m->policy->name ? m->policy->name : "built-in default",
-                          manager_enforcing(m) ? "enforce" : "observe");
+        if (!m->bus) /* else once the bus name is owned */
+                manager_notify_ready(m);
         log_info("memtuned running: policy '%s', %s.", m->policy->name ? m->policy->name : "built-in default",
                  manager_enforcing(m) ? "enforcing" : "observing only");
 

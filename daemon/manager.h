@@ -9,6 +9,7 @@
 
 #include "actuator.h"
 #include "engine.h"
+#include "override.h"
 #include "policy.h"
 #include "sample.h"
 
@@ -22,7 +23,10 @@ typedef struct ManagerConfig {
         size_t n_policy_dirs;
         const char *state_dir;
         bool observe;                   /* --observe: never write, whatever the policy says */
+        const char *bus;                /* --bus: "system", "user", an address; NULL or "none": no bus */
 } ManagerConfig;
+
+typedef struct Bus Bus;
 
 /* The decisions kept for the bus and --once; older ones are dropped. */
 #define MANAGER_DECISIONS_MAX 256
@@ -77,6 +81,10 @@ typedef struct Manager {
         uint64_t last_sample_usec;
         uint64_t n_samples;
         bool warned_sample_failure;
+
+        Bus *bus;                       /* NULL without a bus */
+        bool has_runtime_mode;          /* SetMode(): runtime_mode wins over the policy's until reset */
+        PolicyMode runtime_mode;
 } Manager;
 
 /* Opens everything the daemon needs (sampler, state directory, policy). An
@@ -100,3 +108,40 @@ int manager_reload(Manager *m);
 
 /* Whether writes happen: the policy says enforce and --observe was not given. */
 bool manager_enforcing(const Manager *m);
+
+/* The administrator's interface (the bus calls these). Each returns 0 or a
+ * negative errno and, on failure, a sentence for the caller in msg; nothing
+ * changes on failure. A change applies at once (a tick runs). */
+
+/* The bounds context for overrides, from the current state. */
+void manager_override_context(const Manager *m, OverrideContext *ret);
+
+/* Checks an override without applying it: the tunable's id, or -EINVAL,
+ * -ENOENT, -ENODEV, -ERANGE (override_check()). */
+int manager_check_override(Manager *m, const char *name, uint64_t value, uint64_t duration_usec, char *msg,
+                           size_t msg_size);
+
+/* Pins a tunable at value for duration_usec (0: until cleared), replacing an
+ * override it had, and persists the overrides in the state directory. The
+ * errors of manager_check_override(), or -errno from saving. */
+int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t duration_usec, char *msg,
+                         size_t msg_size);
+
+/* Ends the override of name, or of every tunable for "" (control returns to
+ * the policy). Returns 1 if any was active, 0 if none was; the name errors of
+ * manager_check_override(); -errno from saving. */
+int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_size);
+
+/* "enforce" or "observe" until restart, or "" to follow the policy's mode
+ * again. -EINVAL for another word, -EPERM for "enforce" under --observe. */
+int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size);
+
+/* Where the effective mode comes from: "command-line" (--observe), "runtime"
+ * (SetMode) or "policy". */
+const char *manager_mode_source(const Manager *m);
+
+/* The newest sample (valid from manager_new() on). */
+const Sample *manager_sample(const Manager *m);
+
+/* READY=1 with a status line; at start once the bus name is owned. */
+void manager_notify_ready(Manager *m);

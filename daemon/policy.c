@@ -1300,8 +1300,8 @@ static bool get_tunable_value(Ctx *c, TunableId id, const config_setting_t *s, c
                 return false;
         }
         if (kb > info->kernel_max) {
-                ctx_error(c, line_of(s), where, "%s is above the kernel's limit of %s", FORMAT_SIZE(kb),
-                          FORMAT_SIZE(info->kernel_max));
+                ctx_error(c, line_of(s), where, "%s is above the kernel's limit of %" PRIu64 " kB", FORMAT_SIZE(kb),
+                          info->kernel_max);
                 return false;
         }
         *ret = kb;
@@ -1585,54 +1585,118 @@ static const char *const match_keys[_MKEY_MAX + 1] = {
 /* getpwnam_r() buffers grow up to this; entries from LDAP can be large. */
 #define PASSWD_BUF_MAX (1024u * 1024u)
 
-/* glibc's regcomp() expands bounded repetitions into copies of the
- * automaton: "((a{1,100}){1,100}){1,100}" needs gigabytes. Counts are
- * multiplied over the whole expression (a cheap upper bound for nesting);
- * cmdline patterns such as "[0-9]{1,3}(\\.[0-9]{1,3}){3}" stay far below. */
-#define REGEX_REPEAT_MAX 1000
+/* glibc's regcomp() builds its automaton from the expression with every
+ * repetition expanded: "x+" is "xx*", "x{1,100}" a hundred copies of x, and
+ * nested repetitions multiply ("a+++++" doubles five times). Each element
+ * costs it around 700 bytes: "(a|b|...){1,1000}" of 1000 characters takes
+ * 2.5 GiB, "a" followed by 20 "+" 700 MiB. The expanded size is estimated
+ * below and capped at 5000 elements (a few MiB); real cmdline patterns such as
+ * "^/usr/bin/python3 .*worker-[0-9]+" stay under 100. */
+#define REGEX_EXPANDED_MAX 5000u
 
-static bool regex_repeats_ok(const char *re) {
-        uint64_t weight = 1;
+static uint64_t regex_size_sequence(const char **pp) {
+        const char *p = *pp;
+        uint64_t size = 0;
+
+        while (*p && *p != ')') {
+                uint64_t atom = 1;
+
+                if (*p == '|') {
+                        p++;
+                        continue;
+                }
+                if (*p == '(') {
+                        p++;
+                        atom = regex_size_sequence(&p) + 1;
+                        if (*p == ')')
+                                p++;
+                } else if (*p == '[') {
+                        /* A bracket expression is one element; "]" first is literal. */
+                        p++;
+                        if (*p == '^')
+                                p++;
+                        if (*p == ']')
+                                p++;
+                        while (*p && *p != ']') {
+                                if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+                                        const char *e = strchr(p + 2, ']');
+                                        p = e ? e + 1 : p + strlen(p);
+                                } else
+                                        p++;
+                        }
+                        if (*p)
+                                p++;
+                } else if (*p == '\\' && p[1])
+                        p += 2;
+                else
+                        p++;
+
+                /* Repetitions of this atom, possibly several in a row. */
+                for (;;) {
+                        if (*p == '*' || *p == '?') {
+                                atom += 1;
+                                p++;
+                        } else if (*p == '+') {
+                                atom *= 2;
+                                p++;
+                        } else if (*p == '{' && is_digit(p[1])) {
+                                uint64_t m = 0, n = 0;
+                                bool open = false;
+
+                                for (p++; is_digit(*p); p++)
+                                        m = MIN(m * 10 + (uint64_t) (*p - '0'), (uint64_t) REGEX_EXPANDED_MAX + 1);
+                                if (*p == ',') {
+                                        open = !is_digit(p[1]);
+                                        for (p++; is_digit(*p); p++)
+                                                n = MIN(n * 10 + (uint64_t) (*p - '0'), (uint64_t) REGEX_EXPANDED_MAX + 1);
+                                }
+                                if (*p == '}')
+                                        p++;
+                                atom *= MAX(MAX(m, n) + (open ? 1 : 0), (uint64_t) 1);
+                        } else
+                                break;
+                        atom = MIN(atom, (uint64_t) REGEX_EXPANDED_MAX + 1);
+                }
+                size = MIN(size + atom, (uint64_t) REGEX_EXPANDED_MAX + 1);
+        }
+
+        *pp = p;
+        return size;
+}
+
+/* Returns NULL for an expression glibc compiles and matches in bounded time
+ * and memory, or what is wrong with it. */
+static const char *regex_check(const char *re) {
+        uint64_t size = 0;
 
         for (const char *p = re; *p; p++) {
-                if (*p == '\\') {
-                        if (!p[1])
-                                break;
-                        p++;
-                } else if (*p == '[') {
-                        /* A bracket expression: "{" inside is a literal. */
+                if (*p == '[') {
+                        /* Skip bracket expressions: "\\1" in there is not a back-reference. */
                         const char *q = p + 1;
                         if (*q == '^')
                                 q++;
                         if (*q == ']')
                                 q++;
-                        for (; *q && *q != ']'; q++)
-                                if (q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
-                                        const char *e = strchr(q + 2, ']');
-                                        if (!e)
-                                                break;
-                                        q = e;
-                                }
-                        if (!*q)
+                        q = strchr(q, ']');
+                        if (!q)
                                 break;
                         p = q;
-                } else if (*p == '{') {
-                        uint64_t m = 0, n = 0;
-                        const char *q = p + 1;
-
-                        for (; is_digit(*q) && m <= REGEX_REPEAT_MAX; q++)
-                                m = m * 10 + (uint64_t) (*q - '0');
-                        if (*q == ',')
-                                for (q++; is_digit(*q) && n <= REGEX_REPEAT_MAX; q++)
-                                        n = n * 10 + (uint64_t) (*q - '0');
-                        m = MAX(m, n);
-                        if (m > 1)
-                                weight *= MIN(m, (uint64_t) REGEX_REPEAT_MAX + 1);
-                        if (weight > REGEX_REPEAT_MAX)
-                                return false;
+                } else if (*p == '\\' && p[1]) {
+                        /* glibc's back-references make matching exponential. */
+                        if (p[1] >= '1' && p[1] <= '9')
+                                return "uses a back-reference (\\1 to \\9), which can make matching take exponential time";
+                        p++;
                 }
         }
-        return true;
+
+        for (const char *p = re; *p;) {
+                size += regex_size_sequence(&p);
+                if (*p == ')')
+                        p++; /* unbalanced: regcomp() reports it */
+                if (size > REGEX_EXPANDED_MAX)
+                        return "is too complex: its repetitions expand it to more than 5000 elements";
+        }
+        return NULL;
 }
 
 static void process_match_done(ProcessMatch *m) {
@@ -1721,12 +1785,15 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
                                 break;
                         (void) glob_check(v, &min_len);
                         if (min_len > COMM_LEN_MAX) {
-                                if (!glob_has_magic(v))
+                                if (!glob_has_magic(v)) {
+                                        char cut[COMM_LEN_MAX + 1];
+
+                                        snprintf(cut, sizeof(cut), "%s", v);
                                         ctx_error(c, line_of(e), kw,
                                                   "%s can never match: the kernel keeps only the first %d characters "
-                                                  "of a process name; did you mean \"%.*s\"?",
-                                                  QUOTED(v), COMM_LEN_MAX, COMM_LEN_MAX, v);
-                                else
+                                                  "of a process name; did you mean %s?",
+                                                  QUOTED(v), COMM_LEN_MAX, QUOTED(cut));
+                                } else
                                         ctx_error(c, line_of(e), kw,
                                                   "%s can never match: the kernel keeps only the first %d characters "
                                                   "of a process name",
@@ -1750,9 +1817,11 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
                         if (!get_glob(c, e, kw, &v))
                                 break;
                         if (!glob_has_magic(v) && !strchr(v, '.')) {
+                                _cleanup_free_ char *service = format("%s.service", v);
+
                                 ctx_error(c, line_of(e), kw,
-                                          "%s has no unit type and can never match; did you mean \"%s.service\"?",
-                                          QUOTED(v), v);
+                                          "%s has no unit type and can never match; did you mean %s?", QUOTED(v),
+                                          QUOTED(service ?: v));
                                 break;
                         }
                         set_string(c, &m->unit, v);
@@ -1765,11 +1834,9 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
                                           CMDLINE_REGEX_MAX);
                                 break;
                         }
-                        if (!regex_repeats_ok(v)) {
-                                ctx_error(c, line_of(e), kw,
-                                          "the regular expression repeats too much: its {m,n} counts multiply to "
-                                          "more than %d",
-                                          REGEX_REPEAT_MAX);
+                        const char *problem = regex_check(v);
+                        if (problem) {
+                                ctx_error(c, line_of(e), kw, "the regular expression %s", problem);
                                 break;
                         }
                         if (m->has_cmdline_re) {
@@ -2557,6 +2624,14 @@ static int list_dir(Policy *p, const char *dir, bool mask, Entry **entries, size
 
                 if (!is_policy_name(de->d_name))
                         continue;
+                if (!is_printable(de->d_name, true)) {
+                        /* It would break the "FILE:LINE: message" lines. */
+                        r = add_error(errors, dir, "the file name %s contains control characters",
+                                      QUOTED(de->d_name));
+                        if (r < 0)
+                                break;
+                        continue;
+                }
                 if (mask)
                         for (size_t i = 0; i < *n_entries; i++)
                                 if (strcmp((*entries)[i].name, de->d_name) == 0)
@@ -2752,8 +2827,15 @@ int policy_load_string(const char *name, const char *text, size_t len, const Hos
 
 /* ---- --dump ------------------------------------------------------------------------------------------ */
 
-/* Writes s as a libconfig string literal. */
-static void dump_string(FILE *f, const char *s) {
+/* Returns s as a libconfig string literal, quotes included (malloc'ed), or
+ * NULL on ENOMEM. */
+static char *escape_string(const char *s) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
         fputc('"', f);
         for (const unsigned char *p = (const unsigned char *) s; *p; p++)
                 switch (*p) {
@@ -2776,55 +2858,57 @@ static void dump_string(FILE *f, const char *s) {
                                 fputc(*p, f);
                 }
         fputc('"', f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
 }
 
 #define DUMP_COMMENT_COLUMN 48
 
-/* Ends a line that began at start (ftell) with the origin comment, aligned. */
-static void dump_origin(FILE *f, long start, PolicyOrigin o, const char *extra) {
-        long pos = ftell(f);
-        int pad = start >= 0 && pos >= start ? DUMP_COMMENT_COLUMN - (int) (pos - start) : 1;
-
-        fprintf(f, "%*s# %s%s%s\n", MAX(pad, 1), "", ORIGIN(o), extra ? ", " : "", extra ?: "");
-}
-
-/* fprintf() for the start of a value line; returns where the line began. */
-static _printf_(2, 3) long dump_begin(FILE *f, const char *fmt, ...) {
-        long start = ftell(f);
+/* Writes one line: the formatted text, then "# FILE:LINE" (or "# built-in
+ * default") aligned at DUMP_COMMENT_COLUMN, and extra after a comma. */
+static _printf_(4, 5) void dump_line(FILE *f, PolicyOrigin o, const char *extra, const char *fmt, ...) {
+        _cleanup_free_ char *text = NULL;
         va_list ap;
+        int n;
 
         va_start(ap, fmt);
-        vfprintf(f, fmt, ap);
+        n = vasprintf(&text, fmt, ap);
         va_end(ap);
-        return start;
+        if (n < 0) {
+                text = NULL;
+                return;
+        }
+        fprintf(f, "%s%*s# %s%s%s\n", text, MAX(DUMP_COMMENT_COLUMN - n, 1), "", ORIGIN(o), extra ? ", " : "",
+                extra ?: "");
 }
 
-static void dump_double(FILE *f, double v) {
-        char buf[64];
-
-        snprintf(buf, sizeof(buf), "%.15g", v);
-        fputs(buf, f);
+static const char *format_double(char *buf, size_t size, double v) {
+        snprintf(buf, size, "%.15g", v);
         if (!strpbrk(buf, ".eEni"))
-                fputs(".0", f);
+                strncat(buf, ".0", size - strlen(buf) - 1);
+        return buf;
 }
 
 static void dump_tunable_value(FILE *f, TunableId id, const char *key, uint64_t v, PolicyOrigin o) {
-        long start = dump_begin(f, "                %s = %" PRIu64 ";", key, v);
-
-        dump_origin(f, start, o, id == TUNABLE_MIN_FREE_KBYTES ? FORMAT_SIZE(v) : NULL);
+        dump_line(f, o, id == TUNABLE_MIN_FREE_KBYTES ? FORMAT_SIZE(v) : NULL, "                %s = %" PRIu64 ";",
+                  key, v);
 }
 
-static void dump_glob(FILE *f, const char *key, const char *v) {
+static void dump_match_string(FILE *f, const char *key, const char *v) {
+        _cleanup_free_ char *e = NULL;
+
         if (!v)
                 return;
-        fprintf(f, "                        %s = ", key);
-        dump_string(f, v);
-        fputs(";\n", f);
+        e = escape_string(v);
+        fprintf(f, "                        %s = %s;\n", key, e ?: "\"\"");
 }
 
 void policy_dump(const Policy *p, FILE *f) {
         const PolicyThresholds *t = &p->thresholds;
-        long start;
+        char value[64];
 
         fputs("# The effective memtuned policy.\n", f);
         if (p->n_files == 0)
@@ -2841,26 +2925,22 @@ void policy_dump(const Policy *p, FILE *f) {
         }
 
         fputs("\npolicy: {\n", f);
-        start = dump_begin(f, "        name = ");
-        dump_string(f, p->name);
-        fputc(';', f);
-        dump_origin(f, start, p->name_origin, NULL);
-        if (p->description) {
-                start = dump_begin(f, "        description = ");
-                dump_string(f, p->description);
-                fputc(';', f);
-                dump_origin(f, start, p->description_origin, NULL);
+        {
+                _cleanup_free_ char *name = escape_string(p->name);
+                dump_line(f, p->name_origin, NULL, "        name = %s;", name ?: "\"\"");
         }
-        start = dump_begin(f, "        mode = \"%s\";", policy_mode_to_string(p->mode));
-        dump_origin(f, start, p->mode_origin, NULL);
+        if (p->description) {
+                _cleanup_free_ char *d = escape_string(p->description);
+                dump_line(f, p->description_origin, NULL, "        description = %s;", d ?: "\"\"");
+        }
+        dump_line(f, p->mode_origin, NULL, "        mode = \"%s\";", policy_mode_to_string(p->mode));
         fputs("};\n\ntunables: {\n", f);
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 const TunablePolicy *tp = &p->tunables[id];
 
                 fprintf(f, "        %s: {\n", tunable_info(id)->name);
-                start = dump_begin(f, "                mode = \"%s\";", tunable_mode_to_string(tp->mode));
-                dump_origin(f, start, tp->origin, NULL);
+                dump_line(f, tp->origin, NULL, "                mode = \"%s\";", tunable_mode_to_string(tp->mode));
                 if (tp->mode == TUNABLE_MODE_FIXED)
                         dump_tunable_value(f, id, "value", tp->value, tp->value_origin);
                 else if (tp->mode == TUNABLE_MODE_ADAPTIVE) {
@@ -2872,73 +2952,71 @@ void policy_dump(const Policy *p, FILE *f) {
 
         fputs("};\n\nthresholds: {\n", f);
         for (PolicyThreshold k = 0; k < _POLICY_THRESHOLD_MAX; k++) {
-                start = dump_begin(f, "        %s = ", threshold_keys[k]);
                 switch (k) {
                 case POLICY_THRESHOLD_DIRECT_RECLAIM_PAGES_PER_S:
-                        dump_double(f, t->direct_reclaim_pages_per_s);
+                        format_double(value, sizeof(value), t->direct_reclaim_pages_per_s);
                         break;
                 case POLICY_THRESHOLD_ALLOCSTALL_PER_S:
-                        dump_double(f, t->allocstall_per_s);
+                        format_double(value, sizeof(value), t->allocstall_per_s);
                         break;
                 case POLICY_THRESHOLD_PSI_SOME_LOW:
-                        fputs(FORMAT_CENTI(t->psi_some_low), f);
+                        format_centi(value, sizeof(value), t->psi_some_low);
                         break;
                 case POLICY_THRESHOLD_PSI_SOME_MEDIUM:
-                        fputs(FORMAT_CENTI(t->psi_some_medium), f);
+                        format_centi(value, sizeof(value), t->psi_some_medium);
                         break;
                 case POLICY_THRESHOLD_PSI_SOME_CRITICAL:
-                        fputs(FORMAT_CENTI(t->psi_some_critical), f);
+                        format_centi(value, sizeof(value), t->psi_some_critical);
                         break;
                 case POLICY_THRESHOLD_PSI_FULL_CRITICAL:
-                        fputs(FORMAT_CENTI(t->psi_full_critical), f);
+                        format_centi(value, sizeof(value), t->psi_full_critical);
                         break;
                 case POLICY_THRESHOLD_WINDOW:
-                        fprintf(f, "\"%s\"", FORMAT_DURATION(t->window_usec));
+                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->window_usec));
                         break;
                 case POLICY_THRESHOLD_CALM:
-                        fprintf(f, "\"%s\"", FORMAT_DURATION(t->calm_usec));
+                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->calm_usec));
                         break;
                 case POLICY_THRESHOLD_COOLDOWN:
-                        fprintf(f, "\"%s\"", FORMAT_DURATION(t->cooldown_usec));
+                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->cooldown_usec));
                         break;
                 case POLICY_THRESHOLD_STEP_FACTOR:
-                        dump_double(f, t->step_factor);
+                        format_double(value, sizeof(value), t->step_factor);
                         break;
                 case POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT:
-                        dump_double(f, t->max_reserve_ram_percent);
+                        format_double(value, sizeof(value), t->max_reserve_ram_percent);
                         break;
                 case POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN:
-                        fprintf(f, "\"%s\"", FORMAT_DURATION(t->sample_interval_min_usec));
+                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->sample_interval_min_usec));
                         break;
                 case POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX:
-                        fprintf(f, "\"%s\"", FORMAT_DURATION(t->sample_interval_max_usec));
+                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->sample_interval_max_usec));
                         break;
                 default:
-                        break;
+                        value[0] = 0;
                 }
-                fputc(';', f);
-                dump_origin(f, start, t->origins[k], NULL);
+                dump_line(f, t->origins[k], NULL, "        %s = %s;", threshold_keys[k], value);
         }
 
         fputs("};\n\nprocesses: (", f);
         for (size_t i = 0; i < p->n_rules; i++) {
                 const ProcessRule *r = &p->rules[i];
                 const ProcessMatch *m = &r->match;
+                _cleanup_free_ char *name = escape_string(r->name);
 
-                fprintf(f, "%s\n        {", i > 0 ? "," : "");
-                dump_origin(f, -1, r->origin, NULL);
-                fputs("                name = ", f);
-                dump_string(f, r->name);
-                fputs(";\n                match: {\n", f);
-                dump_glob(f, "comm", m->comm);
-                dump_glob(f, "exe", m->exe);
-                dump_glob(f, "cmdline", m->cmdline);
+                fprintf(f, "%s\n        { # %s\n", i > 0 ? "," : "", ORIGIN(r->origin));
+                fprintf(f, "                name = %s;\n", name ?: "\"\"");
+                fputs("                match: {\n", f);
+                dump_match_string(f, "comm", m->comm);
+                dump_match_string(f, "exe", m->exe);
+                dump_match_string(f, "cmdline", m->cmdline);
                 if (m->user)
-                        dump_glob(f, "user", m->user);
+                        dump_match_string(f, "user", m->user);
                 else if (m->has_uid)
-                        fprintf(f, "                        uid = %" PRIu32 ";\n", (uint32_t) m->uid);
-                dump_glob(f, "cgroup", m->cgroup);
-                dump_glob(f, "unit", m->unit);
+                        fprintf(f, "                        uid = %" PRIu32 "%s;\n", (uint32_t) m->uid,
+                                m->uid > INT32_MAX ? "L" : "");
+                dump_match_string(f, "cgroup", m->cgroup);
+                dump_match_string(f, "unit", m->unit);
                 fputs("                };\n", f);
                 fprintf(f, "                oom_score_adj = %d;\n", r->oom_score_adj);
                 fprintf(f, "                reset_children = %s;\n", r->reset_children ? "true" : "false");

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/magic.h>
 #include <stdio.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,7 +53,7 @@ static int adj_read(int fd, int *ret) {
 
         n = pread(fd, buf, sizeof(buf) - 1, 0);
         if (n < 0)
-                return negative_errno() == -ENOENT ? -ESRCH : negative_errno();
+                return errno == ENOENT ? -ESRCH : negative_errno();
         buf[n] = 0;
         r = parse_i64_full(buf, &v);
         if (r < 0)
@@ -64,6 +66,7 @@ static int adj_read(int fd, int *ret) {
 
 int procadj_write_at(int pid_fd, int pidfd, int value, unsigned flags, int *ret_old) {
         _cleanup_close_ int fd = -1;
+        struct statfs sfs;
         char buf[16];
         int old, now, r, n;
 
@@ -75,6 +78,12 @@ int procadj_write_at(int pid_fd, int pidfd, int value, unsigned flags, int *ret_
                 r = negative_errno();
                 return r == -ENOENT ? -ESRCH : r;
         }
+        /* Only ever the kernel's file: a fixture tree given as the proc root
+         * must not be written, even when its pid exists on this machine. */
+        if (fstatfs(fd, &sfs) < 0)
+                return negative_errno();
+        if (sfs.f_type != PROC_SUPER_MAGIC)
+                return -EXDEV;
 
         r = adj_read(fd, &old);
         if (r < 0)

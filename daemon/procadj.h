@@ -51,6 +51,7 @@ int procadj_pidfd_alive(int pidfd);
  *            CAP_DAC_OVERRIDE; -EPERM from LSMs
  *   -EINVAL  value outside -1000..1000
  *   -EIO     the value read back differs from the one written
+ *   -EXDEV   proc_fd is not a procfs (a fixture tree): never written
  * The previous value is stored in *ret_old when known (>= 0 results). */
 int procadj_write(int proc_fd, pid_t pid, int pidfd, int value, unsigned flags, int *ret_old);
 

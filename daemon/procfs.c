@@ -11,8 +11,9 @@
 #include "procfile.h"
 #include "procfs.h"
 
-/* stat is one line of about 300 bytes plus comm (at most 64). */
-#define STAT_BUF_SIZE 1024
+/* stat is one line of 52 fields, usually about 300 bytes; at most about
+ * 52 * 20 digits plus comm (64). */
+#define STAT_BUF_SIZE 2048
 /* status is about 1.5 kB; "Groups:" grows with supplementary groups, which
  * only root can give a process. 16 kB holds about 2,000 groups. */
 #define STATUS_BUF_SIZE (16 * 1024)

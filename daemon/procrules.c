@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,6 +172,7 @@ struct ProcRules {
         int proc_fd;
         pid_t self_pid;
         bool dry_run;
+        bool fixture;           /* proc_fd is not a procfs: decide only */
         const ProcessRule *rules;
         size_t n_rules;
         unsigned needs;
@@ -178,6 +181,7 @@ struct ProcRules {
         size_t n_name_rule;
         bool *denied;           /* per rule: a denial has been reported */
         ProcTable *table;
+        DIR *proc_dir;          /* kept open: a rescan rewinds it instead of allocating */
         ProcInfo info;          /* scratch: the hot path does not allocate */
 };
 
@@ -196,6 +200,11 @@ int procrules_new(int proc_fd, pid_t self_pid, size_t max_pidfds, ProcRules **re
         pr->proc_fd = proc_fd;
         pr->self_pid = self_pid;
         pr->needs = PROC_INFO_STAT;
+        {
+                struct statfs sfs;
+
+                pr->fixture = fstatfs(proc_fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC;
+        }
         *ret = pr;
         return 0;
 }
@@ -204,6 +213,8 @@ ProcRules *procrules_free(ProcRules *pr) {
         if (!pr)
                 return NULL;
         proctable_free(pr->table);
+        if (pr->proc_dir)
+                closedir(pr->proc_dir);
         free(pr->rule_name);
         free(pr->name_rule);
         free(pr->denied);
@@ -265,6 +276,29 @@ void procrules_forget(ProcRules *pr, pid_t pid) {
         proctable_remove(pr->table, pid);
 }
 
+size_t procrules_prune(ProcRules *pr) {
+        return proctable_prune(pr->table, pr->proc_fd);
+}
+
+int procrules_explain(ProcRules *pr, pid_t pid, const char **ret_rule_name, bool *ret_tracked) {
+        const ProcEntry *e = proctable_get(pr->table, pid);
+        ssize_t m;
+        int r;
+
+        if (e && (e->pidfd < 0 || procadj_pidfd_alive(e->pidfd) == 1)) {
+                *ret_rule_name = proctable_name(pr->table, e->name);
+                *ret_tracked = true;
+                return 1;
+        }
+        r = procfs_read(pr->proc_fd, pid, pr->needs, &pr->info);
+        if (r < 0)
+                return r;
+        m = procrules_match(pr->rules, pr->n_rules, &pr->info);
+        *ret_tracked = false;
+        *ret_rule_name = m >= 0 ? pr->rules[m].name : NULL;
+        return m >= 0;
+}
+
 const ProcEntry *procrules_lookup(ProcRules *pr, pid_t pid, const char **ret_rule_name) {
         const ProcEntry *e = proctable_get(pr->table, pid);
 
@@ -291,6 +325,37 @@ static bool is_denial(int r) {
         return r == -EACCES || r == -EPERM;
 }
 
+static void outcome_from(ProcRules *pr, const ProcInfo *info, const ProcDecision *d, ProcOutcome *ret) {
+        memcpy(ret->comm, info->stat.comm, sizeof(ret->comm));
+        ret->verdict = d->verdict;
+        ret->guard = d->guard;
+        ret->rule = d->rule;
+        ret->rule_name = d->rule >= 0 ? pr->rules[d->rule].name : NULL;
+        ret->old_adj = info->oom_score_adj;
+        ret->new_adj = d->verdict == PROC_VERDICT_APPLY || d->verdict == PROC_VERDICT_RESET ?
+                d->oom_score_adj : info->oom_score_adj;
+}
+
+/* A fixture tree (--proc-root): its pids are not this machine's processes, so
+ * no pidfd, no write, no tracking; the decision alone. */
+static int apply_fixture(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
+        ProcDecision d;
+        int r;
+
+        r = procfs_read(pr->proc_fd, pid, pr->needs | PROC_INFO_OOM_SCORE_ADJ, &pr->info);
+        if (r == -ESRCH) {
+                ret->result = -ESRCH;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        procrules_decide(pr->rules, pr->n_rules, &pr->info, pr->self_pid, NULL, &d);
+        outcome_from(pr, &pr->info, &d, ret);
+        if (d.verdict == PROC_VERDICT_APPLY || d.verdict == PROC_VERDICT_RESET)
+                ret->result = PROCADJ_UNCHANGED;
+        return 0;
+}
+
 int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
         _cleanup_close_ int fresh_pidfd = -1, pid_fd = -1;
         ProcInfo *info = &pr->info;
@@ -301,6 +366,9 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
         unsigned flags = 0;
 
         *ret = (ProcOutcome) { .pid = pid, .verdict = PROC_VERDICT_NONE, .rule = -1 };
+
+        if (pr->fixture)
+                return apply_fixture(pr, pid, ret);
 
         /* A tracked process keeps its pidfd; a reaped one frees its number
          * and its entry goes. */
@@ -359,14 +427,7 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
         parent = parent_of(pr, info->stat.ppid);
         procrules_decide(pr->rules, pr->n_rules, info, pr->self_pid, &parent, &d);
 
-        memcpy(ret->comm, info->stat.comm, sizeof(ret->comm));
-        ret->verdict = d.verdict;
-        ret->guard = d.guard;
-        ret->rule = d.rule;
-        ret->rule_name = d.rule >= 0 ? pr->rules[d.rule].name : NULL;
-        ret->old_adj = info->oom_score_adj;
-        ret->new_adj = d.verdict == PROC_VERDICT_APPLY || d.verdict == PROC_VERDICT_RESET ?
-                d.oom_score_adj : info->oom_score_adj;
+        outcome_from(pr, info, &d, ret);
 
         if (d.verdict != PROC_VERDICT_APPLY && d.verdict != PROC_VERDICT_RESET) {
                 /* The process keeps whatever memtuned set before, if anything;
@@ -396,12 +457,11 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
                 ret->first_denial = true;
         }
         if (r < 0 && !is_denial(r)) {
-                if (r == -ESRCH || r == -ESTALE) {
-                        if (entry)
-                                proctable_remove(pr->table, pid);
-                        return 0;
-                }
-                return r;
+                /* Gone, or not written for another reason the outcome
+                 * carries; a stale entry goes. */
+                if (entry && (r == -ESRCH || r == -ESTALE))
+                        proctable_remove(pr->table, pid);
+                return 0;
         }
         if (r == PROCADJ_SPARED)
                 return 0;
@@ -454,15 +514,19 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
 
         s.pruned = (unsigned) proctable_prune(pr->table, pr->proc_fd);
 
-        fd = openat(pr->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                r = negative_errno();
-                close(fd);
-                return r;
-        }
+        if (!pr->proc_dir) {
+                fd = openat(pr->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+                pr->proc_dir = fdopendir(fd);
+                if (!pr->proc_dir) {
+                        r = negative_errno();
+                        close(fd);
+                        return r;
+                }
+        } else
+                rewinddir(pr->proc_dir);
+        d = pr->proc_dir;
 
         for (struct dirent *de; (errno = 0, de = readdir(d)); ) {
                 ProcOutcome o;
@@ -541,7 +605,6 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
         r = errno != 0 ? negative_errno() : 0;
 
 finish:
-        closedir(d);
         s.duration_usec = now_usec() - start;
         if (ret_stats)
                 *ret_stats = s;

@@ -114,17 +114,21 @@ typedef struct ProcOutcome {
         int new_adj;            /* the value decided */
         /* PROCADJ_WRITTEN, PROCADJ_UNCHANGED, PROCADJ_SPARED, or -errno:
          * -ESRCH gone before the write (normal), -ESTALE impostor (never
-         * written), -EACCES/-EPERM a capability is missing. For NONE and
-         * GUARDED: 0. With dry_run: PROCADJ_UNCHANGED, nothing written. */
+         * written), -EACCES/-EPERM a capability is missing, others as
+         * procadj_write() (-EIO: read back differs). For NONE and GUARDED:
+         * 0. With dry_run or a fixture root: PROCADJ_UNCHANGED, nothing
+         * written. */
         int result;
         /* true on the first -EACCES/-EPERM of this rule since the rules were
          * set: the caller warns once per rule, not once per process. */
         bool first_denial;
 } ProcOutcome;
 
-/* Creates the applier over proc_fd (borrowed, the real /proc of memtuned's
- * PID namespace). self_pid is memtuned's pid (getpid()). max_pidfds as for
- * proctable_new(). Returns 0 or -ENOMEM. */
+/* Creates the applier over proc_fd (borrowed): the real /proc of memtuned's
+ * PID namespace. A proc_fd that is not a procfs (a fixture tree given with
+ * --proc-root) gets decisions only: no pidfd, no write (result
+ * PROCADJ_UNCHANGED), no tracking. self_pid is memtuned's pid (getpid()).
+ * max_pidfds as for proctable_new(). Returns 0 or -ENOMEM. */
 int procrules_new(int proc_fd, pid_t self_pid, size_t max_pidfds, ProcRules **ret);
 
 /* Frees, closing every held pidfd; NULL is fine. Returns NULL. */
@@ -145,8 +149,9 @@ void procrules_set_dry_run(ProcRules *pr, bool dry_run);
  * /proc/PID below the directory that the pidfd proves is the same process,
  * decides, writes through that directory, and tracks the process. *ret says
  * what happened, including a process that vanished (result -ESRCH, verdict
- * NONE if it vanished before the decision). Returns 0, or -errno when
- * memtuned itself failed (-ENOMEM, -EMFILE, an unparsable /proc file). */
+ * NONE if it vanished before the decision) and every write failure. Returns
+ * 0, or -errno when memtuned itself failed (-ENOMEM, -EMFILE, -EINVAL for a
+ * pid that is a thread id, an unparsable /proc file). */
 int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret);
 
 /* Called for every outcome other than NONE. A negative return stops the
@@ -176,6 +181,20 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
 
 /* Drops pid's entry (e.g. on an exit event). */
 void procrules_forget(ProcRules *pr, pid_t pid);
+
+/* Drops the entries of reaped processes and closes their pidfds (a rescan
+ * does this first). Tracked processes that exit keep an entry and a pidfd
+ * until then: call it on a timer (about once a minute; 10,000 entries take
+ * about 2 ms), or subscribe to PROC_WATCH_EXIT and call procrules_forget().
+ * Returns the number dropped. */
+size_t procrules_prune(ProcRules *pr);
+
+/* Which rule governs pid, for the kill-order listing: the rule that set its
+ * score if memtuned tracks it (*ret_tracked true), else the rule that would
+ * match it now (read from /proc; *ret_tracked false). Returns 1 with the name
+ * (borrowed: from the table or the rules), 0 when no rule matches (name
+ * NULL), -ESRCH if the process is gone, or another -errno. */
+int procrules_explain(ProcRules *pr, pid_t pid, const char **ret_rule_name, bool *ret_tracked);
 
 /* The tracked entry for pid, NULL if none; *ret_rule_name is the name of the
  * rule that set its score (valid until the table is freed). */

@@ -96,6 +96,26 @@ static int send_op(ProcWatch *w, const void *payload, size_t n, uint32_t *ret_ac
         return 0;
 }
 
+/* Steps through the netlink messages of one datagram without trusting any
+ * length in it (NLMSG_NEXT() underflows on a last message whose length is not
+ * a multiple of 4). Returns false at the end; otherwise the header (copied:
+ * the buffer need not be aligned), the payload and its length. */
+static bool nl_next(const uint8_t *buf, size_t len, size_t *off, struct nlmsghdr *ret,
+                    const uint8_t **ret_data, size_t *ret_plen) {
+        size_t step;
+
+        if (*off > len || len - *off < NLMSG_HDRLEN)
+                return false;
+        memcpy(ret, buf + *off, sizeof(*ret));
+        if (ret->nlmsg_len < NLMSG_HDRLEN || ret->nlmsg_len > len - *off)
+                return false;
+        *ret_data = buf + *off + NLMSG_HDRLEN;
+        *ret_plen = ret->nlmsg_len - NLMSG_HDRLEN;
+        step = NLMSG_ALIGN(ret->nlmsg_len);
+        *off = step > len - *off ? len : *off + step;
+        return true;
+}
+
 typedef struct AckWait {
         uint32_t ack;
         bool found;
@@ -104,21 +124,21 @@ typedef struct AckWait {
 
 /* Finds the acknowledgement of our message (sent with ack) in one datagram. */
 static void find_ack(const uint8_t *buf, size_t len, AckWait *a) {
-        unsigned int left = (unsigned int) len;
+        struct nlmsghdr nh;
+        const uint8_t *data;
+        size_t off = 0, plen;
 
-        for (const struct nlmsghdr *nh = (const struct nlmsghdr *) buf; NLMSG_OK(nh, left);
-             nh = NLMSG_NEXT(nh, left)) {
+        while (nl_next(buf, len, &off, &nh, &data, &plen)) {
                 struct cn_msg cn;
                 struct proc_event pe = {};
-                size_t plen = nh->nlmsg_len - NLMSG_HDRLEN;
 
-                if (nh->nlmsg_type != NLMSG_DONE || plen < sizeof(cn))
+                if (nh.nlmsg_type != NLMSG_DONE || plen < sizeof(cn))
                         continue;
-                memcpy(&cn, NLMSG_DATA(nh), sizeof(cn));
+                memcpy(&cn, data, sizeof(cn));
                 if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC ||
                     cn.len > plen - sizeof(cn) || cn.len < offsetof(struct proc_event, event_data) + 4)
                         continue;
-                memcpy(&pe, (const uint8_t *) NLMSG_DATA(nh) + sizeof(cn), MIN((size_t) cn.len, sizeof(pe)));
+                memcpy(&pe, data + sizeof(cn), MIN((size_t) cn.len, sizeof(pe)));
                 if (pe.what != PROC_EVENT_NONE || cn.ack != a->ack + 1)
                         continue;
                 a->found = true;
@@ -276,20 +296,20 @@ static int deliver(const ProcWatchEvent *ev, unsigned mask, ProcWatchCallback cb
 }
 
 int procwatch_parse(const void *buf, size_t len, unsigned mask, ProcWatchCallback cb, void *userdata) {
-        unsigned int left = (unsigned int) MIN(len, (size_t) UINT32_MAX);
+        const size_t head = offsetof(struct proc_event, event_data);
+        struct nlmsghdr nh;
+        const uint8_t *data;
+        size_t off = 0, plen;
         int delivered = 0, r;
 
-        for (const struct nlmsghdr *nh = buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
-                const uint8_t *data = NLMSG_DATA(nh);
-                size_t plen = nh->nlmsg_len - NLMSG_HDRLEN;
-                const size_t head = offsetof(struct proc_event, event_data);
+        while (nl_next(buf, len, &off, &nh, &data, &plen)) {
                 struct proc_event pe = {};
                 ProcWatchEvent ev = {};
                 struct cn_msg cn;
                 size_t need;
 
                 /* The connector sends every message as NLMSG_DONE. */
-                if (nh->nlmsg_type != NLMSG_DONE || plen < sizeof(cn))
+                if (nh.nlmsg_type != NLMSG_DONE || plen < sizeof(cn))
                         continue;
                 memcpy(&cn, data, sizeof(cn));
                 if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC ||

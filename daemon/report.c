@@ -235,3 +235,50 @@ void report_text(FILE *f, const Sample *s, const Rates *r) {
                 fputs(t + 1 < _TUNABLE_MAX ? (t % 2 == 1 ? "\n          " : "  ") : "\n", f);
         }
 }
+
+void report_plan_text(FILE *f, const Policy *p, const Plan *plan) {
+        fprintf(f, "Engine    policy '%s' (%s), pressure %s\n", p->name ? p->name : "built-in default",
+                policy_mode_to_string(p->mode), pressure_level_to_string(plan->pressure));
+        for (TunableId t = 0; t < _TUNABLE_MANAGED_MAX; t++) {
+                const TunablePlan *tp = &plan->tunables[t];
+
+                if (!tp->present) {
+                        fprintf(f, "          %-24s not on this kernel\n", tunable_info(t)->name);
+                        continue;
+                }
+                fprintf(f, "          %-24s %10" PRIu64 " -> %-10" PRIu64 " %-9s %s\n", tunable_info(t)->name,
+                        tp->current, tp->target, tunable_source_to_string(tp->source), tp->reason);
+        }
+        for (size_t i = 0; i < plan->n_decisions; i++)
+                fprintf(f, "          decision: %s\n", plan->decisions[i].reason);
+}
+
+void report_plan_json(JsonWriter *w, const Policy *p, const Plan *plan) {
+        json_object_begin(w, "engine");
+        json_string(w, "policy", p->name);
+        json_string(w, "mode", policy_mode_to_string(p->mode));
+        json_string(w, "pressure", pressure_level_to_string(plan->pressure));
+        json_object_begin(w, "tunables");
+        for (TunableId t = 0; t < _TUNABLE_MANAGED_MAX; t++) {
+                const TunablePlan *tp = &plan->tunables[t];
+
+                if (!tp->present) {
+                        json_null(w, tunable_info(t)->name);
+                        continue;
+                }
+                json_object_begin(w, tunable_info(t)->name);
+                json_u64(w, "current", tp->current);
+                json_u64(w, "baseline", tp->baseline);
+                json_u64(w, "target", tp->target);
+                json_string(w, "source", tunable_source_to_string(tp->source));
+                json_string(w, "policy_mode", tunable_mode_to_string(p->tunables[t].mode));
+                json_string(w, "reason", tp->reason);
+                json_object_end(w);
+        }
+        json_object_end(w);
+        json_array_begin(w, "decisions");
+        for (size_t i = 0; i < plan->n_decisions; i++)
+                json_string(w, NULL, plan->decisions[i].reason);
+        json_array_end(w);
+        json_object_end(w);
+}

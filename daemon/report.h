@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 
+#include "engine.h"
 #include "json.h"
+#include "policy.h"
 #include "sample.h"
 
 /* Renders a sample and its rates: a compact table for people, or the stable
@@ -28,3 +30,8 @@ void report_text(FILE *f, const Sample *s, const Rates *r);
 
 /* Writes the sample's members into the JSON object that w is in. */
 void report_json_fields(JsonWriter *w, const Sample *s, const Rates *r);
+
+/* What the engine plans now under policy p: per tunable current, baseline,
+ * target, source and reason, the pressure level and the decisions. */
+void report_plan_text(FILE *f, const Policy *p, const Plan *plan);
+void report_plan_json(JsonWriter *w, const Policy *p, const Plan *plan);

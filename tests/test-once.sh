@@ -38,6 +38,28 @@ assert d["tunables"] == {"min_free_kbytes": 67584, "watermark_scale_factor": 10,
                          "zone_reclaim_mode": 0, "watermark_boost_factor": 15000}, d["tunables"]
 PY
 
+# What the engine would do now, under a policy.
+mkdir -p "$tmp/policy"
+printf 'policy: { name = "once"; };\ntunables: { swappiness: { mode = "fixed"; value = 10; }; };\n' >"$tmp/policy/50-once.conf"
+"$memtuned" --once --json --interval 0.01 --proc-root "$data/host-6.18/proc" --policy-dir "$tmp/policy" >"$tmp/plan.json"
+check "--once with a policy exits 0" test $? -eq 0
+check "JSON carries the engine's plan" "$py" - "$tmp/plan.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))["engine"]
+assert e["policy"] == "once" and e["mode"] == "enforce" and e["pressure"] == "none", e
+t = e["tunables"]["swappiness"]
+assert (t["current"], t["target"], t["source"], t["policy_mode"]) == (60, 10, "fixed", "fixed"), t
+assert e["tunables"]["min_free_kbytes"]["source"] == "none"
+assert e["decisions"] == ["swappiness 60 -> 10: fixed by policy"], e["decisions"]
+PY
+"$memtuned" --once --interval 0.01 --proc-root "$data/host-6.18/proc" --policy-dir "$tmp/policy" >"$tmp/plan.txt"
+check "text shows the decision" grep -q "decision: swappiness 60 -> 10: fixed by policy" "$tmp/plan.txt"
+printf 'tunables: { swapiness: { mode = "fixed"; value = 10; }; };\n' >"$tmp/policy/50-once.conf"
+"$memtuned" --once --interval 0.01 --proc-root "$data/host-6.18/proc" --policy-dir "$tmp/policy" >"$tmp/plan.txt" 2>"$tmp/plan.err"
+check "--once with a broken policy still shows the state" test $? -eq 0
+check "--once names the policy error" grep -qF "$tmp/policy/50-once.conf:1:" "$tmp/plan.err"
+check "--once falls back to the built-in default" grep -q "showing what the built-in default would do" "$tmp/plan.err"
+
 # A kernel without PSI and NUMA: valid, and said so.
 "$memtuned" --once --json --interval 0.01 --proc-root "$data/old-kernel-no-psi/proc" >"$tmp/old.json"
 check "no PSI, no zone_reclaim_mode: exit 0" test $? -eq 0

@@ -1,0 +1,1319 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "bus.h"
+#include "json.h"
+#include "log.h"
+#include "manager.h"
+#include "oomscore.h"
+#include "report.h"
+
+/* Longest mode word accepted ("observe" is 7 bytes). */
+#define BUS_MODE_MAX 16
+
+typedef int (*BusAction)(Bus *b, sd_bus_message *call, sd_bus_error *error);
+
+/* A privileged call waiting for polkit's answer. */
+typedef struct AuthQuery {
+        Bus *bus;
+        sd_bus_message *call;
+        sd_bus_slot *slot;
+        BusAction action;
+        const char *what;       /* "set overrides", for messages; static */
+        uid_t uid;
+        struct AuthQuery *prev, *next;
+} AuthQuery;
+
+/* The properties whose changes are announced, in vtable order. */
+typedef enum BusProperty {
+        PROP_MODE,
+        PROP_MODE_SOURCE,
+        PROP_POLICY_NAME,
+        PROP_POLICY_FILES,
+        PROP_POLICY_ERROR,
+        PROP_PRESSURE_LEVEL,
+        PROP_PSI_AVAILABLE,
+        PROP_PSI_SOME,
+        PROP_PSI_FULL,
+        PROP_TUNABLES,
+        PROP_OVERRIDES,
+        PROP_ZONES,
+        PROP_VMSTAT_RATES,
+        PROP_SAMPLE_TIMESTAMP,
+        _PROP_MAX,
+} BusProperty;
+
+static const char *const property_names[_PROP_MAX] = {
+        [PROP_MODE] = "Mode",
+        [PROP_MODE_SOURCE] = "ModeSource",
+        [PROP_POLICY_NAME] = "PolicyName",
+        [PROP_POLICY_FILES] = "PolicyFiles",
+        [PROP_POLICY_ERROR] = "PolicyError",
+        [PROP_PRESSURE_LEVEL] = "PressureLevel",
+        [PROP_PSI_AVAILABLE] = "PSIAvailable",
+        [PROP_PSI_SOME] = "PSISome",
+        [PROP_PSI_FULL] = "PSIFull",
+        [PROP_TUNABLES] = "Tunables",
+        [PROP_OVERRIDES] = "Overrides",
+        [PROP_ZONES] = "Zones",
+        [PROP_VMSTAT_RATES] = "VmstatRates",
+        [PROP_SAMPLE_TIMESTAMP] = "SampleTimestamp",
+};
+
+struct Bus {
+        Manager *manager;
+        sd_bus *bus;
+        sd_bus_slot *name_slot;
+        sd_bus_slot *disconnect_slot;
+        bool name_owned;
+
+        AuthQuery *queries;
+        size_t n_queries;
+
+        /* What was last announced: a hash per property, the decision ring's
+         * position, the pressure level. */
+        uint64_t hash[_PROP_MAX];
+        size_t decisions_seen;
+        PressureLevel pressure_seen;
+
+        /* Describe()'s answer, built once per change (a tick, a method). */
+        char *describe;
+        int64_t realtime_offset;        /* clock_offset_update() */
+};
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static uint64_t clock_usec(clockid_t id) {
+        struct timespec ts;
+
+        clock_gettime(id, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, taken once per change: times shown
+ * on the bus stay the same from one read to the next (two clock reads per
+ * conversion would jitter by a microsecond), and follow a step of the wall
+ * clock at the next tick. */
+static void clock_offset_update(Bus *b) {
+        b->realtime_offset = (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC);
+}
+
+/* A CLOCK_MONOTONIC time as CLOCK_REALTIME (what clients can show). */
+static uint64_t mono_to_real(const Bus *b, uint64_t t) {
+        int64_t r = (int64_t) t + b->realtime_offset;
+
+        return t == 0 || r <= 0 ? 0 : (uint64_t) r;
+}
+
+/* Decodes one UTF-8 sequence at s; returns its length, 0 if invalid. */
+static size_t utf8_sequence(const unsigned char *s) {
+        uint32_t c;
+        size_t n;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                n = 2, c = s[0] & 0x1f;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                n = 3, c = s[0] & 0x0f;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                n = 4, c = s[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = (c << 6) | (s[i] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+                return 0;
+        return n;
+}
+
+bool utf8_is_valid(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_sequence(p);
+                if (n == 0)
+                        return false;
+                p += n;
+        }
+        return true;
+}
+
+bool utf8_sanitize(char *s) {
+        bool changed = false;
+
+        for (unsigned char *p = (unsigned char *) s; *p;) {
+                size_t n = utf8_sequence(p);
+                if (n == 0) {
+                        *p++ = '?';
+                        changed = true;
+                } else
+                        p += n;
+        }
+        return changed;
+}
+
+/* Appends s as a D-Bus string, with invalid UTF-8 replaced ("" for NULL). */
+static int append_str(sd_bus_message *m, const char *s) {
+        _cleanup_free_ char *copy = NULL;
+
+        if (!s)
+                s = "";
+        if (utf8_is_valid(s))
+                return sd_bus_message_append_basic(m, 's', s);
+        copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        utf8_sanitize(copy);
+        return sd_bus_message_append_basic(m, 's', copy);
+}
+
+/* Sets a domain error; msg is made valid UTF-8 first (it may echo input). */
+static int error_set(sd_bus_error *error, const char *name, char *msg) {
+        utf8_sanitize(msg);
+        return sd_bus_error_set(error, name, msg);
+}
+
+/* The manager's errors as org.memtuned1.Error.* names. */
+static int error_from_manager(sd_bus_error *error, int r, char *msg) {
+        const char *name;
+
+        switch (r) {
+        case -EINVAL: name = BUS_ERROR_INVALID_ARGUMENT; break;
+        case -ENOENT: name = BUS_ERROR_UNKNOWN_TUNABLE; break;
+        case -ENODEV: name = BUS_ERROR_NOT_AVAILABLE; break;
+        case -ERANGE: name = BUS_ERROR_OUT_OF_RANGE; break;
+        case -EPERM: name = BUS_ERROR_OBSERVE_ONLY; break;
+        default:
+                if (!*msg)
+                        snprintf(msg, 256, "%s", strerror(-r));
+                name = BUS_ERROR_FAILED;
+        }
+        return error_set(error, name, msg);
+}
+
+/* Strings from callers: bounded, no control characters. (sd-bus has already
+ * refused invalid UTF-8.) */
+static int check_string(const char *what, const char *s, size_t max, sd_bus_error *error) {
+        char msg[128];
+
+        if (strnlen(s, max + 1) > max) {
+                snprintf(msg, sizeof(msg), "The %s is longer than %zu bytes.", what, max);
+                return error_set(error, BUS_ERROR_INVALID_ARGUMENT, msg);
+        }
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f) {
+                        snprintf(msg, sizeof(msg), "The %s contains control characters.", what);
+                        return error_set(error, BUS_ERROR_INVALID_ARGUMENT, msg);
+                }
+        return 0;
+}
+
+static const Policy *policy_of(const Bus *b) {
+        return b->manager->policy;
+}
+
+/* ---- the state as rows, shared by properties, hashes and Describe() ---------- */
+
+typedef struct TunableRow {
+        const char *name;
+        uint64_t current, original, target;
+        const char *source, *mode, *reason;
+} TunableRow;
+
+/* False when the kernel does not have the tunable. */
+static bool tunable_row(const Manager *m, TunableId id, TunableRow *ret) {
+        const Sample *s = manager_sample(m);
+        TunableRow r = { .name = tunable_info(id)->name };
+
+        if (!tunables_has(&s->tunables, id))
+                return false;
+        r.current = s->tunables.value[id];
+        /* What memtuned wrote since the sample, if it did: the kernel holds
+         * that now (manager_tick() notices any change by others). */
+        if (id < _TUNABLE_MANAGED_MAX && m->expected_valid[id])
+                r.current = m->expected[id];
+        if (id >= _TUNABLE_MANAGED_MAX) {
+                r.original = r.target = r.current;
+                r.source = "none";
+                r.mode = "unmanaged";
+                r.reason = "shown, never managed";
+        } else {
+                const TunablePlan *p = &m->plan.tunables[id];
+
+                r.original = m->actuator.entry[id].has_original ? m->actuator.entry[id].original : r.current;
+                if (p->present) {
+                        r.target = p->target;
+                        r.source = tunable_source_to_string(p->source);
+                        r.reason = p->reason;
+                } else {
+                        r.target = r.current;
+                        r.source = "none";
+                        r.reason = "";
+                }
+                r.mode = tunable_mode_to_string(m->policy->tunables[id].mode);
+        }
+        *ret = r;
+        return true;
+}
+
+static const char *mode_string(const Manager *m) {
+        return manager_enforcing(m) ? "enforce" : "observe";
+}
+
+static const char *pressure_string(const Manager *m) {
+        return pressure_level_to_string(m->plan.pressure) ?: "none";
+}
+
+/* ---- properties ----------------------------------------------------------------- */
+
+#define PROPERTY_GETTER(fn)                                                                          \
+        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,  \
+                      sd_bus_message *reply, void *userdata, sd_bus_error *error)
+
+PROPERTY_GETTER(property_get_version) {
+        return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+PROPERTY_GETTER(property_get_mode) {
+        Bus *b = userdata;
+        return sd_bus_message_append(reply, "s", mode_string(b->manager));
+}
+
+PROPERTY_GETTER(property_get_mode_source) {
+        Bus *b = userdata;
+        return sd_bus_message_append(reply, "s", manager_mode_source(b->manager));
+}
+
+PROPERTY_GETTER(property_get_policy_name) {
+        Bus *b = userdata;
+        return append_str(reply, policy_of(b)->name);
+}
+
+PROPERTY_GETTER(property_get_policy_files) {
+        Bus *b = userdata;
+        const Policy *p = policy_of(b);
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (size_t i = 0; r >= 0 && i < p->n_files; i++)
+                r = append_str(reply, p->files[i]);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+PROPERTY_GETTER(property_get_policy_error) {
+        Bus *b = userdata;
+        return append_str(reply, b->manager->policy_error);
+}
+
+PROPERTY_GETTER(property_get_pressure_level) {
+        Bus *b = userdata;
+        return sd_bus_message_append(reply, "s", pressure_string(b->manager));
+}
+
+PROPERTY_GETTER(property_get_psi_available) {
+        Bus *b = userdata;
+        return sd_bus_message_append(reply, "b", manager_sample(b->manager)->psi.available);
+}
+
+static int append_psi_line(sd_bus_message *reply, const PsiLine *l) {
+        return sd_bus_message_append(reply, "(dddt)", l->avg10 / 100.0, l->avg60 / 100.0, l->avg300 / 100.0,
+                                     l->total);
+}
+
+PROPERTY_GETTER(property_get_psi_some) {
+        Bus *b = userdata;
+        return append_psi_line(reply, &manager_sample(b->manager)->psi.some);
+}
+
+PROPERTY_GETTER(property_get_psi_full) {
+        Bus *b = userdata;
+        const Psi *psi = &manager_sample(b->manager)->psi;
+        static const PsiLine none = {};
+
+        return append_psi_line(reply, psi->has_full ? &psi->full : &none);
+}
+
+PROPERTY_GETTER(property_get_tunables) {
+        Bus *b = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(stttsss)");
+        for (TunableId id = 0; r >= 0 && id < _TUNABLE_MAX; id++) {
+                TunableRow t;
+
+                if (!tunable_row(b->manager, id, &t))
+                        continue;
+                r = sd_bus_message_open_container(reply, 'r', "stttsss");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "stttss", t.name, t.current, t.original, t.target, t.source,
+                                                  t.mode);
+                if (r >= 0)
+                        r = append_str(reply, t.reason);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+PROPERTY_GETTER(property_get_overrides) {
+        Bus *b = userdata;
+        const Manager *m = b->manager;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(stt)");
+        for (TunableId id = 0; r >= 0 && id < _TUNABLE_MANAGED_MAX; id++) {
+                const Override *o = &m->overrides[id];
+
+                if (!o->active)
+                        continue;
+                r = sd_bus_message_append(reply, "(stt)", tunable_info(id)->name, o->value,
+                                          o->expires_usec == USEC_INFINITY ? 0 : mono_to_real(b, o->expires_usec));
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+PROPERTY_GETTER(property_get_zones) {
+        Bus *b = userdata;
+        const ZoneInfo *z = &manager_sample(b->manager)->zoneinfo;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(ustttttt)");
+        for (size_t i = 0; r >= 0 && i < z->n_zones; i++) {
+                const Zone *zone = &z->zones[i];
+
+                r = sd_bus_message_open_container(reply, 'r', "ustttttt");
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(reply, 'u', &zone->node);
+                if (r >= 0)
+                        r = append_str(reply, zone->name);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "tttttt", zone->free, zone->min, zone->low, zone->high,
+                                                  zone->boost, zone->managed);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+PROPERTY_GETTER(property_get_vmstat_rates) {
+        Bus *b = userdata;
+        const Manager *m = b->manager;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{sd}");
+        for (VmStatField f = 0; r >= 0 && m->have_rates && f < _VMSTAT_FIELD_MAX; f++)
+                if (rates_has(&m->rates, f))
+                        r = sd_bus_message_append(reply, "{sd}", vmstat_field_name(f), m->rates.vmstat[f]);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+PROPERTY_GETTER(property_get_sample_timestamp) {
+        Bus *b = userdata;
+        return sd_bus_message_append(reply, "t", mono_to_real(b, manager_sample(b->manager)->timestamp_usec));
+}
+
+/* ---- change detection: FNV-1a over each property's value ------------------------ */
+
+#define FNV_OFFSET UINT64_C(14695981039346656037)
+#define FNV_PRIME UINT64_C(1099511628211)
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
+        for (const unsigned char *c = p; n > 0; n--, c++)
+                h = (h ^ *c) * FNV_PRIME;
+        return h;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s) {
+        return hash_bytes(h, s ?: "", strlen(s ?: "") + 1);
+}
+
+static uint64_t hash_u64(uint64_t h, uint64_t v) {
+        return hash_bytes(h, &v, sizeof(v));
+}
+
+static uint64_t property_hash(const Bus *b, BusProperty p) {
+        const Manager *m = b->manager;
+        const Sample *s = manager_sample(m);
+        uint64_t h = FNV_OFFSET;
+
+        switch (p) {
+        case PROP_MODE:
+                return hash_str(h, mode_string(m));
+        case PROP_MODE_SOURCE:
+                return hash_str(h, manager_mode_source(m));
+        case PROP_POLICY_NAME:
+                return hash_str(h, m->policy->name);
+        case PROP_POLICY_FILES:
+                for (size_t i = 0; i < m->policy->n_files; i++)
+                        h = hash_str(h, m->policy->files[i]);
+                return hash_u64(h, m->policy->n_files);
+        case PROP_POLICY_ERROR:
+                return hash_str(h, m->policy_error);
+        case PROP_PRESSURE_LEVEL:
+                return hash_str(h, pressure_string(m));
+        case PROP_PSI_AVAILABLE:
+                return hash_u64(h, s->psi.available);
+        case PROP_PSI_SOME:
+                return hash_bytes(h, &s->psi.some, sizeof(s->psi.some));
+        case PROP_PSI_FULL:
+                return hash_bytes(hash_u64(h, s->psi.has_full), &s->psi.full, sizeof(s->psi.full));
+        case PROP_TUNABLES:
+                for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
+                        TunableRow t;
+
+                        if (!tunable_row(m, id, &t))
+                                continue;
+                        h = hash_str(h, t.name);
+                        h = hash_u64(hash_u64(hash_u64(h, t.current), t.original), t.target);
+                        h = hash_str(hash_str(hash_str(h, t.source), t.mode), t.reason);
+                }
+                return h;
+        case PROP_OVERRIDES:
+                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                        if (m->overrides[id].active)
+                                h = hash_u64(hash_u64(hash_u64(h, id), m->overrides[id].value),
+                                             m->overrides[id].expires_usec);
+                return h;
+        case PROP_ZONES:
+                for (size_t i = 0; i < s->zoneinfo.n_zones; i++) {
+                        const Zone *z = &s->zoneinfo.zones[i];
+
+                        h = hash_str(hash_u64(h, z->node), z->name);
+                        h = hash_u64(hash_u64(hash_u64(h, z->free), z->min), z->low);
+                        h = hash_u64(hash_u64(hash_u64(h, z->high), z->boost), z->managed);
+                }
+                return h;
+        case PROP_VMSTAT_RATES:
+                if (!m->have_rates)
+                        return h;
+                for (VmStatField f = 0; f < _VMSTAT_FIELD_MAX; f++)
+                        if (rates_has(&m->rates, f))
+                                h = hash_bytes(hash_u64(h, f), &m->rates.vmstat[f], sizeof(double));
+                return h;
+        case PROP_SAMPLE_TIMESTAMP:
+                return hash_u64(h, s->timestamp_usec);
+        default:
+                return h;
+        }
+}
+
+/* ---- Describe(): the whole state as JSON ----------------------------------------- */
+
+static void json_decision(const Bus *b, JsonWriter *w, const Decision *d) {
+        json_object_begin(w, NULL);
+        json_u64(w, "time_usec", mono_to_real(b, d->time_usec));
+        json_string(w, "tunable", tunable_info(d->tunable)->name);
+        json_u64(w, "old_value", d->old_value);
+        json_u64(w, "new_value", d->new_value);
+        json_string(w, "source", tunable_source_to_string(d->source));
+        json_string(w, "reason", d->reason);
+        json_object_end(w);
+}
+
+/* The i-th newest decision (0: the newest). */
+static const Decision *decision_nth(const Manager *m, size_t i) {
+        return &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1 - i) % MANAGER_DECISIONS_MAX];
+}
+
+static int describe_build(Bus *b, char **ret) {
+        const Manager *m = b->manager;
+        const Sample *s = manager_sample(m);
+        const Policy *p = m->policy;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        JsonWriter w;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+
+        json_init(&w, f, false);
+        json_object_begin(&w, NULL);
+        json_u64(&w, "version", 1);
+        json_string(&w, "memtuned", PACKAGE_VERSION);
+        json_string(&w, "mode", mode_string(m));
+        json_string(&w, "mode_source", manager_mode_source(m));
+        json_object_begin(&w, "policy");
+        json_string(&w, "name", p->name);
+        json_string(&w, "policy_mode", policy_mode_to_string(p->mode));
+        json_array_begin(&w, "files");
+        for (size_t i = 0; i < p->n_files; i++)
+                json_string(&w, NULL, p->files[i]);
+        json_array_end(&w);
+        json_string(&w, "error", m->policy_error);
+        json_object_end(&w);
+        json_string(&w, "pressure_level", pressure_string(m));
+        json_u64(&w, "sample_time_usec", mono_to_real(b, s->timestamp_usec));
+        json_u64(&w, "samples", m->n_samples);
+
+        report_json_fields(&w, s, m->have_rates ? &m->rates : NULL);
+
+        json_array_begin(&w, "control");
+        for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
+                TunableRow t;
+
+                if (!tunable_row(m, id, &t))
+                        continue;
+                json_object_begin(&w, NULL);
+                json_string(&w, "name", t.name);
+                json_u64(&w, "current", t.current);
+                json_u64(&w, "original", t.original);
+                json_u64(&w, "target", t.target);
+                json_string(&w, "source", t.source);
+                json_string(&w, "mode", t.mode);
+                json_string(&w, "reason", t.reason);
+                json_object_end(&w);
+        }
+        json_array_end(&w);
+
+        json_array_begin(&w, "overrides");
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                const Override *o = &m->overrides[id];
+
+                if (!o->active)
+                        continue;
+                json_object_begin(&w, NULL);
+                json_string(&w, "name", tunable_info(id)->name);
+                json_u64(&w, "value", o->value);
+                if (o->expires_usec == USEC_INFINITY)
+                        json_null(&w, "expires_usec");
+                else
+                        json_u64(&w, "expires_usec", mono_to_real(b, o->expires_usec));
+                json_object_end(&w);
+        }
+        json_array_end(&w);
+
+        json_array_begin(&w, "decisions");
+        for (size_t i = 0; i < MIN(m->n_decisions, (size_t) BUS_DESCRIBE_DECISIONS_MAX); i++)
+                json_decision(b, &w, decision_nth(m, i));
+        json_array_end(&w);
+
+        json_object_end(&w);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        utf8_sanitize(buf);
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* ---- read-only methods ------------------------------------------------------------- */
+
+static int method_describe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        int r;
+
+        if (!b->describe) {
+                r = describe_build(b, &b->describe);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_reply_method_return(call, "s", b->describe);
+}
+
+/* Placeholder until the manager keeps the process rules' view
+ * (manager_list_processes()): the kill order as oomscore ranks it now, without
+ * rule names. */
+static int list_processes(Manager *m, OomCandidate **ret, size_t *ret_n) {
+        _cleanup_free_ ProcInfo *info = NULL;
+        uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+        uint64_t total = oom_totalpages(&manager_sample(m)->meminfo, page_size);
+
+        if (total == 0) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        info = malloc(sizeof(ProcInfo));
+        if (!info)
+                return -ENOMEM;
+        return oomscore_rank(m->config.proc_fd, total, page_size, info, ret, ret_n);
+}
+
+static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ OomCandidate *c = NULL;
+        Bus *b = userdata;
+        uint64_t page_kb = (uint64_t) sysconf(_SC_PAGESIZE) / 1024;
+        uint32_t limit;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &limit);
+        if (r < 0)
+                return r;
+
+        r = list_processes(b->manager, &c, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to list processes: %m");
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(usttixuus)");
+        for (size_t i = 0; r >= 0 && i < n && (limit == 0 || i < limit); i++) {
+                const OomCandidate *p = &c[i];
+
+                r = sd_bus_message_open_container(reply, 'r', "usttixuus");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "u", (uint32_t) p->pid);
+                if (r >= 0)
+                        r = append_str(reply, p->comm);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "ttixuus", p->rss_pages * page_kb, p->swap_pages * page_kb,
+                                                  (int32_t) p->oom_score_adj,
+                                                  (int64_t) (p->killable ? p->badness : INT64_MIN),
+                                                  (uint32_t) p->score, (uint32_t) p->kernel_score, "");
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_decisions(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Bus *b = userdata;
+        const Manager *m = b->manager;
+        uint32_t limit;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &limit);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tsttss)");
+        for (size_t i = 0; r >= 0 && i < m->n_decisions && (limit == 0 || i < limit); i++) {
+                const Decision *d = decision_nth(m, i);
+
+                r = sd_bus_message_open_container(reply, 'r', "tsttss");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "tstts", mono_to_real(b, d->time_usec),
+                                                  tunable_info(d->tunable)->name, d->old_value, d->new_value,
+                                                  tunable_source_to_string(d->source));
+                if (r >= 0)
+                        r = append_str(reply, d->reason);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- authorization ------------------------------------------------------------------ */
+
+static AuthQuery *auth_query_free(AuthQuery *q) {
+        Bus *b;
+
+        if (!q)
+                return NULL;
+        b = q->bus;
+        if (q->prev)
+                q->prev->next = q->next;
+        else if (b->queries == q)
+                b->queries = q->next;
+        if (q->next)
+                q->next->prev = q->prev;
+        b->n_queries--;
+        sd_bus_slot_unref(q->slot);
+        sd_bus_message_unref(q->call);
+        free(q);
+        return NULL;
+}
+
+/* Runs the action for an authorized caller; the action reads its arguments
+ * again from the start of the call and replies. */
+static int run_action(Bus *b, sd_bus_message *call, BusAction action, uid_t uid, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_rewind(call, true);
+        if (r < 0)
+                return r;
+        log_info("%s() by uid %u (%s).", sd_bus_message_get_member(call), (unsigned) uid,
+                 uid == 0 ? "root" : "authorized by polkit");
+        return action(b, call, error);
+}
+
+static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        AuthQuery *q = userdata;
+        Bus *b = q->bus;
+        const sd_bus_error *e;
+        int authorized = 0, challenge = 0, r;
+        char msg[256];
+
+        e = sd_bus_message_get_error(reply);
+        if (e) {
+                /* No polkit (not installed, not activatable, not answering):
+                 * only root may. */
+                log_notice("polkit did not answer for uid %u (%s: %s); denying %s().", (unsigned) q->uid, e->name,
+                           e->message ?: "", sd_bus_message_get_member(q->call));
+                snprintf(msg, sizeof(msg), "Only root may %s here: polkit is not available to authorize others (%s).",
+                         q->what, e->name);
+                r = error_set(&error, BUS_ERROR_PERMISSION_DENIED, msg);
+        } else {
+                r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
+                if (r < 0) {
+                        snprintf(msg, sizeof(msg), "Not authorized to %s: polkit's answer could not be read.", q->what);
+                        r = error_set(&error, BUS_ERROR_PERMISSION_DENIED, msg);
+                } else if (authorized)
+                        r = run_action(b, q->call, q->action, q->uid, &error);
+                else if (challenge) {
+                        snprintf(msg, sizeof(msg), "Interactive authentication is required to %s.", q->what);
+                        r = error_set(&error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, msg);
+                } else {
+                        log_notice("polkit denied %s() to uid %u.", sd_bus_message_get_member(q->call),
+                                   (unsigned) q->uid);
+                        snprintf(msg, sizeof(msg), "Not authorized to %s (polkit action " BUS_POLKIT_ACTION ").",
+                                 q->what);
+                        r = error_set(&error, BUS_ERROR_PERMISSION_DENIED, msg);
+                }
+        }
+
+        if (r < 0) {
+                if (sd_bus_error_is_set(&error))
+                        (void) sd_bus_reply_method_error(q->call, &error);
+                else
+                        (void) sd_bus_reply_method_errno(q->call, r, NULL);
+        }
+        auth_query_free(q);
+        return 0;
+}
+
+/* Root goes ahead at once; anyone else waits for polkit, asynchronously, so
+ * that the daemon keeps answering. Returns what a method handler returns. */
+static int authorize(Bus *b, sd_bus_message *call, const char *what, BusAction action, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *pk = NULL;
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *sender;
+        AuthQuery *q;
+        bool interactive;
+        char msg[256];
+        uid_t uid;
+        int r;
+
+        /* Only the effective uid, and without SD_BUS_CREDS_AUGMENT: sd-bus
+         * then asks the bus daemon (GetConnectionUnixUser), which took it
+         * from the socket (SO_PEERCRED) when the caller connected. Augmenting
+         * would read /proc/PID instead, which a caller can race by exiting and
+         * letting its PID be reused. */
+        r = sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to get the credentials of %s, denying: %m",
+                                  sd_bus_message_get_sender(call) ?: "a peer");
+                snprintf(msg, sizeof(msg), "Not authorized to %s: the caller's uid is unknown.", what);
+                return error_set(error, BUS_ERROR_PERMISSION_DENIED, msg);
+        }
+        if (uid == 0)
+                return run_action(b, call, action, uid, error);
+
+        sender = sd_bus_message_get_sender(call);
+        if (!sender) {
+                snprintf(msg, sizeof(msg), "Only root may %s on a direct connection.", what);
+                return error_set(error, BUS_ERROR_PERMISSION_DENIED, msg);
+        }
+        if (b->n_queries >= BUS_AUTH_PENDING_MAX)
+                return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "Too many authorization requests are pending; try again later.");
+
+        interactive = sd_bus_message_get_allow_interactive_authorization(call) > 0;
+        r = sd_bus_message_new_method_call(b->bus, &pk, "org.freedesktop.PolicyKit1",
+                                           "/org/freedesktop/PolicyKit1/Authority",
+                                           "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
+        if (r >= 0)
+                /* subject: the caller's bus name, which polkit resolves to a
+                 * uid and process through the bus daemon itself; no details;
+                 * flag 1 allows user interaction; no cancellation id. */
+                r = sd_bus_message_append(pk, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", sender,
+                                          BUS_POLKIT_ACTION, 0, (uint32_t) (interactive ? 1 : 0), "");
+        if (r < 0)
+                return r;
+
+        q = calloc(1, sizeof(AuthQuery));
+        if (!q)
+                return -ENOMEM;
+        *q = (AuthQuery) {
+                .bus = b,
+                .call = sd_bus_message_ref(call),
+                .action = action,
+                .what = what,
+                .uid = uid,
+                .next = b->queries,
+        };
+        if (b->queries)
+                b->queries->prev = q;
+        b->queries = q;
+        b->n_queries++;
+
+        r = sd_bus_call_async(b->bus, &q->slot, pk, on_polkit_reply, q,
+                              interactive ? BUS_POLKIT_INTERACTIVE_TIMEOUT_USEC : BUS_POLKIT_TIMEOUT_USEC);
+        if (r < 0) {
+                auth_query_free(q);
+                log_warning_errno(r, "Failed to ask polkit, denying: %m");
+                snprintf(msg, sizeof(msg), "Only root may %s here: polkit could not be asked.", what);
+                return error_set(error, BUS_ERROR_PERMISSION_DENIED, msg);
+        }
+        return 1; /* the reply comes from on_polkit_reply() */
+}
+
+/* ---- privileged methods: check, authorize, then act --------------------------------- */
+
+static int set_override_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
+        const char *name;
+        uint64_t value, duration;
+        char msg[256] = "";
+        int r;
+
+        r = sd_bus_message_read(call, "stt", &name, &value, &duration);
+        if (r < 0)
+                return r;
+        r = manager_set_override(b->manager, name, value, duration, msg, sizeof(msg));
+        if (r < 0)
+                return error_from_manager(error, r, msg);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_set_override(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        const char *name;
+        uint64_t value, duration;
+        char msg[256] = "";
+        int r;
+
+        r = sd_bus_message_read(call, "stt", &name, &value, &duration);
+        if (r < 0)
+                return r;
+        r = check_string("tunable name", name, OVERRIDE_NAME_MAX, error);
+        if (r < 0)
+                return r;
+        r = manager_check_override(b->manager, name, value, duration, msg, sizeof(msg));
+        if (r < 0)
+                return error_from_manager(error, r, msg);
+        return authorize(b, call, "set overrides", set_override_act, error);
+}
+
+static int clear_override_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
+        const char *name;
+        char msg[256] = "";
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        r = manager_clear_override(b->manager, name, msg, sizeof(msg));
+        if (r < 0)
+                return error_from_manager(error, r, msg);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_clear_override(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        const char *name;
+        char msg[256] = "";
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        r = check_string("tunable name", name, OVERRIDE_NAME_MAX, error);
+        if (r < 0)
+                return r;
+        if (*name) {
+                OverrideContext c;
+
+                manager_override_context(b->manager, &c);
+                r = override_check_name(&c, name, msg, sizeof(msg));
+                if (r < 0)
+                        return error_from_manager(error, r, msg);
+        }
+        return authorize(b, call, "clear overrides", clear_override_act, error);
+}
+
+static int set_mode_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
+        const char *mode;
+        char msg[256] = "";
+        int r;
+
+        r = sd_bus_message_read(call, "s", &mode);
+        if (r < 0)
+                return r;
+        r = manager_set_mode(b->manager, mode, msg, sizeof(msg));
+        if (r < 0)
+                return error_from_manager(error, r, msg);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_set_mode(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        const char *mode;
+        char msg[256];
+        int r;
+
+        r = sd_bus_message_read(call, "s", &mode);
+        if (r < 0)
+                return r;
+        r = check_string("mode", mode, BUS_MODE_MAX, error);
+        if (r < 0)
+                return r;
+        if (*mode && strcmp(mode, "enforce") != 0 && strcmp(mode, "observe") != 0) {
+                snprintf(msg, sizeof(msg),
+                         "Unknown mode '%s'; expected 'enforce', 'observe', or '' for the policy's mode.", mode);
+                return error_set(error, BUS_ERROR_INVALID_ARGUMENT, msg);
+        }
+        if (strcmp(mode, "enforce") == 0 && b->manager->config.observe) {
+                snprintf(msg, sizeof(msg), "memtuned was started with --observe and never writes; restart it "
+                         "without --observe to enforce.");
+                return error_set(error, BUS_ERROR_OBSERVE_ONLY, msg);
+        }
+        return authorize(b, call, "change the mode", set_mode_act, error);
+}
+
+static int reload_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        r = manager_reload(b->manager);
+        if (r == -EINVAL) {
+                const char *text = b->manager->policy_error;
+
+                if (asprintf(&msg, "The policy was rejected; the last good policy stays in force:\n%s",
+                             text ? text : "") < 0)
+                        return -ENOMEM;
+                return error_set(error, BUS_ERROR_POLICY_REJECTED, msg);
+        }
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to reload the policy: %m");
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return authorize(userdata, call, "reload the policy", reload_act, error);
+}
+
+/* ---- the interface ------------------------------------------------------------------ */
+
+#define EMITS_CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define EMITS_INVALIDATION SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Mode", "s", property_get_mode, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("ModeSource", "s", property_get_mode_source, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyName", "s", property_get_policy_name, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyFiles", "as", property_get_policy_files, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyError", "s", property_get_policy_error, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("PressureLevel", "s", property_get_pressure_level, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("PSIAvailable", "b", property_get_psi_available, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("PSISome", "(dddt)", property_get_psi_some, 0, EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("PSIFull", "(dddt)", property_get_psi_full, 0, EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("Tunables", "a(stttsss)", property_get_tunables, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("Overrides", "a(stt)", property_get_overrides, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("Zones", "a(ustttttt)", property_get_zones, 0, EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("VmstatRates", "a{sd}", property_get_vmstat_rates, 0, EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("SampleTimestamp", "t", property_get_sample_timestamp, 0, EMITS_INVALIDATION),
+
+        SD_BUS_METHOD_WITH_NAMES("Describe", NULL, , "s", SD_BUS_PARAM(json), method_describe,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListProcesses", "u", SD_BUS_PARAM(limit), "a(usttixuus)",
+                                 SD_BUS_PARAM(processes), method_list_processes, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetDecisions", "u", SD_BUS_PARAM(limit), "a(tsttss)", SD_BUS_PARAM(decisions),
+                                 method_get_decisions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetOverride", "stt",
+                                 SD_BUS_PARAM(name) SD_BUS_PARAM(value) SD_BUS_PARAM(duration_usec), NULL, ,
+                                 method_set_override, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ClearOverride", "s", SD_BUS_PARAM(name), NULL, , method_clear_override,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), NULL, , method_set_mode,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_NAMES("TunableChanged", "sttss",
+                                 SD_BUS_PARAM(name) SD_BUS_PARAM(old_value) SD_BUS_PARAM(new_value)
+                                 SD_BUS_PARAM(source) SD_BUS_PARAM(reason), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("PressureLevelChanged", "ss", SD_BUS_PARAM(level) SD_BUS_PARAM(previous), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("PolicyReloaded", "bss",
+                                 SD_BUS_PARAM(success) SD_BUS_PARAM(policy) SD_BUS_PARAM(error), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("ProcessAdjusted", "usiis",
+                                 SD_BUS_PARAM(pid) SD_BUS_PARAM(comm) SD_BUS_PARAM(old_oom_score_adj)
+                                 SD_BUS_PARAM(new_oom_score_adj) SD_BUS_PARAM(rule), 0),
+
+        SD_BUS_VTABLE_END,
+};
+
+/* ---- signals -------------------------------------------------------------------------- */
+
+static void emit_signal(Bus *b, sd_bus_message *m, int r, const char *member) {
+        if (r >= 0)
+                r = sd_bus_send(b->bus, m, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit %s, ignoring: %m", member);
+        sd_bus_message_unref(m);
+}
+
+static void emit_tunable_changed(Bus *b, const Decision *d) {
+        sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_signal(b->bus, &m, BUS_PATH, BUS_INTERFACE, "TunableChanged");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "stts", tunable_info(d->tunable)->name, d->old_value, d->new_value,
+                                          tunable_source_to_string(d->source));
+        if (r >= 0)
+                r = append_str(m, d->reason);
+        emit_signal(b, m, r, "TunableChanged");
+}
+
+void bus_emit_changes(Bus *b) {
+        const Manager *m;
+        char *names[_PROP_MAX + 1];
+        size_t n = 0;
+        int r;
+
+        if (!b)
+                return;
+        m = b->manager;
+        b->describe = mfree(b->describe);
+        clock_offset_update(b);
+
+        while (b->decisions_seen != m->decisions_next) {
+                emit_tunable_changed(b, &m->decisions[b->decisions_seen]);
+                b->decisions_seen = (b->decisions_seen + 1) % MANAGER_DECISIONS_MAX;
+        }
+
+        if (m->plan.pressure != b->pressure_seen) {
+                sd_bus_message *s = NULL;
+
+                r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "PressureLevelChanged");
+                if (r >= 0)
+                        r = sd_bus_message_append(s, "ss", pressure_string(m),
+                                                  pressure_level_to_string(b->pressure_seen) ?: "none");
+                emit_signal(b, s, r, "PressureLevelChanged");
+                b->pressure_seen = m->plan.pressure;
+        }
+
+        for (BusProperty p = 0; p < _PROP_MAX; p++) {
+                uint64_t h = property_hash(b, p);
+
+                if (h == b->hash[p])
+                        continue;
+                b->hash[p] = h;
+                names[n++] = (char *) property_names[p];
+        }
+        names[n] = NULL;
+        if (n == 0)
+                return;
+        r = sd_bus_emit_properties_changed_strv(b->bus, BUS_PATH, BUS_INTERFACE, names);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
+}
+
+void bus_emit_policy_reloaded(Bus *b, bool success) {
+        sd_bus_message *s = NULL;
+        const Manager *m;
+        int r;
+
+        if (!b)
+                return;
+        m = b->manager;
+        r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "PolicyReloaded");
+        if (r >= 0)
+                r = sd_bus_message_append(s, "b", success);
+        if (r >= 0)
+                r = append_str(s, m->policy->name);
+        if (r >= 0)
+                r = append_str(s, success ? "" : m->policy_error);
+        emit_signal(b, s, r, "PolicyReloaded");
+        bus_emit_changes(b);
+}
+
+void bus_emit_process_adjusted(Bus *b, pid_t pid, const char *comm, int old_adj, int new_adj, const char *rule) {
+        sd_bus_message *s = NULL;
+        int r;
+
+        if (!b)
+                return;
+        r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "ProcessAdjusted");
+        if (r >= 0)
+                r = sd_bus_message_append(s, "u", (uint32_t) pid);
+        if (r >= 0)
+                r = append_str(s, comm);
+        if (r >= 0)
+                r = sd_bus_message_append(s, "ii", (int32_t) old_adj, (int32_t) new_adj);
+        if (r >= 0)
+                r = append_str(s, rule);
+        emit_signal(b, s, r, "ProcessAdjusted");
+}
+
+/* ---- connection ---------------------------------------------------------------------- */
+
+static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Bus *b = userdata;
+        const sd_bus_error *e;
+        uint32_t ret = 0;
+        int r;
+
+        e = sd_bus_message_get_error(reply);
+        if (e) {
+                r = sd_bus_error_get_errno(e);
+                log_error("Failed to own the bus name " BUS_NAME ": %s (is dbus/org.memtuned1.conf installed in "
+                          "the bus's system.d?)", e->message ?: e->name);
+                return sd_event_exit(sd_bus_get_event(b->bus), r > 0 ? -r : -EACCES);
+        }
+        r = sd_bus_message_read(reply, "u", &ret);
+        if (r < 0 || (ret != 1 && ret != 4)) { /* PRIMARY_OWNER, ALREADY_OWNER */
+                log_error("Failed to own the bus name " BUS_NAME ": another process has it (is memtuned already "
+                          "running?).");
+                return sd_event_exit(sd_bus_get_event(b->bus), -EEXIST);
+        }
+
+        b->name_owned = true;
+        log_info("Serving " BUS_NAME " on the bus.");
+        manager_notify_ready(b->manager);
+        return 0;
+}
+
+static int on_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        Bus *b = userdata;
+
+        /* Exit with an error so that systemd restarts the daemon (and the
+         * original values are restored meanwhile). */
+        log_error("Lost the connection to the bus; stopping.");
+        return sd_event_exit(sd_bus_get_event(b->bus), -ECONNRESET);
+}
+
+static int bus_open(const char *address, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (strcmp(address, "system") == 0)
+                r = sd_bus_open_system_with_description(&bus, "memtuned");
+        else if (strcmp(address, "user") == 0)
+                r = sd_bus_open_user_with_description(&bus, "memtuned");
+        else {
+                r = sd_bus_new(&bus);
+                if (r >= 0)
+                        r = sd_bus_set_description(bus, "memtuned");
+                if (r >= 0)
+                        r = sd_bus_set_address(bus, address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, true);
+                if (r >= 0)
+                        r = sd_bus_set_trusted(bus, false);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+int bus_new(Manager *m, const char *address, Bus **ret) {
+        Bus *b;
+        int r;
+
+        b = calloc(1, sizeof(Bus));
+        if (!b)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        b->manager = m;
+
+        r = bus_open(address, &b->bus);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to the %s bus%s%s: %m",
+                                strcmp(address, "user") == 0 ? "user" : strcmp(address, "system") == 0 ? "system" : "",
+                                strchr(address, ':') ? " at " : "", strchr(address, ':') ? address : "");
+                goto fail;
+        }
+
+        r = sd_bus_attach_event(b->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+                goto fail;
+        }
+        r = sd_bus_add_object_vtable(b->bus, NULL, BUS_PATH, BUS_INTERFACE, manager_vtable, b);
+        if (r < 0) {
+                log_error_errno(r, "Failed to export " BUS_PATH ": %m");
+                goto fail;
+        }
+        r = sd_bus_match_signal(b->bus, &b->disconnect_slot, "org.freedesktop.DBus.Local",
+                                "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local", "Disconnected",
+                                on_disconnected, b);
+        if (r < 0) {
+                log_error_errno(r, "Failed to watch the bus connection: %m");
+                goto fail;
+        }
+        r = sd_bus_request_name_async(b->bus, &b->name_slot, BUS_NAME, 0, on_name_acquired, b);
+        if (r < 0) {
+                log_error_errno(r, "Failed to request the bus name " BUS_NAME ": %m");
+                goto fail;
+        }
+
+        /* What a client reading the properties now sees: changes are
+         * announced relative to it. */
+        for (BusProperty p = 0; p < _PROP_MAX; p++)
+                b->hash[p] = property_hash(b, p);
+        b->decisions_seen = m->decisions_next;
+        b->pressure_seen = m->plan.pressure;
+        clock_offset_update(b);
+
+        *ret = b;
+        return 0;
+
+fail:
+        bus_free(b);
+        return r;
+}
+
+Bus *bus_free(Bus *b) {
+        if (!b)
+                return NULL;
+
+        while (b->queries)
+                auth_query_free(b->queries);
+        sd_bus_slot_unref(b->name_slot);
+        sd_bus_slot_unref(b->disconnect_slot);
+        if (b->bus) {
+                if (b->name_owned)
+                        (void) sd_bus_release_name(b->bus, BUS_NAME);
+                sd_bus_flush_close_unref(b->bus);
+        }
+        free(b->describe);
+        free(b);
+        return NULL;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+/* The only module that knows D-Bus on the daemon's side: org.memtuned1 on
+ * the system bus (or any bus given by address). Handlers unpack, call
+ * manager_*(), pack; the manager calls bus_emit_*() after each change. The
+ * interface is documented in dbus/org.memtuned1.Manager.xml (which equals
+ * what the daemon introspects) and memtunectl(1).
+ *
+ * Authorization of the privileged methods (SetOverride, ClearOverride,
+ * SetMode, Reload), three layers:
+ *  1. dbus/org.memtuned1.conf lets only root send them;
+ *  2. the daemon asks the bus daemon for the sender's uid (never /proc: the
+ *     bus daemon's answer comes from the socket's credentials and cannot be
+ *     raced by PID reuse); uid 0 is allowed at once;
+ *  3. anyone else needs polkit's yes for BUS_POLKIT_ACTION, asked
+ *     asynchronously; no polkit on the bus means no. */
+
+#define BUS_NAME "org.memtuned1"
+#define BUS_PATH "/org/memtuned1"
+#define BUS_INTERFACE "org.memtuned1.Manager"
+#define BUS_POLKIT_ACTION "org.memtuned1.manage"
+
+#define BUS_ERROR_UNKNOWN_TUNABLE "org.memtuned1.Error.UnknownTunable"
+#define BUS_ERROR_NOT_AVAILABLE "org.memtuned1.Error.NotAvailable"
+#define BUS_ERROR_OUT_OF_RANGE "org.memtuned1.Error.OutOfRange"
+#define BUS_ERROR_INVALID_ARGUMENT "org.memtuned1.Error.InvalidArgument"
+#define BUS_ERROR_PERMISSION_DENIED "org.memtuned1.Error.PermissionDenied"
+#define BUS_ERROR_POLICY_REJECTED "org.memtuned1.Error.PolicyRejected"
+#define BUS_ERROR_OBSERVE_ONLY "org.memtuned1.Error.ObserveOnly"
+#define BUS_ERROR_FAILED "org.memtuned1.Error.Failed"
+
+/* Pending polkit queries at most: each holds a call message until polkit
+ * answers (up to the timeout). 128 is far more than administrators type, and
+ * bounds what a flood of unauthorized calls can make the daemon hold. */
+#define BUS_AUTH_PENDING_MAX 128
+
+/* How long polkit may take. Without user interaction it answers from its
+ * rules at once; with it, a person types a password into an agent. The
+ * caller's own method-call timeout applies on its side as well. */
+#define BUS_POLKIT_TIMEOUT_USEC (25 * USEC_PER_SEC)
+#define BUS_POLKIT_INTERACTIVE_TIMEOUT_USEC (300 * USEC_PER_SEC)
+
+/* Describe() and GetDecisions(0) list at most this many decisions. */
+#define BUS_DESCRIBE_DECISIONS_MAX 16
+
+typedef struct Bus Bus;
+typedef struct Manager Manager;
+
+/* Connects to address ("system", "user", or a D-Bus address such as
+ * "unix:path=/run/x"), attaches to the manager's event loop, exports the
+ * object and asks for BUS_NAME. manager_notify_ready() is called once the
+ * name is owned; failing to own it (another instance, a bus policy that
+ * refuses) ends the event loop with an error, as does losing the connection.
+ * Returns 0 or -errno, having logged why. */
+int bus_new(Manager *m, const char *address, Bus **ret);
+
+/* Drops pending polkit queries (their callers get no answer: the connection
+ * closes), releases the name, closes. NULL is fine; returns NULL. */
+Bus *bus_free(Bus *b);
+
+/* After a tick or a change by a method: TunableChanged for each new decision,
+ * PressureLevelChanged, and PropertiesChanged for every property whose value
+ * changed since the last call. NULL is fine. */
+void bus_emit_changes(Bus *b);
+
+/* PolicyReloaded(success, policy name, error text). NULL is fine. */
+void bus_emit_policy_reloaded(Bus *b, bool success);
+
+/* ProcessAdjusted(pid, comm, old, new oom_score_adj, rule name), for the
+ * process rules. NULL is fine. */
+void bus_emit_process_adjusted(Bus *b, pid_t pid, const char *comm, int old_adj, int new_adj, const char *rule);
+
+/* Replaces every byte sequence of s that is not valid UTF-8 by '?', in place
+ * (D-Bus strings must be UTF-8; comm, file names and policy text need not
+ * be). Returns true if s was changed. */
+bool utf8_sanitize(char *s);
+
+/* True if s is valid UTF-8. */
+bool utf8_is_valid(const char *s);

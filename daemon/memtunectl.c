@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memtunectl: the command line client of org.memtuned1 (memtunectl(1)).
+ * This file is the command line; the commands are in ctl.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+
+#include "config.h"
+#include "check.h"
+#include "ctl.h"
+#include "log.h"
+#include "macro.h"
+
+static CtlOptions arg_options = {};
+static const char *arg_host = NULL;
+static const char *arg_address = NULL;
+static bool arg_user = false;
+static bool arg_ask_password = true;
+static bool arg_dump = false;
+
+static void help(void) {
+        printf("Usage: %s [OPTIONS] COMMAND ...\n\n"
+               "Query and steer memtuned, the memory-tuning daemon.\n\n"
+               "Commands:\n"
+               "  status                  Pressure, tunables, overrides, zone watermarks,\n"
+               "                          recent decisions\n"
+               "  monitor                 Follow changes as they happen\n"
+               "  processes [--limit N]   Processes in the OOM killer's order\n"
+               "  decisions [--limit N]   memtuned's decisions, newest first\n"
+               "  set NAME VALUE [--for DURATION]\n"
+               "                          Pin a vm tunable (an override), for a while or\n"
+               "                          until reset\n"
+               "  reset [NAME]            End NAME's override; without NAME every override\n"
+               "                          and the runtime mode\n"
+               "  mode [observe|enforce]  Show, or set until restart or reset, whether\n"
+               "                          memtuned writes\n"
+               "  reload                  Load the policy files again\n"
+               "  check [--dump] [PATH...]\n"
+               "                          Validate policy files offline (no daemon needed)\n\n"
+               "Options:\n"
+               "  -h --help               Show this help and exit\n"
+               "     --version            Show the version and exit\n"
+               "     --json               JSON output (one line) for status, monitor,\n"
+               "                          processes, decisions, mode\n"
+               "  -n --limit N            At most N processes or decisions (0: all)\n"
+               "     --for DURATION       With set: end the override after DURATION\n"
+               "                          (\"90s\", \"10min\", \"2h\", \"1h30m\")\n"
+               "  -H --host [USER@]HOST   Operate on a remote host (over ssh)\n"
+               "     --bus-address ADDR   Connect to the bus at ADDR (tests, private buses)\n"
+               "     --user               Connect to the user bus\n"
+               "     --no-ask-password    Never ask for a password (polkit)\n"
+               "     --dump               With check: print the merged effective policy\n\n"
+               "Exit status: 0 success, 1 refused or failed (check: invalid), 2 usage,\n"
+               "3 not authorized, 4 memtuned not reachable. See memtunectl(1).\n",
+               program_invocation_short_name);
+}
+
+/* Returns 1 to go on, 0 to exit successfully, -EINVAL on usage errors. */
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_JSON,
+                ARG_FOR,
+                ARG_BUS_ADDRESS,
+                ARG_USER,
+                ARG_NO_ASK_PASSWORD,
+                ARG_DUMP,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "limit", required_argument, NULL, 'n' },
+                { "for", required_argument, NULL, ARG_FOR },
+                { "host", required_argument, NULL, 'H' },
+                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                { "user", no_argument, NULL, ARG_USER },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "dump", no_argument, NULL, ARG_DUMP },
+                {}
+        };
+        uint64_t v;
+        int c, r;
+
+        /* GNU getopt permutes: options may also follow the command
+         * ("set swappiness 10 --for 1h"). */
+        while ((c = getopt_long(argc, argv, "hn:H:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+                        return 0;
+                case ARG_JSON:
+                        arg_options.json = true;
+                        break;
+                case 'n':
+                        r = ctl_parse_value(NULL, optarg, &v);
+                        if (r < 0 || v > UINT32_MAX) {
+                                fprintf(stderr, "Invalid --limit '%s': expected a number from 0 (all) to %" PRIu32 ".\n",
+                                        optarg, UINT32_MAX);
+                                return -EINVAL;
+                        }
+                        arg_options.limit = (uint32_t) v;
+                        break;
+                case ARG_FOR:
+                        r = ctl_parse_duration(optarg, &arg_options.duration_usec);
+                        if (r < 0 || arg_options.duration_usec == 0) {
+                                fprintf(stderr, "Invalid --for '%s': expected a duration such as 90s, 10min, 2h, "
+                                        "1h30m.\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'H':
+                        arg_host = optarg;
+                        break;
+                case ARG_BUS_ADDRESS:
+                        arg_address = optarg;
+                        break;
+                case ARG_USER:
+                        arg_user = true;
+                        break;
+                case ARG_NO_ASK_PASSWORD:
+                        arg_ask_password = false;
+                        break;
+                case ARG_DUMP:
+                        arg_dump = true;
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        fprintf(stderr, "Unknown option code %c.\n", c);
+                        return -EINVAL;
+                }
+
+        if (!!arg_host + !!arg_address + arg_user > 1) {
+                fprintf(stderr, "--host, --bus-address and --user exclude each other.\n");
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static int bus_connect(sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (arg_host)
+                r = sd_bus_open_system_remote(&bus, arg_host);
+        else if (arg_address) {
+                r = sd_bus_new(&bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(bus, arg_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+        } else if (arg_user)
+                r = sd_bus_open_user(&bus);
+        else
+                r = sd_bus_open_system(&bus); /* honours DBUS_SYSTEM_BUS_ADDRESS */
+        if (r < 0) {
+                fprintf(stderr, "Failed to connect to the %s bus%s%s: %s\n", arg_user ? "user" : "system",
+                        arg_host ? " of " : arg_address ? " at " : "", arg_host ?: arg_address ?: "", strerror(-r));
+                return -r == EACCES || -r == EPERM ? CTL_EXIT_DENIED : CTL_EXIT_UNREACHABLE;
+        }
+        /* polkit may ask the caller for a password (through an agent), but
+         * only where someone can answer. */
+        (void) sd_bus_set_allow_interactive_authorization(bus, arg_ask_password && !arg_host && isatty(STDIN_FILENO));
+        *ret = TAKE_PTR(bus);
+        return CTL_EXIT_SUCCESS;
+}
+
+static int run_check(char **paths, size_t n) {
+        _cleanup_close_ int proc_fd = -1;
+
+        proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (proc_fd < 0) {
+                fprintf(stderr, "Failed to open /proc: %s\n", strerror(errno));
+                return CTL_EXIT_FAILURE;
+        }
+        return check_run(paths, n, NULL, 0, arg_dump, proc_fd);
+}
+
+/* Prints "what 'arg'." (or just "what." without arg) and returns the usage status. */
+static int usage_error(const char *what, const char *arg) {
+        if (arg)
+                fprintf(stderr, "%s '%s'.\n", what, arg);
+        else
+                fprintf(stderr, "%s.\n", what);
+        return CTL_EXIT_USAGE;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *verb;
+        char **args;
+        size_t n;
+        int r;
+
+        log_setup();
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? CTL_EXIT_USAGE : CTL_EXIT_SUCCESS;
+
+        verb = optind < argc ? argv[optind] : "status";
+        args = argv + optind + (optind < argc);
+        n = optind < argc ? (size_t) (argc - optind - 1) : 0;
+
+        if (strcmp(verb, "check") == 0)
+                return run_check(args, n);
+        if (arg_dump)
+                return usage_error("--dump goes with check only", NULL);
+        if (arg_options.duration_usec > 0 && strcmp(verb, "set") != 0)
+                return usage_error("--for goes with set only", NULL);
+
+        if (strcmp(verb, "status") == 0 || strcmp(verb, "monitor") == 0 || strcmp(verb, "processes") == 0 ||
+            strcmp(verb, "decisions") == 0 || strcmp(verb, "reload") == 0) {
+                if (n > 0)
+                        return usage_error("Unexpected argument", args[0]);
+        } else if (strcmp(verb, "set") == 0) {
+                if (n != 2)
+                        return usage_error("Usage: set NAME VALUE [--for DURATION]", NULL);
+        } else if (strcmp(verb, "reset") == 0 || strcmp(verb, "mode") == 0) {
+                if (n > 1)
+                        return usage_error("Unexpected argument", args[1]);
+                if (strcmp(verb, "mode") == 0 && n == 1 && strcmp(args[0], "observe") != 0 &&
+                    strcmp(args[0], "enforce") != 0)
+                        return usage_error("Expected observe or enforce, not", args[0]);
+        } else
+                return usage_error("Unknown command (see --help)", verb);
+
+        r = bus_connect(&bus);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+
+        if (strcmp(verb, "status") == 0)
+                return ctl_status(bus, &arg_options);
+        if (strcmp(verb, "monitor") == 0)
+                return ctl_monitor(bus, &arg_options);
+        if (strcmp(verb, "processes") == 0)
+                return ctl_processes(bus, &arg_options);
+        if (strcmp(verb, "decisions") == 0)
+                return ctl_decisions(bus, &arg_options);
+        if (strcmp(verb, "set") == 0)
+                return ctl_set(bus, &arg_options, args[0], args[1]);
+        if (strcmp(verb, "reset") == 0)
+                return ctl_reset(bus, &arg_options, n > 0 ? args[0] : NULL);
+        if (strcmp(verb, "mode") == 0)
+                return ctl_mode(bus, &arg_options, n > 0 ? args[0] : NULL);
+        return ctl_reload(bus, &arg_options);
+}
