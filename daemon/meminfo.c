@@ -9,34 +9,35 @@
 
 static const struct {
         const char *name;
+        uint8_t len;
         bool kb; /* the kernel prints " kB" after the number */
 } fields[_MEMINFO_FIELD_MAX] = {
-        [MEMINFO_MEM_TOTAL] = { "MemTotal", true },
-        [MEMINFO_MEM_FREE] = { "MemFree", true },
-        [MEMINFO_MEM_AVAILABLE] = { "MemAvailable", true },
-        [MEMINFO_BUFFERS] = { "Buffers", true },
-        [MEMINFO_CACHED] = { "Cached", true },
-        [MEMINFO_SWAP_CACHED] = { "SwapCached", true },
-        [MEMINFO_ACTIVE_ANON] = { "Active(anon)", true },
-        [MEMINFO_INACTIVE_ANON] = { "Inactive(anon)", true },
-        [MEMINFO_ACTIVE_FILE] = { "Active(file)", true },
-        [MEMINFO_INACTIVE_FILE] = { "Inactive(file)", true },
-        [MEMINFO_UNEVICTABLE] = { "Unevictable", true },
-        [MEMINFO_MLOCKED] = { "Mlocked", true },
-        [MEMINFO_SWAP_TOTAL] = { "SwapTotal", true },
-        [MEMINFO_SWAP_FREE] = { "SwapFree", true },
-        [MEMINFO_DIRTY] = { "Dirty", true },
-        [MEMINFO_WRITEBACK] = { "Writeback", true },
-        [MEMINFO_ANON_PAGES] = { "AnonPages", true },
-        [MEMINFO_MAPPED] = { "Mapped", true },
-        [MEMINFO_SHMEM] = { "Shmem", true },
-        [MEMINFO_SLAB_RECLAIMABLE] = { "SReclaimable", true },
-        [MEMINFO_SLAB_UNRECLAIMABLE] = { "SUnreclaim", true },
-        [MEMINFO_PAGE_TABLES] = { "PageTables", true },
-        [MEMINFO_COMMIT_LIMIT] = { "CommitLimit", true },
-        [MEMINFO_COMMITTED_AS] = { "Committed_AS", true },
-        [MEMINFO_HUGEPAGES_TOTAL] = { "HugePages_Total", false },
-        [MEMINFO_HUGEPAGE_SIZE] = { "Hugepagesize", true },
+        [MEMINFO_MEM_TOTAL] = { "MemTotal", 8, true },
+        [MEMINFO_MEM_FREE] = { "MemFree", 7, true },
+        [MEMINFO_MEM_AVAILABLE] = { "MemAvailable", 12, true },
+        [MEMINFO_BUFFERS] = { "Buffers", 7, true },
+        [MEMINFO_CACHED] = { "Cached", 6, true },
+        [MEMINFO_SWAP_CACHED] = { "SwapCached", 10, true },
+        [MEMINFO_ACTIVE_ANON] = { "Active(anon)", 12, true },
+        [MEMINFO_INACTIVE_ANON] = { "Inactive(anon)", 14, true },
+        [MEMINFO_ACTIVE_FILE] = { "Active(file)", 12, true },
+        [MEMINFO_INACTIVE_FILE] = { "Inactive(file)", 14, true },
+        [MEMINFO_UNEVICTABLE] = { "Unevictable", 11, true },
+        [MEMINFO_MLOCKED] = { "Mlocked", 7, true },
+        [MEMINFO_SWAP_TOTAL] = { "SwapTotal", 9, true },
+        [MEMINFO_SWAP_FREE] = { "SwapFree", 8, true },
+        [MEMINFO_DIRTY] = { "Dirty", 5, true },
+        [MEMINFO_WRITEBACK] = { "Writeback", 9, true },
+        [MEMINFO_ANON_PAGES] = { "AnonPages", 9, true },
+        [MEMINFO_MAPPED] = { "Mapped", 6, true },
+        [MEMINFO_SHMEM] = { "Shmem", 5, true },
+        [MEMINFO_SLAB_RECLAIMABLE] = { "SReclaimable", 12, true },
+        [MEMINFO_SLAB_UNRECLAIMABLE] = { "SUnreclaim", 10, true },
+        [MEMINFO_PAGE_TABLES] = { "PageTables", 10, true },
+        [MEMINFO_COMMIT_LIMIT] = { "CommitLimit", 11, true },
+        [MEMINFO_COMMITTED_AS] = { "Committed_AS", 12, true },
+        [MEMINFO_HUGEPAGES_TOTAL] = { "HugePages_Total", 15, false },
+        [MEMINFO_HUGEPAGE_SIZE] = { "Hugepagesize", 12, true },
 };
 
 #define BIT(f) (UINT32_C(1) << (f))
@@ -52,12 +53,13 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret) {
         const char *end = buf + len;
         MemInfo m = {};
 
-        for (const char *p = buf; p < end; p = line_next(p, end)) {
-                const char *colon, *q, *eol = memchr(p, '\n', (size_t) (end - p));
+        for (const char *p = buf, *eol; p < end; p = eol < end ? eol + 1 : end) {
+                const char *colon, *q;
                 uint64_t value;
                 size_t n;
                 int r;
 
+                eol = memchr(p, '\n', (size_t) (end - p));
                 if (!eol)
                         eol = end;
                 if (eol == p)
@@ -79,7 +81,7 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret) {
                         return -EINVAL;
 
                 for (size_t f = 0; f < _MEMINFO_FIELD_MAX; f++) {
-                        if (strlen(fields[f].name) != n || memcmp(fields[f].name, p, n) != 0)
+                        if (fields[f].len != n || fields[f].name[0] != p[0] || memcmp(fields[f].name, p, n) != 0)
                                 continue;
                         if ((m.present & BIT(f)) || kb != fields[f].kb)
                                 return -EINVAL;

@@ -11,13 +11,9 @@ int parse_u64(const char *s, const char *end, const char **ret_next, uint64_t *r
         if (p >= end || *p < '0' || *p > '9')
                 return -EINVAL;
 
-        for (; p < end && *p >= '0' && *p <= '9'; p++) {
-                unsigned d = (unsigned) (*p - '0');
-
-                if (v > (UINT64_MAX - d) / 10)
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t) (*p - '0'), &v))
                         return -ERANGE;
-                v = v * 10 + d;
-        }
 
         if (ret_next)
                 *ret_next = p;

@@ -28,21 +28,25 @@ int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size,
         return 0;
 }
 
-/* Reads until EOF: most /proc files hand out one page or one seq_file buffer
- * per read(), so one pread() is not always the whole file. */
+/* Reads until EOF. A short read is the end: procfs' seq_file and single_open
+ * files fill the buffer with as many records as fit before they stop, sysctl
+ * and sysfs files hand out all they have, and so does a regular file (a
+ * captured tree). Skipping the extra pread() that would return 0 saves a
+ * system call per file and sample. */
 static ssize_t read_all(int fd, char *buf, size_t size) {
         size_t n = 0;
 
         while (n < size) {
-                ssize_t k = pread(fd, buf + n, size - n, (off_t) n);
+                size_t want = size - n;
+                ssize_t k = pread(fd, buf + n, want, (off_t) n);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
                         return negative_errno();
                 }
-                if (k == 0)
-                        break;
                 n += (size_t) k;
+                if ((size_t) k < want)
+                        break;
         }
         return (ssize_t) n;
 }

@@ -31,13 +31,35 @@ const char *vmstat_field_name(VmStatField f) {
         return f < _VMSTAT_FIELD_MAX ? field_names[f] : NULL;
 }
 
+/* The names' lengths, known at compile time: comparing lengths and first
+ * bytes first keeps the lookup off memcmp() for almost every line. */
+#define L(s) (sizeof(s) - 1)
+static const uint8_t field_name_len[_VMSTAT_FIELD_MAX] = {
+        [VMSTAT_PGSCAN_KSWAPD] = L("pgscan_kswapd"),
+        [VMSTAT_PGSCAN_DIRECT] = L("pgscan_direct"),
+        [VMSTAT_PGSTEAL_KSWAPD] = L("pgsteal_kswapd"),
+        [VMSTAT_PGSTEAL_DIRECT] = L("pgsteal_direct"),
+        [VMSTAT_ALLOCSTALL] = L("allocstall"),
+        [VMSTAT_PSWPIN] = L("pswpin"),
+        [VMSTAT_PSWPOUT] = L("pswpout"),
+        [VMSTAT_WORKINGSET_REFAULT_ANON] = L("workingset_refault_anon"),
+        [VMSTAT_WORKINGSET_REFAULT_FILE] = L("workingset_refault_file"),
+        [VMSTAT_OOM_KILL] = L("oom_kill"),
+        [VMSTAT_ZONE_RECLAIM_FAILED] = L("zone_reclaim_failed"),
+        [VMSTAT_KSWAPD_LOW_WMARK_HIT_QUICKLY] = L("kswapd_low_wmark_hit_quickly"),
+        [VMSTAT_KSWAPD_HIGH_WMARK_HIT_QUICKLY] = L("kswapd_high_wmark_hit_quickly"),
+        [VMSTAT_COMPACT_STALL] = L("compact_stall"),
+};
+#undef L
+
 /* Maps a counter name to a field; allocstall_<zone> counts into VMSTAT_ALLOCSTALL. */
 static int field_lookup(const char *name, size_t n) {
         if (n > 11 && memcmp(name, "allocstall_", 11) == 0)
                 return VMSTAT_ALLOCSTALL;
 
         for (size_t i = 0; i < _VMSTAT_FIELD_MAX; i++)
-                if (strlen(field_names[i]) == n && memcmp(field_names[i], name, n) == 0)
+                if (field_name_len[i] == n && field_names[i][0] == name[0] &&
+                    memcmp(field_names[i], name, n) == 0)
                         return (int) i;
         return -1;
 }
@@ -46,10 +68,10 @@ static int field_lookup(const char *name, size_t n) {
  * repeated one would be summed twice. */
 #define ALLOCSTALL_ZONES_MAX 8
 
-static bool name_char_ok(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '_' || c == '-';
-}
+/* The bytes of a counter name: [A-Za-z0-9_-]. */
+static const bool name_char[256] = {
+        ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true, ['_'] = true, ['-'] = true,
+};
 
 int vmstat_parse(const char *buf, size_t len, VmStat *ret) {
         /* Static: VmStat is ~30 KiB, too large for a daemon's stack frame to
@@ -61,16 +83,17 @@ int vmstat_parse(const char *buf, size_t len, VmStat *ret) {
 
         memset(&v, 0, offsetof(VmStat, counters));
 
-        for (const char *p = buf; p < end; p = line_next(p, end)) {
-                const char *name = p, *q;
+        for (const char *p = buf, *q; p < end; p = q < end ? q + 1 : end) {
+                const char *name = p;
                 uint64_t value;
                 size_t n;
                 int r, f;
 
-                while (p < end && name_char_ok(*p))
+                while (p < end && name_char[(unsigned char) *p])
                         p++;
                 n = (size_t) (p - name);
                 if (n == 0) {
+                        q = p;
                         if (p < end && *p == '\n') /* a blank line */
                                 continue;
                         return -EINVAL;

@@ -38,6 +38,20 @@ static const char *const keys[_KEY_MAX] = {
         [KEY_PROTECTION] = "protection:",
 };
 
+#define L(s) (sizeof(s) - 1)
+static const uint8_t key_len[_KEY_MAX] = {
+        [KEY_FREE] = L("pages free"),
+        [KEY_BOOST] = L("boost"),
+        [KEY_MIN] = L("min"),
+        [KEY_LOW] = L("low"),
+        [KEY_HIGH] = L("high"),
+        [KEY_SPANNED] = L("spanned"),
+        [KEY_PRESENT] = L("present"),
+        [KEY_MANAGED] = L("managed"),
+        [KEY_PROTECTION] = L("protection:"),
+};
+#undef L
+
 size_t zoneinfo_size(const ZoneInfo *z) {
         return offsetof(ZoneInfo, zones) + z->n_zones * sizeof(Zone);
 }
@@ -117,9 +131,10 @@ int zoneinfo_parse(const char *buf, size_t len, ZoneInfo *ret) {
         zi.n_zones = 0;
         zi.n_nodes = 0;
 
-        for (const char *p = buf; p < end; p = line_next(p, end)) {
-                const char *eol = memchr(p, '\n', (size_t) (end - p)), *q;
+        for (const char *p = buf, *eol; p < end; p = eol < end ? eol + 1 : end) {
+                const char *q;
 
+                eol = memchr(p, '\n', (size_t) (end - p));
                 if (!eol)
                         eol = end;
 
@@ -148,10 +163,10 @@ int zoneinfo_parse(const char *buf, size_t len, ZoneInfo *ret) {
 
                 q = skip_blanks(p, eol);
                 for (unsigned k = 0; k < _KEY_MAX; k++) {
-                        size_t n = strlen(keys[k]);
+                        size_t n = key_len[k];
                         uint64_t v;
 
-                        if ((size_t) (eol - q) <= n || memcmp(q, keys[k], n) != 0 ||
+                        if ((size_t) (eol - q) <= n || q[0] != keys[k][0] || memcmp(q, keys[k], n) != 0 ||
                             (k != KEY_PROTECTION && q[n] != ' '))
                                 continue;
                         if (seen & BIT(k))
