@@ -53,6 +53,7 @@ extern char **environ;
 
 static bool arg_markdown = false;
 static bool arg_quick = false;
+static const char *arg_only = NULL;
 
 typedef enum Mode { MODE_CONNECTOR, MODE_RESCAN } Mode;
 
@@ -405,22 +406,27 @@ static int parse_argv(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },
                 { "markdown", no_argument, NULL, 'm' },
                 { "quick", no_argument, NULL, 'q' },
+                { "only", required_argument, NULL, 'o' },
                 {}
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "hmq", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hmqo:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("Usage: %s [--markdown] [--quick]\n"
+                        printf("Usage: %s [--markdown] [--quick] [--only TEXT]\n"
                                "Exec-to-score latency and missed processes, proc connector against a 1 s rescan.\n"
-                               "--quick runs a tenth of the processes.\n", argv[0]);
+                               "--quick runs a tenth of the processes; --only runs the scenarios whose\n"
+                               "name contains TEXT.\n", argv[0]);
                         return 0;
                 case 'm':
                         arg_markdown = true;
                         break;
                 case 'q':
                         arg_quick = true;
+                        break;
+                case 'o':
+                        arg_only = optarg;
                         break;
                 default:
                         return -EINVAL;
@@ -465,6 +471,8 @@ int main(int argc, char *argv[]) {
                 char ev[64], spn[64];
                 Result res;
 
+                if (arg_only && !strstr(sc[i].name, arg_only))
+                        continue;
                 if (arg_quick)
                         sc[i].count = MAX(sc[i].count / 10, 50u);
                 fprintf(stderr, "bench-exec: %s, %u children\n", sc[i].name, sc[i].count);

@@ -7,8 +7,7 @@
  * The floor, the floor with procfile_read()'s end-of-file check, and the full
  * sample are measured in rotation (each going first in turn), so drift and
  * cache effects hit all alike. A second pass breaks the sample down per
- * file: one pread(), procfile_read() (pread() until EOF), and parsing alone
- * from memory. Run by bench/run, which writes BENCHMARKS.md. */
+ * file: one pread(), procfile_read(), and parsing alone from memory. Run by bench/run, which writes BENCHMARKS.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -441,11 +440,11 @@ int main(int argc, char *argv[]) {
 
                 if (arg_markdown)
                         printf("\n### Where the time goes, per file (%u iterations)\n\n"
-                               "One `pread()`; `procfile_read()` as the sampler does it (until `pread()` returns 0);\n"
-                               "the parser alone on the text just read.\n\n", n);
+                               "One `pread()`; `procfile_read()`, as the sampler reads; the parser alone on the\n"
+                               "text just read.\n\n", n);
                 else
-                        printf("\nWhere the time goes, per file (%u iterations): one pread(); procfile_read()\n"
-                               "as the sampler does it (until pread() returns 0); the parser alone.\n\n", n);
+                        printf("\nWhere the time goes, per file (%u iterations): one pread(); procfile_read(),\n"
+                               "as the sampler reads; the parser alone.\n\n", n);
                 print_header("step");
                 if (breakdown("vmstat", vm, &fl.file[k++], 1, parse_vmstat, &vmstat, n) < 0 ||
                     breakdown("zoneinfo", zi, &fl.file[k++], 1, parse_zoneinfo, &zoneinfo, n) < 0 ||

@@ -23,7 +23,7 @@ static int read_meminfo(int proc_fd, MemInfo *ret) {
         size_t len;
         int r;
 
-        r = procfile_open(&f, proc_fd, "meminfo", MEMINFO_BUF_SIZE, MEMINFO_BUF_MAX);
+        r = procfile_open(&f, proc_fd, "meminfo", MEMINFO_BUF_SIZE, MEMINFO_BUF_MAX, true);
         if (r < 0)
                 return r;
         r = procfile_read(&f, &buf, &len);
@@ -45,7 +45,7 @@ static int read_numa_nodes(int proc_fd, uint32_t *ret) {
         if (!z)
                 return -ENOMEM;
 
-        r = procfile_open(&f, proc_fd, "zoneinfo", ZONEINFO_BUF_SIZE, ZONEINFO_BUF_MAX);
+        r = procfile_open(&f, proc_fd, "zoneinfo", ZONEINFO_BUF_SIZE, ZONEINFO_BUF_MAX, false);
         if (r < 0)
                 return r;
         r = procfile_read(&f, &buf, &len);

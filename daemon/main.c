@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "caps.h"
 #include "check.h"
 #include "json.h"
 #include "hostinfo.h"
@@ -34,13 +35,6 @@ static bool arg_observe = false;
 static const char *arg_bus = "system";
 static uint64_t arg_interval_usec = USEC_PER_SEC;
 
-/* The standard policy directories, lowest priority first (a file in a later
- * directory masks the same name in earlier ones). */
-static char *const default_policy_dirs[] = {
-        "/usr/lib/memtuned/policies.d",
-        "/run/memtuned/policies.d",
-        "/etc/memtuned/policies.d",
-};
 
 /* Upper bound for --interval: longer than that, rates say little about now. */
 #define INTERVAL_MAX_USEC (3600 * USEC_PER_SEC)
@@ -340,6 +334,12 @@ int main(int argc, char *argv[]) {
         if (r <= 0)
                 return r < 0 ? 2 : 0;
 
+        /* Before anything else runs: --once and --check keep no capability. */
+        r = caps_setup(arg_once || arg_check ? CAPS_PROFILE_TOOL :
+                       arg_observe ? CAPS_PROFILE_OBSERVE : CAPS_PROFILE_DAEMON);
+        if (r < 0)
+                return 1;
+
         r = open_root(arg_proc_root, &proc_fd);
         if (r < 0)
                 return 1;
@@ -347,8 +347,8 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 1;
 
-        dirs = arg_n_policy_dirs > 0 ? arg_policy_dirs : default_policy_dirs;
-        n_dirs = arg_n_policy_dirs > 0 ? arg_n_policy_dirs : ELEMENTSOF(default_policy_dirs);
+        dirs = arg_n_policy_dirs > 0 ? arg_policy_dirs : policy_dirs_standard;
+        n_dirs = arg_n_policy_dirs > 0 ? arg_n_policy_dirs : POLICY_DIRS_STANDARD_N;
 
         if (arg_check)
                 return check_run(argv + optind, (size_t) (argc - optind), dirs, n_dirs, arg_dump, proc_fd);

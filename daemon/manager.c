@@ -107,6 +107,7 @@ int manager_reload(Manager *m) {
                 return -EINVAL;
         }
 
+        (void) manager_procs_policy_changed(m, p);
         policy_free(m->policy);
         m->policy = p;
         m->policy_error = mfree(m->policy_error);
@@ -361,7 +362,7 @@ static bool apply_plan(Manager *m, uint64_t now) {
 
         for (size_t i = 0; i < m->plan.n_decisions; i++) {
                 decision_remember(m, &m->plan.decisions[i]);
-                log_info("%s%s", manager_enforcing(m) ? "" : "(observe) ", m->plan.decisions[i].reason);
+                log_decision(&m->plan.decisions[i], !manager_enforcing(m));
         }
         if (!manager_enforcing(m))
                 return false;
@@ -406,6 +407,9 @@ static int manager_tick(Manager *m, uint64_t now) {
         uint64_t next;
         Sample *t;
         int r;
+
+        /* SetMode() and reloads change the mode: process rules follow. */
+        manager_procs_mode_changed(m);
 
         r = sampler_read(&m->sampler, now, m->cur, &failed);
         if (r < 0) {
@@ -651,6 +655,9 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         r = setup_inotify(m);
         if (r < 0)
                 return r;
+        r = manager_procs_start(m);
+        if (r < 0)
+                return r;
 
         if (config->bus && strcmp(config->bus, "none") != 0) {
                 r = bus_new(m, config->bus, &m->bus);
@@ -682,6 +689,7 @@ Manager *manager_free(Manager *m) {
 
         sd_event_source_unref(m->sample_timer);
         sd_event_source_unref(m->reload_timer);
+        manager_procs_stop(m);
         sd_event_source_unref(m->psi_source);
         for (size_t i = 0; i < m->n_inotify_sources; i++)
                 sd_event_source_unref(m->inotify_sources[i]);

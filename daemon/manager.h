@@ -9,6 +9,8 @@
 
 #include "actuator.h"
 #include "engine.h"
+#include "killorder.h"
+#include "procwatch.h"
 #include "override.h"
 #include "policy.h"
 #include "sample.h"
@@ -82,6 +84,11 @@ typedef struct Manager {
         uint64_t n_samples;
         bool warned_sample_failure;
 
+        ProcRules *procrules;           /* process rules, oom_score_adj (manager-procs.c) */
+        ProcWatch *procwatch;           /* NULL without the proc connector */
+        sd_event_source *procwatch_source, *rescan_timer;
+        bool rescan_full;               /* the next rescan re-decides tracked processes too */
+
         Bus *bus;                       /* NULL without a bus */
         bool has_runtime_mode;          /* SetMode(): runtime_mode wins over the policy's until reset */
         PolicyMode runtime_mode;
@@ -142,6 +149,29 @@ const char *manager_mode_source(const Manager *m);
 
 /* The newest sample (valid from manager_new() on). */
 const Sample *manager_sample(const Manager *m);
+
+/* Process rules (manager-procs.c). A full /proc rescan runs at start, after
+ * a policy change, after the kernel reports lost events, and every
+ * MANAGER_RESCAN_INTERVAL_USEC as a safety net (more often without the
+ * connector, when rescans are all there is). */
+#define MANAGER_RESCAN_INTERVAL_USEC (60 * USEC_PER_SEC)
+#define MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC (10 * USEC_PER_SEC)
+
+/* Sets up the rules, the connector (or says once that rescans must do) and
+ * the rescan timer. Returns 0 or -errno, having logged. */
+int manager_procs_start(Manager *m);
+
+/* Switches to p's rules (before the old policy is freed) and rescans. */
+int manager_procs_policy_changed(Manager *m, const Policy *p);
+
+/* Observe or enforce changed: decide only, or write too. */
+void manager_procs_mode_changed(Manager *m);
+
+void manager_procs_stop(Manager *m);
+
+/* The kill order, the first limit entries (0: all) with their rules. The
+ * caller frees *ret; rule names are valid until the next policy change. */
+int manager_list_processes(Manager *m, size_t limit, KillOrderEntry **ret, size_t *ret_n);
 
 /* READY=1 with a status line; at start once the bus name is owned. */
 void manager_notify_ready(Manager *m);

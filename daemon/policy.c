@@ -2045,7 +2045,8 @@ static void parse_processes_section(Ctx *c, const config_setting_t *s) {
                 ctx_error(c, line_of(s), "processes", "expected a list ( { ... }, ... ), got %s", DESCRIBE(s));
                 return;
         }
-        for (int i = 0; i < config_setting_length(s); i++)
+        /* Past the error cap nothing more is shown: stop early. */
+        for (int i = 0; i < config_setting_length(s) && c->n_errors <= POLICY_ERRORS_PER_FILE_MAX; i++)
                 parse_rule(c, config_setting_get_elem(s, (unsigned) i), (size_t) i);
 }
 
@@ -2089,7 +2090,7 @@ static int file_apply(Policy *p, const char *path, const char *text, const HostI
         else
                 c.origin_file = p->files[p->n_files - 1];
 
-        for (int i = 0; !c.oom && i < config_setting_length(root); i++) {
+        for (int i = 0; !c.oom && c.n_errors <= POLICY_ERRORS_PER_FILE_MAX && i < config_setting_length(root); i++) {
                 const config_setting_t *s = config_setting_get_elem(root, (unsigned) i);
 
                 switch (key_index(config_setting_name(s), top_keys)) {

@@ -129,11 +129,15 @@ typedef struct HostInfo {
 
 /* The directories policy files are read from, lowest priority first: a file in
  * a later directory masks the same name in the earlier ones. */
+/* The vendor directory follows --prefix (Makefile.am passes it), so that a
+ * /usr/local build reads the policies it installed. */
+#ifndef POLICY_DIR_VENDOR
 #define POLICY_DIR_VENDOR "/usr/lib/memtuned/policies.d"
+#endif
 #define POLICY_DIR_RUNTIME "/run/memtuned/policies.d"
 #define POLICY_DIR_ADMIN "/etc/memtuned/policies.d"
-extern char *const policy_dirs_standard[3];
 #define POLICY_DIRS_STANDARD_N 3
+extern char *const policy_dirs_standard[POLICY_DIRS_STANDARD_N];
 
 /* Hostile-input limits. 1 MiB is a thousand times the largest sensible policy
  * file, and bounds what libconfig and the error list can be made to hold. At

@@ -7,7 +7,7 @@
 #include "macro.h"
 #include "procfile.h"
 
-int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size, size_t max_size) {
+int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size, size_t max_size, bool whole) {
         _cleanup_close_ int fd = -1;
         char *buf;
 
@@ -24,16 +24,14 @@ int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size,
                 .buf = buf,
                 .size = initial_size,
                 .max_size = MAX(max_size, initial_size),
+                .whole = whole,
         };
         return 0;
 }
 
-/* Reads until EOF. A short read is the end: procfs' seq_file and single_open
- * files fill the buffer with as many records as fit before they stop, sysctl
- * and sysfs files hand out all they have, and so does a regular file (a
- * captured tree). Skipping the extra pread() that would return 0 saves a
- * system call per file and sample. */
-static ssize_t read_all(int fd, char *buf, size_t size) {
+/* Reads until EOF: pread() returns 0, or, for a file that hands out its whole
+ * text in one read (see procfile_open()), a short read. */
+static ssize_t read_all(int fd, char *buf, size_t size, bool whole) {
         size_t n = 0;
 
         while (n < size) {
@@ -45,7 +43,7 @@ static ssize_t read_all(int fd, char *buf, size_t size) {
                         return negative_errno();
                 }
                 n += (size_t) k;
-                if ((size_t) k < want)
+                if (k == 0 || (whole && (size_t) k < want))
                         break;
         }
         return (ssize_t) n;
@@ -53,7 +51,7 @@ static ssize_t read_all(int fd, char *buf, size_t size) {
 
 int procfile_read(ProcFile *f, const char **ret_buf, size_t *ret_len) {
         for (;;) {
-                ssize_t n = read_all(f->fd, f->buf, f->size - 1);
+                ssize_t n = read_all(f->fd, f->buf, f->size - 1, f->whole);
                 if (n < 0)
                         return (int) n;
 
@@ -93,7 +91,7 @@ int read_small_file_at(int dirfd, const char *path, char *buf, size_t size) {
         if (fd < 0)
                 return negative_errno();
 
-        n = read_all(fd, buf, size - 1);
+        n = read_all(fd, buf, size - 1, true);
         if (n < 0)
                 return (int) n;
         if ((size_t) n >= size - 1)

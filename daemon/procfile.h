@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A kernel text file kept open and re-read with pread() at offset 0, so that
@@ -11,13 +12,18 @@ typedef struct ProcFile {
         char *buf;
         size_t size;     /* allocated bytes */
         size_t max_size; /* a file larger than this is refused with -EFBIG */
+        bool whole;      /* one read hands out the whole text: a short read is the end */
 } ProcFile;
 
 #define PROC_FILE_NULL ((ProcFile) { .fd = -1 })
 
 /* Opens path relative to dirfd (O_RDONLY|O_CLOEXEC) with a buffer of
- * initial_size bytes that may grow to max_size. Returns -errno of open(). */
-int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size, size_t max_size);
+ * initial_size bytes that may grow to max_size. whole: the file hands out all
+ * its text in one read (single_open files like meminfo and PSI, sysctls), so
+ * a short read is the end and the pread() that would return 0 is saved;
+ * seq_file files with one record per line (vmstat, zoneinfo) hand out about a
+ * page per read and must not set it. Returns -errno of open(). */
+int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size, size_t max_size, bool whole);
 
 /* Reads the whole file again. On success *ret_buf holds its text, NUL
  * terminated, *ret_len its length; both stay valid until the next read or
@@ -27,6 +33,7 @@ int procfile_read(ProcFile *f, const char **ret_buf, size_t *ret_len);
 /* Closes the fd and frees the buffer; f may be PROC_FILE_NULL. */
 void procfile_close(ProcFile *f);
 
-/* One-shot read of a small file at dirfd/path into buf (NUL terminated).
+/* One-shot read of a small file that hands out its whole text in one read
+ * (a sysctl, /proc/PID/status, a state file) at dirfd/path into buf (NUL terminated).
  * Returns the length, -EFBIG if it does not fit, or -errno. */
 int read_small_file_at(int dirfd, const char *path, char *buf, size_t size);

@@ -41,12 +41,12 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
                 ProcFile *f;
                 const char *path;
                 size_t size, max;
-                bool optional;
+                bool optional, whole;
         } files[] = {
-                { &s->vmstat, "vmstat", VMSTAT_BUF_SIZE, VMSTAT_BUF_MAX, false },
-                { &s->zoneinfo, "zoneinfo", ZONEINFO_BUF_SIZE, ZONEINFO_BUF_MAX, false },
-                { &s->meminfo, "meminfo", MEMINFO_BUF_SIZE, MEMINFO_BUF_MAX, false },
-                { &s->psi, "pressure/memory", PSI_BUF_SIZE, PSI_BUF_MAX, true },
+                { &s->vmstat, "vmstat", VMSTAT_BUF_SIZE, VMSTAT_BUF_MAX, false, false },
+                { &s->zoneinfo, "zoneinfo", ZONEINFO_BUF_SIZE, ZONEINFO_BUF_MAX, false, false },
+                { &s->meminfo, "meminfo", MEMINFO_BUF_SIZE, MEMINFO_BUF_MAX, false, true },
+                { &s->psi, "pressure/memory", PSI_BUF_SIZE, PSI_BUF_MAX, true, true },
         };
         int r;
 
@@ -56,7 +56,7 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
                 s->tunable[i] = PROC_FILE_NULL;
 
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                r = procfile_open(files[i].f, proc_dirfd, files[i].path, files[i].size, files[i].max);
+                r = procfile_open(files[i].f, proc_dirfd, files[i].path, files[i].size, files[i].max, files[i].whole);
                 /* PSI is absent on kernels built without it; with psi=0 on the
                  * command line the file exists but reading fails (EOPNOTSUPP). */
                 if (r < 0 && files[i].optional)
@@ -71,7 +71,7 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
 
         for (size_t i = 0; i < _TUNABLE_MAX; i++) {
                 r = procfile_open(&s->tunable[i], proc_dirfd, tunable_paths[i], TUNABLE_BUF_SIZE,
-                                  TUNABLE_BUF_SIZE);
+                                  TUNABLE_BUF_SIZE, true);
                 if (r < 0 && r != -ENOENT) {
                         if (ret_failed_path)
                                 *ret_failed_path = tunable_paths[i];

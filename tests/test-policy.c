@@ -823,7 +823,7 @@ static void test_layering(void) {
         policy_errors_free(&e);
 
         /* The standard directories are in priority order. */
-        CHECK_STREQ(policy_dirs_standard[0], "/usr/lib/memtuned/policies.d");
+        CHECK_STREQ(policy_dirs_standard[0], POLICY_DIR_VENDOR); /* $(prefix)/lib/memtuned/policies.d */
         CHECK_STREQ(policy_dirs_standard[1], "/run/memtuned/policies.d");
         CHECK_STREQ(policy_dirs_standard[2], "/etc/memtuned/policies.d");
 }

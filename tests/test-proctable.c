@@ -12,6 +12,17 @@
 
 #define N_PIDS 4194304 /* PID_MAX_LIMIT on 64-bit */
 
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+/* AddressSanitizer keeps freed memory in quarantine: RssAnon then counts the
+ * arrays the table outgrew. */
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#else
+#define UNDER_ASAN 0
+#endif
+
 static uint32_t rnd_state = 12345;
 
 static uint32_t rnd(void) {
@@ -195,7 +206,8 @@ static void test_footprint(void) {
         printf("10,000 tracked processes: table %zu bytes; RssAnon %ld -> %ld kB\n",
                proctable_memory(t), before, after);
         CHECK(proctable_memory(t) <= 1024 * 1024);
-        CHECK(after - before <= 1024);
+        if (!UNDER_ASAN)
+                CHECK(after - before <= 1024);
         CHECK_EQ_U64(proctable_size(t), 10000);
 }
 

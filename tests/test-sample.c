@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/mman.h>
+
 #include "sample.h"
 #include "test-util.h"
 
@@ -82,6 +84,43 @@ static void test_real_proc(void) {
         close(fd);
 }
 
+/* A seq_file hands out about a page per read: /proc/self/maps with many
+ * mappings is several pages, and procfile_read() must return all of it (as
+ * vmstat and zoneinfo on large machines need). */
+static void test_multipage_seq_file(void) {
+        int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char *expected = malloc(1 << 20);
+        const char *buf;
+        size_t len, n = 0;
+        ProcFile f;
+        FILE *fp;
+
+        ASSERT(proc >= 0 && expected);
+        /* Alternating protections keep the kernel from merging the mappings. */
+        for (int i = 0; i < 400; i++)
+                ASSERT(mmap(NULL, 4096, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) !=
+                       MAP_FAILED);
+
+        fp = fopen("/proc/self/maps", "re");
+        ASSERT(fp);
+        while (n < (1 << 20) - 1) {
+                size_t k = fread(expected + n, 1, (1 << 20) - 1 - n, fp);
+                if (k == 0)
+                        break;
+                n += k;
+        }
+        fclose(fp);
+        ASSERT(n > 4 * 4096);
+
+        CHECK_EQ_INT(procfile_open(&f, proc, "self/maps", 64 * 1024, 1 << 20, false), 0);
+        CHECK_EQ_INT(procfile_read(&f, &buf, &len), 0);
+        CHECK_EQ_U64(len, n);
+        CHECK(len == n && memcmp(buf, expected, n) == 0);
+        procfile_close(&f);
+        free(expected);
+        close(proc);
+}
+
 static void test_rates(void) {
         Rates r;
 
@@ -119,6 +158,7 @@ int main(void) {
         test_optional();
         test_hostile_trees();
         test_real_proc();
+        test_multipage_seq_file();
         test_rates();
         return test_result("test-sample");
 }

@@ -118,18 +118,28 @@ mt_install() {
     log "memtuned $(memtuned --version 2>&1 | head -n1) installed from the $MT_HOW"
 }
 
-# Where systemd would find a packaged unit.
-mt_have_unit() {
-    [ -e /lib/systemd/system/memtuned.service ] || [ -e /usr/lib/systemd/system/memtuned.service ] ||
-        [ -e /etc/systemd/system/memtuned.service ]
+# The packaged service is usable: the unit and the bus policy it needs
+# (the unit has BusName=org.memtuned1; without the policy the daemon cannot
+# own its name). Until both are installed, scenarios run a transient unit.
+mt_have_service() {
+    local u d found=0
+    for u in /lib/systemd/system /usr/lib/systemd/system /etc/systemd/system; do
+        [ -e "$u/memtuned.service" ] && found=1
+    done
+    [ "$found" = 1 ] || return 1
+    for d in /usr/share/dbus-1/system.d /etc/dbus-1/system.d; do
+        [ -e "$d/org.memtuned1.conf" ] && return 0
+    done
+    return 1
 }
 
 # mt_start [--transient] [--no-restart] [MEMTUNED ARGS...]
-#   The packaged unit (systemctl enable --now memtuned) when it is installed
-#   and --transient is not given; else a transient Type=notify unit of the
-#   same name running /usr/sbin/memtuned --bus none ARGS. Either way the unit
-#   is called memtuned, logs to the journal, and mt_start returns once it is
-#   READY (or fails the scenario).
+#   The packaged unit (systemctl enable --now memtuned) when it and the bus
+#   policy are installed (mt_have_service) and --transient is not given;
+#   else a transient Type=notify unit of the same name running
+#   /usr/sbin/memtuned --bus none ARGS. Either way the unit is called
+#   memtuned, logs to the journal, and mt_start returns once it is READY
+#   (or fails the scenario). ARGS apply to the transient unit only.
 mt_start() {
     local transient=0 restart=on-failure
     while [ $# -gt 0 ]; do
@@ -141,8 +151,9 @@ mt_start() {
         shift
     done
     systemctl reset-failed "$MT_UNIT" >/dev/null 2>&1 || true
-    if [ "$transient" = 0 ] && mt_have_unit; then
+    if [ "$transient" = 0 ] && mt_have_service; then
         log "systemctl enable --now $MT_UNIT"
+        systemctl reload dbus 2>/dev/null || true
         systemctl enable --now "$MT_UNIT" || bail "systemctl enable --now $MT_UNIT"
     else
         log "systemd-run --unit=$MT_UNIT memtuned --bus none $*"

@@ -28,15 +28,22 @@ vm_skip() {
 # vm_stage DIR: puts what the guest installs into DIR, once:
 #   DIR/pkg/*.deb   when MEMTUNED_VM_DEB names Debian package files
 #                   (the guest then installs them with apt, offline), else
-#   DIR/root/       `make install DESTDIR=DIR/root` of the build tree
-#                   (MEMTUNED_BUILDDIR, default the source tree: an in-tree
-#                   build) with prefix=/usr sysconfdir=/etc localstatedir=/var.
+#   DIR/root/       `make install DESTDIR=DIR/root` of a private copy of the
+#                   build tree (MEMTUNED_BUILDDIR, default the source tree:
+#                   an in-tree build), reconfigured with its own configure
+#                   options plus --prefix=/usr --sysconfdir=/etc
+#                   --localstatedir=/var, as a distribution would build it.
+# The copy is needed because files made at build time embed $(sbindir)
+# (the unit's ExecStart=): `make install prefix=/usr` in the shared tree
+# would install a unit pointing at /usr/local/sbin, and rebuilding them
+# there would change other people's build. Objects are copied with their
+# times, so only what depends on the prefix is rebuilt (config.h stays).
 # Everything the build installs comes along (memtunectl, the unit, the bus
 # policy, the vendor policy) as soon as Makefile.am installs it.
 vm_stage() {
     local dir=$1 builddir=${MEMTUNED_BUILDDIR:-${top_builddir:-$VM_SRCDIR}}
     [ -e "$dir/.staged" ] && return 0
-    rm -rf "$dir/pkg" "$dir/root"
+    rm -rf "$dir/pkg" "$dir/root" "$dir/build"
     mkdir -p "$dir"
     if [ -n "${MEMTUNED_VM_DEB:-}" ]; then
         local f
@@ -45,21 +52,35 @@ vm_stage() {
             [ -s "$f" ] || { echo "vm_stage: MEMTUNED_VM_DEB: no such file $f" >&2; return 1; }
             cp "$f" "$dir/pkg/"
         done
-        echo "staged: package $(cd "$dir/pkg" && echo *.deb)" >"$dir/.staged"
+        echo "package $(cd "$dir/pkg" && echo *.deb)" >"$dir/.staged"
         return 0
     fi
-    if [ ! -e "$builddir/Makefile" ]; then
+    builddir=$(cd "$builddir" 2>/dev/null && pwd) || { echo "vm_stage: no build tree $builddir" >&2; return 1; }
+    if [ ! -x "$builddir/config.status" ] || [ ! -e "$builddir/Makefile" ]; then
         echo "vm_stage: $builddir is not a configured build tree (set MEMTUNED_BUILDDIR)" >&2
         return 1
     fi
-    if ! make -C "$builddir" -s install DESTDIR="$dir/root" prefix=/usr exec_prefix=/usr \
-            sysconfdir=/etc localstatedir=/var >"$dir/make-install.log" 2>&1; then
-        echo "vm_stage: make install in $builddir failed:" >&2
-        tail -n 30 "$dir/make-install.log" >&2
+    local srcrel abs_src cfg copy=$dir/build t0
+    t0=$(date +%s)
+    srcrel=$(sed -n 's/^srcdir = //p' "$builddir/Makefile" | head -n1)
+    abs_src=$(cd "$builddir" && cd "${srcrel:-.}" && pwd)
+    cfg=$("$builddir/config.status" --config)
+    mkdir -p "$copy"
+    tar -C "$builddir" --exclude=./.git --exclude='./_build*' --exclude='*.log' --exclude='*.trs' -cf - . |
+        tar -C "$copy" -xf -
+    local configure=./configure
+    [ "$abs_src" = "$builddir" ] || configure=$abs_src/configure
+    if ! (cd "$copy" && eval "$configure $cfg --prefix=/usr --sysconfdir=/etc --localstatedir=/var" \
+            >"$dir/build.log" 2>&1 &&
+          make -j"$(nproc)" >>"$dir/build.log" 2>&1 &&
+          make install DESTDIR="$dir/root" >>"$dir/build.log" 2>&1); then
+        echo "vm_stage: building and installing a prefix=/usr copy of $builddir failed:" >&2
+        tail -n 30 "$dir/build.log" >&2
         return 1
     fi
+    rm -rf "$copy"
     [ -x "$dir/root/usr/sbin/memtuned" ] || { echo "vm_stage: no usr/sbin/memtuned after make install" >&2; return 1; }
-    echo "staged: make install of $builddir ($(cd "$dir/root" && find . -type f | wc -l) files)" >"$dir/.staged"
+    echo "make install of $builddir (configured $cfg --prefix=/usr --sysconfdir=/etc --localstatedir=/var; $(cd "$dir/root" && find . -type f | wc -l) files; $(( $(date +%s) - t0 )) s)" >"$dir/.staged"
 }
 
 # true if the staged install has FILE (a path under / in the guest)
@@ -102,5 +123,46 @@ vm_run_guest() {
         # run-guest's own skip (no QEMU, no image): its reason is on stderr
         echo "the guest cannot run here (see run-guest's message above)" >"$SHARE/skip-reason"
     fi
+    return "$rc"
+}
+
+# ---- feature probes ---------------------------------------------------------------
+#
+# vm_probe_process_rules MEMTUNED: does this memtuned apply process rules?
+# Runs it on the host for a few seconds with a policy that manages no
+# tunable and has one rule for a process of our own (a copy of sleep with a
+# unique name), inside `unshare -m` with a copy of /proc/sys/vm bound over
+# the real one, so that even a bug cannot touch the host's sysctls. Raising
+# oom_score_adj needs no privilege. Returns 0 if the rule took effect, 1 if
+# not, 2 if the probe cannot run here.
+vm_probe_process_rules() {
+    local bin=$1 tmp target daemon rc=1 i
+    command -v unshare >/dev/null && [ "$(id -u)" = 0 ] || return 2
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/memtuned-probe.XXXXXX") || return 2
+    mkdir -p "$tmp/policies" "$tmp/state" "$tmp/vm"
+    for i in /proc/sys/vm/*; do cat "$i" >"$tmp/vm/${i##*/}" 2>/dev/null || true; done
+    cp /bin/sleep "$tmp/mtprobe-target"
+    cat >"$tmp/policies/50-probe.conf" <<'POLICY'
+policy: { name = "probe"; };
+processes: ( { name = "probe"; match = { comm = "mtprobe-target"; }; oom_score_adj = 123; } );
+POLICY
+    "$tmp/mtprobe-target" 60 &
+    target=$!
+    unshare -m --propagation private -- sh -c \
+        'mount --bind "$1/vm" /proc/sys/vm || exit 2; exec timeout 15 "$2" --bus none --policy-dir "$1/policies" --state-dir "$1/state"' \
+        sh "$tmp" "$bin" >"$tmp/log" 2>&1 &
+    daemon=$!
+    for i in $(seq 1 20); do
+        if [ "$(cat "/proc/$target/oom_score_adj" 2>/dev/null)" = 123 ]; then rc=0; break; fi
+        if ! kill -0 "$daemon" 2>/dev/null; then
+            wait "$daemon" && rc=1 || { [ $? = 2 ] && rc=2 || rc=1; }
+            break
+        fi
+        sleep 0.5
+    done
+    kill "$target" 2>/dev/null || true
+    kill "$daemon" 2>/dev/null || true
+    wait "$target" "$daemon" 2>/dev/null || true
+    rm -rf "$tmp"
     return "$rc"
 }

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The manager's side of process rules: the proc connector, rescans, and
+ * logging what happened to each process. The rules themselves live in
+ * procrules.c; this file only wires them into the event loop. */
+#include <errno.h>
+#include <inttypes.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "procadj.h"
+
+static uint64_t now_monotonic(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static const char *rule_name(const ProcOutcome *o) {
+        return o->rule_name ? o->rule_name : "?";
+}
+
+/* Logs one process's outcome; never fails (it is also a rescan callback). */
+static int on_outcome(const ProcOutcome *o, void *userdata) {
+        Manager *m = userdata;
+        bool observe = !manager_enforcing(m);
+        const char *what = o->verdict == PROC_VERDICT_RESET ? "reset by the parent's rule" : "rule";
+
+        if (o->verdict != PROC_VERDICT_APPLY && o->verdict != PROC_VERDICT_RESET)
+                return 0;
+
+        switch (o->result) {
+        case PROCADJ_WRITTEN:
+                log_info("pid %d (%s): oom_score_adj %d -> %d (%s '%s')", (int) o->pid, o->comm, o->old_adj,
+                         o->new_adj, what, rule_name(o));
+                bus_emit_process_adjusted(m->bus, o->pid, o->comm, o->old_adj, o->new_adj, rule_name(o));
+                break;
+        case PROCADJ_UNCHANGED:
+                if (observe && o->old_adj != o->new_adj)
+                        log_info("(observe) pid %d (%s): oom_score_adj %d -> %d (%s '%s')", (int) o->pid, o->comm,
+                                 o->old_adj, o->new_adj, what, rule_name(o));
+                break;
+        case PROCADJ_SPARED:
+        case -ESRCH: /* exited between the event and the write: normal */
+                break;
+        case -ESTALE:
+                log_warning("pid %d: the number now names another process; nothing written (rule '%s').",
+                            (int) o->pid, rule_name(o));
+                break;
+        case -EACCES:
+        case -EPERM:
+                /* Once per rule, not once per process. */
+                if (o->first_denial)
+                        log_warning_errno(o->result,
+                                          "Rule '%s': cannot set oom_score_adj %d on pid %d (%s): %m. Lowering a "
+                                          "score needs CAP_SYS_RESOURCE, another user's process CAP_DAC_OVERRIDE; "
+                                          "further refusals for this rule are not logged.",
+                                          rule_name(o), o->new_adj, (int) o->pid, o->comm);
+                break;
+        default:
+                if (o->result < 0)
+                        log_warning_errno(o->result, "Failed to set oom_score_adj %d on pid %d (%s), ignoring: %m",
+                                          o->new_adj, (int) o->pid, o->comm);
+        }
+        return 0;
+}
+
+static void rescan(Manager *m, bool full) {
+        ProcRescanStats stats;
+        int r;
+
+        r = procrules_rescan(m->procrules, full, on_outcome, m, &stats);
+        if (r < 0)
+                log_warning_errno(r, "Process rescan failed, ignoring: %m");
+        else
+                log_debug("Rescanned %u processes in %" PRIu64 " us: %u matched, %u written, %u pruned.",
+                          stats.seen, stats.duration_usec, stats.matched, stats.written, stats.pruned);
+}
+
+static void arm_rescan(Manager *m, uint64_t usec_from_now) {
+        int r;
+
+        r = sd_event_source_set_time(m->rescan_timer, now_monotonic() + usec_from_now);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the process rescan timer: %m");
+}
+
+static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        rescan(m, m->rescan_full);
+        m->rescan_full = false;
+        arm_rescan(m, m->procwatch ? MANAGER_RESCAN_INTERVAL_USEC : MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC);
+        return 0;
+}
+
+static int on_proc_event(const ProcWatchEvent *ev, void *userdata) {
+        Manager *m = userdata;
+        ProcOutcome o;
+        int r;
+
+        if (ev->type == PROC_WATCH_LOST) {
+                log_notice("The kernel dropped process events; rescanning /proc.");
+                arm_rescan(m, 0);
+                return 0;
+        }
+
+        r = procrules_apply_pid(m->procrules, ev->pid, &o);
+        if (r < 0) {
+                log_debug_errno(r, "pid %d: cannot apply rules, ignoring: %m", (int) ev->pid);
+                return 0;
+        }
+        return on_outcome(&o, m);
+}
+
+static int on_procwatch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = procwatch_receive(m->procwatch, on_proc_event, m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to receive process events, ignoring: %m");
+        return 0;
+}
+
+/* Each tracked process holds a pidfd: lift the soft file limit to the hard
+ * one (systemd's default hard limit is 524288). */
+static void raise_nofile(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_debug_errno(errno, "Failed to raise RLIMIT_NOFILE, ignoring: %m");
+}
+
+int manager_procs_start(Manager *m) {
+        int r;
+
+        raise_nofile();
+        r = procrules_new(m->config.proc_fd, getpid(), 0, &m->procrules);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up process rules: %m");
+        r = procrules_set_rules(m->procrules, m->policy->rules, m->policy->n_rules);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set the process rules: %m");
+        procrules_set_dry_run(m->procrules, !manager_enforcing(m));
+
+        r = procwatch_open(PROC_WATCH_DEFAULT_MASK, &m->procwatch);
+        if (r < 0)
+                log_notice_errno(r, "No process events from the kernel's proc connector (%m); relying on a /proc "
+                                 "rescan every %" PRIu64 " s.",
+                                 MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC / USEC_PER_SEC);
+        else {
+                r = sd_event_add_io(m->event, &m->procwatch_source, procwatch_fd(m->procwatch), EPOLLIN,
+                                    on_procwatch, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch process events: %m");
+        }
+
+        /* The first full scan runs as soon as the loop starts. */
+        m->rescan_full = true;
+        r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, 0, 0, on_rescan_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the process rescan timer: %m");
+        return 0;
+}
+
+int manager_procs_policy_changed(Manager *m, const Policy *p) {
+        int r;
+
+        if (!m->procrules)
+                return 0;
+        r = procrules_set_rules(m->procrules, p->rules, p->n_rules);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set the new process rules: %m");
+        manager_procs_mode_changed(m);
+        m->rescan_full = true;
+        arm_rescan(m, 0);
+        return 0;
+}
+
+void manager_procs_mode_changed(Manager *m) {
+        if (m->procrules)
+                procrules_set_dry_run(m->procrules, !manager_enforcing(m));
+}
+
+void manager_procs_stop(Manager *m) {
+        m->procwatch_source = sd_event_source_disable_unref(m->procwatch_source);
+        m->rescan_timer = sd_event_source_disable_unref(m->rescan_timer);
+        m->procwatch = procwatch_free(m->procwatch);
+        m->procrules = procrules_free(m->procrules);
+}
+
+int manager_list_processes(Manager *m, size_t limit, KillOrderEntry **ret, size_t *ret_n) {
+        return killorder_list(m->config.proc_fd, &manager_sample(m)->meminfo, m->procrules, limit, ret, ret_n);
+}

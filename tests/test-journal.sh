@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Each decision is a structured journal record when memtuned runs under the
+# journal, and a plain line otherwise (daemon/log.c, log_decision()).
+#
+# In a private mount namespace a tmpfs over /run holds a stand-in journal:
+# a datagram socket at /run/systemd/journal/socket (where sd_journal_send()
+# writes) that records every field. memtuned believes stderr is the journal
+# when JOURNAL_STREAM names stderr's device and inode, as journald sets it.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+memtuned=$top_builddir/memtuned
+python=/usr/bin/python3       # not a pyenv one: TESTBED.md
+MESSAGE_ID=$(sed -n 's/^#define MEMTUNED_DECISION_MESSAGE_ID "\([0-9a-f]*\)"$/\1/p' "$top_srcdir/daemon/log.h")
+
+if [ "${1:-}" != --inside ]; then
+        [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (unshare -m, a tmpfs over /run)"; exit 77; }
+        command -v unshare >/dev/null || { echo "SKIP: unshare not installed (package util-linux)"; exit 77; }
+        [ -x "$python" ] || { echo "SKIP: $python not installed (package python3)"; exit 77; }
+        [ ${#MESSAGE_ID} -eq 32 ] || { echo "ERROR: no MEMTUNED_DECISION_MESSAGE_ID in daemon/log.h"; exit 99; }
+        tmp=$(mktemp -d)
+        trap 'rm -rf "$tmp"' EXIT
+        unshare --mount --propagation private -- "$0" --inside "$tmp"
+        exit $?
+fi
+
+# ---- inside the private mount namespace -------------------------------------
+tmp=$2
+fail=0
+pid=
+listener=
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "$listener" ] && kill $listener 2>/dev/null' EXIT
+
+check() { # description, command...
+        local what=$1; shift
+        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
+}
+wait_for() { # seconds, command...
+        local deadline=$((SECONDS + $1)); shift
+        until "$@"; do
+                [ $SECONDS -ge $deadline ] && return 1
+                sleep 0.05
+        done
+}
+
+mount -t tmpfs -o size=4m,mode=0755 tmpfs /run || { echo "ERROR: cannot mount a tmpfs over /run"; exit 99; }
+mkdir -p /run/systemd/journal
+
+# The stand-in journal: one JSON object per datagram (native protocol:
+# KEY=VALUE lines, or KEY, a 64-bit little-endian length and the value).
+start_journal() {
+        rm -f "$tmp/records" /run/systemd/journal/socket
+        "$python" - "$tmp/records" <<'EOF' &
+import json, os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+out = open(sys.argv[1], "a")
+while True:
+    d, i = s.recv(65536), 0
+    rec = {}
+    while i < len(d):
+        nl = d.index(b"\n", i)
+        line = d[i:nl]
+        if b"=" in line:
+            k, v = line.split(b"=", 1)
+            i = nl + 1
+        else:
+            k, n = line, struct.unpack_from("<Q", d, nl + 1)[0]
+            v = d[nl + 9:nl + 9 + n]
+            i = nl + 9 + n + 1
+        rec[k.decode()] = v.decode(errors="replace")
+    out.write(json.dumps(rec) + "\n")
+    out.flush()
+EOF
+        listener=$!
+        wait_for 5 test -S /run/systemd/journal/socket
+}
+stop_journal() { kill $listener 2>/dev/null; wait $listener 2>/dev/null; listener=; rm -f /run/systemd/journal/socket; }
+
+# field KEY: the value in the first decision record.
+field() {
+        "$python" -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("MESSAGE_ID") == sys.argv[2]:
+        print(r.get(sys.argv[3], "<none>")); break' "$tmp/records" "$MESSAGE_ID" "$1" 2>/dev/null
+}
+has_record() { [ -n "$(field MESSAGE_ID)" ]; }
+
+reset_tree() {
+        rm -rf "$tmp/proc" "$tmp/state" "$tmp/policy"
+        cp -r "$top_srcdir/tests/data/host-6.18/proc" "$tmp/proc"
+        mkdir -p "$tmp/policy"
+        printf '%s\n' 'policy: { name = "journal"; };' \
+                'tunables: { swappiness: { mode = "fixed"; value = 10; }; };' >"$tmp/policy/50-journal.conf"
+}
+start() { # journal|plain, memtuned options...
+        local how=$1; shift
+        reset_tree
+        : >"$tmp/stderr"
+        : >"$tmp/records"
+        if [ "$how" = journal ]; then
+                JOURNAL_STREAM=$(stat -c '%d:%i' "$tmp/stderr") "$memtuned" --proc-root "$tmp/proc" \
+                        --policy-dir "$tmp/policy" --state-dir "$tmp/state" --bus none "$@" 2>>"$tmp/stderr" &
+        else
+                env -u JOURNAL_STREAM "$memtuned" --proc-root "$tmp/proc" \
+                        --policy-dir "$tmp/policy" --state-dir "$tmp/state" --bus none "$@" 2>>"$tmp/stderr" &
+        fi
+        pid=$!
+        wait_for 5 grep -q "memtuned running" "$tmp/stderr"
+}
+stop() { kill -TERM $pid; wait $pid 2>/dev/null; pid=; }
+
+# 1. Under the journal: a structured record, not a line on stderr.
+start_journal
+check "under the journal: the daemon runs" start journal
+check "a record with MESSAGE_ID=$MESSAGE_ID arrives" wait_for 5 has_record
+check "MEMTUNED_TUNABLE=swappiness" test "$(field MEMTUNED_TUNABLE)" = swappiness
+check "MEMTUNED_OLD=60" test "$(field MEMTUNED_OLD)" = 60
+check "MEMTUNED_NEW=10" test "$(field MEMTUNED_NEW)" = 10
+check "MEMTUNED_SOURCE=fixed" test "$(field MEMTUNED_SOURCE)" = fixed
+check "MEMTUNED_MODE=enforce" test "$(field MEMTUNED_MODE)" = enforce
+reason=$(field MEMTUNED_REASON)
+echo "# MEMTUNED_REASON=$reason"
+check "MEMTUNED_REASON is the reason alone" bash -c "[ -n '$reason' ] && [ '$reason' != '<none>' ] && [[ '$reason' != swappiness* ]]"
+check "MESSAGE is the whole line" test "$(field MESSAGE)" = "swappiness 60 -> 10: $reason"
+check "PRIORITY=6 (info)" test "$(field PRIORITY)" = 6
+check "SYSLOG_IDENTIFIER=memtuned" test "$(field SYSLOG_IDENTIFIER)" = memtuned
+check "the decision is not also on stderr" bash -c "! grep -q 'swappiness 60 -> 10' '$tmp/stderr'"
+check "stderr lines carry priority prefixes" grep -q '^<6>memtuned running' "$tmp/stderr"
+stop
+
+# 2. --observe: the record says so.
+check "--observe under the journal: the daemon runs" start journal --observe
+check "--observe: a record arrives" wait_for 5 has_record
+check "--observe: MEMTUNED_MODE=observe" test "$(field MEMTUNED_MODE)" = observe
+check "--observe: MESSAGE starts with (observe)" bash -c "[[ '$(field MESSAGE)' == '(observe) swappiness 60 -> 10: '* ]]"
+stop
+
+# 3. Not under the journal: the plain line, no record.
+check "without JOURNAL_STREAM: the daemon runs" start plain
+check "without JOURNAL_STREAM: the plain line" wait_for 5 grep -q '^swappiness 60 -> 10: ' "$tmp/stderr"
+check "without JOURNAL_STREAM: no record" test ! -s "$tmp/records"
+stop
+stop_journal
+
+# 4. The journal gone (its socket missing): the line on stderr, with its prefix.
+check "journal socket missing: the daemon runs" start journal
+check "journal socket missing: the line falls back to stderr" wait_for 5 grep -q '^<6>swappiness 60 -> 10: ' "$tmp/stderr"
+stop
+
+if [ $fail -ne 0 ]; then
+        echo "---- stderr"; cat "$tmp/stderr"
+        echo "---- records"; cat "$tmp/records"
+fi
+exit $fail
