@@ -16,6 +16,7 @@
 #include "check.h"
 #include "json.h"
 #include "hostinfo.h"
+#include "killorder.h"
 #include "log.h"
 #include "manager.h"
 #include "macro.h"
@@ -236,9 +237,35 @@ static int once_policy(int proc_fd, char *const *dirs, size_t n_dirs, Policy **r
         return policy_new_default(ret);
 }
 
+/* How many processes --once lists in kill order. */
+#define ONCE_PROCESSES 10
+
+/* The top of the kill order with the rule that governs each process: the
+ * policy's rules are matched (never written: dry run). */
+static int once_killorder(int proc_fd, const Policy *policy, const MemInfo *meminfo, KillOrderEntry **ret,
+                          size_t *ret_n, size_t *ret_total) {
+        _cleanup_(procrules_freep) ProcRules *pr = NULL;
+        int r;
+
+        r = procrules_new(proc_fd, getpid(), 1, &pr);
+        if (r >= 0)
+                r = procrules_set_rules(pr, policy->rules, policy->n_rules);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the process rules: %m");
+        procrules_set_dry_run(pr, true);
+
+        r = killorder_list(proc_fd, meminfo, pr, 0, ret, ret_total);
+        if (r < 0)
+                return log_error_errno(r, "Failed to rank the processes: %m");
+        *ret_n = MIN(*ret_total, (size_t) ONCE_PROCESSES);
+        return 0;
+}
+
 static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_free_ Sample *a = NULL, *b = NULL;
         _cleanup_(policy_freep) Policy *policy = NULL;
+        _cleanup_free_ KillOrderEntry *kill = NULL;
+        size_t n_kill = 0, n_total = 0;
         const char *failed = NULL;
         Sampler sampler;
         Engine engine;
@@ -278,6 +305,10 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         if (r < 0)
                 return r;
 
+        r = once_killorder(proc_fd, policy, &b->meminfo, &kill, &n_kill, &n_total);
+        if (r < 0)
+                return r;
+
         engine_init(&engine, a, a->timestamp_usec);
         r = engine_step(&engine, policy, NULL, b, &rates, b->timestamp_usec, &plan);
         if (r < 0)
@@ -291,11 +322,13 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
                 json_u64(&w, "version", 1);
                 report_json_fields(&w, b, &rates);
                 report_plan_json(&w, policy, &plan);
+                report_killorder_json(&w, kill, n_kill);
                 json_object_end(&w);
                 json_finish(&w);
         } else {
                 report_text(stdout, b, &rates);
                 report_plan_text(stdout, policy, &plan);
+                report_killorder_text(stdout, kill, n_kill, n_total);
         }
 
         if (fflush(stdout) != 0 || ferror(stdout))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "report.h"
@@ -281,4 +282,52 @@ void report_plan_json(JsonWriter *w, const Policy *p, const Plan *plan) {
                 json_string(w, NULL, plan->decisions[i].reason);
         json_array_end(w);
         json_object_end(w);
+}
+
+void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_total) {
+        uint64_t page_kb = (uint64_t) sysconf(_SC_PAGESIZE) / 1024;
+
+        fprintf(f, "Kill order (the OOM killer's next choice first; %zu of %zu processes)\n", n, n_total);
+        fprintf(f, "          %7s %-16s %10s %10s %5s %10s %6s %6s  %s\n", "pid", "comm", "rss", "swap", "adj",
+                "points", "score", "kernel", "rule");
+        for (size_t i = 0; i < n; i++) {
+                const OomCandidate *c = &e[i].candidate;
+                char rss[32], swap[32], points[32];
+
+                format_kb(rss, sizeof(rss), c->rss_pages * page_kb);
+                format_kb(swap, sizeof(swap), c->swap_pages * page_kb);
+                if (c->killable)
+                        snprintf(points, sizeof(points), "%" PRIi64, c->badness);
+                else
+                        snprintf(points, sizeof(points), "never");
+                fprintf(f, "          %7d %-16.16s %10s %10s %5d %10s %6u %6u  %s\n", (int) c->pid, c->comm, rss, swap,
+                        c->oom_score_adj, points, c->score, c->kernel_score, e[i].rule ? e[i].rule : "-");
+        }
+}
+
+void report_killorder_json(JsonWriter *w, const KillOrderEntry *e, size_t n) {
+        uint64_t page_kb = (uint64_t) sysconf(_SC_PAGESIZE) / 1024;
+
+        json_array_begin(w, "processes");
+        for (size_t i = 0; i < n; i++) {
+                const OomCandidate *c = &e[i].candidate;
+
+                json_object_begin(w, NULL);
+                json_i64(w, "pid", c->pid);
+                json_string(w, "comm", c->comm);
+                json_u64(w, "rss_kb", c->rss_pages * page_kb);
+                json_u64(w, "swap_kb", c->swap_pages * page_kb);
+                json_u64(w, "page_tables_kb", c->pgtable_pages * page_kb);
+                json_i64(w, "oom_score_adj", c->oom_score_adj);
+                json_bool(w, "killable", c->killable);
+                if (c->killable)
+                        json_i64(w, "points", c->badness);
+                else
+                        json_null(w, "points");
+                json_u64(w, "score", c->score);
+                json_u64(w, "kernel_score", c->kernel_score);
+                json_string(w, "rule", e[i].rule);
+                json_object_end(w);
+        }
+        json_array_end(w);
 }

@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "json.h"
+#include "killorder.h"
 #include "policy.h"
 #include "sample.h"
 
@@ -35,3 +36,9 @@ void report_json_fields(JsonWriter *w, const Sample *s, const Rates *r);
  * target, source and reason, the pressure level and the decisions. */
 void report_plan_text(FILE *f, const Policy *p, const Plan *plan);
 void report_plan_json(JsonWriter *w, const Policy *p, const Plan *plan);
+
+/* The kill order: pid, comm, memory, oom_score_adj, memtuned's points and
+ * normalised score beside the kernel's oom_score, and the rule. n_total is
+ * how many processes there were in all (the table shows the first n). */
+void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_total);
+void report_killorder_json(JsonWriter *w, const KillOrderEntry *e, size_t n);

@@ -87,6 +87,37 @@ assert d["memory"]["total_kb"] == total
 assert d["tunables"]["swappiness"] == int(open("/proc/sys/vm/swappiness").read())
 assert d["interval_usec"] >= 100000' "$tmp/real.json"
 
+# The kill order on the real machine, with the rule that governs a process.
+cp /bin/sleep "$tmp/mtdonce"
+"$tmp/mtdonce" 60 &
+victim=$!
+cat >"$tmp/policy/50-once.conf" <<'CONF'
+processes: ( { name = "once-victim"; match = { comm = "mtdonce"; }; oom_score_adj = 700; } );
+CONF
+"$memtuned" --once --json --interval 0.01 --policy-dir "$tmp/policy" >"$tmp/kill.json"
+check "--once lists the kill order" "$py" - "$tmp/kill.json" "$victim" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["processes"]
+assert 1 <= len(p) <= 10, len(p)
+k = [x["points"] for x in p if x["killable"]]
+assert k == sorted(k, reverse=True), k
+for x in p:
+    assert set(x) >= {"pid", "comm", "rss_kb", "oom_score_adj", "points", "score", "kernel_score", "rule"}, x
+PY
+"$memtuned" --once --interval 0.01 --policy-dir "$tmp/policy" >"$tmp/kill.txt"
+check "--once names the kill order" grep -q "^Kill order" "$tmp/kill.txt"
+# Give the victim the highest score so it heads the list, then look for its rule.
+echo 1000 >/proc/$victim/oom_score_adj
+"$memtuned" --once --json --interval 0.01 --policy-dir "$tmp/policy" >"$tmp/kill.json"
+check "the process a rule matches is named with its rule" "$py" -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["processes"][0]
+assert p["pid"] == int(sys.argv[2]) and p["rule"] == "once-victim" and p["oom_score_adj"] == 1000, p
+assert p["score"] == p["kernel_score"], p' "$tmp/kill.json" "$victim"
+check "--once wrote nothing (dry run)" test "$(cat /proc/$victim/oom_score_adj)" = 1000
+kill "$victim" 2>/dev/null; { wait "$victim"; } 2>/dev/null
+
 # Hostile trees: a clear error naming the file, exit 1, nothing on stdout.
 hostile() { # tree, expected message
         "$memtuned" --once --interval 0.01 --proc-root "$data/$1/proc" >"$tmp/h.out" 2>"$tmp/h.err"
