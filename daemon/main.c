@@ -14,12 +14,13 @@
 #include "config.h"
 #include "caps.h"
 #include "check.h"
-#include "json.h"
+#include "clock.h"
 #include "hostinfo.h"
+#include "json.h"
 #include "killorder.h"
 #include "log.h"
-#include "manager.h"
 #include "macro.h"
+#include "manager.h"
 #include "report.h"
 #include "sample.h"
 
@@ -35,7 +36,6 @@ static bool arg_dump = false;
 static bool arg_observe = false;
 static const char *arg_bus = "system";
 static uint64_t arg_interval_usec = USEC_PER_SEC;
-
 
 /* Upper bound for --interval: longer than that, rates say little about now. */
 #define INTERVAL_MAX_USEC (3600 * USEC_PER_SEC)
@@ -193,13 +193,6 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static int open_root(const char *path, int *ret) {
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
@@ -212,7 +205,7 @@ static int read_sample(Sampler *s, Sample *ret) {
         const char *failed = NULL;
         int r;
 
-        r = sampler_read(s, now_usec(), ret, &failed);
+        r = sampler_read(s, now_monotonic(), ret, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse '%s/%s': %m", arg_proc_root, failed ? failed : "?");
         return 0;

@@ -9,17 +9,11 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "clock.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "procadj.h"
-
-static uint64_t now_monotonic(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static const char *rule_name(const ProcOutcome *o) {
         return o->rule_name ? o->rule_name : "?";

@@ -11,18 +11,12 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
+#include "clock.h"
 #include "hostinfo.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "override.h"
-
-static uint64_t now_monotonic(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static int manager_tick(Manager *m, uint64_t now);
 
@@ -124,13 +118,6 @@ int manager_reload(Manager *m) {
 
 /* ---- The administrator's interface: overrides, mode, publishing ---------- */
 
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 const Sample *manager_sample(const Manager *m) {
         /* manager_tick() swaps the buffers: after the first tick the newest
          * sample is prev, before it the one manager_new() read into cur. */
@@ -172,7 +159,7 @@ int manager_check_override(Manager *m, const char *name, uint64_t value, uint64_
 static int overrides_commit(Manager *m, const Override o[], uint64_t now, char *msg, size_t msg_size) {
         int r;
 
-        r = overrides_save(m->actuator.state_fd, o, now, now_realtime());
+        r = overrides_save(m->actuator.state_fd, o, now, clock_usec(CLOCK_REALTIME));
         if (r < 0) {
                 snprintf(msg, msg_size, "Failed to save the overrides in %s: %s.", m->config.state_dir,
                          strerror(-r));
@@ -290,7 +277,7 @@ static void manager_load_overrides(Manager *m, uint64_t now) {
         bool changed = false;
         int r;
 
-        r = overrides_load(m->actuator.state_fd, now, now_realtime(), loaded, &expired);
+        r = overrides_load(m->actuator.state_fd, now, clock_usec(CLOCK_REALTIME), loaded, &expired);
         if (r == -EBADMSG) {
                 log_error("The overrides file '%s/" OVERRIDE_STATE_FILE "' was corrupt (moved aside to "
                           OVERRIDE_STATE_FILE ".corrupt); no override is in force.", m->config.state_dir);
@@ -327,7 +314,7 @@ static void manager_load_overrides(Manager *m, uint64_t now) {
                                    (loaded[id].expires_usec - now + USEC_PER_SEC - 1) / USEC_PER_SEC);
         }
         if (changed) {
-                r = overrides_save(m->actuator.state_fd, m->overrides, now, now_realtime());
+                r = overrides_save(m->actuator.state_fd, m->overrides, now, clock_usec(CLOCK_REALTIME));
                 if (r < 0)
                         log_warning_errno(r, "Failed to save the overrides, ignoring: %m");
         }
@@ -346,7 +333,7 @@ static void manager_publish(Manager *m, uint64_t now) {
                 log_notice("The override of vm.%s expired; the policy is in control again.", tunable_info(id)->name);
         }
         if (dropped) {
-                int r = overrides_save(m->actuator.state_fd, m->overrides, now, now_realtime());
+                int r = overrides_save(m->actuator.state_fd, m->overrides, now, clock_usec(CLOCK_REALTIME));
                 if (r < 0)
                         log_warning_errno(r, "Failed to save the overrides, ignoring: %m");
         }

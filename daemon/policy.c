@@ -34,6 +34,7 @@
 
 #include <libconfig.h>
 
+#include "clock.h"
 #include "macro.h"
 #include "policy.h"
 
@@ -2245,13 +2246,6 @@ static void policy_finish(Policy *p, PolicyErrors *errors) {
 
 /* ---- the contained pre-parse ------------------------------------------------------------------ */
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* The address space this process maps now, from /proc/self/statm (the real
  * one: --proc-root may point at a fixture). 0 when unknown. */
 static uint64_t address_space_bytes(void) {
@@ -2380,9 +2374,9 @@ static int contained_check(Policy *p, const char *path, const char *text, const 
         }
         close(pipefd[1]);
 
-        deadline = now_usec() + policy_parse_limits.timeout_usec;
+        deadline = now_monotonic() + policy_parse_limits.timeout_usec;
         for (;;) {
-                uint64_t now = now_usec();
+                uint64_t now = now_monotonic();
                 struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
                 ssize_t k;
                 int r;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "macro.h"
 #include "parse.h"
 #include "procadj.h"
@@ -483,13 +484,6 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
         return proctable_add(pr->table, &ne, NULL);
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* Could procrules_apply_pid() do anything for this untracked process? */
 static bool is_candidate(ProcRules *pr, const ProcInfo *info) {
         ProcParent parent;
@@ -507,7 +501,7 @@ static bool is_fatal(int r) {
 int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *userdata,
                      ProcRescanStats *ret_stats) {
         ProcRescanStats s = {};
-        uint64_t start = now_usec();
+        uint64_t start = now_monotonic();
         ProcInfo *info = &pr->info;
         DIR *d;
         int fd, r = 0;
@@ -605,7 +599,7 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
         r = errno != 0 ? negative_errno() : 0;
 
 finish:
-        s.duration_usec = now_usec() - start;
+        s.duration_usec = now_monotonic() - start;
         if (ret_stats)
                 *ret_stats = s;
         return r < 0 ? r : 0;
