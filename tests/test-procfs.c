@@ -248,6 +248,7 @@ static void test_fixture_hostile(void) {
 
         /* A binary replaced by an upgrade: " (deleted)" is stripped. */
         CHECK_EQ_INT(read_fixture(fd, 104), 0);
+        ASSERT(info.have & PROC_INFO_EXE);      /* a dangling link: the checkout must keep it */
         CHECK_STREQ(info.exe, "/usr/sbin/sshd");
         CHECK(info.exe_deleted);
         CHECK_STREQ(info.unit, "ssh.service");

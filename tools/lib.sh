@@ -75,7 +75,7 @@ memtuned_vpath_source() {
         echo "$root is configured in place: building from a snapshot of its files in $snap" >&2
         rm -rf "$snap" && mkdir -p "$snap" || return 1
         (cd "$root" && git ls-files -z --cached --others --exclude-standard |
-                while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+                while IFS= read -r -d '' f; do { [ -e "$f" ] || [ -L "$f" ]; } && printf '%s\0' "$f"; done |
                 tar --null -T - -cf -) | tar -xf - -C "$snap" || return 1
         memtuned_autogen "$snap" >&2 || return 1
         echo "$snap"
