@@ -15,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "manager.h"
+#include "killorder.h"
 #include "oomscore.h"
 #include "report.h"
 
@@ -86,6 +87,9 @@ struct Bus {
         size_t decisions_seen;
         PressureLevel pressure_seen;
 
+        bool optional;                  /* bus_new() */
+        sd_event_source *drop_source;   /* optional and refused the name: drop the bus */
+
         /* Describe()'s answer, built once per change (a tick, a method). */
         char *describe;
         int64_t realtime_offset;        /* clock_offset_update() */
@@ -108,11 +112,16 @@ static void clock_offset_update(Bus *b) {
         b->realtime_offset = (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC);
 }
 
-/* A CLOCK_MONOTONIC time as CLOCK_REALTIME (what clients can show). */
-static uint64_t mono_to_real(const Bus *b, uint64_t t) {
-        int64_t r = (int64_t) t + b->realtime_offset;
+/* A CLOCK_MONOTONIC time as CLOCK_REALTIME (what clients can show), given
+ * the offset between the clocks. */
+static uint64_t mono_to_real_at(int64_t offset, uint64_t t) {
+        int64_t r = (int64_t) t + offset;
 
         return t == 0 || r <= 0 ? 0 : (uint64_t) r;
+}
+
+static uint64_t mono_to_real(const Bus *b, uint64_t t) {
+        return mono_to_real_at(b->realtime_offset, t);
 }
 
 /* Decodes one UTF-8 sequence at s; returns its length, 0 if invalid. */
@@ -522,9 +531,9 @@ static uint64_t property_hash(const Bus *b, BusProperty p) {
 
 /* ---- Describe(): the whole state as JSON ----------------------------------------- */
 
-static void json_decision(const Bus *b, JsonWriter *w, const Decision *d) {
+static void json_decision(int64_t offset, JsonWriter *w, const Decision *d) {
         json_object_begin(w, NULL);
-        json_u64(w, "time_usec", mono_to_real(b, d->time_usec));
+        json_u64(w, "time_usec", mono_to_real_at(offset, d->time_usec));
         json_string(w, "tunable", tunable_info(d->tunable)->name);
         json_u64(w, "old_value", d->old_value);
         json_u64(w, "new_value", d->new_value);
@@ -538,8 +547,7 @@ static const Decision *decision_nth(const Manager *m, size_t i) {
         return &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1 - i) % MANAGER_DECISIONS_MAX];
 }
 
-static int describe_build(Bus *b, char **ret) {
-        const Manager *m = b->manager;
+static int describe_build(const Manager *m, int64_t offset, char **ret) {
         const Sample *s = manager_sample(m);
         const Policy *p = m->policy;
         _cleanup_free_ char *buf = NULL;
@@ -567,7 +575,7 @@ static int describe_build(Bus *b, char **ret) {
         json_string(&w, "error", m->policy_error);
         json_object_end(&w);
         json_string(&w, "pressure_level", pressure_string(m));
-        json_u64(&w, "sample_time_usec", mono_to_real(b, s->timestamp_usec));
+        json_u64(&w, "sample_time_usec", mono_to_real_at(offset, s->timestamp_usec));
         json_u64(&w, "samples", m->n_samples);
 
         report_json_fields(&w, s, m->have_rates ? &m->rates : NULL);
@@ -602,14 +610,14 @@ static int describe_build(Bus *b, char **ret) {
                 if (o->expires_usec == USEC_INFINITY)
                         json_null(&w, "expires_usec");
                 else
-                        json_u64(&w, "expires_usec", mono_to_real(b, o->expires_usec));
+                        json_u64(&w, "expires_usec", mono_to_real_at(offset, o->expires_usec));
                 json_object_end(&w);
         }
         json_array_end(&w);
 
         json_array_begin(&w, "decisions");
         for (size_t i = 0; i < MIN(m->n_decisions, (size_t) BUS_DESCRIBE_DECISIONS_MAX); i++)
-                json_decision(b, &w, decision_nth(m, i));
+                json_decision(offset, &w, decision_nth(m, i));
         json_array_end(&w);
 
         json_object_end(&w);
@@ -620,6 +628,10 @@ static int describe_build(Bus *b, char **ret) {
         return 0;
 }
 
+int bus_describe_json(const Manager *m, char **ret) {
+        return describe_build(m, (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC), ret);
+}
+
 /* ---- read-only methods ------------------------------------------------------------- */
 
 static int method_describe(sd_bus_message *call, void *userdata, sd_bus_error *error) {
@@ -627,35 +639,16 @@ static int method_describe(sd_bus_message *call, void *userdata, sd_bus_error *e
         int r;
 
         if (!b->describe) {
-                r = describe_build(b, &b->describe);
+                r = describe_build(b->manager, b->realtime_offset, &b->describe);
                 if (r < 0)
                         return r;
         }
         return sd_bus_reply_method_return(call, "s", b->describe);
 }
 
-/* Placeholder until the manager keeps the process rules' view
- * (manager_list_processes()): the kill order as oomscore ranks it now, without
- * rule names. */
-static int list_processes(Manager *m, OomCandidate **ret, size_t *ret_n) {
-        _cleanup_free_ ProcInfo *info = NULL;
-        uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
-        uint64_t total = oom_totalpages(&manager_sample(m)->meminfo, page_size);
-
-        if (total == 0) {
-                *ret = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-        info = malloc(sizeof(ProcInfo));
-        if (!info)
-                return -ENOMEM;
-        return oomscore_rank(m->config.proc_fd, total, page_size, info, ret, ret_n);
-}
-
 static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ OomCandidate *c = NULL;
+        _cleanup_free_ KillOrderEntry *e = NULL;
         Bus *b = userdata;
         uint64_t page_kb = (uint64_t) sysconf(_SC_PAGESIZE) / 1024;
         uint32_t limit;
@@ -666,15 +659,15 @@ static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_er
         if (r < 0)
                 return r;
 
-        r = list_processes(b->manager, &c, &n);
+        r = manager_list_processes(b->manager, limit, &e, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to list processes: %m");
 
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(usttixuus)");
-        for (size_t i = 0; r >= 0 && i < n && (limit == 0 || i < limit); i++) {
-                const OomCandidate *p = &c[i];
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const OomCandidate *p = &e[i].candidate;
 
                 r = sd_bus_message_open_container(reply, 'r', "usttixuus");
                 if (r >= 0)
@@ -682,10 +675,12 @@ static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_er
                 if (r >= 0)
                         r = append_str(reply, p->comm);
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "ttixuus", p->rss_pages * page_kb, p->swap_pages * page_kb,
+                        r = sd_bus_message_append(reply, "ttixuu", p->rss_pages * page_kb, p->swap_pages * page_kb,
                                                   (int32_t) p->oom_score_adj,
                                                   (int64_t) (p->killable ? p->badness : INT64_MIN),
-                                                  (uint32_t) p->score, (uint32_t) p->kernel_score, "");
+                                                  (uint32_t) p->score, (uint32_t) p->kernel_score);
+                if (r >= 0)
+                        r = append_str(reply, e[i].rule);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
         }
@@ -1182,6 +1177,17 @@ void bus_emit_process_adjusted(Bus *b, pid_t pid, const char *comm, int old_adj,
 
 /* ---- connection ---------------------------------------------------------------------- */
 
+/* Drops the bus from outside its own callbacks. */
+static int on_drop_bus(sd_event_source *s, void *userdata) {
+        Bus *b = userdata;
+        Manager *m = b->manager;
+
+        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        m->bus = bus_free(m->bus);
+        manager_notify_ready(m);
+        return 0;
+}
+
 static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Bus *b = userdata;
         const sd_bus_error *e;
@@ -1189,17 +1195,26 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error 
         int r;
 
         e = sd_bus_message_get_error(reply);
+        if (e && b->optional && sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED)) {
+                log_warning("The bus does not let memtuned own " BUS_NAME " (is dbus/org.memtuned1.conf installed "
+                            "in the bus's system.d?); running without the bus. --bus none says so, --bus system "
+                            "requires it.");
+                r = sd_event_add_defer(b->manager->event, &b->drop_source, on_drop_bus, b);
+                if (r < 0)
+                        return sd_event_exit(b->manager->event, r);
+                return 0;
+        }
         if (e) {
                 r = sd_bus_error_get_errno(e);
                 log_error("Failed to own the bus name " BUS_NAME ": %s (is dbus/org.memtuned1.conf installed in "
                           "the bus's system.d?)", e->message ?: e->name);
-                return sd_event_exit(sd_bus_get_event(b->bus), r > 0 ? -r : -EACCES);
+                return sd_event_exit(b->manager->event, r > 0 ? -r : -EACCES);
         }
         r = sd_bus_message_read(reply, "u", &ret);
         if (r < 0 || (ret != 1 && ret != 4)) { /* PRIMARY_OWNER, ALREADY_OWNER */
                 log_error("Failed to own the bus name " BUS_NAME ": another process has it (is memtuned already "
                           "running?).");
-                return sd_event_exit(sd_bus_get_event(b->bus), -EEXIST);
+                return sd_event_exit(b->manager->event, -EEXIST);
         }
 
         b->name_owned = true;
@@ -1212,9 +1227,11 @@ static int on_disconnected(sd_bus_message *message, void *userdata, sd_bus_error
         Bus *b = userdata;
 
         /* Exit with an error so that systemd restarts the daemon (and the
-         * original values are restored meanwhile). */
+         * original values are restored meanwhile). sd-bus has already
+         * detached the connection from the event loop here: the manager's
+         * loop is the one to end. */
         log_error("Lost the connection to the bus; stopping.");
-        return sd_event_exit(sd_bus_get_event(b->bus), -ECONNRESET);
+        return sd_event_exit(b->manager->event, -ECONNRESET);
 }
 
 static int bus_open(const char *address, sd_bus **ret) {
@@ -1244,7 +1261,7 @@ static int bus_open(const char *address, sd_bus **ret) {
         return 0;
 }
 
-int bus_new(Manager *m, const char *address, Bus **ret) {
+int bus_new(Manager *m, const char *address, bool optional, Bus **ret) {
         Bus *b;
         int r;
 
@@ -1252,8 +1269,16 @@ int bus_new(Manager *m, const char *address, Bus **ret) {
         if (!b)
                 return log_error_errno(ENOMEM, "Out of memory.");
         b->manager = m;
+        b->optional = optional;
 
         r = bus_open(address, &b->bus);
+        if (r < 0 && optional) {
+                log_warning_errno(r, "No %s bus (%m); running without it. --bus none says so, --bus %s requires it.",
+                                  address, address);
+                bus_free(b);
+                *ret = NULL;
+                return 0;
+        }
         if (r < 0) {
                 log_error_errno(r, "Failed to connect to the %s bus%s%s: %m",
                                 strcmp(address, "user") == 0 ? "user" : strcmp(address, "system") == 0 ? "system" : "",
@@ -1306,6 +1331,7 @@ Bus *bus_free(Bus *b) {
 
         while (b->queries)
                 auth_query_free(b->queries);
+        sd_event_source_unref(b->drop_source);
         sd_bus_slot_unref(b->name_slot);
         sd_bus_slot_unref(b->disconnect_slot);
         if (b->bus) {

@@ -58,8 +58,14 @@ typedef struct Manager Manager;
  * object and asks for BUS_NAME. manager_notify_ready() is called once the
  * name is owned; failing to own it (another instance, a bus policy that
  * refuses) ends the event loop with an error, as does losing the connection.
- * Returns 0 or -errno, having logged why. */
-int bus_new(Manager *m, const char *address, Bus **ret);
+ * Returns 0 or -errno, having logged why.
+ * optional: nobody asked for the bus (memtuned without --bus), so memory
+ * tuning must not depend on it: when the bus cannot be reached, or its policy
+ * does not let memtuned own the name (no org.memtuned1.conf installed), say
+ * so and go on without (0 and *ret NULL; or m->bus dropped later). Another
+ * owner of the name stops memtuned either way: two daemons would fight over
+ * the same sysctls. */
+int bus_new(Manager *m, const char *address, bool optional, Bus **ret);
 
 /* Drops pending polkit queries (their callers get no answer: the connection
  * closes), releases the name, closes. NULL is fine; returns NULL. */
@@ -76,6 +82,10 @@ void bus_emit_policy_reloaded(Bus *b, bool success);
 /* ProcessAdjusted(pid, comm, old, new oom_score_adj, rule name), for the
  * process rules. NULL is fine. */
 void bus_emit_process_adjusted(Bus *b, pid_t pid, const char *comm, int old_adj, int new_adj, const char *rule);
+
+/* Describe()'s JSON for m's state now, freshly built (the bus caches it per
+ * change). Returns 0 and a malloc'ed string, or -ENOMEM. */
+int bus_describe_json(const Manager *m, char **ret);
 
 /* Replaces every byte sequence of s that is not valid UTF-8 by '?', in place
  * (D-Bus strings must be UTF-8; comm, file names and policy text need not

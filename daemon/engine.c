@@ -917,7 +917,8 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
                         }
 
                         default: /* TUNABLE_MODE_UNMANAGED */
-                                if (t->source == TUNABLE_SOURCE_NONE || t->target == t->baseline) {
+                                if (t->source == TUNABLE_SOURCE_NONE ||
+                                    (t->target == t->baseline && pl->current == t->baseline)) {
                                         /* Not ours (or nothing to hand back): follow the kernel. */
                                         t->baseline = t->level = t->target = pl->current;
                                         target = pl->current;
@@ -948,8 +949,10 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
                 }
 
                 t->target = target;
-                /* A hand-back happens once; then the tunable is the kernel's. */
-                t->source = source == TUNABLE_SOURCE_BASELINE ? TUNABLE_SOURCE_NONE : source;
+                /* A hand-back lasts until the kernel holds the baseline (a
+                 * refused or failed write is retried); then the tunable is
+                 * the kernel's. */
+                t->source = source == TUNABLE_SOURCE_BASELINE && pl->current == target ? TUNABLE_SOURCE_NONE : source;
                 pl->target = target;
                 pl->baseline = t->baseline;
                 pl->source = source;

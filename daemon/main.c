@@ -34,7 +34,7 @@ static bool arg_json = false;
 static bool arg_check = false;
 static bool arg_dump = false;
 static bool arg_observe = false;
-static const char *arg_bus = "system";
+static const char *arg_bus = NULL; /* the system bus if there is one */
 static uint64_t arg_interval_usec = USEC_PER_SEC;
 
 /* Upper bound for --interval: longer than that, rates say little about now. */
@@ -59,8 +59,9 @@ static void help(void) {
                "                         directories (repeatable; later ones mask earlier)\n"
                "     --state-dir DIR     Keep original values in DIR (default /run/memtuned)\n"
                "     --observe           Compute and report, never write to the kernel\n"
-               "     --bus BUS           Serve org.memtuned1 on BUS: system (the default), user,\n"
-               "                         a D-Bus address (unix:path=...), or none\n"
+               "     --bus BUS           Serve org.memtuned1 on BUS: system, user, a D-Bus\n"
+               "                         address (unix:path=...), or none (default: the system\n"
+               "                         bus if there is one)\n"
                "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
                "     --sys-root DIR      Read /sys from DIR (default /sys)\n",
                program_invocation_short_name, program_invocation_short_name,
@@ -338,7 +339,8 @@ static int run_daemon(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs)
                 .n_policy_dirs = n_dirs,
                 .state_dir = arg_state_dir,
                 .observe = arg_observe,
-                .bus = arg_bus,
+                .bus = arg_bus ?: "system",
+                .bus_optional = !arg_bus,
         };
         int r;
 

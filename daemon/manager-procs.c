@@ -3,10 +3,13 @@
  * logging what happened to each process. The rules themselves live in
  * procrules.c; this file only wires them into the event loop. */
 #include <errno.h>
+#include <string.h>
 #include <inttypes.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "bus.h"
 #include "clock.h"
@@ -114,6 +117,26 @@ static int on_proc_event(const ProcWatchEvent *ev, void *userdata) {
         return on_outcome(&o, m);
 }
 
+/* The proc connector socket that memtuned.service gets from PID 1
+ * (memtuned-procevents.socket, FileDescriptorName=procevents), or -1 when
+ * run otherwise. Other passed descriptors are closed. */
+static int take_listen_fd(const char *name) {
+        char **names = NULL;
+        int n, fd = -1;
+
+        n = sd_listen_fds_with_names(true, &names);
+        for (int i = 0; i < n; i++) {
+                if (fd < 0 && names && names[i] && strcmp(names[i], name) == 0)
+                        fd = SD_LISTEN_FDS_START + i;
+                else
+                        (void) close(SD_LISTEN_FDS_START + i);
+                if (names)
+                        free(names[i]);
+        }
+        free(names);
+        return fd;
+}
+
 static int on_procwatch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         int r;
@@ -148,7 +171,7 @@ int manager_procs_start(Manager *m) {
                 return log_error_errno(r, "Failed to set the process rules: %m");
         procrules_set_dry_run(m->procrules, !manager_enforcing(m));
 
-        r = procwatch_open(PROC_WATCH_DEFAULT_MASK, &m->procwatch);
+        r = procwatch_open_fd(take_listen_fd("procevents"), PROC_WATCH_DEFAULT_MASK, &m->procwatch);
         if (r < 0)
                 log_notice_errno(r, "No process events from the kernel's proc connector (%m); relying on a /proc "
                                  "rescan every %" PRIu64 " s.",

@@ -195,6 +195,7 @@ int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t 
                 log_notice("Override: vm.%s = %" PRIu64 " for %" PRIu64 " s.", name, value,
                            (duration_usec + USEC_PER_SEC - 1) / USEC_PER_SEC);
         (void) manager_tick(m, now);
+        bus_emit_changes(m->bus); /* also when the tick could not sample */
         return 0;
 }
 
@@ -230,6 +231,7 @@ int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_s
         log_notice("Override%s of %s cleared; the policy is in control again.", name && *name ? "" : "s",
                    name && *name ? name : "every tunable");
         (void) manager_tick(m, now);
+        bus_emit_changes(m->bus); /* also when the tick could not sample */
         return 1;
 }
 
@@ -242,6 +244,7 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
                 m->has_runtime_mode = false;
                 log_notice("Runtime mode reset; the policy's mode (%s) applies.", policy_mode_to_string(m->policy->mode));
                 (void) manager_tick(m, now_monotonic());
+                bus_emit_changes(m->bus);
                 return 0;
         }
 
@@ -265,6 +268,7 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
         log_notice("Mode set to %s at runtime (the policy says %s) until restart or reset.", mode,
                    policy_mode_to_string(m->policy->mode));
         (void) manager_tick(m, now_monotonic());
+        bus_emit_changes(m->bus);
         return 0;
 }
 
@@ -647,7 +651,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                 return r;
 
         if (config->bus && strcmp(config->bus, "none") != 0) {
-                r = bus_new(m, config->bus, &m->bus);
+                r = bus_new(m, config->bus, config->bus_optional, &m->bus);
                 if (r < 0)
                         return r;
         }

@@ -26,6 +26,7 @@ typedef struct ManagerConfig {
         const char *state_dir;
         bool observe;                   /* --observe: never write, whatever the policy says */
         const char *bus;                /* --bus: "system", "user", an address; NULL or "none": no bus */
+        bool bus_optional;              /* no --bus given: without a bus (or the name), run anyway */
 } ManagerConfig;
 
 typedef struct Bus Bus;

@@ -14,6 +14,7 @@
 #include <systemd/sd-bus.h>
 
 #include "config.h"
+#include "bus.h"
 #include "check.h"
 #include "ctl.h"
 #include "log.h"
@@ -174,7 +175,12 @@ static int bus_connect(sd_bus **ret) {
         }
         /* polkit may ask the caller for a password (through an agent), but
          * only where someone can answer. */
-        (void) sd_bus_set_allow_interactive_authorization(bus, arg_ask_password && !arg_host && isatty(STDIN_FILENO));
+        if (arg_ask_password && !arg_host && isatty(STDIN_FILENO)) {
+                (void) sd_bus_set_allow_interactive_authorization(bus, true);
+                /* Someone types a password: memtuned waits up to 5 min
+                 * (BUS_POLKIT_INTERACTIVE_TIMEOUT_USEC), so do we. */
+                (void) sd_bus_set_method_call_timeout(bus, BUS_POLKIT_INTERACTIVE_TIMEOUT_USEC);
+        }
         *ret = TAKE_PTR(bus);
         return CTL_EXIT_SUCCESS;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
@@ -191,34 +192,58 @@ static int wait_ack(ProcWatch *w, uint32_t ack, unsigned timeout_msec) {
 }
 
 int procwatch_open(unsigned mask, ProcWatch **ret) {
+        return procwatch_open_fd(-1, mask, ret);
+}
+
+int procwatch_open_fd(int fd, unsigned mask, ProcWatch **ret) {
         struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
         _cleanup_free_ ProcWatch *w = NULL;
-        int bufsize = PROC_WATCH_RCVBUF_BYTES, granted = 0;
-        socklen_t sl = sizeof(granted);
+        int bufsize = PROC_WATCH_RCVBUF_BYTES, granted = 0, proto = 0, flags;
+        socklen_t sl = sizeof(granted), pl = sizeof(proto);
         uint32_t op = PROC_CN_MCAST_LISTEN, ack;
         ProcInput in;
         int r;
 
         w = calloc(1, sizeof(*w));
-        if (!w)
+        if (!w) {
+                safe_close(fd);
                 return -ENOMEM;
+        }
         w->mask = mask;
         w->ack_base = ((uint32_t) getpid() << 12) ^ (uint32_t) now_msec();
 
-        w->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
-        if (w->fd < 0)
-                return negative_errno();
+        if (fd >= 0) {
+                /* Made and bound by someone else (systemd's ListenNetlink=
+                 * connector 1, with its ReceiveBuffer=): check what it is. */
+                w->fd = fd;
+                if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) < 0 || proto != NETLINK_CONNECTOR) {
+                        r = -EPROTOTYPE;
+                        goto fail;
+                }
+                flags = fcntl(fd, F_GETFL);
+                if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+                    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+                        r = negative_errno();
+                        goto fail;
+                }
+                if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &sl) >= 0 && granted > 0)
+                        w->rcvbuf = (size_t) granted / 2;
+        } else {
+                w->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+                if (w->fd < 0)
+                        return negative_errno();
 
-        /* FORCE passes net.core.rmem_max with CAP_NET_ADMIN; without it the
-         * plain option gives what rmem_max allows. */
-        if (setsockopt(w->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
-                (void) setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
-        if (getsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &granted, &sl) >= 0 && granted > 0)
-                w->rcvbuf = (size_t) granted / 2;
+                /* FORCE passes net.core.rmem_max with CAP_NET_ADMIN; without it the
+                 * plain option gives what rmem_max allows. */
+                if (setsockopt(w->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
+                        (void) setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+                if (getsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &granted, &sl) >= 0 && granted > 0)
+                        w->rcvbuf = (size_t) granted / 2;
 
-        if (bind(w->fd, (struct sockaddr *) &addr, sizeof(addr)) < 0) {
-                r = negative_errno();
-                goto fail;
+                if (bind(w->fd, (struct sockaddr *) &addr, sizeof(addr)) < 0) {
+                        r = negative_errno();
+                        goto fail;
+                }
         }
 
         r = send_op(w, &op, sizeof(op), &ack);

@@ -72,6 +72,14 @@ typedef struct ProcWatch ProcWatch;
  *   other -errno      from socket(), bind(), send() */
 int procwatch_open(unsigned mask, ProcWatch **ret);
 
+/* The same on a socket made elsewhere: fd is a NETLINK_CONNECTOR socket bound
+ * to CN_IDX_PROC, such as the one memtuned.service gets from PID 1
+ * (memtuned-procevents.socket: ListenNetlink=connector 1, made in the host's
+ * network namespace, which the service does not share). Takes fd, also on
+ * failure; -1 makes the socket as procwatch_open() does. -EPROTOTYPE when fd
+ * is not a connector socket. */
+int procwatch_open_fd(int fd, unsigned mask, ProcWatch **ret);
+
 /* Unsubscribes, closes, frees; NULL is fine. Returns NULL. */
 ProcWatch *procwatch_free(ProcWatch *w);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcWatch *, procwatch_free);

@@ -198,7 +198,7 @@ snapshot() {
         count_logged "() by uid"
 }
 
-json_ok() { "$PY" -c 'import json, sys; json.loads(sys.stdin.read())'; }
+quiet() { "$@" >/dev/null; }
 
 # =============================================================================================
 # 1. The name belongs to memtuned only through our policy file, and READY=1
@@ -216,7 +216,35 @@ check "... and never said READY=1" sh -c "! grep -q READY=1 '$tmp/notify.log' 2>
 check "... and leaves the original value" is_value swappiness 60
 stop_bus
 
+# Without --bus the system bus is optional: memory tuning goes on without it.
+: >"$tmp/log"; : >"$tmp/notify.log"
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/no-bus NOTIFY_SOCKET=$tmp/notify "$memtuned" --proc-root "$tmp/proc" \
+        --policy-dir "$tmp/policy" --state-dir "$tmp/state" >>"$tmp/log" 2>&1 &
+pid=$!
+check "no --bus and no system bus: memtuned runs" wait_for 5 logged "No system bus ("
+check "... says READY=1" wait_for 5 notified "READY=1"
+check "... and tunes" wait_for 5 is_value swappiness 10
+stop_daemon TERM; rc=$?
+check "... and stops cleanly" test $rc -eq 0
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/no-bus "$memtuned" --proc-root "$tmp/proc" --policy-dir "$tmp/policy" \
+        --state-dir "$tmp/state" --bus system >"$tmp/log" 2>&1
+check "--bus system without a system bus: exit 1" test $? -eq 1
+start_bus
+: >"$tmp/log"; : >"$tmp/notify.log"
+NOTIFY_SOCKET=$tmp/notify "$memtuned" --proc-root "$tmp/proc" --policy-dir "$tmp/policy" --state-dir "$tmp/state" \
+        >>"$tmp/log" 2>&1 &
+pid=$!
+check "no --bus, a system bus without our policy file: memtuned says so" \
+        wait_for 5 logged "The bus does not let memtuned own org.memtuned1"
+check "... says READY=1" wait_for 5 notified "READY=1"
+check "... and tunes" wait_for 5 is_value swappiness 10
+check "... having left the bus" sh -c "! busctl --address='$ADDR' list | grep -q memtuned"
+stop_daemon TERM; rc=$?
+check "... and stops cleanly" test $rc -eq 0
+stop_bus
+
 start_bus "$OUR_POLICY"
+: >"$tmp/notify.log"
 check "with our policy file memtuned owns org.memtuned1" start_daemon
 check "READY=1 once the name is owned" wait_for 5 notified "READY=1"
 check "the bus name's owner is memtuned" sh -c "busctl --address='$ADDR' status org.memtuned1 | grep -qx 'PID=$pid'"
@@ -240,8 +268,8 @@ PSIFull Tunables Overrides Zones VmstatRates SampleTimestamp"
 for who in root nobody; do
         for p in $PROPERTIES; do
                 check "busctl get-property $p as $who" \
-                        as $who busctl --address="$ADDR" get-property org.memtuned1 /org/memtuned1 \
-                        org.memtuned1.Manager "$p" >/dev/null
+                        quiet as $who busctl --address="$ADDR" get-property org.memtuned1 /org/memtuned1 \
+                        org.memtuned1.Manager "$p"
         done
         check "busctl GetAll as $who lists every property" \
                 sh -c "busctl --address='$ADDR' --json=short call org.memtuned1 /org/memtuned1 \
@@ -252,10 +280,10 @@ for who in root nobody; do
                         org.memtuned1.Manager Describe | \
                         $PY -c 'import json,sys; d=json.loads(json.load(sys.stdin)[\"data\"][0]); \
                         sys.exit(not (d[\"policy\"][\"name\"] == \"test\" and d[\"mode\"] == \"enforce\" and d[\"zones\"]))'"
-        check "busctl ListProcesses as $who" as $who busctl --address="$ADDR" call org.memtuned1 /org/memtuned1 \
-                org.memtuned1.Manager ListProcesses u 10
-        check "busctl GetDecisions as $who" as $who busctl --address="$ADDR" call org.memtuned1 /org/memtuned1 \
-                org.memtuned1.Manager GetDecisions u 10
+        check "busctl ListProcesses as $who" quiet as $who busctl --address="$ADDR" call org.memtuned1 \
+                /org/memtuned1 org.memtuned1.Manager ListProcesses u 10
+        check "busctl GetDecisions as $who" quiet as $who busctl --address="$ADDR" call org.memtuned1 \
+                /org/memtuned1 org.memtuned1.Manager GetDecisions u 10
 done
 check "Mode is enforce, from the policy" is_prop Mode 's "enforce"'
 check "PolicyName is the file's" is_prop PolicyName 's "test"'
@@ -297,11 +325,11 @@ check "... shows the tunables" grep -qE '^swappiness +10 +60 +10 +fixed' "$tmp/s
 check "... draws each zone's gauge" grep -qE '^node 0  DMA32 +\[#{10}\|#{10}\|#{10}\|#{10}\] +772915 free' \
         "$tmp/status.txt"
 check "... and the recent decisions" grep -qF "swappiness 60 -> 10: fixed by policy" "$tmp/status.txt"
-check "memtunectl status as uid 65534" as nobody "$memtunectl" --bus-address="$ADDR" status >/dev/null
+check "memtunectl status as uid 65534" quiet as nobody "$memtunectl" --bus-address="$ADDR" status
 check "memtunectl status honours DBUS_SYSTEM_BUS_ADDRESS" sh -c "'$memtunectl' status | grep -q TUNABLE"
 check "memtunectl status --json is Describe()'s JSON" sh -c "'$memtunectl' --bus-address='$ADDR' status --json | \
         $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d[\"control\"][2][\"name\"] != \"swappiness\")'"
-check "memtunectl processes" mctl processes --limit 5
+check "memtunectl processes" sh -c "'$memtunectl' --bus-address='$ADDR' processes --limit 5 | grep -q '^ *PID COMM'"
 check "memtunectl processes --json" sh -c "'$memtunectl' --bus-address='$ADDR' processes --json | $PY -c \
         'import json,sys; sys.exit(not isinstance(json.load(sys.stdin), list))'"
 check "memtunectl decisions" sh -c "'$memtunectl' --bus-address='$ADDR' decisions | grep -q 'swappiness 60 -> 10'"
@@ -391,14 +419,16 @@ check "SetOverride with a wrong signature: InvalidArgs" expect org.freedesktop.D
         $M.SetOverride string:swappiness uint32:10 uint64:0
 check "ClearOverride of an unknown tunable: UnknownTunable" expect $E.UnknownTunable root $M.ClearOverride \
         string:nope
-check "ClearOverride of a control character: InvalidArgument" expect $E.InvalidArgument root $M.ClearOverride \
-        "string:$(printf '\n')"
+check "ClearOverride of a name with a newline: InvalidArgument" expect $E.InvalidArgument root $M.ClearOverride \
+        $'string:swap\npiness'
+check "ClearOverride of a lone newline: InvalidArgument" expect $E.InvalidArgument root $M.ClearOverride \
+        $'string:\n'
 check "ClearOverride of a 10000-byte name: InvalidArgument" expect $E.InvalidArgument root $M.ClearOverride \
         "string:$HUGE"
 check "SetMode bogus: InvalidArgument" expect $E.InvalidArgument root $M.SetMode string:bogus
 check "SetMode of 10000 bytes: InvalidArgument" expect $E.InvalidArgument root $M.SetMode "string:$HUGE"
-check "SetMode with a newline: InvalidArgument" expect $E.InvalidArgument root $M.SetMode \
-        "string:enforce$(printf '\n')"
+check "SetMode with a newline: InvalidArgument" expect $E.InvalidArgument root $M.SetMode $'string:enforce\n'
+check "SetMode with an escape character: InvalidArgument" expect $E.InvalidArgument root $M.SetMode $'string:\033observe'
 check "a property cannot be set: PropertyReadOnly" expect org.freedesktop.DBus.Error.PropertyReadOnly root \
         org.freedesktop.DBus.Properties.Set string:$M string:Mode variant:string:observe
 check "the error message is clear" sh -c "busctl --address='$ADDR' call org.memtuned1 /org/memtuned1 $M SetOverride \
@@ -407,7 +437,8 @@ check "the reserve cap's message names it" sh -c "busctl --address='$ADDR' call 
         SetOverride stt min_free_kbytes 99999999 0 2>&1 | grep -qF 'above the reserve cap of 1234204 (5% of RAM)'"
 after=$(snapshot)
 check "nothing changed after the bad calls" test "$before" = "$after"
-check "... and the daemon still answers" bctl call org.memtuned1 /org/memtuned1 org.memtuned1.Manager Describe
+check "... and the daemon still answers" sh -c "busctl --address='$ADDR' call org.memtuned1 /org/memtuned1 \
+        org.memtuned1.Manager Describe >/dev/null"
 
 # Reload of a broken policy: PolicyRejected, the last good policy stays.
 "$memtunectl" --bus-address="$ADDR" monitor --json >"$tmp/monitor.json" 2>&1 &
@@ -517,20 +548,22 @@ setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --bus="$ADDR" --pri
 hang2=$!
 check "the polkit query is pending" wait_for 5 sh -c "busctl --address='$ADDR' call $PK org.freedesktop.DBus.Mock \
         HaveHangingCalls | grep -qx 'b true'"
-check "root's SetMode went ahead without polkit" sh -c "wait $hang1; grep -q 'method return' '$tmp/hang.out'"
+wait $hang1
+check "root's SetMode went ahead without polkit" grep -q 'method return' "$tmp/hang.out"
 start_s=$(date +%s%N)
 for who in root nobody; do
         check "while polkit hangs: Describe answers $who" expect ok $who $M.Describe
         check "while polkit hangs: Get answers $who" expect ok $who org.freedesktop.DBus.Properties.Get \
                 string:$M string:Overrides
         check "while polkit hangs: memtunectl status answers $who" \
-                as $who timeout 2 "$memtunectl" --bus-address="$ADDR" status >/dev/null
+                quiet as $who timeout 2 "$memtunectl" --bus-address="$ADDR" status
 done
 elapsed_ms=$(( ($(date +%s%N) - start_s) / 1000000 ))
 check "... within 2 s all together (took ${elapsed_ms} ms)" test $elapsed_ms -lt 2000
 check "... and the pending override has not been applied" is_prop Overrides 'a(stt) 0'
 pkmock ReleaseHangingCalls >/dev/null
-check "once polkit answers yes, the pending call completes" sh -c "wait $hang2; grep -q 'method return' '$tmp/hang2.out'"
+wait $hang2
+check "once polkit answers yes, the pending call completes" grep -q 'method return' "$tmp/hang2.out"
 check "... and takes effect" is_prop Overrides 'a(stt) 1 "swappiness" 25 0'
 reset_state >/dev/null
 stop_polkit
@@ -542,11 +575,24 @@ hang3=$!
 wait_for 5 sh -c "busctl --address='$ADDR' call $PK org.freedesktop.DBus.Mock HaveHangingCalls | grep -qx 'b true'"
 check "while a denial is pending, Describe answers" expect ok nobody $M.Describe
 pkmock ReleaseHangingCalls >/dev/null
-check "once polkit answers no: PermissionDenied" sh -c "wait $hang3; grep -q 'Error $E.PermissionDenied' '$tmp/hang3.out'"
+wait $hang3
+check "once polkit answers no: PermissionDenied" grep -q "Error $E.PermissionDenied" "$tmp/hang3.out"
 check "... and nothing changed" is_prop Overrides 'a(stt) 0'
+# Stopping with a polkit query pending: a clean exit, the caller told.
+setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --bus="$ADDR" --print-reply --reply-timeout=20000 \
+        --dest=org.memtuned1 /org/memtuned1 $M.SetOverride string:swappiness uint64:25 uint64:0 \
+        >"$tmp/hang4.out" 2>&1 &
+hang4=$!
+wait_for 5 sh -c "busctl --address='$ADDR' call $PK org.freedesktop.DBus.Mock HaveHangingCalls | grep -qx 'b true'"
+start_s=$(date +%s%N)
+stop_daemon TERM; rc=$?
+check "stopping with a polkit query pending: exit 0" test $rc -eq 0
+check "... at once" test $(( ($(date +%s%N) - start_s) / 1000000 )) -lt 3000
+wait $hang4
+check "... and the waiting caller gets an error, not a hang" grep -q '^Error ' "$tmp/hang4.out"
 stop_polkit
-# The daemon stopped with queries pending must not crash: covered by stop below.
 use_policy "$OUR_POLICY" >/dev/null
+start_daemon
 
 # 8. An override expires on time and hands control back to the policy.
 check "the policy's swappiness holds" wait_for 5 is_value swappiness 10
@@ -639,6 +685,49 @@ wait "$pid" 2>/dev/null; rc=$?; pid=
 check "losing the bus: exit 1" test $rc -eq 1
 check "... says so" logged "Lost the connection to the bus; stopping."
 check "... and restores the original" is_value swappiness 60
+
+# 12. Process rules on this machine's real /proc: ProcessAdjusted, and
+# ListProcesses with the rule. The machine's vm sysctls are protected as in
+# tests/test-daemon-procs.sh: a private mount namespace with a copy of
+# /proc/sys/vm bound over the real one, and a policy that manages no tunable.
+if unshare -m true 2>/dev/null; then
+        start_bus "$OUR_POLICY"
+        cp /bin/sleep "$tmp/mtbvictim"
+        mkdir -p "$tmp/procs-policy" "$tmp/vm"
+        cp /proc/sys/vm/* "$tmp/vm/" 2>/dev/null
+        cat >"$tmp/procs-policy/50-procs.conf" <<'CONF'
+policy: { name = "procs"; };
+processes: ( { name = "victim-first"; match = { comm = "mtbvictim"; }; oom_score_adj = 500; } );
+CONF
+        "$memtunectl" --bus-address="$ADDR" monitor --json >"$tmp/monitor2.json" 2>&1 &
+        monpid=$!
+        : >"$tmp/log"
+        unshare -m bash -c 'mount --bind "$1" /proc/sys/vm && shift && exec "$@"' _ "$tmp/vm" \
+                "$memtuned" --policy-dir "$tmp/procs-policy" --state-dir "$tmp/state2" --bus "$ADDR" \
+                >>"$tmp/log" 2>&1 &
+        pid=$!
+        check "on the real /proc: memtuned serves the bus" wait_for 10 logged "Serving org.memtuned1 on the bus."
+        "$tmp/mtbvictim" 300 &
+        victim=$!
+        check "a rule sets a new process's oom_score_adj" wait_for 15 sh -c "[ \"\$(cat /proc/$victim/oom_score_adj)\" = 500 ]"
+        check "ProcessAdjusted(pid, comm, 0, 500, rule) was signalled" wait_for 5 grep -q \
+                "\"event\":\"ProcessAdjusted\",\"pid\":$victim,\"comm\":\"mtbvictim\",\"old_oom_score_adj\":0,\"new_oom_score_adj\":500,\"rule\":\"victim-first\"" \
+                "$tmp/monitor2.json"
+        check "ListProcesses: the process with its score, the kernel's, and the rule" sh -c "busctl --address='$ADDR' \
+                --json=short call org.memtuned1 /org/memtuned1 $M ListProcesses u 0 | $PY -c 'import json,sys; \
+                rows=[r for r in json.load(sys.stdin)[\"data\"][0] if r[0]==$victim]; \
+                sys.exit(not (len(rows)==1 and rows[0][1]==\"mtbvictim\" and rows[0][4]==500 and \
+                abs(rows[0][6]-rows[0][7]) <= 2 and rows[0][8]==\"victim-first\"))'"
+        check "ListProcesses(1) returns one process" sh -c "[ \"\$(busctl --address='$ADDR' call org.memtuned1 \
+                /org/memtuned1 $M ListProcesses u 1 | awk '{print \$2}')\" = 1 ]"
+        check "memtunectl processes shows the rule" sh -c "'$memtunectl' --bus-address='$ADDR' processes | \
+                grep -qE '^ *$victim mtbvictim .* victim-first\$'"
+        stop_daemon TERM
+        kill "$victim" "$monpid" 2>/dev/null; wait "$victim" "$monpid" 2>/dev/null; monpid=
+        stop_bus
+else
+        echo "# skipped the process rules on the real /proc: no mount namespace here"
+fi
 
 echo "# $passed passed"
 exit $fail

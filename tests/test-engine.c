@@ -840,6 +840,35 @@ static void test_hand_back(void) {
         CHECK_DECISION(nth(&sim, MFK, 2), AT(112), MFK, 90000, 112500, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
 
+/* A hand-back whose write did not happen (the actuator's rate limit, a
+ * transient error) stays managed, without a second decision, until the kernel
+ * holds the baseline. */
+static void test_hand_back_retry(void) {
+        size_t before;
+
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 10 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 84480);
+        sim.load = (Load) {};
+        sim.p.tunables[MFK] = (TunablePolicy) { .mode = TUNABLE_MODE_UNMANAGED };
+        sim.observe = true;             /* the write is refused: the kernel keeps its value */
+        before = count(&sim, MFK);
+        sim_run(&sim, 5 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), before + 1);
+        CHECK(sim.plan.tunables[MFK].managed);
+        CHECK_EQ_INT(sim.plan.tunables[MFK].source, TUNABLE_SOURCE_BASELINE);
+        CHECK_EQ_U64(sim.plan.tunables[MFK].target, 67584);
+        CHECK_EQ_U64(sim.s.tunables.value[MFK], 84480);
+        sim.observe = false;            /* now it goes through */
+        sim_run(&sim, 2 * SEC, SEC);
+        CHECK_EQ_U64(sim.s.tunables.value[MFK], 67584);
+        CHECK(!sim.plan.tunables[MFK].managed);
+        CHECK_EQ_U64(count(&sim, MFK), before + 1);
+}
+
 /* A baseline outside the policy's bounds is brought inside at once. */
 static void test_bounds(void) {
         sim_new(&sim);
@@ -928,6 +957,7 @@ int main(void) {
         test_set_baseline();
         test_restore_baseline();
         test_hand_back();
+        test_hand_back_retry();
         test_bounds();
         test_errors();
         return test_result("test-engine");

@@ -118,47 +118,75 @@ mt_install() {
     log "memtuned $(memtuned --version 2>&1 | head -n1) installed from the $MT_HOW"
 }
 
-# The packaged service is usable: the unit and the bus policy it needs
-# (the unit has BusName=org.memtuned1; without the policy the daemon cannot
-# own its name). Until both are installed, scenarios run a transient unit.
-mt_have_service() {
-    local u d found=0
+mt_have_unit() {
+    local u
     for u in /lib/systemd/system /usr/lib/systemd/system /etc/systemd/system; do
-        [ -e "$u/memtuned.service" ] && found=1
+        [ -e "$u/memtuned.service" ] && return 0
     done
-    [ "$found" = 1 ] || return 1
+    return 1
+}
+
+# The bus policy the unit needs (it has BusName=org.memtuned1; without the
+# policy the daemon cannot own its name).
+mt_have_bus_policy() {
+    local d
     for d in /usr/share/dbus-1/system.d /etc/dbus-1/system.d; do
         [ -e "$d/org.memtuned1.conf" ] && return 0
     done
     return 1
 }
 
-# mt_start [--transient] [--no-restart] [MEMTUNED ARGS...]
-#   The packaged unit (systemctl enable --now memtuned) when it and the bus
-#   policy are installed (mt_have_service) and --transient is not given;
-#   else a transient Type=notify unit of the same name running
-#   /usr/sbin/memtuned --bus none ARGS. Either way the unit is called
-#   memtuned, logs to the journal, and mt_start returns once it is READY
-#   (or fails the scenario). ARGS apply to the transient unit only.
+# The packaged service with the bus is usable.
+mt_have_service() { mt_have_unit && mt_have_bus_policy; }
+
+# mt_start [--no-bus] [--no-restart] [MEMTUNED ARGS...]
+#   With the installed unit: `systemctl enable --now memtuned`, the unit as
+#   shipped (its sandbox, its Restart=). A runtime drop-in
+#   (/run/systemd/system/memtuned.service.d/50-vm-test.conf) changes only
+#   what the scenario asks for: --no-bus (or no bus policy installed yet)
+#   runs `memtuned --bus none ARGS`; --no-restart sets
+#   Restart=no.
+#   Without a unit: a transient Type=notify unit of the same name
+#   (systemd-run) running /usr/sbin/memtuned --bus none ARGS.
+#   Either way the unit is called memtuned, logs to the journal, and
+#   mt_start returns once it is READY (or fails the scenario).
 mt_start() {
-    local transient=0 restart=on-failure
+    local nobus=0 restart="" dropin=/run/systemd/system/memtuned.service.d
     while [ $# -gt 0 ]; do
         case "$1" in
-            --transient) transient=1 ;;
+            --no-bus) nobus=1 ;;
             --no-restart) restart=no ;;
             *) break ;;
         esac
         shift
     done
     systemctl reset-failed "$MT_UNIT" >/dev/null 2>&1 || true
-    if [ "$transient" = 0 ] && mt_have_service; then
-        log "systemctl enable --now $MT_UNIT"
-        systemctl reload dbus 2>/dev/null || true
-        systemctl enable --now "$MT_UNIT" || bail "systemctl enable --now $MT_UNIT"
+    if mt_have_unit; then
+        mt_have_bus_policy || nobus=1
+        rm -rf "$dropin"
+        if [ "$nobus" = 1 ] || [ -n "$restart" ] || [ $# -gt 0 ]; then
+            mkdir -p "$dropin"
+            {
+                echo "# tests/vm: what this scenario changes in the installed unit"
+                echo "[Service]"
+                if [ "$nobus" = 1 ]; then
+                    echo "ExecStart="
+                    echo "ExecStart=/usr/sbin/memtuned --bus none $*"
+                elif [ $# -gt 0 ]; then
+                    echo "ExecStart="
+                    echo "ExecStart=/usr/sbin/memtuned $*"
+                fi
+                [ -z "$restart" ] || echo "Restart=$restart"
+            } >"$dropin/50-vm-test.conf"
+        fi
+        systemctl daemon-reload
+        [ "$nobus" = 1 ] || systemctl reload dbus 2>/dev/null || true
+        log "systemctl enable --now $MT_UNIT (the installed unit$([ -e "$dropin/50-vm-test.conf" ] && echo ", with $(grep -c . "$dropin/50-vm-test.conf") lines of drop-in: $(grep -v '^#' "$dropin/50-vm-test.conf" | grep -v '^\[' | tr '\n' ' ')"))"
+        systemctl enable --now "$MT_UNIT" >/dev/null 2>&1 || bail "systemctl enable --now $MT_UNIT"
     else
-        log "systemd-run --unit=$MT_UNIT memtuned --bus none $*"
+        log "systemd-run --unit=$MT_UNIT memtuned --bus none $* (no unit installed)"
         systemd-run --quiet --unit="$MT_UNIT" --description="memtuned (test, transient unit)" \
-            -p Type=notify -p NotifyAccess=main -p Restart="$restart" -p RestartSec=1 \
+            -p Type=notify -p NotifyAccess=main -p Restart="${restart:-on-failure}" -p RestartSec=1 \
             -p TimeoutStartSec=60 -p TimeoutStopSec=30 \
             /usr/sbin/memtuned --bus none "$@" || bail "starting memtuned"
     fi

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Runs in a 1-node guest. memtuned runs as a transient Type=notify unit
-# with --bus none (this scenario is about the daemon and systemd, not the
-# bus; scenarios/service-bus covers the packaged unit with the bus).
+# Runs in a 1-node guest. memtuned runs with --bus none: the installed unit
+# with a drop-in, or a transient Type=notify unit while the build installs
+# none (lib/guest.sh, mt_start). This scenario is about the daemon and
+# systemd, not the bus; scenarios/service-bus covers the unit with the bus.
 . /mnt/share/lib/guest.sh
 
 mt_install
@@ -35,7 +36,7 @@ originals_are() {
 
 # ---- 1. start, stop ------------------------------------------------------------
 rm -f /run/memtuned/originals
-mt_start --transient
+mt_start --no-bus
 check "the unit is active and READY (Type=notify)" systemctl is-active --quiet memtuned
 check "systemd shows the daemon's STATUS" bash -c "systemctl show -p StatusText --value memtuned | grep -q ."
 log "status: $(systemctl show -p StatusText --value memtuned)"
@@ -49,7 +50,7 @@ check "the log says the originals were restored" mt_log_has "Restored 2 original
 check "a clean stop leaves no originals behind" test ! -s /run/memtuned/originals
 
 # ---- 2. SIGKILL, systemd restarts it, stop restores the true originals ----------
-mt_start --transient
+mt_start --no-bus
 wait_for 20 values_are "$SWAP" "$WSF" || bail "the values were not set after the second start"
 pid1=$(mt_pid)
 log "SIGKILL to memtuned ($pid1); Restart=on-failure"
@@ -69,7 +70,7 @@ check "stop after the restart restores the true originals swappiness=$SWAP0 wate
     values_are "$SWAP0" "$WSF0"
 
 # ---- 3. a value changed while memtuned was down is the administrator's ----------
-mt_start --transient --no-restart
+mt_start --no-bus --no-restart
 wait_for 20 values_are "$SWAP" "$WSF" || bail "the values were not set after the third start"
 systemctl kill -s SIGKILL --kill-who=main memtuned
 wait_for 20 bash -c '! systemctl is-active --quiet memtuned' || bail "memtuned did not die on SIGKILL"
@@ -77,7 +78,7 @@ check "SIGKILL leaves memtuned's values in place" values_are "$SWAP" "$WSF"
 ADMIN=42
 sysctl_set swappiness "$ADMIN"
 log "administrator: swappiness=$ADMIN while memtuned is down"
-mt_start --transient
+mt_start --no-bus
 check "the restarted daemon notices the change" mt_log_has "1 value changed while memtuned was not running"
 check "the policy is applied again" wait_for 20 values_are "$SWAP" "$WSF"
 check "the administrator's swappiness=$ADMIN is now the original; watermark_scale_factor's stays $WSF0" \
