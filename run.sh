@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The README's first command: installs what is missing (Debian, as root),
-# builds memtuned and runs it. For now that is `memtuned --once`: two samples
-# one second apart, the machine's memory state, exit. Arguments replace
-# `--once` and go to memtuned as they are: ./run.sh --once --json
+# builds memtuned and memtunectl and runs the daemon in the foreground with the
+# shipped default policy (policies/ in this tree, then /run and /etc as
+# usual), on the system bus when there is one. Ctrl-C stops it, and it writes
+# back every vm value it changed. Arguments replace the daemon's and go to
+# memtuned as they are: ./run.sh --once --json
 set -eu -o pipefail
 
 # Everything but memtuned's own output goes to stderr: ./run.sh --once --json | jq
@@ -28,11 +30,12 @@ else
         fi
 fi
 echo "Building memtuned in $build"
-make -C "$build" -j"$(nproc)" --no-print-directory memtuned >"$build/run-build.log" 2>&1 || {
+make -C "$build" -j"$(nproc)" --no-print-directory memtuned memtunectl >"$build/run-build.log" 2>&1 || {
         cat "$build/run-build.log" >&2
         exit 1
 }
 
-[ $# -gt 0 ] || set -- --once
+[ $# -gt 0 ] || set -- --policy-dir "$root/policies" --policy-dir /run/memtuned/policies.d \
+        --policy-dir /etc/memtuned/policies.d
 echo "Running: memtuned $*"
 exec "$build/memtuned" "$@" 1>&3 3>&-

@@ -6,8 +6,11 @@ MEMTUNED_BUILD_DEPS=(make gcc libc6-dev autoconf automake autoconf-archive pkg-c
                      libsystemd-dev libconfig-dev libcap-dev)
 # And what the whole test suite needs on top: clang and its sanitizer and
 # libFuzzer runtimes (libclang-rt-dev is only a Recommends of clang), python3
-# for the tests' JSON checks, dbus for the bus tests, xz-utils for make dist.
-MEMTUNED_TEST_DEPS=(clang libclang-rt-dev python3 dbus xz-utils)
+# for the tests' JSON checks, dbus and python3-dbusmock (polkit) for the bus
+# tests, xz-utils for make dist, the Debian packaging tools for the package
+# stage, and util-linux (unshare, setpriv) for the sandbox tests.
+MEMTUNED_TEST_DEPS=(clang libclang-rt-dev python3 dbus python3-dbusmock xz-utils
+                    dpkg-dev debhelper lintian util-linux)
 
 # Installs the Debian packages given that are not installed yet: apt-get
 # update and install run only when something is missing. Returns non-zero if
