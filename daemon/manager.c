@@ -32,8 +32,6 @@ static void decision_remember(Manager *m, const Decision *d) {
                 m->n_decisions++;
 }
 
-/* Loads the policy from the configured directories. On success the new policy
- * replaces the old one; on failure *ret_error holds every error line. */
 /* All error lines in one string, one per line. */
 static char *errors_join(const PolicyErrors *errors) {
         size_t n = 1;
@@ -50,6 +48,8 @@ static char *errors_join(const PolicyErrors *errors) {
         return s;
 }
 
+/* Loads the policy from the configured directories into *ret; on failure
+ * *ret_error holds every error line. */
 static int policy_try_load(Manager *m, Policy **ret, char **ret_error) {
         _cleanup_(policy_errors_free) PolicyErrors errors = {};
         HostInfo host;
@@ -92,12 +92,11 @@ int manager_reload(Manager *m) {
         r = policy_try_load(m, &p, &error);
         if (r < 0) {
                 policy_log_errors(error);
-                log_error("Rejected the new policy; the last good policy (%s) stays in force.",
-                          m->policy && m->policy->name ? m->policy->name : "built-in default");
+                log_error("Rejected the new policy; the last good policy (%s) stays in force.", m->policy->name);
                 free(m->policy_error);
                 m->policy_error = TAKE_PTR(error);
                 bus_emit_policy_reloaded(m->bus, false);
-                (void) sd_notify(false, "READY=1\nSTATUS=Policy rejected, last good policy in force");
+                manager_notify_status(m, "READY=1\n");
                 return -EINVAL;
         }
 
@@ -105,9 +104,9 @@ int manager_reload(Manager *m) {
         policy_free(m->policy);
         m->policy = p;
         m->policy_error = mfree(m->policy_error);
-        log_info("Policy '%s' in force (%zu file%s, mode %s).", p->name ? p->name : "unnamed", p->n_files,
-                 p->n_files == 1 ? "" : "s", policy_mode_to_string(p->mode));
-        (void) sd_notify(false, "READY=1\nSTATUS=Policy reloaded");
+        log_info("Policy '%s' in force (%zu file%s, mode %s).", p->name, p->n_files, p->n_files == 1 ? "" : "s",
+                 policy_mode_to_string(p->mode));
+        manager_notify_status(m, "READY=1\n");
         bus_emit_policy_reloaded(m->bus, true);
 
         /* Apply the new policy now rather than at the next (maybe slow) tick. */
@@ -131,9 +130,25 @@ const char *manager_mode_source(const Manager *m) {
 }
 
 void manager_notify_ready(Manager *m) {
-        (void) sd_notifyf(false, "READY=1\nSTATUS=Running, policy %s, mode %s",
-                          m->policy->name ? m->policy->name : "built-in default",
-                          manager_enforcing(m) ? "enforce" : "observe");
+        manager_notify_status(m, "READY=1\n");
+}
+
+void manager_notify_status(Manager *m, const char *prefix) {
+        const Decision *last = NULL;
+        char status[sizeof(m->status)];
+
+        if (m->n_decisions > 0)
+                last = &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1) % MANAGER_DECISIONS_MAX];
+        snprintf(status, sizeof(status), "%s, pressure %s, policy %s%s%s%s",
+                 manager_enforcing(m) ? "Enforcing" : "Observing", pressure_level_to_string(m->plan.pressure),
+                 m->policy->name, m->policy_error ? " (a newer policy was rejected)" : "",
+                 last ? "; last: " : "", last ? last->reason : "");
+
+        /* systemctl status shows the last STATUS=: send it when it changes. */
+        if (!*prefix && strcmp(status, m->status) == 0)
+                return;
+        memcpy(m->status, status, sizeof(status));
+        (void) sd_notifyf(false, "%sSTATUS=%s", prefix, status);
 }
 
 void manager_override_context(const Manager *m, OverrideContext *ret) {
@@ -342,6 +357,7 @@ static void manager_publish(Manager *m, uint64_t now) {
                         log_warning_errno(r, "Failed to save the overrides, ignoring: %m");
         }
         bus_emit_changes(m->bus);
+        manager_notify_status(m, "");
 }
 
 /* Logs the step's decisions, then brings every managed tunable to its target.
@@ -702,7 +718,7 @@ int manager_run(Manager *m) {
 
         if (!m->bus) /* else once the bus name is owned */
                 manager_notify_ready(m);
-        log_info("memtuned running: policy '%s', %s.", m->policy->name ? m->policy->name : "built-in default",
+        log_info("memtuned running: policy '%s', %s.", m->policy->name,
                  manager_enforcing(m) ? "enforcing" : "observing only");
 
         r = sd_event_loop(m->event);

@@ -84,6 +84,7 @@ typedef struct Manager {
         uint64_t last_sample_usec;
         uint64_t n_samples;
         bool warned_sample_failure;
+        char status[320];               /* the last STATUS= sent */
 
         ProcRules *procrules;           /* process rules, oom_score_adj (manager-procs.c) */
         ProcWatch *procwatch;           /* NULL without the proc connector */
@@ -176,3 +177,8 @@ int manager_list_processes(Manager *m, size_t limit, KillOrderEntry **ret, size_
 
 /* READY=1 with a status line; at start once the bus name is owned. */
 void manager_notify_ready(Manager *m);
+
+/* Sends prefix (e.g. "READY=1\n", or "") and STATUS= with the mode, the
+ * pressure level, the policy and the last decision: with an empty prefix only
+ * when the line changed. */
+void manager_notify_status(Manager *m, const char *prefix);

@@ -133,7 +133,37 @@ rm "$tmp/policy/60-burst.conf" "$tmp/policy/50-test.conf"
 check "deleting the file hands the tunable back" wait_for 10 is_value swappiness 60
 stop TERM
 
-# 6. Synthetic direct reclaim: the watermarks go up in steps, stop at the
+# 6. sd_notify: READY=1 once running, and a STATUS= line with the mode, the
+# pressure level, the policy and the last decision (what systemctl status shows).
+reset_tree
+policy 50-test.conf "$FIXED_SWAPPINESS"
+/usr/bin/python3 - "$tmp/notify" "$tmp/notify.log" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+with open(sys.argv[2], "a") as out:
+    try:
+        while True:
+            out.write(s.recv(4096).decode() + "\n--\n")
+            out.flush()
+    except socket.timeout:
+        pass
+PY
+listener=$!
+wait_for 5 test -S "$tmp/notify"
+NOTIFY_SOCKET=$tmp/notify start
+notified() { grep -qF -- "$1" "$tmp/notify.log" 2>/dev/null; }
+check "READY=1 is sent" wait_for 5 notified "READY=1"
+check "STATUS= names mode, pressure, policy and the last decision" \
+        wait_for 5 notified "STATUS=Enforcing, pressure none, policy fixed-10; last: swappiness 60 -> 10: fixed by policy"
+kill -HUP "$pid"
+check "a reload says RELOADING=1 and READY=1 again" wait_for 5 notified "RELOADING=1"
+stop TERM
+check "stop says STOPPING=1" wait_for 5 notified "STOPPING=1"
+kill "$listener" 2>/dev/null; { wait "$listener"; } 2>/dev/null
+
+# 7. Synthetic direct reclaim: the watermarks go up in steps, stop at the
 # policy's maximum, come back down when calm, and stop restores the original.
 # Counters are rewritten in place, zero-padded to a fixed width, because the
 # daemon keeps the file open and re-reads it with pread.
