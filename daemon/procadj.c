@@ -48,20 +48,12 @@ int procadj_pidfd_alive(int pidfd) {
 static int adj_read(int fd, int *ret) {
         char buf[16];
         ssize_t n;
-        int64_t v;
-        int r;
 
         n = pread(fd, buf, sizeof(buf) - 1, 0);
         if (n < 0)
                 return errno == ENOENT ? -ESRCH : negative_errno();
         buf[n] = 0;
-        r = parse_i64_full(buf, &v);
-        if (r < 0)
-                return r;
-        if (v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX)
-                return -ERANGE;
-        *ret = (int) v;
-        return 0;
+        return procfs_parse_oom_score_adj(buf, ret);
 }
 
 int procadj_write_at(int pid_fd, int pidfd, int value, unsigned flags, int *ret_old) {

@@ -434,14 +434,10 @@ static int read_status(int dirfd, const Prefix *pre, ProcStatus *ret) {
         return procfs_parse_status(buf, (size_t) n, ret);
 }
 
-static int read_oom_score_adj(int dirfd, const Prefix *pre, int *ret) {
-        char buf[32];
+int procfs_parse_oom_score_adj(const char *buf, int *ret) {
         int64_t v;
-        int n, r;
+        int r;
 
-        n = read_at(dirfd, pre, "oom_score_adj", buf, sizeof(buf));
-        if (n < 0)
-                return n;
         r = parse_i64_full(buf, &v);
         if (r < 0)
                 return r;
@@ -449,6 +445,16 @@ static int read_oom_score_adj(int dirfd, const Prefix *pre, int *ret) {
                 return -ERANGE;
         *ret = (int) v;
         return 0;
+}
+
+static int read_oom_score_adj(int dirfd, const Prefix *pre, int *ret) {
+        char buf[32];
+        int n;
+
+        n = read_at(dirfd, pre, "oom_score_adj", buf, sizeof(buf));
+        if (n < 0)
+                return n;
+        return procfs_parse_oom_score_adj(buf, ret);
 }
 
 static int read_oom_score(int dirfd, const Prefix *pre, unsigned *ret) {

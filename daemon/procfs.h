@@ -123,6 +123,10 @@ size_t procfs_cmdline_join(char *buf, size_t len);
  * the number is reused. Returns the fd, -ESRCH if there is no such process. */
 int procfs_open_pid(int proc_fd, pid_t pid);
 
+/* Parses oom_score_adj's text ("-900\n"). Returns 0, -EINVAL, or -ERANGE
+ * outside -1000..1000. */
+int procfs_parse_oom_score_adj(const char *buf, int *ret);
+
 /* Readers relative to a /proc/PID directory fd. -ESRCH when the process is
  * gone (the kernel's ENOENT and ESRCH both map to it); other -errno as is;
  * parse errors as the parsers. */

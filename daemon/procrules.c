@@ -538,10 +538,11 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
                 s.seen++;
 
                 e = proctable_get(pr->table, pid);
-                if (e && !full) {
-                        /* prune() just checked the pidfd; only an exec (new
-                         * comm) is worth a second look. */
-                        r = procfs_read(pr->proc_fd, pid, 0, info);
+                if (!e || !full) {
+                        /* A tracked process: prune() just checked its pidfd,
+                         * only an exec (new comm) is worth a second look. An
+                         * untracked one: what the rules need to decide. */
+                        r = procfs_read(pr->proc_fd, pid, e ? 0 : pr->needs, info);
                         if (r == -ESRCH) {
                                 s.vanished++;
                                 continue;
@@ -551,23 +552,12 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
                                         goto finish;
                                 continue;
                         }
-                        if (proctable_comm_hash(info->stat.comm) == e->comm_hash &&
+                        if (e && proctable_comm_hash(info->stat.comm) == e->comm_hash &&
                             (e->pidfd >= 0 || e->start_time == info->stat.start_time)) {
                                 s.skipped++;
                                 continue;
                         }
-                } else if (!e) {
-                        r = procfs_read(pr->proc_fd, pid, pr->needs, info);
-                        if (r == -ESRCH) {
-                                s.vanished++;
-                                continue;
-                        }
-                        if (r < 0) {
-                                if (is_fatal(r))
-                                        goto finish;
-                                continue;
-                        }
-                        if (!is_candidate(pr, info))
+                        if (!e && !is_candidate(pr, info))
                                 continue;
                 }
 

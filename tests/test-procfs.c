@@ -427,7 +427,25 @@ static void test_real(void) {
         close(proc_fd);
 }
 
+static void test_oom_score_adj_literals(void) {
+        int v = 7;
+
+        CHECK_EQ_INT(procfs_parse_oom_score_adj("-900\n", &v), 0);
+        CHECK_EQ_INT(v, -900);
+        CHECK_EQ_INT(procfs_parse_oom_score_adj("1000", &v), 0);
+        CHECK_EQ_INT(v, 1000);
+        v = 7;
+        CHECK_EQ_INT(procfs_parse_oom_score_adj("1001\n", &v), -ERANGE);
+        CHECK_EQ_INT(procfs_parse_oom_score_adj("-1001\n", &v), -ERANGE);
+        CHECK_EQ_INT(procfs_parse_oom_score_adj("99999999999999999999\n", &v), -ERANGE);
+        CHECK_EQ_INT(procfs_parse_oom_score_adj("", &v), -EINVAL);
+        CHECK_EQ_INT(procfs_parse_oom_score_adj("12 \n", &v), -EINVAL);
+        CHECK_EQ_INT(procfs_parse_oom_score_adj("x", &v), -EINVAL);
+        CHECK_EQ_INT(v, 7);
+}
+
 int main(void) {
+        test_oom_score_adj_literals();
         test_stat_literals();
         test_status_literals();
         test_cgroup_literals();
