@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "macro.h"
+
 static int test_failures = 0;
 
 #define CHECK(expr)                                                                    \
@@ -79,11 +81,56 @@ static inline const char *test_data_path(const char *name) {
         return buf;
 }
 
+/* Symbolic links do not survive `make dist` (its tar follows them, and a
+ * /proc fixture's exe links point at paths that need not exist), so the
+ * fixtures store each link as NAME.symlink holding its target. Trees that have
+ * any are copied once to a temporary directory (removed at exit) with the
+ * links made; others are used in place. */
+static char test_data_copy[4096];
+
+static inline void test_data_copy_remove(void) {
+        char cmd[4200];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_data_copy);
+        (void) system(cmd);
+}
+
+static inline const char *test_data_dir(const char *name) {
+        char cmd[16384], top[256], src[4096];
+        static char path[8192];
+        size_t n = strcspn(name, "/");
+
+        /* The fixture tree: the first component of name. */
+        snprintf(top, sizeof(top), "%.*s", (int) MIN(n, sizeof(top) - 1), name);
+        snprintf(src, sizeof(src), "%s", test_data_path(top));
+        snprintf(cmd, sizeof(cmd), "find '%s' -name '*.symlink' -print -quit | grep -q .", src);
+        if (system(cmd) != 0)
+                return test_data_path(name);
+
+        if (!test_data_copy[0]) {
+                snprintf(test_data_copy, sizeof(test_data_copy), "/tmp/memtuned-test-data-XXXXXX");
+                if (!mkdtemp(test_data_copy))
+                        exit(99);
+                atexit(test_data_copy_remove);
+        }
+        snprintf(cmd, sizeof(cmd),
+                 "cd '%s' && { test -e '%s' || { cp -r '%s' . && find '%s' -name '*.symlink' | "
+                 "while IFS= read -r f; do ln -s \"$(cat \"$f\")\" \"${f%%.symlink}\" && rm \"$f\" || exit 1; done; }; }",
+                 test_data_copy, top, src, top);
+        if (system(cmd) != 0) {
+                fprintf(stderr, "cannot copy %s to %s\n", src, test_data_copy);
+                exit(99);
+        }
+        snprintf(path, sizeof(path), "%s/%s", test_data_copy, name);
+        return path;
+}
+
 /* Opens tests/data/<name> as a directory fd, or exits 99 (a broken checkout). */
 static inline int test_open_data_dir(const char *name) {
-        int fd = open(test_data_path(name), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const char *p = test_data_dir(name);
+        int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
-                fprintf(stderr, "cannot open %s: %s\n", test_data_path(name), strerror(errno));
+                fprintf(stderr, "cannot open %s: %s\n", p, strerror(errno));
                 exit(99);
         }
         return fd;
