@@ -51,6 +51,10 @@ bail() {
     exit 1
 }
 
+# true while no check has failed
+mt_all_passed() { [ "$_failed" = 0 ]; }
+mt_checks() { echo "$_checks"; }
+
 mt_finish() {
     log "$_checks checks, $_failed failed"
     [ "$_failed" = 0 ] || { mt_dump_log; exit 1; }

@@ -68,19 +68,39 @@ vm_stage() {
     mkdir -p "$copy"
     tar -C "$builddir" --exclude=./.git --exclude='./_build*' --exclude='*.log' --exclude='*.trs' -cf - . |
         tar -C "$copy" -xf -
-    local configure=./configure
+    local configure=./configure how
     [ "$abs_src" = "$builddir" ] || configure=$abs_src/configure
-    if ! (cd "$copy" && eval "$configure $cfg --prefix=/usr --sysconfdir=/etc --localstatedir=/var" \
-            >"$dir/build.log" 2>&1 &&
-          make -j"$(nproc)" >>"$dir/build.log" 2>&1 &&
-          make install DESTDIR="$dir/root" >>"$dir/build.log" 2>&1); then
+    if (cd "$copy" && eval "$configure $cfg --prefix=/usr --sysconfdir=/etc --localstatedir=/var" \
+            >"$dir/build.log" 2>&1); then
+        how="configured $cfg --prefix=/usr --sysconfdir=/etc --localstatedir=/var"
+        (cd "$copy" && make -j"$(nproc)" >>"$dir/build.log" 2>&1 &&
+            make install DESTDIR="$dir/root" >>"$dir/build.log" 2>&1) || how=""
+    else
+        # A VPATH build whose source tree is also configured in place
+        # ("source directory already configured"): install with the
+        # directories overridden, remaking what depends on the Makefile
+        # (the unit, made with $(sbindir)); config.h keeps its values.
+        echo "vm_stage: configure failed in the copy; installing with overridden directories" >>"$dir/build.log"
+        how="make -W Makefile install prefix=/usr exec_prefix=/usr sysconfdir=/etc localstatedir=/var"
+        (cd "$copy" && make -j"$(nproc)" >>"$dir/build.log" 2>&1 &&
+            make -W Makefile install DESTDIR="$dir/root" prefix=/usr exec_prefix=/usr sysconfdir=/etc \
+                localstatedir=/var >>"$dir/build.log" 2>&1) || how=""
+    fi
+    if [ -z "$how" ]; then
         echo "vm_stage: building and installing a prefix=/usr copy of $builddir failed:" >&2
         tail -n 30 "$dir/build.log" >&2
         return 1
     fi
     rm -rf "$copy"
     [ -x "$dir/root/usr/sbin/memtuned" ] || { echo "vm_stage: no usr/sbin/memtuned after make install" >&2; return 1; }
-    echo "make install of $builddir (configured $cfg --prefix=/usr --sysconfdir=/etc --localstatedir=/var; $(cd "$dir/root" && find . -type f | wc -l) files; $(( $(date +%s) - t0 )) s)" >"$dir/.staged"
+    # nothing installed may point below /usr/local (the guest has nothing there)
+    local bad
+    bad=$( { grep -rlI '/usr/local' "$dir/root" 2>/dev/null || true; } | sed "s|^$dir/root||" | tr '\n' ' ')
+    if [ -n "$bad" ]; then
+        echo "vm_stage: installed files refer to /usr/local: $bad" >&2
+        return 1
+    fi
+    echo "make install of $builddir ($how; $(cd "$dir/root" && find . -type f | wc -l) files; $(( $(date +%s) - t0 )) s)" >"$dir/.staged"
 }
 
 # true if the staged install has FILE (a path under / in the guest)
@@ -148,6 +168,7 @@ processes: ( { name = "probe"; match = { comm = "mtprobe-target"; }; oom_score_a
 POLICY
     "$tmp/mtprobe-target" 60 &
     target=$!
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
     unshare -m --propagation private -- sh -c \
         'mount --bind "$1/vm" /proc/sys/vm || exit 2; exec timeout 15 "$2" --bus none --policy-dir "$1/policies" --state-dir "$1/state"' \
         sh "$tmp" "$bin" >"$tmp/log" 2>&1 &
@@ -155,7 +176,10 @@ POLICY
     for i in $(seq 1 20); do
         if [ "$(cat "/proc/$target/oom_score_adj" 2>/dev/null)" = 123 ]; then rc=0; break; fi
         if ! kill -0 "$daemon" 2>/dev/null; then
-            wait "$daemon" && rc=1 || { [ $? = 2 ] && rc=2 || rc=1; }
+            # it ended early: 2 = the bind mount failed (cannot probe here)
+            local st=0
+            wait "$daemon" || st=$?
+            if [ "$st" = 2 ]; then rc=2; else rc=1; fi
             break
         fi
         sleep 0.5

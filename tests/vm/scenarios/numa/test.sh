@@ -13,7 +13,7 @@
 
 mt_install
 
-nodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
+nodes=$(find /sys/devices/system/node -maxdepth 1 -name 'node[0-9]*' | wc -l)
 [ "$nodes" -ge 2 ] || bail "expected 2 NUMA nodes, the guest has $nodes"
 log "$(numactl -H | grep -E 'available|size' | tr '\n' ';')"
 

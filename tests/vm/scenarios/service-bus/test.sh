@@ -29,10 +29,12 @@ in_force() { mt_log | grep -cE "^Policy '.*' in force" || true; }
 mt_start
 check "systemctl enable --now: enabled" test "$(systemctl is-enabled memtuned)" = enabled
 check "systemctl enable --now: active" systemctl is-active --quiet memtuned
+# shellcheck disable=SC2016 # expanded by the inner bash
 check "the policy is applied (swappiness=17 watermark_scale_factor=77)" \
     wait_for 20 bash -c '[ "$(cat /proc/sys/vm/swappiness)" = 17 ] && [ "$(cat /proc/sys/vm/watermark_scale_factor)" = 77 ]'
 systemctl status --no-pager memtuned >/tmp/status.txt 2>&1 || true
-check "systemctl status shows the STATUS line" grep -q 'Status: "Running' /tmp/status.txt
+check "systemctl status shows the daemon's STATUS line (naming the policy)" \
+    grep -qE 'Status: ".*vm-service-bus' /tmp/status.txt
 sed 's/^/#   /' /tmp/status.txt | head -n 8
 
 # ---- 2. busctl on the system bus --------------------------------------------------------
@@ -91,7 +93,7 @@ check "systemctl stop restores swappiness=$SWAP0 watermark_scale_factor=$WSF0" \
     bash -c "[ \"\$(cat /proc/sys/vm/swappiness)\" = $SWAP0 ] && [ \"\$(cat /proc/sys/vm/watermark_scale_factor)\" = $WSF0 ]"
 # the unit is triggered by memtuned-procevents.socket: process events after
 # the stop must not start it again behind the administrator's back
-for i in $(seq 1 50); do /bin/true; done
+for _ in $(seq 1 50); do /bin/true; done
 sleep 3
 check "after stop, new processes do not activate memtuned again (socket)" \
     bash -c "! systemctl is-active --quiet memtuned && [ \"\$(cat /proc/sys/vm/swappiness)\" = $SWAP0 ]"
@@ -106,7 +108,7 @@ check "systemd restarts memtuned after kill -9" \
 check "... a new process" test "$(mt_pid)" != "$pid1"
 check "... the originals are still the kernel's" grep -qx "swappiness $SWAP0 17" /run/memtuned/originals
 mt_stop
-for i in $(seq 1 50); do /bin/true; done
+for _ in $(seq 1 50); do /bin/true; done
 sleep 3
 check "stop restores the true originals swappiness=$SWAP0 watermark_scale_factor=$WSF0" \
     bash -c "[ \"\$(cat /proc/sys/vm/swappiness)\" = $SWAP0 ] && [ \"\$(cat /proc/sys/vm/watermark_scale_factor)\" = $WSF0 ]"
