@@ -17,17 +17,21 @@ processes: (
 );
 POLICY
 
+# "$(cat ...)" inside wait_for's arguments would be read once: poll a function.
+adj_is() { [ "$(cat /proc/"$1"/oom_score_adj 2>/dev/null)" = "$2" ]; }
+
 cp /bin/sleep /usr/local/bin/mt-protected
 choom -n 500 -- /usr/local/bin/mt-protected infinity &
 prot=$!
-check "the protected process starts at oom_score_adj 500" test "$(cat /proc/$prot/oom_score_adj)" = 500
+# choom sets the score after the fork, before it execs: wait for it.
+check "the protected process starts at oom_score_adj 500" wait_for 5 adj_is "$prot" 500
 
 mt_start
 if [ -e "$SHARE/simulate-rule" ]; then
     log "SIMULATION: setting the rule's -900 by hand (MEMTUNED_VM_OOM_SIMULATE_RULE=1)"
     choom -n -900 -p "$prot" >/dev/null
 fi
-if ! wait_for 20 test "$(cat /proc/$prot/oom_score_adj)" = -900; then
+if ! wait_for 20 adj_is "$prot" -900; then
     # the host's probe could not run; the daemon does not apply rules yet
     kill "$prot"
     mt_stop
