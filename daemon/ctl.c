@@ -303,83 +303,60 @@ static int read_psi(sd_bus_message *m, double ret[3]) {
         return sd_bus_message_read(m, "v", "(dddt)", &ret[0], &ret[1], &ret[2], &total);
 }
 
-static int read_tunables(sd_bus_message *m, CtlState *s) {
-        int r;
+/* The elements read_struct_array() can read. */
+typedef union CtlItem {
+        CtlTunable tunable;
+        CtlZone zone;
+        CtlOverride override;
+} CtlItem;
 
-        r = sd_bus_message_enter_container(m, 'v', "a(stttsss)");
-        if (r >= 0)
-                r = sd_bus_message_enter_container(m, 'a', "(stttsss)");
-        for (;;) {
-                CtlTunable t, *n;
+static int read_tunable(sd_bus_message *m, CtlItem *i) {
+        CtlTunable *t = &i->tunable;
 
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_read(m, "(stttsss)", &t.name, &t.current, &t.original, &t.target, &t.source,
-                                        &t.mode, &t.reason);
-                if (r <= 0)
-                        break;
-                n = grow(s->tunables, s->n_tunables, sizeof(CtlTunable));
-                if (!n)
-                        return -ENOMEM;
-                s->tunables = n;
-                s->tunables[s->n_tunables++] = t;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        return r;
+        return sd_bus_message_read(m, "(stttsss)", &t->name, &t->current, &t->original, &t->target, &t->source,
+                                   &t->mode, &t->reason);
 }
 
-static int read_zones(sd_bus_message *m, CtlState *s) {
-        int r;
+static int read_zone(sd_bus_message *m, CtlItem *i) {
+        CtlZone *z = &i->zone;
 
-        r = sd_bus_message_enter_container(m, 'v', "a(ustttttt)");
-        if (r >= 0)
-                r = sd_bus_message_enter_container(m, 'a', "(ustttttt)");
-        for (;;) {
-                CtlZone z, *n;
-
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_read(m, "(ustttttt)", &z.node, &z.name, &z.free, &z.min, &z.low, &z.high,
-                                        &z.boost, &z.managed);
-                if (r <= 0)
-                        break;
-                n = grow(s->zones, s->n_zones, sizeof(CtlZone));
-                if (!n)
-                        return -ENOMEM;
-                s->zones = n;
-                s->zones[s->n_zones++] = z;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        return r;
+        return sd_bus_message_read(m, "(ustttttt)", &z->node, &z->name, &z->free, &z->min, &z->low, &z->high,
+                                   &z->boost, &z->managed);
 }
 
-static int read_overrides(sd_bus_message *m, CtlState *s) {
+static int read_override(sd_bus_message *m, CtlItem *i) {
+        CtlOverride *o = &i->override;
+
+        return sd_bus_message_read(m, "(stt)", &o->name, &o->value, &o->expires);
+}
+
+/* Reads a property's variant holding an array of structs (element signature
+ * contents, e.g. "(stt)") into *array, growing it; read_one reads one element
+ * (> 0 read, 0 at the end of the array). Returns 0 or -errno. */
+static int read_struct_array(sd_bus_message *m, const char *contents, size_t size,
+                             int (*read_one)(sd_bus_message *m, CtlItem *i), void **array, size_t *n) {
+        char sig[32];
         int r;
 
-        r = sd_bus_message_enter_container(m, 'v', "a(stt)");
+        snprintf(sig, sizeof(sig), "a%s", contents);
+        r = sd_bus_message_enter_container(m, 'v', sig);
         if (r >= 0)
-                r = sd_bus_message_enter_container(m, 'a', "(stt)");
+                r = sd_bus_message_enter_container(m, 'a', contents);
         for (;;) {
-                CtlOverride o, *n;
+                CtlItem item;
+                char *p;
 
                 if (r < 0)
                         return r;
-                r = sd_bus_message_read(m, "(stt)", &o.name, &o.value, &o.expires);
+                r = read_one(m, &item);
                 if (r <= 0)
                         break;
-                n = grow(s->overrides, s->n_overrides, sizeof(CtlOverride));
-                if (!n)
+                p = grow(*array, *n, size);
+                if (!p)
                         return -ENOMEM;
-                s->overrides = n;
-                s->overrides[s->n_overrides++] = o;
+                memcpy(p + *n * size, &item, size);
+                *array = p;
+                (*n)++;
         }
         if (r < 0)
                 return r;
@@ -442,11 +419,14 @@ static int state_parse(sd_bus_message *m, CtlState *s) {
                 else if (strcmp(name, "PSIFull") == 0)
                         r = read_psi(m, s->full);
                 else if (strcmp(name, "Tunables") == 0)
-                        r = read_tunables(m, s);
+                        r = read_struct_array(m, "(stttsss)", sizeof(CtlTunable), read_tunable, (void **) &s->tunables,
+                                              &s->n_tunables);
                 else if (strcmp(name, "Zones") == 0)
-                        r = read_zones(m, s);
+                        r = read_struct_array(m, "(ustttttt)", sizeof(CtlZone), read_zone, (void **) &s->zones,
+                                              &s->n_zones);
                 else if (strcmp(name, "Overrides") == 0)
-                        r = read_overrides(m, s);
+                        r = read_struct_array(m, "(stt)", sizeof(CtlOverride), read_override, (void **) &s->overrides,
+                                              &s->n_overrides);
                 else
                         r = sd_bus_message_skip(m, "v"); /* newer daemon: unknown to us */
                 if (r < 0)
