@@ -35,6 +35,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bench.h"
 #include "bus.h"
 #include "log.h"
 #include "macro.h"
@@ -62,19 +63,6 @@ typedef struct Stats {
         uint64_t *ns;
         size_t n;
 } Stats;
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-        return x < y ? -1 : x > y;
-}
 
 static double pct_us(const Stats *s, double p) {
         size_t i;

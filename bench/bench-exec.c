@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "macro.h"
 #include "procadj.h"
 #include "procrules.h"
@@ -86,19 +87,6 @@ typedef struct Scenario {
         unsigned lifetime_ms;
         int nice;
 } Scenario;
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-        return x < y ? -1 : x > y;
-}
 
 static int cmp_hit(const void *a, const void *b) {
         const Hit *x = a, *y = b;

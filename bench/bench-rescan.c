@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "macro.h"
 #include "procrules.h"
 
@@ -44,19 +45,6 @@
 static unsigned arg_processes = 10000;
 static unsigned arg_rounds = 7;
 static bool arg_markdown = false;
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-        return x < y ? -1 : x > y;
-}
 
 static unsigned count_processes(int proc_fd) {
         unsigned n = 0;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "macro.h"
 #include "parse.h"
 #include "sample.h"
@@ -39,19 +40,6 @@ typedef struct Stats {
         uint64_t *ns; /* one duration per iteration */
         size_t n;
 } Stats;
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-        return x < y ? -1 : x > y;
-}
 
 static int stats_init(Stats *s, const char *name, size_t n) {
         *s = (Stats) { .name = name, .ns = calloc(n, sizeof(uint64_t)) };
