@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -12,6 +13,7 @@
 #include "caps.h"
 #include "log.h"
 #include "macro.h"
+#include "schedslice.h"
 
 #ifndef MCL_ONFAULT
 #define MCL_ONFAULT 4
@@ -185,7 +187,7 @@ static bool memory_lock(void) {
 int caps_setup(CapsProfile profile) {
         _cleanup_(cap_freep) cap_t cur = NULL;
         bool daemon = profile != CAPS_PROFILE_TOOL, locked = false;
-        int r;
+        int r, sliced;
 
         if ((unsigned) profile >= _CAPS_PROFILE_MAX)
                 return -EINVAL;
@@ -221,12 +223,19 @@ int caps_setup(CapsProfile profile) {
                 return 0;
 
         locked = memory_lock();
+        sliced = sched_slice_set(SCHED_SLICE_NSEC);
+        if (sliced < 0)
+                log_notice_errno(sliced, "Cannot ask for a %llu us scheduler slice (sched_setattr: %m); events may wait "
+                                 "for the kernel's default slice under load.",
+                                 (unsigned long long) SCHED_SLICE_NSEC / 1000);
         if (log_get_max_level() >= LOG_INFO) {
                 _cleanup_(cap_freep) cap_t now = cap_get_proc();
-                char *text = now ? cap_to_text(now, NULL) : NULL;
+                char *text = now ? cap_to_text(now, NULL) : NULL, slice[32] = "the kernel's default";
 
-                log_info("Capabilities: %s; memory %s.", text ? text : "?",
-                         locked ? "locked (mlockall, MCL_ONFAULT)" : "not locked");
+                if (sliced >= 0)
+                        snprintf(slice, sizeof(slice), "%llu us", (unsigned long long) SCHED_SLICE_NSEC / 1000);
+                log_info("Capabilities: %s; memory %s; scheduler slice %s.", text ? text : "?",
+                         locked ? "locked (mlockall, MCL_ONFAULT)" : "not locked", slice);
                 if (text)
                         cap_free(text);
         }

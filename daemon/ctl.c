@@ -126,7 +126,7 @@ int ctl_parse_duration(const char *text, uint64_t *ret_usec) {
                         return -EINVAL;
                 if (d * (double) unit >= 1.8e19)
                         return -ERANGE;
-                v = (uint64_t) llround(d * (double) unit);
+                v = pos_round(d * (double) unit);
                 if (total > UINT64_MAX - v)
                         return -ERANGE;
                 total += v;

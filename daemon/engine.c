@@ -82,7 +82,7 @@ static Str fmt_rate(double v) {
 
         if (!(v > 0))
                 v = 0;
-        if (v >= 10 || v == floor(v))
+        if (v >= 10 || v == pos_floor(v))
                 snprintf(r.s, sizeof(r.s), "%.0f", v);
         else
                 snprintf(r.s, sizeof(r.s), "%.1f", v);
@@ -461,14 +461,14 @@ static void level_move(Step *st, TunableId id, uint64_t value, const char *why) 
 }
 
 static uint64_t step_up(uint64_t v, double f, uint64_t hi) {
-        double x = ceil((double) v * f);
+        double x = pos_ceil((double) v * f);
         uint64_t n = x >= (double) hi ? hi : (uint64_t) x;
 
         return MIN(MAX(n, v + 1), hi);
 }
 
 static uint64_t step_down(uint64_t v, double f, uint64_t rest) {
-        uint64_t n = (uint64_t) floor((double) v / f);
+        uint64_t n = (uint64_t) ((double) v / f);
 
         return MAX(MIN(n, v - 1), rest);
 }

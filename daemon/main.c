@@ -79,7 +79,7 @@ static int parse_seconds(const char *s, uint64_t *ret) {
         if (d * (double) USEC_PER_SEC < (double) INTERVAL_MIN_USEC ||
             d * (double) USEC_PER_SEC > (double) INTERVAL_MAX_USEC)
                 return -ERANGE;
-        *ret = (uint64_t) llround(d * (double) USEC_PER_SEC);
+        *ret = pos_round(d * (double) USEC_PER_SEC);
         return 0;
 }
 

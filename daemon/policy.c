@@ -210,7 +210,7 @@ static const char *format_size(char *buf, size_t size, uint64_t kb) {
                 v /= 1024;
                 u++;
         }
-        if (u == 0 || v == floor(v))
+        if (u == 0 || v == pos_floor(v))
                 snprintf(buf, size, "%.0f %s", v, units[u]);
         else
                 snprintf(buf, size, "%.1f %s", v, units[u]);
@@ -1442,11 +1442,11 @@ static bool get_percent_centi(Ctx *c, const config_setting_t *s, const char *whe
 
         if (!get_number(c, s, where, 0, true, 100, &v))
                 return false;
-        if (llround(v * 100) < 1) {
+        if (pos_round(v * 100) < 1) {
                 ctx_error(c, line_of(s), where, "%g is below 0.01, the finest PSI reports", v);
                 return false;
         }
-        *ret = (uint32_t) llround(v * 100);
+        *ret = (uint32_t) pos_round(v * 100);
         return true;
 }
 

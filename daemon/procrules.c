@@ -420,7 +420,7 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
 
         /* An entry kept without a pidfd (fd budget) is ours only if the start
          * time agrees; otherwise it is stale. */
-        if (entry && entry->pidfd < 0 && entry->start_time != info->stat.start_time) {
+        if (entry && entry->pidfd < 0 && entry->start_time != PROC_ENTRY_START(info->stat.start_time)) {
                 proctable_remove(pr->table, pid);
                 entry = NULL;
         }
@@ -471,7 +471,7 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
          * remembered too, so rescans do not retry (and warn) every time. */
         entry = proctable_get(pr->table, pid);
         ne = (ProcEntry) {
-                .start_time = info->stat.start_time,
+                .start_time = PROC_ENTRY_START(info->stat.start_time),
                 .pid = pid,
                 .pidfd = entry && entry->pidfd >= 0 ? entry->pidfd : TAKE_FD(fresh_pidfd),
                 .comm_hash = proctable_comm_hash(info->stat.comm),
@@ -553,7 +553,7 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
                                 continue;
                         }
                         if (e && proctable_comm_hash(info->stat.comm) == e->comm_hash &&
-                            (e->pidfd >= 0 || e->start_time == info->stat.start_time)) {
+                            (e->pidfd >= 0 || e->start_time == PROC_ENTRY_START(info->stat.start_time))) {
                                 s.skipped++;
                                 continue;
                         }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "macro.h"
@@ -9,7 +10,8 @@
 #include "procfs.h"
 #include "proctable.h"
 
-/* Slots at start: 4 kB of entries, enough for a desktop's handful of rules. */
+/* Slots at start and at least: 3 kB of entries (one page), enough for a
+ * desktop's handful of rules. */
 #define PROCTABLE_MIN_SLOTS 128
 /* Descriptors left for everything but pidfds: sd-event, the bus, /proc files,
  * the netlink socket, PSI triggers, a reload's policy files. */
@@ -25,7 +27,7 @@ struct ProcTable {
         size_t n_names;
 };
 
-_Static_assert(sizeof(ProcEntry) == 32, "ProcEntry should stay 32 bytes");
+_Static_assert(sizeof(ProcEntry) == 24, "ProcEntry should stay 24 bytes");
 
 uint32_t proctable_comm_hash(const char *comm) {
         uint32_t h = 2166136261U;
@@ -40,6 +42,17 @@ uint32_t proctable_comm_hash(const char *comm) {
 /* pids are sequential; a multiplicative hash spreads neighbours. */
 static size_t slot_of(const ProcTable *t, pid_t pid) {
         return (size_t) (((uint32_t) pid * 2654435761U) & (t->n_slots - 1));
+}
+
+static ProcEntry *slots_new(size_t n) {
+        void *p = mmap(NULL, n * sizeof(ProcEntry), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        return p == MAP_FAILED ? NULL : p;
+}
+
+static void slots_free(ProcEntry *slot, size_t n) {
+        if (slot)
+                (void) munmap(slot, n * sizeof(ProcEntry));
 }
 
 int proctable_new(size_t max_pidfds, ProcTable **ret) {
@@ -57,7 +70,7 @@ int proctable_new(size_t max_pidfds, ProcTable **ret) {
         t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
-        t->slot = calloc(PROCTABLE_MIN_SLOTS, sizeof(ProcEntry));
+        t->slot = slots_new(PROCTABLE_MIN_SLOTS);
         if (!t->slot) {
                 free(t);
                 return -ENOMEM;
@@ -77,7 +90,7 @@ ProcTable *proctable_free(ProcTable *t) {
         for (size_t i = 0; i < t->n_names; i++)
                 free(t->names[i]);
         free(t->names);
-        free(t->slot);
+        slots_free(t->slot, t->n_slots);
         free(t);
         return NULL;
 }
@@ -105,21 +118,33 @@ static void insert_slot(ProcTable *t, const ProcEntry *e) {
         t->slot[i] = *e;
 }
 
-static int grow(ProcTable *t) {
+static int resize(ProcTable *t, size_t n_slots) {
         ProcEntry *old = t->slot;
         size_t n_old = t->n_slots;
         ProcEntry *ns;
 
-        ns = calloc(n_old * 2, sizeof(ProcEntry));
+        ns = slots_new(n_slots);
         if (!ns)
                 return -ENOMEM;
         t->slot = ns;
-        t->n_slots = n_old * 2;
+        t->n_slots = n_slots;
         for (size_t i = 0; i < n_old; i++)
                 if (old[i].pid != 0)
                         insert_slot(t, &old[i]);
-        free(old);
+        slots_free(old, n_old);
         return 0;
+}
+
+/* Halves the table while it is less than 1/8 full, so that it ends between
+ * 1/8 and 1/4 full: far from the 70% that grows it again. A table that
+ * cannot be remade stays as it is, which is correct, only larger. */
+static void shrink(ProcTable *t) {
+        size_t n = t->n_slots;
+
+        while (n > PROCTABLE_MIN_SLOTS && t->n_entries * 8 < n)
+                n /= 2;
+        if (n != t->n_slots)
+                (void) resize(t, n);
 }
 
 int proctable_add(ProcTable *t, const ProcEntry *e, ProcEntry **ret) {
@@ -150,7 +175,7 @@ int proctable_add(ProcTable *t, const ProcEntry *e, ProcEntry **ret) {
 
         /* Keep the load at or below 70%: probes stay short. */
         if ((t->n_entries + 1) * 10 > t->n_slots * 7) {
-                r = grow(t);
+                r = resize(t, t->n_slots * 2);
                 if (r < 0) {
                         safe_close(copy.pidfd);
                         return r;
@@ -186,17 +211,22 @@ static void delete_slot(ProcTable *t, size_t hole) {
         t->slot[hole] = (ProcEntry) {};
 }
 
-int proctable_remove(ProcTable *t, pid_t pid) {
-        ProcEntry *p = proctable_get(t, pid);
-
-        if (!p)
-                return 0;
+static void remove_entry(ProcTable *t, ProcEntry *p) {
         if (p->pidfd >= 0) {
                 safe_close(p->pidfd);
                 t->n_pidfds--;
         }
         delete_slot(t, (size_t) (p - t->slot));
         t->n_entries--;
+}
+
+int proctable_remove(ProcTable *t, pid_t pid) {
+        ProcEntry *p = proctable_get(t, pid);
+
+        if (!p)
+                return 0;
+        remove_entry(t, p);
+        shrink(t);
         return 1;
 }
 
@@ -218,7 +248,7 @@ size_t proctable_prune(ProcTable *t, int proc_fd) {
                         ProcStat st;
 
                         gone = fd < 0 || procfs_read_stat(fd, &st) < 0 ||
-                                st.start_time != e->start_time;
+                                PROC_ENTRY_START(st.start_time) != e->start_time;
                 }
                 if (!gone) {
                         i++;
@@ -228,9 +258,10 @@ size_t proctable_prune(ProcTable *t, int proc_fd) {
                  * again. An entry shifted from past the end of the array to
                  * before i was already visited or is visited again: both are
                  * harmless. */
-                proctable_remove(t, e->pid);
+                remove_entry(t, e);
                 removed++;
         }
+        shrink(t);
         return removed;
 }
 

@@ -9,21 +9,24 @@
 #include "macro.h"
 
 /* The processes memtuned has set a score on: pid -> pidfd, start time, the
- * rule, the values. Open addressing with linear probing over 32-byte entries
- * and backward-shift deletion (no tombstones), kept at most 70% full: 10,000
- * tracked processes take 16,384 slots, 512 kB, in one allocation. Rule names
- * are interned (a reload that keeps a rule's name keeps its entries' names
- * valid); entries carry a 16-bit index. */
-
+ * rule, the values. Open addressing with linear probing over 24-byte entries
+ * and backward-shift deletion (no tombstones), kept at most 70% full and at
+ * least 1/8 full above the minimum size: 10,000 tracked processes take
+ * 16,384 slots, 384 kB. The slots are a private anonymous mapping of their
+ * own, not heap: a table that grows and shrinks with bursts of processes
+ * leaves no holes in the heap, and gives its pages back when it shrinks. Rule
+ * names are interned (a reload that keeps a rule's name keeps its entries'
+ * names valid); entries carry a 16-bit index. */
 typedef enum ProcEntryKind {
         PROC_ENTRY_RULE,        /* a rule matched and set the score */
         PROC_ENTRY_RESET,       /* reset to 0 because its parent's rule says reset_children */
 } ProcEntryKind;
 
 typedef struct ProcEntry {
-        uint64_t start_time;    /* clock ticks after boot (for display: the pidfd is the identity) */
         pid_t pid;              /* 0: free slot */
         int pidfd;              /* owned; -1 when no fd could be spared (see proctable_new()) */
+        uint32_t start_time;    /* low 32 bits of the start time in clock ticks after boot
+                                 * (PROC_ENTRY_START()): who the pid is when there is no pidfd */
         uint32_t comm_hash;     /* of the comm seen at the last decision: a rescan re-decides on change */
         int16_t adj_set;        /* the value memtuned set (or found already set) */
         int16_t adj_found;      /* the value before memtuned's first write */
@@ -31,6 +34,11 @@ typedef struct ProcEntry {
         uint8_t kind;           /* ProcEntryKind */
         uint8_t flags;          /* PROC_ENTRY_* */
 } ProcEntry;
+
+/* The part of a start time (/proc/PID/stat, clock ticks) an entry keeps: two
+ * processes that share a pid and these bits started a multiple of 497 days
+ * apart (at 100 ticks/s). */
+#define PROC_ENTRY_START(t) ((uint32_t) (t))
 
 #define PROC_ENTRY_DENIED 0x01  /* the last write was refused (-EACCES/-EPERM) */
 

@@ -66,6 +66,12 @@ tunables: { swappiness: { mode = "fixed"; value = 10; }; };'
 reset_tree
 policy 50-test.conf "$FIXED_SWAPPINESS"
 check "daemon starts" start
+# A short slice lets exec events preempt (daemon/schedslice.h); /proc/PID/sched
+# shows it since Linux 6.6.
+check "the daemon asked for a 100 us scheduler slice" logged "scheduler slice 100 us"
+if grep -q '^se.slice' "/proc/$pid/sched" 2>/dev/null; then
+        check "the kernel gives it the 100 us slice" grep -Eq '^se\.slice +: +100000$' "/proc/$pid/sched"
+fi
 check "fixed swappiness is written" wait_for 5 is_value swappiness 10
 check "the decision is logged" logged "swappiness 60 -> 10"
 check "the original is persisted" grep -qx "swappiness 60 10" "$tmp/state/originals"
