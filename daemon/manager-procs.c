@@ -79,10 +79,17 @@ static void rescan(Manager *m, bool full) {
                           stats.seen, stats.duration_usec, stats.matched, stats.written, stats.pruned);
 }
 
+/* The periodic rescan is a safety net and may run anywhere in the next
+ * interval: with that much slack sd-event runs it when the loop wakes anyway
+ * (a sample, the watchdog), which a calm machine's loop does at least once a
+ * minute, instead of waking the daemon for it alone. A rescan asked for now
+ * (lost events, new rules) runs now. */
 static void arm_rescan(Manager *m, uint64_t usec_from_now) {
         int r;
 
         r = sd_event_source_set_time(m->rescan_timer, now_monotonic() + usec_from_now);
+        if (r >= 0)
+                r = sd_event_source_set_time_accuracy(m->rescan_timer, usec_from_now ?: 1);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_ONESHOT);
         if (r < 0)
@@ -159,6 +166,24 @@ static void raise_nofile(void) {
                 log_debug_errno(errno, "Failed to raise RLIMIT_NOFILE, ignoring: %m");
 }
 
+/* Without process rules the events are of no use: memtuned stops listening
+ * rather than wake for every exec on the machine. */
+static void listen_if_rules(Manager *m, size_t n_rules) {
+        bool pause = n_rules == 0;
+        int r;
+
+        if (!m->procwatch || procwatch_paused(m->procwatch) == pause)
+                return;
+        r = procwatch_set_paused(m->procwatch, pause);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->procwatch_source, pause ? SD_EVENT_OFF : SD_EVENT_ON);
+        if (r < 0)
+                log_warning_errno(r, "Failed to %s process events, ignoring: %m", pause ? "pause" : "resume");
+        else
+                log_info(pause ? "No process rules: not listening to process events." :
+                         "Process rules: listening to process events again.");
+}
+
 int manager_procs_start(Manager *m) {
         int r;
 
@@ -181,6 +206,7 @@ int manager_procs_start(Manager *m) {
                                     on_procwatch, m);
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch process events: %m");
+                listen_if_rules(m, m->policy->n_rules);
         }
 
         /* The first full scan runs as soon as the loop starts. */
@@ -199,6 +225,7 @@ int manager_procs_policy_changed(Manager *m, const Policy *p) {
         r = procrules_set_rules(m->procrules, p->rules, p->n_rules);
         if (r < 0)
                 return log_error_errno(r, "Failed to set the new process rules: %m");
+        listen_if_rules(m, p->n_rules);
         manager_procs_mode_changed(m);
         m->rescan_full = true;
         arm_rescan(m, 0);

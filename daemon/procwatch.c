@@ -191,6 +191,38 @@ static int wait_ack(ProcWatch *w, uint32_t ack, unsigned timeout_msec) {
         }
 }
 
+/* Subscribes: PROC_CN_MCAST_LISTEN, whose acknowledgement *ret_ack
+ * identifies, then the same with our events only. Kernels before 6.6 drop a
+ * message of the second kind's size silently and keep sending everything,
+ * which procwatch_parse() filters. There is no acknowledgement to wait for
+ * either way: 6.6+ runs its own ack (event type NONE) through the new filter,
+ * which drops it (seen on 6.18). Both messages are idempotent. */
+static int subscribe(ProcWatch *w, uint32_t *ret_ack) {
+        uint32_t op = PROC_CN_MCAST_LISTEN, ack2;
+        ProcInput in;
+        int r;
+
+        r = send_op(w, &op, sizeof(op), ret_ack);
+        if (r < 0)
+                return r;
+        w->listening = true;
+
+        in = (ProcInput) { .mcast_op = PROC_CN_MCAST_LISTEN, .event_type = kernel_events(w->mask) };
+        if (in.event_type != 0 && send_op(w, &in, sizeof(in), &ack2) >= 0)
+                w->filtered = kernel_at_least(6, 6);
+        return 0;
+}
+
+static void unsubscribe(ProcWatch *w) {
+        uint32_t op = PROC_CN_MCAST_IGNORE, ack;
+
+        /* The kernel counts listeners and skips its work at zero; 6.6+ also
+         * stops sending to this socket when other listeners remain. */
+        if (w->listening)
+                (void) send_op(w, &op, sizeof(op), &ack);
+        w->listening = false;
+}
+
 int procwatch_open(unsigned mask, ProcWatch **ret) {
         return procwatch_open_fd(-1, mask, ret);
 }
@@ -200,8 +232,7 @@ int procwatch_open_fd(int fd, unsigned mask, ProcWatch **ret) {
         _cleanup_free_ ProcWatch *w = NULL;
         int bufsize = PROC_WATCH_RCVBUF_BYTES, granted = 0, proto = 0, flags;
         socklen_t sl = sizeof(granted), pl = sizeof(proto);
-        uint32_t op = PROC_CN_MCAST_LISTEN, ack;
-        ProcInput in;
+        uint32_t ack;
         int r;
 
         w = calloc(1, sizeof(*w));
@@ -246,22 +277,12 @@ int procwatch_open_fd(int fd, unsigned mask, ProcWatch **ret) {
                 }
         }
 
-        r = send_op(w, &op, sizeof(op), &ack);
+        r = subscribe(w, &ack);
         if (r < 0)
                 goto fail;
         r = wait_ack(w, ack, ACK_TIMEOUT_MSEC);
         if (r < 0)
                 goto fail;
-        w->listening = true;
-
-        /* Ask for only our events. Kernels before 6.6 drop a message of this
-         * size silently and keep sending everything, which procwatch_parse()
-         * filters. There is no acknowledgement to wait for either way: 6.6+
-         * runs its own ack (event type NONE) through the new filter, which
-         * drops it (seen on 6.18). */
-        in = (ProcInput) { .mcast_op = PROC_CN_MCAST_LISTEN, .event_type = kernel_events(mask) };
-        if (in.event_type != 0 && send_op(w, &in, sizeof(in), &ack) >= 0)
-                w->filtered = kernel_at_least(6, 6);
 
         for (size_t i = 0; i < RECV_VLEN; i++) {
                 w->iov[i] = (struct iovec) { .iov_base = w->buf[i], .iov_len = RECV_SLOT_BYTES };
@@ -284,12 +305,7 @@ fail:
 ProcWatch *procwatch_free(ProcWatch *w) {
         if (!w)
                 return NULL;
-        if (w->listening) {
-                uint32_t op = PROC_CN_MCAST_IGNORE, ack;
-
-                /* The kernel counts listeners and skips its work at zero. */
-                (void) send_op(w, &op, sizeof(op), &ack);
-        }
+        unsubscribe(w);
         safe_close(w->fd);
         free(w);
         return NULL;
@@ -301,6 +317,27 @@ int procwatch_fd(const ProcWatch *w) {
 
 size_t procwatch_rcvbuf(const ProcWatch *w) {
         return w->rcvbuf;
+}
+
+int procwatch_set_paused(ProcWatch *w, bool paused) {
+        uint32_t ack;
+        char b[RECV_SLOT_BYTES];
+
+        if (paused) {
+                unsubscribe(w);
+                return 0;
+        }
+        if (w->listening)
+                return 0;
+        /* What was queued before the pause (and, before 6.6, while other
+         * listeners kept the multicast going) is stale: the caller rescans. */
+        while (recv(w->fd, b, sizeof(b), MSG_DONTWAIT) >= 0 || errno == EINTR || errno == ENOBUFS)
+                ;
+        return subscribe(w, &ack);
+}
+
+bool procwatch_paused(const ProcWatch *w) {
+        return !w->listening;
 }
 
 bool procwatch_filtered(const ProcWatch *w) {

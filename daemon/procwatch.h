@@ -91,6 +91,14 @@ int procwatch_fd(const ProcWatch *w);
  * requested value; this is that value halved). */
 size_t procwatch_rcvbuf(const ProcWatch *w);
 
+/* Pausing unsubscribes (PROC_CN_MCAST_IGNORE): a daemon without process
+ * rules has no use for the events, and the kernel builds none when nobody
+ * listens. Resuming drops whatever is still queued (stale: rescan /proc
+ * after it) and subscribes again without waiting for the acknowledgement.
+ * Returns 0 or -errno from send(). */
+int procwatch_set_paused(ProcWatch *w, bool paused);
+bool procwatch_paused(const ProcWatch *w);
+
 /* True if the running kernel honours the per-socket event filter (6.6+;
  * it sends no acknowledgement for it, so this is the kernel version). */
 bool procwatch_filtered(const ProcWatch *w);

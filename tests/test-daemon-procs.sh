@@ -71,6 +71,24 @@ other=$!
 pids+=("$other")
 sleep 0.5
 check "a process no rule matches is left alone" adj_is "$other" 0
+
+# Without process rules the daemon stops listening to the connector, and
+# listens again when a reload brings rules back: a process started after that
+# gets its score long before the next periodic rescan (60 s).
+if ! logged "No process events from the kernel's proc connector"; then
+        cp "$tmp/policy/50-procs.conf" "$tmp/procs.conf"
+        printf 'policy: { name = "no-rules"; };\n' >"$tmp/policy/50-procs.conf.tmp"
+        mv "$tmp/policy/50-procs.conf.tmp" "$tmp/policy/50-procs.conf"
+        check "no rules: it stops listening" wait_for 10 logged "No process rules: not listening to process events."
+        cp "$tmp/procs.conf" "$tmp/policy/50-procs.conf.tmp"
+        mv "$tmp/policy/50-procs.conf.tmp" "$tmp/policy/50-procs.conf"
+        check "rules again: it listens again" wait_for 10 logged "Process rules: listening to process events again."
+        sleep 1 # the reload's own rescan is over
+        "$tmp/mtdvictim" 300 &
+        fourth=$!
+        pids+=("$fourth")
+        check "rules again: a new process gets its score from the connector" wait_for 10 adj_is "$fourth" 500
+fi
 stop
 
 # Observe mode decides and says so, and writes nothing.
