@@ -195,8 +195,13 @@ int ctl_exit_status(int r, const sd_bus_error *e) {
                 SD_BUS_ERROR_UNKNOWN_OBJECT,
                 SD_BUS_ERROR_UNKNOWN_INTERFACE,
         };
+        /* No bus, or the connection to it broke (a socket, or ssh for -H). */
+        static const int transport[] = {
+                ENOENT, ECONNREFUSED, ENOTCONN, ECONNRESET, ECONNABORTED, EPIPE,
+                ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EHOSTDOWN,
+        };
 
-        if (e && sd_bus_error_is_set(e)) {
+        if (e && sd_bus_error_is_set(e) && strncmp(e->name, "System.Error.", strlen("System.Error.")) != 0) {
                 for (size_t i = 0; i < ELEMENTSOF(denied); i++)
                         if (sd_bus_error_has_name(e, denied[i]))
                                 return CTL_EXIT_DENIED;
@@ -205,11 +210,16 @@ int ctl_exit_status(int r, const sd_bus_error *e) {
                                 return CTL_EXIT_UNREACHABLE;
                 return CTL_EXIT_FAILURE;
         }
+        /* sd_bus_call() names a local failure for which D-Bus has no name
+         * "System.Error.<ERRNO>" (an ssh transport that ended: ENOTCONN):
+         * judge it by its errno like a failure without an error. */
+        if (e && sd_bus_error_is_set(e))
+                r = -sd_bus_error_get_errno(e);
         if (r == -EACCES || r == -EPERM)
                 return CTL_EXIT_DENIED;
-        if (r == -ENOENT || r == -ECONNREFUSED || r == -ENOTCONN || r == -ECONNRESET || r == -ETIMEDOUT ||
-            r == -EHOSTUNREACH)
-                return CTL_EXIT_UNREACHABLE;
+        for (size_t i = 0; i < ELEMENTSOF(transport); i++)
+                if (r == -transport[i])
+                        return CTL_EXIT_UNREACHABLE;
         return CTL_EXIT_FAILURE;
 }
 

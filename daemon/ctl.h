@@ -52,7 +52,9 @@ int ctl_parse_duration(const char *text, uint64_t *ret_usec);
 /* "1h 30min", "45s", "0s": usec rounded down to seconds, two units at most. */
 const char *ctl_format_duration(uint64_t usec, char *buf, size_t size);
 
-/* The exit status for a failed call: r is the call's return, e its error. */
+/* The exit status for a failed call: r is the call's return, e its error.
+ * A local failure that sd-bus names "System.Error.<ERRNO>" counts as that
+ * errno (a broken transport is CTL_EXIT_UNREACHABLE, not a refusal). */
 int ctl_exit_status(int r, const sd_bus_error *e);
 
 int ctl_status(sd_bus *bus, const CtlOptions *o);

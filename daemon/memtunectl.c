@@ -173,6 +173,23 @@ static int bus_connect(sd_bus **ret) {
                         arg_host ? " of " : arg_address ? " at " : "", arg_host ?: arg_address ?: "", strerror(-r));
                 return -r == EACCES || -r == EPERM ? CTL_EXIT_DENIED : CTL_EXIT_UNREACHABLE;
         }
+        if (arg_host) {
+                const char *unique;
+
+                /* sd_bus_open_system_remote() only starts ssh; whether it
+                 * reached the host's bus shows at the first message. Wait
+                 * for the bus's Hello here (ssh's own ConnectTimeout and
+                 * sd-bus's authentication timeout bound it), so that a host
+                 * that cannot be reached, or that has no
+                 * systemd-stdio-bridge, is reported as such (ssh has said
+                 * why on stderr) and not as a failure of the first call. */
+                r = sd_bus_get_unique_name(bus, &unique);
+                if (r < 0) {
+                        fprintf(stderr, "Failed to connect to the system bus of %s over ssh: %s\n", arg_host,
+                                strerror(-r));
+                        return -r == EACCES || -r == EPERM ? CTL_EXIT_DENIED : CTL_EXIT_UNREACHABLE;
+                }
+        }
         /* polkit may ask the caller for a password (through an agent), but
          * only where someone can answer. */
         if (arg_ask_password && !arg_host && isatty(STDIN_FILENO)) {

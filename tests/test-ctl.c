@@ -121,6 +121,27 @@ static void test_exit_status(void) {
         sd_bus_error_set(&e, BUS_ERROR_POLICY_REJECTED, "no");
         CHECK_EQ_INT(ctl_exit_status(-EIO, &e), CTL_EXIT_FAILURE);
         sd_bus_error_free(&e);
+
+        /* What sd_bus_call() hands back when the transport ended under it
+         * (memtunectl -H, ssh could not connect): an errno without a D-Bus
+         * name, "System.Error.ENOTCONN". Unreachable, not a refusal. */
+        sd_bus_error_set_errno(&e, ENOTCONN);
+        CHECK_STREQ(e.name, "System.Error.ENOTCONN");
+        CHECK_EQ_INT(ctl_exit_status(-ENOTCONN, &e), CTL_EXIT_UNREACHABLE);
+        sd_bus_error_free(&e);
+        sd_bus_error_set_errno(&e, ECONNRESET);
+        CHECK_EQ_INT(ctl_exit_status(-ECONNRESET, &e), CTL_EXIT_UNREACHABLE);
+        sd_bus_error_free(&e);
+        sd_bus_error_set_errno(&e, EPIPE);
+        CHECK_EQ_INT(ctl_exit_status(-EPIPE, &e), CTL_EXIT_UNREACHABLE);
+        sd_bus_error_free(&e);
+        sd_bus_error_set(&e, "System.Error.EPERM", "no");
+        CHECK_EQ_INT(ctl_exit_status(-EPERM, &e), CTL_EXIT_DENIED);
+        sd_bus_error_free(&e);
+        sd_bus_error_set(&e, "System.Error.EBADMSG", "bad");
+        CHECK_EQ_INT(ctl_exit_status(-EBADMSG, &e), CTL_EXIT_FAILURE);
+        sd_bus_error_free(&e);
+        CHECK_EQ_INT(ctl_exit_status(-ECONNRESET, NULL), CTL_EXIT_UNREACHABLE);
 }
 
 int main(void) {

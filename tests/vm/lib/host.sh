@@ -16,6 +16,9 @@ VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VM_SRCDIR=$(cd "$VM_DIR/../.." && pwd)
 VM_SCENARIO_DIR=$(cd "$(dirname "$0")" && pwd)
 VM_SCENARIO=${VM_SCENARIO_DIR##*/}
+# vm_free_port
+# shellcheck source=port.sh
+. "$VM_DIR/lib/port.sh"
 
 vm_skip() {
     echo "SKIP: $*"
