@@ -63,6 +63,8 @@ static bool cap_has(cap_t c, cap_value_t v, cap_flag_t flag) {
 static bool profile_keeps(CapsProfile profile, cap_value_t v) {
         if (profile == CAPS_PROFILE_TOOL)
                 return false;
+        if (profile == CAPS_PROFILE_REPORT)
+                return v == CAP_SYS_PTRACE;
         for (size_t i = 0; i < ELEMENTSOF(daemon_caps); i++)
                 if (daemon_caps[i].cap == v)
                         return true;
@@ -186,7 +188,7 @@ static bool memory_lock(void) {
 
 int caps_setup(CapsProfile profile) {
         _cleanup_(cap_freep) cap_t cur = NULL;
-        bool daemon = profile != CAPS_PROFILE_TOOL, locked = false;
+        bool daemon = profile == CAPS_PROFILE_DAEMON || profile == CAPS_PROFILE_OBSERVE, locked = false;
         int r, sliced;
 
         if ((unsigned) profile >= _CAPS_PROFILE_MAX)

@@ -13,10 +13,15 @@
  * and how that was measured. Keep the three in step. */
 
 typedef enum CapsProfile {
-        /* --once, --check: read-only tools, they keep no capability at all
-         * (they read world-readable /proc files and policy files) and lock
+        /* --check: reads policy files; keeps no capability at all and locks
          * no memory. */
         CAPS_PROFILE_TOOL,
+        /* --once: reads /proc and writes nothing. Keeps CAP_SYS_PTRACE only,
+         * if it has it, which reads /proc/PID/exe of other users' processes
+         * (read access mode: it cannot attach to anything), so that the kill
+         * order names the rule of every process the daemon's rules would
+         * match; locks no memory. */
+        CAPS_PROFILE_REPORT,
         /* The daemon: keeps the daemon's set; a required capability that is
          * missing is an error. mlockall(). */
         CAPS_PROFILE_DAEMON,

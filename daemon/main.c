@@ -362,8 +362,9 @@ int main(int argc, char *argv[]) {
         if (r <= 0)
                 return r < 0 ? 2 : 0;
 
-        /* Before anything else runs: --once and --check keep no capability. */
-        r = caps_setup(arg_once || arg_check ? CAPS_PROFILE_TOOL :
+        /* Before anything else runs: --check keeps no capability, --once
+         * only CAP_SYS_PTRACE (to read other users' exe links). */
+        r = caps_setup(arg_check ? CAPS_PROFILE_TOOL : arg_once ? CAPS_PROFILE_REPORT :
                        arg_observe ? CAPS_PROFILE_OBSERVE : CAPS_PROFILE_DAEMON);
         if (r < 0)
                 return 1;

@@ -118,6 +118,28 @@ assert p["score"] == p["kernel_score"], p' "$tmp/kill.json" "$victim"
 check "--once wrote nothing (dry run)" test "$(cat /proc/$victim/oom_score_adj)" = 1000
 kill "$victim" 2>/dev/null; { wait "$victim"; } 2>/dev/null
 
+# Another user's process matched by exe: reading its /proc/PID/exe takes
+# CAP_SYS_PTRACE, which --once keeps (and only that) when it has it.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        chmod 755 "$tmp"
+        cp /bin/sleep "$tmp/mtdexe"
+        setpriv --reuid 65534 --regid 65534 --clear-groups "$tmp/mtdexe" 60 &
+        other=$!
+        sleep 0.2
+        echo 1000 >/proc/$other/oom_score_adj
+        cat >"$tmp/policy/50-once.conf" <<CONF
+processes: ( { name = "once-exe"; match = { exe = "$tmp/mtdexe"; }; oom_score_adj = 600; } );
+CONF
+        "$memtuned" --once --json --interval 0.01 --policy-dir "$tmp/policy" >"$tmp/kill.json"
+        check "another user's process matched by exe is named with its rule" "$py" -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["processes"][0]
+assert p["pid"] == int(sys.argv[2]) and p["rule"] == "once-exe", p' "$tmp/kill.json" "$other"
+        kill "$other" 2>/dev/null; { wait "$other"; } 2>/dev/null
+else
+        echo "# not root or no setpriv: the exe rule for another user's process is not checked"
+fi
+
 # Hostile trees: a clear error naming the file, exit 1, nothing on stdout.
 hostile() { # tree, expected message
         "$memtuned" --once --interval 0.01 --proc-root "$data/$1/proc" >"$tmp/h.out" 2>"$tmp/h.err"
