@@ -503,6 +503,35 @@ static void add_reclaim_evidence(const Step *st, Text *w) {
         }
 }
 
+/* The kernel spaces a zone's watermarks by max(min/4, managed x
+ * watermark_scale_factor / 10000) (mm/page_alloc.c,
+ * __setup_per_zone_wmarks()): below the value where the second term passes
+ * the first, watermark_scale_factor moves nothing. The smallest value that
+ * widens the gap of some zone holding at least 1/16 of the managed pages
+ * (small DMA zones do not count), or 0 when the zones are unknown. */
+static uint64_t wsf_first_effective(const Sample *s) {
+        const ZoneInfo *zi = &s->zoneinfo;
+        uint64_t total = 0, best = 0;
+
+        for (size_t i = 0; i < zi->n_zones; i++)
+                total += zi->zones[i].managed;
+        for (size_t i = 0; i < zi->n_zones; i++) {
+                const Zone *z = &zi->zones[i];
+                uint64_t quarter, v;
+
+                if (z->managed == 0 || z->managed < total / 16 || z->min < z->boost)
+                        continue;
+                /* zoneinfo's min includes the temporary boost. */
+                quarter = (z->min - z->boost) / 4;
+                if (quarter > UINT64_MAX / 10000)
+                        continue;
+                v = quarter * 10000 / z->managed + 1;
+                if (best == 0 || v < best)
+                        best = v;
+        }
+        return best;
+}
+
 static void watermarks(Step *st) {
         static const TunableId up_order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
         static const TunableId down_order[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
@@ -510,12 +539,13 @@ static void watermarks(Step *st) {
         Engine *e = st->e;
         const TunableId wsf = TUNABLE_WATERMARK_SCALE_FACTOR;
         bool cool = cooled(st->now, e->watermark_step_usec, th->cooldown_usec);
-        uint64_t wait = MAX(th->cooldown_usec, st->window);
+        uint64_t wait = MAX(th->cooldown_usec, st->window), effective, next;
         char why[ENGINE_REASON_MAX];
         Text w;
 
         if (!st->controlled[TUNABLE_MIN_FREE_KBYTES] && !st->controlled[wsf])
                 return;
+        effective = wsf_first_effective(st->s);
 
         if (st->trouble && !st->calm) {
                 /* Each step is judged on a whole window of evidence gathered
@@ -542,7 +572,13 @@ static void watermarks(Step *st) {
                         if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
                                 text_add(&w, "; watermark_scale_factor at its maximum %" PRIu64,
                                          e->tunables[wsf].level);
-                        if (step_up(t->level, th->step_factor, b.hi) == b.hi) {
+                        next = step_up(t->level, th->step_factor, b.hi);
+                        if (id == wsf && next < effective && effective <= b.hi) {
+                                text_add(&w, "; straight to %" PRIu64 ": below it min/4 spaces the watermarks",
+                                         effective);
+                                next = effective;
+                        }
+                        if (next == b.hi) {
                                 if (b.capped && b.hi == st->cap_kb)
                                         text_add(&w, "; reached the reserve cap (%g%% of RAM)", st->cap_percent);
                                 else if (b.capped)
@@ -550,7 +586,7 @@ static void watermarks(Step *st) {
                                 else
                                         text_add(&w, "; reached the policy's maximum");
                         }
-                        level_move(st, id, step_up(t->level, th->step_factor, b.hi), why);
+                        level_move(st, id, next, why);
                         break;
                 }
                 return;
@@ -574,8 +610,14 @@ static void watermarks(Step *st) {
                 text_add(&w, "calm for %s (pgscan_direct %s/s, allocstall %s/s): back towards the baseline %" PRIu64,
                          fmt_usec(st->now - e->calm_since_usec).s, fmt_rate(st->o.direct).s,
                          fmt_rate(st->o.has_stall ? st->o.stall : 0).s, b.rest);
-                if (t->level > b.rest)
-                        level_move(st, id, step_down(t->level, th->step_factor, b.rest), why);
+                if (t->level > b.rest) {
+                        next = step_down(t->level, th->step_factor, b.rest);
+                        /* Values below the first effective one all space the
+                         * watermarks alike: no reason to visit them. */
+                        if (id == wsf && next < effective && b.rest < effective)
+                                next = b.rest;
+                        level_move(st, id, next, why);
+                }
                 else
                         level_move(st, id, step_up(t->level, th->step_factor, b.rest), why);
                 break;

@@ -173,7 +173,9 @@ static void test_window_after_step(void) {
 /* Sustained pressure: watermark_scale_factor first, then min_free_kbytes,
  * each up to the policy's maximum, and then nothing more. */
 static void test_sustained(void) {
-        static const uint64_t wsf_steps[] = { 13, 17, 22, 28, 35, 44, 55, 69, 87, 100 };
+        /* 10 -> 22 at once: the simulated zone's min/4 spaces its watermarks
+         * until 22 (test_wsf_effective()). */
+        static const uint64_t wsf_steps[] = { 22, 28, 35, 44, 55, 69, 87, 100 };
         static const uint64_t mfk_steps[] = { 84480, 105600, 132000, 165000, 206250, 257813, 262144 };
         uint64_t t = 10;
 
@@ -192,7 +194,7 @@ static void test_sustained(void) {
         for (size_t i = 0; i < ELEMENTSOF(mfk_steps); i++, t += 30)
                 CHECK_DECISION(nth(&sim, MFK, i), AT(t), MFK, i == 0 ? 67584 : mfk_steps[i - 1], mfk_steps[i],
                                TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_STREQ(nth(&sim, WSF, 9)->reason,
+        CHECK_STREQ(nth(&sim, WSF, 7)->reason,
                     "watermark_scale_factor 87 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
                     "reached the policy's maximum");
         CHECK_STREQ(nth(&sim, MFK, 0)->reason,
@@ -207,6 +209,57 @@ static void test_sustained(void) {
                     "adaptive 65536..262144, baseline 67584: direct reclaim, but at its maximum");
         CHECK(min_spacing(&sim, WSF) >= 30 * SEC);
         CHECK_EQ_U64(direction_changes(&sim, WSF) + direction_changes(&sim, MFK), 0);
+}
+
+/* The kernel spaces the watermarks by max(min/4, managed x wsf / 10000): the
+ * simulated zone (min 16896 pages, 2,000,000 managed) needs 22 before the
+ * second term counts. The engine steps straight there, and on the way back
+ * straight from there to the baseline; where the baseline already counts it
+ * steps by its factor. */
+static void test_wsf_effective(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 200);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 11 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 1);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 22, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 10 -> 22: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                       "straight to 22: below it min/4 spaces the watermarks");
+        sim.load = (Load) {};
+        sim_run(&sim, 11 * MINUTE, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 2);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(611), WSF, 22, 10, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 22 -> 10: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
+                       "back towards the baseline 10");
+
+        /* A boost raises zoneinfo's min, not the base the kernel divides. */
+        sim_new(&sim);
+        sim.s.zoneinfo.zones[0].boost = 16896;
+        sim.s.zoneinfo.zones[0].min = 2 * 16896;
+        sim_adaptive(&sim, WSF, 10, 200);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 11 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 22, TUNABLE_SOURCE_ADAPTIVE, NULL);
+
+        /* min/4 = 1000 pages: 10 already widens the gap, so steps of 1.25. */
+        sim_new(&sim);
+        sim.s.zoneinfo.zones[0].min = 4000;
+        sim_adaptive(&sim, WSF, 10, 200);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 11 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 13, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 10 -> 13: pgscan_direct 1840/s, allocstall 35/s over 10 s");
+
+        /* A first effective value above the policy's maximum: plain steps. */
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 20);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 11 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 13, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
 
 /* The reserve cap: the policy's max_reserve_ram_percent, and the hard 5% above
@@ -945,6 +998,7 @@ int main(void) {
         test_burst_psi();
         test_window_after_step();
         test_sustained();
+        test_wsf_effective();
         test_reserve_cap();
         test_flapping();
         test_numa();
