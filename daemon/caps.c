@@ -154,7 +154,7 @@ static int drop_process(CapsProfile profile, cap_t cur) {
  * one: memtuned.service sets LimitMEMLOCK=infinity (MemoryMax= still caps the
  * daemon), and by hand root raises it here while it still has
  * CAP_SYS_RESOURCE. MCL_ONFAULT locks pages as they are touched instead of
- * faulting in every mapping at once: measured 3.5 MB locked against 9.4 MB
+ * faulting in every mapping at once: measured 3.5 MB locked against 8.6 MB
  * of mappings, most of them library code that never runs. The hot path is
  * touched by the first samples, long before any pressure. */
 static void memlock_raise(void) {
