@@ -33,31 +33,28 @@ static int read_meminfo(int proc_fd, MemInfo *ret) {
         return r;
 }
 
-static int read_numa_nodes(int proc_fd, uint32_t *ret) {
-        _cleanup_free_ ZoneInfo *z = NULL;
+static int read_zoneinfo(int proc_fd, ZoneInfo *ret) {
         ProcFile f = PROC_FILE_NULL;
-        uint32_t n = 0;
         const char *buf;
         size_t len;
         int r;
-
-        z = malloc(sizeof(ZoneInfo));
-        if (!z)
-                return -ENOMEM;
 
         r = procfile_open(&f, proc_fd, "zoneinfo", ZONEINFO_BUF_SIZE, ZONEINFO_BUF_MAX, false);
         if (r < 0)
                 return r;
         r = procfile_read(&f, &buf, &len);
         if (r >= 0)
-                r = zoneinfo_parse(buf, len, z);
+                r = zoneinfo_parse(buf, len, ret);
         procfile_close(&f);
-        if (r < 0)
-                return r;
+        return r;
+}
 
-        /* A node counts when it has memory the allocator can use: memory-less
-         * nodes (CPUs only) list zones with managed 0. Nodes appear in order,
-         * zones grouped by node. */
+/* The nodes with memory the allocator can use: memory-less nodes (CPUs only)
+ * list zones with managed 0. Nodes appear in order, zones grouped by node.
+ * At least 1. */
+static uint32_t numa_nodes(const ZoneInfo *z) {
+        uint32_t n = 0;
+
         for (size_t i = 0; i < z->n_zones; i++) {
                 bool seen = false;
 
@@ -71,9 +68,7 @@ static int read_numa_nodes(int proc_fd, uint32_t *ret) {
                 if (!seen)
                         n++;
         }
-
-        *ret = MAX(n, 1u);
-        return 0;
+        return MAX(n, 1u);
 }
 
 int hostinfo_parse_release(const char *release, unsigned ret[3]) {
@@ -114,23 +109,16 @@ static int read_line_at(int proc_fd, const char *path, char *buf, size_t size) {
         return 0;
 }
 
-int hostinfo_read(int proc_fd, HostInfo *ret) {
+int hostinfo_from(int proc_fd, const MemInfo *meminfo, const ZoneInfo *zoneinfo, HostInfo *ret) {
         HostInfo h = {};
-        MemInfo m;
         char release[256];
         struct utsname u;
         bool have_uname = false;
         int r;
 
-        r = read_meminfo(proc_fd, &m);
-        if (r < 0)
-                return r;
-        h.ram_kb = m.field[MEMINFO_MEM_TOTAL];
-        h.swap_kb = m.field[MEMINFO_SWAP_TOTAL];
-
-        r = read_numa_nodes(proc_fd, &h.numa_nodes);
-        if (r < 0)
-                return r;
+        h.ram_kb = meminfo->field[MEMINFO_MEM_TOTAL];
+        h.swap_kb = meminfo->field[MEMINFO_SWAP_TOTAL];
+        h.numa_nodes = numa_nodes(zoneinfo);
 
         r = read_line_at(proc_fd, "sys/kernel/hostname", h.hostname, sizeof(h.hostname));
         if (r < 0) {
@@ -152,4 +140,23 @@ int hostinfo_read(int proc_fd, HostInfo *ret) {
 
         *ret = h;
         return 0;
+}
+
+int hostinfo_read(int proc_fd, HostInfo *ret) {
+        _cleanup_free_ ZoneInfo *z = NULL;
+        MemInfo m;
+        int r;
+
+        r = read_meminfo(proc_fd, &m);
+        if (r < 0)
+                return r;
+
+        z = malloc(sizeof(ZoneInfo));
+        if (!z)
+                return -ENOMEM;
+        r = read_zoneinfo(proc_fd, z);
+        if (r < 0)
+                return r;
+
+        return hostinfo_from(proc_fd, &m, z, ret);
 }

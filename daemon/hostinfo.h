@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "meminfo.h"
 #include "policy.h"
+#include "zoneinfo.h"
 
 /* The host facts that policy conditions and percentages need (HostInfo is
  * defined in policy.h). */
@@ -13,6 +15,13 @@
  * (-ENOENT, -EINVAL, -ENODATA, ...). *ret is written only on success. Tests
  * that need other facts fill a HostInfo themselves. */
 int hostinfo_read(int proc_fd, HostInfo *ret);
+
+/* The same facts from a meminfo and zoneinfo the caller has parsed already
+ * (the daemon's sampler keeps both files open with buffers sized at start),
+ * the hostname and release read below proc_fd into stack buffers: no heap
+ * allocation, so that a policy reload does not allocate and free the 64 KiB
+ * zoneinfo buffer and a ZoneInfo each time. Same returns as hostinfo_read(). */
+int hostinfo_from(int proc_fd, const MemInfo *meminfo, const ZoneInfo *zoneinfo, HostInfo *ret);
 
 /* Parses a kernel release ("6.1.0-18-amd64", "6.18.44-fc") into its first
  * three numbers; missing ones are 0. Returns 0 or -EINVAL when it does not

@@ -49,13 +49,29 @@ static char *errors_join(const PolicyErrors *errors) {
 }
 
 /* Loads the policy from the configured directories into *ret; on failure
- * *ret_error holds every error line. */
+ * *ret_error holds every error line. The host facts come from a sample read
+ * now into m->cur, the buffer manager_tick() reads into next (before the
+ * first tick it holds the newest sample, which a newer one may replace): the
+ * sampler keeps meminfo and zoneinfo open with buffers sized at start, so a
+ * reload reads them without allocating (hostinfo_read() allocates a 64 KiB
+ * buffer and a ZoneInfo, and freeing them at every reload let the reload
+ * path's allocations wander over new heap pages). */
 static int policy_try_load(Manager *m, Policy **ret, char **ret_error) {
         _cleanup_(policy_errors_free) PolicyErrors errors = {};
+        const char *failed = NULL;
         HostInfo host;
         int r;
 
-        r = hostinfo_read(m->config.proc_fd, &host);
+        r = sampler_read(&m->sampler, now_monotonic(), m->cur, &failed);
+        if (r >= 0)
+                r = hostinfo_from(m->config.proc_fd, &m->cur->meminfo, &m->cur->zoneinfo, &host);
+        else {
+                /* What failed may be a file the facts do not need (vmstat,
+                 * PSI, a sysctl): a sample that ticks skip must not block a
+                 * reload. */
+                log_debug_errno(r, "Failed to parse '%s', reading the host facts on their own: %m", failed);
+                r = hostinfo_read(m->config.proc_fd, &host);
+        }
         if (r < 0)
                 return log_error_errno(r, "Failed to read host facts for the policy: %m");
 
