@@ -90,8 +90,12 @@ struct Bus {
         bool optional;                  /* bus_new() */
         sd_event_source *drop_source;   /* optional and refused the name: drop the bus */
 
-        /* Describe()'s answer, built once per change (a tick, a method). */
+        /* Describe()'s answer, built at the first call after a change (a
+         * tick, a method) into one buffer that only grows (see
+         * describe_update()). */
         char *describe;
+        size_t describe_size;           /* allocated bytes */
+        bool describe_valid;
         int64_t realtime_offset;        /* clock_offset_update() */
 };
 
@@ -547,17 +551,11 @@ static const Decision *decision_nth(const Manager *m, size_t i) {
         return &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1 - i) % MANAGER_DECISIONS_MAX];
 }
 
-static int describe_build(const Manager *m, int64_t offset, char **ret) {
+/* Writes the whole state as JSON to f (errors show in f's error flag). */
+static void describe_write(const Manager *m, int64_t offset, FILE *f) {
         const Sample *s = manager_sample(m);
         const Policy *p = m->policy;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
         JsonWriter w;
-        FILE *f;
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
 
         json_init(&w, f, false);
         json_object_begin(&w, NULL);
@@ -621,6 +619,17 @@ static int describe_build(const Manager *m, int64_t offset, char **ret) {
         json_array_end(&w);
 
         json_object_end(&w);
+}
+
+int bus_describe_json(const Manager *m, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        describe_write(m, (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC), f);
         if (fclose(f) != 0)
                 return -ENOMEM;
         utf8_sanitize(buf);
@@ -628,8 +637,50 @@ static int describe_build(const Manager *m, int64_t offset, char **ret) {
         return 0;
 }
 
-int bus_describe_json(const Manager *m, char **ret) {
-        return describe_build(m, (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC), ret);
+/* Describe()'s first buffer: the answer is about 4 KiB with the shipped
+ * policy and a full decision list. */
+#define DESCRIBE_SIZE_INITIAL (8u * 1024)
+
+/* Rebuilds Describe()'s answer in b->describe, which keeps its place and only
+ * grows (doubling, to the largest answer so far). A fresh block per change, as
+ * open_memstream() gives, lives from one call to the next tick, among the
+ * short-lived blocks of the calls in between; those then had to find room
+ * elsewhere, on pages the heap had not touched yet. The stream is unbuffered
+ * so that stdio does not allocate its own buffer either. Returns 0 or
+ * -ENOMEM. */
+static int describe_update(Bus *b) {
+        for (;;) {
+                size_t size;
+                char *p;
+                FILE *f;
+                bool fits;
+
+                if (b->describe) {
+                        f = fmemopen(b->describe, b->describe_size, "w");
+                        if (!f)
+                                return -ENOMEM;
+                        (void) setvbuf(f, NULL, _IONBF, 0);
+                        describe_write(b->manager, b->realtime_offset, f);
+                        /* fmemopen() NUL-terminates when there is room: the
+                         * text fits when it ends before the last byte. */
+                        fits = fflush(f) == 0 && !ferror(f) && ftell(f) < (long) b->describe_size - 1;
+                        fclose(f);
+                        if (fits) {
+                                utf8_sanitize(b->describe);
+                                b->describe_valid = true;
+                                return 0;
+                        }
+                }
+
+                size = b->describe_size > 0 ? b->describe_size * 2 : DESCRIBE_SIZE_INITIAL;
+                if (size < b->describe_size)
+                        return -ENOMEM;
+                p = realloc(b->describe, size);
+                if (!p)
+                        return -ENOMEM;
+                b->describe = p;
+                b->describe_size = size;
+        }
 }
 
 /* ---- read-only methods ------------------------------------------------------------- */
@@ -638,8 +689,8 @@ static int method_describe(sd_bus_message *call, void *userdata, sd_bus_error *e
         Bus *b = userdata;
         int r;
 
-        if (!b->describe) {
-                r = describe_build(b->manager, b->realtime_offset, &b->describe);
+        if (!b->describe_valid) {
+                r = describe_update(b);
                 if (r < 0)
                         return r;
         }
@@ -1103,7 +1154,7 @@ void bus_emit_changes(Bus *b) {
         if (!b)
                 return;
         m = b->manager;
-        b->describe = mfree(b->describe);
+        b->describe_valid = false;
         clock_offset_update(b);
 
         while (b->decisions_seen != m->decisions_next) {
