@@ -123,12 +123,30 @@ const char *tunable_mode_to_string(TunableMode m) {
 
 /* ---- small helpers ------------------------------------------------------------- */
 
+/* Makes room for element n (0-based) of the array a of n elements of size
+ * bytes each: the array holds 8, then each power of two, and is realloc'ed
+ * only when n reaches one of those. Growing it one element at a time made a
+ * reload realloc() each array through every size from one element up, and
+ * glibc parked the blocks of each size in its per-size caches, a few more
+ * with every reload. Returns the array, moved or not, or NULL on ENOMEM (a
+ * is then untouched). */
+static void *array_grow(void *a, size_t n, size_t size) {
+        size_t cap;
+
+        if (n > 0 && (n < 8 || (n & (n - 1)) != 0))
+                return a;
+        cap = n == 0 ? 8 : n * 2;
+        if (cap > SIZE_MAX / size)
+                return NULL;
+        return realloc(a, cap * size);
+}
+
 static int strv_push(char ***v, size_t *n, char *s) {
         char **nv;
 
         if (!s)
                 return -ENOMEM;
-        nv = realloc(*v, (*n + 1) * sizeof(char *));
+        nv = array_grow(*v, *n, sizeof(char *));
         if (!nv) {
                 free(s);
                 return -ENOMEM;
@@ -1934,7 +1952,7 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
                                         break;
                                 }
                         if (name) {
-                                SeenRule *ns = realloc(c->seen, (c->n_seen + 1) * sizeof(SeenRule));
+                                SeenRule *ns = array_grow(c->seen, c->n_seen, sizeof(SeenRule));
                                 if (!ns) {
                                         c->oom = true;
                                         return;
@@ -2028,7 +2046,7 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
                 ctx_error(c, line_of(s), where, "too many process rules: at most %u", POLICY_RULES_MAX);
                 return;
         }
-        ProcessRule *nr = realloc(p->rules, (p->n_rules + 1) * sizeof(ProcessRule));
+        ProcessRule *nr = array_grow(p->rules, p->n_rules, sizeof(ProcessRule));
         if (!nr) {
                 c->oom = true;
                 return;
@@ -2705,7 +2723,7 @@ static int list_dir(Policy *p, const char *dir, bool mask, Entry **entries, size
                                 free(path);
                                 return add_error(errors, dir, "more than %u policy files", POLICY_FILES_MAX);
                         }
-                        Entry *ne = realloc(*entries, (*n_entries + 1) * sizeof(Entry));
+                        Entry *ne = array_grow(*entries, *n_entries, sizeof(Entry));
                         char *name = strdup(de->d_name);
                         if (!ne || !name) {
                                 if (ne)
