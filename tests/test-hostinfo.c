@@ -62,6 +62,41 @@ static void test_fixtures(void) {
         CHECK(memcmp(&before, &h, sizeof(h)) == 0);
 }
 
+/* hostinfo_from() on the meminfo and zoneinfo a caller parsed (the daemon's
+ * sampler) gives what hostinfo_read() reads itself. */
+static void test_from(void) {
+        static const char *const trees[] = { "policy/host", "policy/host-numa", "host-6.18", "debian12-numa2" };
+
+        for (size_t i = 0; i < ELEMENTSOF(trees); i++) {
+                _cleanup_free_ ZoneInfo *z = malloc(sizeof(ZoneInfo));
+                _cleanup_free_ char *mtext = NULL, *ztext = NULL;
+                HostInfo a = {}, b = {};
+                char name[256];
+                size_t mlen, zlen;
+                MemInfo m;
+                int fd;
+
+                ASSERT(z);
+                snprintf(name, sizeof(name), "%s/proc/meminfo", trees[i]);
+                mtext = test_read_data(name, &mlen);
+                snprintf(name, sizeof(name), "%s/proc/zoneinfo", trees[i]);
+                ztext = test_read_data(name, &zlen);
+                CHECK_EQ_INT(meminfo_parse(mtext, mlen, &m), 0);
+                CHECK_EQ_INT(zoneinfo_parse(ztext, zlen, z), 0);
+
+                snprintf(name, sizeof(name), "%s/proc", trees[i]);
+                fd = test_open_data_dir(name);
+                CHECK_EQ_INT(hostinfo_read(fd, &a), 0);
+                CHECK_EQ_INT(hostinfo_from(fd, &m, z, &b), 0);
+                close(fd);
+                CHECK_EQ_U64(b.ram_kb, a.ram_kb);
+                CHECK_EQ_U64(b.swap_kb, a.swap_kb);
+                CHECK_EQ_U64(b.numa_nodes, a.numa_nodes);
+                CHECK_STREQ(b.hostname, a.hostname);
+                CHECK(memcmp(a.kernel_version, b.kernel_version, sizeof(a.kernel_version)) == 0);
+        }
+}
+
 static void test_real(void) {
         HostInfo h = {};
         int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -77,6 +112,7 @@ static void test_real(void) {
 int main(void) {
         test_release();
         test_fixtures();
+        test_from();
         test_real();
         return test_result("test-hostinfo");
 }
