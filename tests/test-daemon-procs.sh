@@ -25,14 +25,16 @@ wait_for() { local deadline=$((SECONDS + $1)); shift; until "$@"; do [ $SECONDS 
 logged() { grep -qF -- "$1" "$tmp/log"; }
 adj_is() { [ "$(cat /proc/$1/oom_score_adj 2>/dev/null)" = "$2" ]; }
 
-# A program whose comm no other process has.
-cp /bin/sleep "$tmp/mtdvictim"
+# A program whose comm no other process has, not even this test run
+# elsewhere on the machine at the same time (its daemon would score ours).
+victim=mtdv$$
+cp /bin/sleep "$tmp/$victim"
 mkdir -p "$tmp/policy" "$tmp/vm"
 cp /proc/sys/vm/* "$tmp/vm/" 2>/dev/null
-cat >"$tmp/policy/50-procs.conf" <<'CONF'
+cat >"$tmp/policy/50-procs.conf" <<CONF
 policy: { name = "procs"; };
 processes: (
-        { name = "victim-first"; match = { comm = "mtdvictim"; }; oom_score_adj = 500; }
+        { name = "victim-first"; match = { comm = "$victim"; }; oom_score_adj = 500; }
 );
 CONF
 before=$(cat /proc/sys/vm/min_free_kbytes /proc/sys/vm/swappiness /proc/sys/vm/watermark_scale_factor)
@@ -47,16 +49,16 @@ start() { # extra args
 }
 stop() { kill -TERM "$daemon"; { wait "$daemon"; } 2>/dev/null; }
 
-"$tmp/mtdvictim" 300 &
+"$tmp/$victim" 300 &
 early=$!
 pids+=("$early")
 check "the early process starts at 0" adj_is "$early" 0
 
 check "daemon starts" start
 check "the first rescan scores the process that was there" wait_for 10 adj_is "$early" 500
-check "the change is logged with its rule" logged "pid $early (mtdvictim): oom_score_adj 0 -> 500 (rule 'victim-first')"
+check "the change is logged with its rule" logged "pid $early ($victim): oom_score_adj 0 -> 500 (rule 'victim-first')"
 
-"$tmp/mtdvictim" 300 &
+"$tmp/$victim" 300 &
 late=$!
 pids+=("$late")
 # With the connector this takes milliseconds; without, the next rescan (10 s).
@@ -84,7 +86,7 @@ if ! logged "No process events from the kernel's proc connector"; then
         mv "$tmp/policy/50-procs.conf.tmp" "$tmp/policy/50-procs.conf"
         check "rules again: it listens again" wait_for 10 logged "Process rules: listening to process events again."
         sleep 1 # the reload's own rescan is over
-        "$tmp/mtdvictim" 300 &
+        "$tmp/$victim" 300 &
         fourth=$!
         pids+=("$fourth")
         check "rules again: a new process gets its score from the connector" wait_for 10 adj_is "$fourth" 500
@@ -92,15 +94,16 @@ fi
 stop
 
 # Observe mode decides and says so, and writes nothing.
-"$tmp/mtdvictim" 300 &
+"$tmp/$victim" 300 &
 third=$!
 pids+=("$third")
 check "observe: daemon starts" start --observe
-check "observe: the decision is logged" wait_for 10 logged "(observe) pid $third (mtdvictim): oom_score_adj 0 -> 500"
+check "observe: the decision is logged" wait_for 10 logged "(observe) pid $third ($victim): oom_score_adj 0 -> 500"
 check "observe: nothing is written" adj_is "$third" 0
 stop
 
 after=$(cat /proc/sys/vm/min_free_kbytes /proc/sys/vm/swappiness /proc/sys/vm/watermark_scale_factor)
 check "the machine's vm sysctls are untouched" test "$before" = "$after"
 check "no originals were recorded" test ! -e "$tmp/state/originals"
+[ $fail = 0 ] || { echo "# ---- the last daemon's log ----"; sed 's/^/# /' "$tmp/log"; }
 exit $fail
