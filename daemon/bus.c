@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,17 @@ static int error_set(sd_bus_error *error, const char *name, char *msg) {
         return sd_bus_error_set(error, name, msg);
 }
 
+/* error_set() with a message formatted into 256 bytes. */
+_printf_(3, 4) static int error_setf(sd_bus_error *error, const char *name, const char *fmt, ...) {
+        char msg[256];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return error_set(error, name, msg);
+}
+
 /* The manager's errors as org.memtuned1.Error.* names. */
 static int error_from_manager(sd_bus_error *error, int r, char *msg) {
         const char *name;
@@ -220,17 +232,12 @@ static int error_from_manager(sd_bus_error *error, int r, char *msg) {
 /* Strings from callers: bounded, no control characters. (sd-bus has already
  * refused invalid UTF-8.) */
 static int check_string(const char *what, const char *s, size_t max, sd_bus_error *error) {
-        char msg[128];
-
-        if (strnlen(s, max + 1) > max) {
-                snprintf(msg, sizeof(msg), "The %s is longer than %zu bytes.", what, max);
-                return error_set(error, BUS_ERROR_INVALID_ARGUMENT, msg);
-        }
+        if (strnlen(s, max + 1) > max)
+                return error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "The %s is longer than %zu bytes.", what, max);
         for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                if (*p < 0x20 || *p == 0x7f) {
-                        snprintf(msg, sizeof(msg), "The %s contains control characters.", what);
-                        return error_set(error, BUS_ERROR_INVALID_ARGUMENT, msg);
-                }
+                if (*p < 0x20 || *p == 0x7f)
+                        return error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "The %s contains control characters.",
+                                          what);
         return 0;
 }
 
@@ -816,7 +823,6 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         Bus *b = q->bus;
         const sd_bus_error *e;
         int authorized = 0, challenge = 0, r;
-        char msg[256];
 
         e = sd_bus_message_get_error(reply);
         if (e) {
@@ -824,27 +830,26 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
                  * only root may. */
                 log_notice("polkit did not answer for uid %u (%s: %s); denying %s().", (unsigned) q->uid, e->name,
                            e->message ?: "", sd_bus_message_get_member(q->call));
-                snprintf(msg, sizeof(msg), "Only root may %s here: polkit is not available to authorize others (%s).",
-                         q->what, e->name);
-                r = error_set(&error, BUS_ERROR_PERMISSION_DENIED, msg);
+                r = error_setf(&error, BUS_ERROR_PERMISSION_DENIED,
+                               "Only root may %s here: polkit is not available to authorize others (%s).",
+                               q->what, e->name);
         } else {
                 r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
                 if (r >= 0)
                         r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
-                if (r < 0) {
-                        snprintf(msg, sizeof(msg), "Not authorized to %s: polkit's answer could not be read.", q->what);
-                        r = error_set(&error, BUS_ERROR_PERMISSION_DENIED, msg);
-                } else if (authorized)
+                if (r < 0)
+                        r = error_setf(&error, BUS_ERROR_PERMISSION_DENIED,
+                                       "Not authorized to %s: polkit's answer could not be read.", q->what);
+                else if (authorized)
                         r = run_action(b, q->call, q->action, q->uid, &error);
-                else if (challenge) {
-                        snprintf(msg, sizeof(msg), "Interactive authentication is required to %s.", q->what);
-                        r = error_set(&error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, msg);
-                } else {
+                else if (challenge)
+                        r = error_setf(&error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                       "Interactive authentication is required to %s.", q->what);
+                else {
                         log_notice("polkit denied %s() to uid %u.", sd_bus_message_get_member(q->call),
                                    (unsigned) q->uid);
-                        snprintf(msg, sizeof(msg), "Not authorized to %s (polkit action " BUS_POLKIT_ACTION ").",
-                                 q->what);
-                        r = error_set(&error, BUS_ERROR_PERMISSION_DENIED, msg);
+                        r = error_setf(&error, BUS_ERROR_PERMISSION_DENIED,
+                                       "Not authorized to %s (polkit action " BUS_POLKIT_ACTION ").", q->what);
                 }
         }
 
@@ -866,7 +871,6 @@ static int authorize(Bus *b, sd_bus_message *call, const char *what, BusAction a
         const char *sender;
         AuthQuery *q;
         bool interactive;
-        char msg[256];
         uid_t uid;
         int r;
 
@@ -881,17 +885,16 @@ static int authorize(Bus *b, sd_bus_message *call, const char *what, BusAction a
         if (r < 0) {
                 log_warning_errno(r, "Failed to get the credentials of %s, denying: %m",
                                   sd_bus_message_get_sender(call) ?: "a peer");
-                snprintf(msg, sizeof(msg), "Not authorized to %s: the caller's uid is unknown.", what);
-                return error_set(error, BUS_ERROR_PERMISSION_DENIED, msg);
+                return error_setf(error, BUS_ERROR_PERMISSION_DENIED,
+                                  "Not authorized to %s: the caller's uid is unknown.", what);
         }
         if (uid == 0)
                 return run_action(b, call, action, uid, error);
 
         sender = sd_bus_message_get_sender(call);
-        if (!sender) {
-                snprintf(msg, sizeof(msg), "Only root may %s on a direct connection.", what);
-                return error_set(error, BUS_ERROR_PERMISSION_DENIED, msg);
-        }
+        if (!sender)
+                return error_setf(error, BUS_ERROR_PERMISSION_DENIED, "Only root may %s on a direct connection.",
+                                  what);
         if (b->n_queries >= BUS_AUTH_PENDING_MAX)
                 return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "Too many authorization requests are pending; try again later.");
@@ -930,8 +933,8 @@ static int authorize(Bus *b, sd_bus_message *call, const char *what, BusAction a
         if (r < 0) {
                 auth_query_free(q);
                 log_warning_errno(r, "Failed to ask polkit, denying: %m");
-                snprintf(msg, sizeof(msg), "Only root may %s here: polkit could not be asked.", what);
-                return error_set(error, BUS_ERROR_PERMISSION_DENIED, msg);
+                return error_setf(error, BUS_ERROR_PERMISSION_DENIED,
+                                  "Only root may %s here: polkit could not be asked.", what);
         }
         return 1; /* the reply comes from on_polkit_reply() */
 }
@@ -1026,7 +1029,6 @@ static int set_mode_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
 static int method_set_mode(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         Bus *b = userdata;
         const char *mode;
-        char msg[256];
         int r;
 
         r = sd_bus_message_read(call, "s", &mode);
@@ -1035,16 +1037,13 @@ static int method_set_mode(sd_bus_message *call, void *userdata, sd_bus_error *e
         r = check_string("mode", mode, BUS_MODE_MAX, error);
         if (r < 0)
                 return r;
-        if (*mode && strcmp(mode, "enforce") != 0 && strcmp(mode, "observe") != 0) {
-                snprintf(msg, sizeof(msg),
-                         "Unknown mode '%s'; expected 'enforce', 'observe', or '' for the policy's mode.", mode);
-                return error_set(error, BUS_ERROR_INVALID_ARGUMENT, msg);
-        }
-        if (strcmp(mode, "enforce") == 0 && b->manager->config.observe) {
-                snprintf(msg, sizeof(msg), "memtuned was started with --observe and never writes; restart it "
-                         "without --observe to enforce.");
-                return error_set(error, BUS_ERROR_OBSERVE_ONLY, msg);
-        }
+        if (*mode && strcmp(mode, "enforce") != 0 && strcmp(mode, "observe") != 0)
+                return error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+                                  "Unknown mode '%s'; expected 'enforce', 'observe', or '' for the policy's mode.",
+                                  mode);
+        if (strcmp(mode, "enforce") == 0 && b->manager->config.observe)
+                return error_setf(error, BUS_ERROR_OBSERVE_ONLY, "memtuned was started with --observe and never "
+                                  "writes; restart it without --observe to enforce.");
         return authorize(b, call, "change the mode", set_mode_act, error);
 }
 
