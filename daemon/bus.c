@@ -23,15 +23,31 @@
 /* Longest mode word accepted ("observe" is 7 bytes). */
 #define BUS_MODE_MAX 16
 
-typedef int (*BusAction)(Bus *b, sd_bus_message *call, sd_bus_error *error);
+/* A privileged call's arguments, read and checked before it is authorized;
+ * the strings point into the call. */
+typedef struct BusRequest {
+        const char *name;               /* SetOverride, ClearOverride */
+        uint64_t value, duration_usec;  /* SetOverride */
+        const char *mode;               /* SetMode */
+} BusRequest;
+
+/* A privileged member, for method_privileged(). unpack (NULL: no arguments)
+ * refuses bad input before anyone is asked, changing nothing; act makes the
+ * change for an authorized caller (0 or an error); run_action() replies. */
+typedef struct PrivilegedMethod {
+        const char *member;
+        const char *what;       /* "set overrides", for messages */
+        int (*unpack)(Bus *b, sd_bus_message *call, BusRequest *req, sd_bus_error *error);
+        int (*act)(Bus *b, const BusRequest *req, sd_bus_error *error);
+} PrivilegedMethod;
 
 /* A privileged call waiting for polkit's answer. */
 typedef struct AuthQuery {
         Bus *bus;
-        sd_bus_message *call;
+        sd_bus_message *call;   /* referenced: req's strings point into it */
         sd_bus_slot *slot;
-        BusAction action;
-        const char *what;       /* "set overrides", for messages; static */
+        const PrivilegedMethod *method;
+        BusRequest req;
         uid_t uid;
         struct AuthQuery *prev, *next;
 } AuthQuery;
@@ -229,15 +245,22 @@ static int error_from_manager(sd_bus_error *error, int r, char *msg) {
         return error_set(error, name, msg);
 }
 
-/* Strings from callers: bounded, no control characters. (sd-bus has already
- * refused invalid UTF-8.) */
-static int check_string(const char *what, const char *s, size_t max, sd_bus_error *error) {
+/* Reads a string argument from a caller: bounded, no control characters.
+ * (sd-bus has already refused invalid UTF-8.) *ret points into call. */
+static int read_string(sd_bus_message *call, const char *what, size_t max, const char **ret, sd_bus_error *error) {
+        const char *s;
+        int r;
+
+        r = sd_bus_message_read_basic(call, 's', &s);
+        if (r < 0)
+                return r;
         if (strnlen(s, max + 1) > max)
                 return error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "The %s is longer than %zu bytes.", what, max);
         for (const unsigned char *p = (const unsigned char *) s; *p; p++)
                 if (*p < 0x20 || *p == 0x7f)
                         return error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "The %s contains control characters.",
                                           what);
+        *ret = s;
         return 0;
 }
 
@@ -804,23 +827,22 @@ static AuthQuery *auth_query_free(AuthQuery *q) {
         return NULL;
 }
 
-/* Runs the action for an authorized caller; the action reads its arguments
- * again from the start of the call and replies. */
-static int run_action(Bus *b, sd_bus_message *call, BusAction action, uid_t uid, sd_bus_error *error) {
+/* Acts for an authorized caller and replies. */
+static int run_action(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, const BusRequest *req, uid_t uid,
+                      sd_bus_error *error) {
         int r;
 
-        r = sd_bus_message_rewind(call, true);
+        log_info("%s() by uid %u (%s).", p->member, (unsigned) uid, uid == 0 ? "root" : "authorized by polkit");
+        r = p->act(b, req, error);
         if (r < 0)
                 return r;
-        log_info("%s() by uid %u (%s).", sd_bus_message_get_member(call), (unsigned) uid,
-                 uid == 0 ? "root" : "authorized by polkit");
-        return action(b, call, error);
+        return sd_bus_reply_method_return(call, NULL);
 }
 
 static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         AuthQuery *q = userdata;
-        Bus *b = q->bus;
+        const char *what = q->method->what;
         const sd_bus_error *e;
         int authorized = 0, challenge = 0, r;
 
@@ -829,27 +851,26 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
                 /* No polkit (not installed, not activatable, not answering):
                  * only root may. */
                 log_notice("polkit did not answer for uid %u (%s: %s); denying %s().", (unsigned) q->uid, e->name,
-                           e->message ?: "", sd_bus_message_get_member(q->call));
+                           e->message ?: "", q->method->member);
                 r = error_setf(&error, BUS_ERROR_PERMISSION_DENIED,
                                "Only root may %s here: polkit is not available to authorize others (%s).",
-                               q->what, e->name);
+                               what, e->name);
         } else {
                 r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
                 if (r >= 0)
                         r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
                 if (r < 0)
                         r = error_setf(&error, BUS_ERROR_PERMISSION_DENIED,
-                                       "Not authorized to %s: polkit's answer could not be read.", q->what);
+                                       "Not authorized to %s: polkit's answer could not be read.", what);
                 else if (authorized)
-                        r = run_action(b, q->call, q->action, q->uid, &error);
+                        r = run_action(q->bus, q->call, q->method, &q->req, q->uid, &error);
                 else if (challenge)
                         r = error_setf(&error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
-                                       "Interactive authentication is required to %s.", q->what);
+                                       "Interactive authentication is required to %s.", what);
                 else {
-                        log_notice("polkit denied %s() to uid %u.", sd_bus_message_get_member(q->call),
-                                   (unsigned) q->uid);
+                        log_notice("polkit denied %s() to uid %u.", q->method->member, (unsigned) q->uid);
                         r = error_setf(&error, BUS_ERROR_PERMISSION_DENIED,
-                                       "Not authorized to %s (polkit action " BUS_POLKIT_ACTION ").", q->what);
+                                       "Not authorized to %s (polkit action " BUS_POLKIT_ACTION ").", what);
                 }
         }
 
@@ -865,7 +886,8 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
 
 /* Root goes ahead at once; anyone else waits for polkit, asynchronously, so
  * that the daemon keeps answering. Returns what a method handler returns. */
-static int authorize(Bus *b, sd_bus_message *call, const char *what, BusAction action, sd_bus_error *error) {
+static int authorize(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, const BusRequest *req,
+                     sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *pk = NULL;
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *sender;
@@ -886,15 +908,15 @@ static int authorize(Bus *b, sd_bus_message *call, const char *what, BusAction a
                 log_warning_errno(r, "Failed to get the credentials of %s, denying: %m",
                                   sd_bus_message_get_sender(call) ?: "a peer");
                 return error_setf(error, BUS_ERROR_PERMISSION_DENIED,
-                                  "Not authorized to %s: the caller's uid is unknown.", what);
+                                  "Not authorized to %s: the caller's uid is unknown.", p->what);
         }
         if (uid == 0)
-                return run_action(b, call, action, uid, error);
+                return run_action(b, call, p, req, uid, error);
 
         sender = sd_bus_message_get_sender(call);
         if (!sender)
                 return error_setf(error, BUS_ERROR_PERMISSION_DENIED, "Only root may %s on a direct connection.",
-                                  what);
+                                  p->what);
         if (b->n_queries >= BUS_AUTH_PENDING_MAX)
                 return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "Too many authorization requests are pending; try again later.");
@@ -918,8 +940,8 @@ static int authorize(Bus *b, sd_bus_message *call, const char *what, BusAction a
         *q = (AuthQuery) {
                 .bus = b,
                 .call = sd_bus_message_ref(call),
-                .action = action,
-                .what = what,
+                .method = p,
+                .req = *req,
                 .uid = uid,
                 .next = b->queries,
         };
@@ -934,139 +956,118 @@ static int authorize(Bus *b, sd_bus_message *call, const char *what, BusAction a
                 auth_query_free(q);
                 log_warning_errno(r, "Failed to ask polkit, denying: %m");
                 return error_setf(error, BUS_ERROR_PERMISSION_DENIED,
-                                  "Only root may %s here: polkit could not be asked.", what);
+                                  "Only root may %s here: polkit could not be asked.", p->what);
         }
         return 1; /* the reply comes from on_polkit_reply() */
 }
 
-/* ---- privileged methods: check, authorize, then act --------------------------------- */
+/* ---- privileged methods: unpack and check, authorize, then act ---------------------- */
 
-static int set_override_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
-        const char *name;
-        uint64_t value, duration;
+static int set_override_unpack(Bus *b, sd_bus_message *call, BusRequest *req, sd_bus_error *error) {
         char msg[256] = "";
         int r;
 
-        r = sd_bus_message_read(call, "stt", &name, &value, &duration);
+        r = read_string(call, "tunable name", OVERRIDE_NAME_MAX, &req->name, error);
         if (r < 0)
                 return r;
-        r = manager_set_override(b->manager, name, value, duration, msg, sizeof(msg));
+        r = sd_bus_message_read(call, "tt", &req->value, &req->duration_usec);
         if (r < 0)
-                return error_from_manager(error, r, msg);
-        return sd_bus_reply_method_return(call, NULL);
+                return r;
+        r = manager_check_override(b->manager, req->name, req->value, req->duration_usec, msg, sizeof(msg));
+        return r < 0 ? error_from_manager(error, r, msg) : 0;
 }
 
-static int method_set_override(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Bus *b = userdata;
-        const char *name;
-        uint64_t value, duration;
+static int set_override_act(Bus *b, const BusRequest *req, sd_bus_error *error) {
         char msg[256] = "";
         int r;
 
-        r = sd_bus_message_read(call, "stt", &name, &value, &duration);
-        if (r < 0)
-                return r;
-        r = check_string("tunable name", name, OVERRIDE_NAME_MAX, error);
-        if (r < 0)
-                return r;
-        r = manager_check_override(b->manager, name, value, duration, msg, sizeof(msg));
-        if (r < 0)
-                return error_from_manager(error, r, msg);
-        return authorize(b, call, "set overrides", set_override_act, error);
+        r = manager_set_override(b->manager, req->name, req->value, req->duration_usec, msg, sizeof(msg));
+        return r < 0 ? error_from_manager(error, r, msg) : 0;
 }
 
-static int clear_override_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
-        const char *name;
+static int clear_override_unpack(Bus *b, sd_bus_message *call, BusRequest *req, sd_bus_error *error) {
+        OverrideContext c;
         char msg[256] = "";
         int r;
 
-        r = sd_bus_message_read(call, "s", &name);
-        if (r < 0)
+        r = read_string(call, "tunable name", OVERRIDE_NAME_MAX, &req->name, error);
+        if (r < 0 || !*req->name) /* "": all of them */
                 return r;
-        r = manager_clear_override(b->manager, name, msg, sizeof(msg));
-        if (r < 0)
-                return error_from_manager(error, r, msg);
-        return sd_bus_reply_method_return(call, NULL);
+        manager_override_context(b->manager, &c);
+        r = override_check_name(&c, req->name, msg, sizeof(msg));
+        return r < 0 ? error_from_manager(error, r, msg) : 0;
 }
 
-static int method_clear_override(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Bus *b = userdata;
-        const char *name;
+static int clear_override_act(Bus *b, const BusRequest *req, sd_bus_error *error) {
         char msg[256] = "";
         int r;
 
-        r = sd_bus_message_read(call, "s", &name);
-        if (r < 0)
-                return r;
-        r = check_string("tunable name", name, OVERRIDE_NAME_MAX, error);
-        if (r < 0)
-                return r;
-        if (*name) {
-                OverrideContext c;
-
-                manager_override_context(b->manager, &c);
-                r = override_check_name(&c, name, msg, sizeof(msg));
-                if (r < 0)
-                        return error_from_manager(error, r, msg);
-        }
-        return authorize(b, call, "clear overrides", clear_override_act, error);
+        r = manager_clear_override(b->manager, req->name, msg, sizeof(msg));
+        return r < 0 ? error_from_manager(error, r, msg) : 0;
 }
 
-static int set_mode_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
-        const char *mode;
-        char msg[256] = "";
+static int set_mode_unpack(Bus *b, sd_bus_message *call, BusRequest *req, sd_bus_error *error) {
         int r;
 
-        r = sd_bus_message_read(call, "s", &mode);
+        r = read_string(call, "mode", BUS_MODE_MAX, &req->mode, error);
         if (r < 0)
                 return r;
-        r = manager_set_mode(b->manager, mode, msg, sizeof(msg));
-        if (r < 0)
-                return error_from_manager(error, r, msg);
-        return sd_bus_reply_method_return(call, NULL);
-}
-
-static int method_set_mode(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Bus *b = userdata;
-        const char *mode;
-        int r;
-
-        r = sd_bus_message_read(call, "s", &mode);
-        if (r < 0)
-                return r;
-        r = check_string("mode", mode, BUS_MODE_MAX, error);
-        if (r < 0)
-                return r;
-        if (*mode && strcmp(mode, "enforce") != 0 && strcmp(mode, "observe") != 0)
+        if (*req->mode && strcmp(req->mode, "enforce") != 0 && strcmp(req->mode, "observe") != 0)
                 return error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
                                   "Unknown mode '%s'; expected 'enforce', 'observe', or '' for the policy's mode.",
-                                  mode);
-        if (strcmp(mode, "enforce") == 0 && b->manager->config.observe)
+                                  req->mode);
+        if (strcmp(req->mode, "enforce") == 0 && b->manager->config.observe)
                 return error_setf(error, BUS_ERROR_OBSERVE_ONLY, "memtuned was started with --observe and never "
                                   "writes; restart it without --observe to enforce.");
-        return authorize(b, call, "change the mode", set_mode_act, error);
+        return 0;
 }
 
-static int reload_act(Bus *b, sd_bus_message *call, sd_bus_error *error) {
+static int set_mode_act(Bus *b, const BusRequest *req, sd_bus_error *error) {
+        char msg[256] = "";
+        int r;
+
+        r = manager_set_mode(b->manager, req->mode, msg, sizeof(msg));
+        return r < 0 ? error_from_manager(error, r, msg) : 0;
+}
+
+static int reload_act(Bus *b, const BusRequest *req, sd_bus_error *error) {
         _cleanup_free_ char *msg = NULL;
         int r;
 
         r = manager_reload(b->manager);
         if (r == -EINVAL) {
-                const char *text = b->manager->policy_error;
-
                 if (asprintf(&msg, "The policy was rejected; the last good policy stays in force:\n%s",
-                             text ? text : "") < 0)
+                             b->manager->policy_error ?: "") < 0)
                         return -ENOMEM;
                 return error_set(error, BUS_ERROR_POLICY_REJECTED, msg);
         }
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to reload the policy: %m");
-        return sd_bus_reply_method_return(call, NULL);
+        return 0;
 }
 
-static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        return authorize(userdata, call, "reload the policy", reload_act, error);
+static const PrivilegedMethod privileged_methods[] = {
+        { "SetOverride", "set overrides", set_override_unpack, set_override_act },
+        { "ClearOverride", "clear overrides", clear_override_unpack, clear_override_act },
+        { "SetMode", "change the mode", set_mode_unpack, set_mode_act },
+        { "Reload", "reload the policy", NULL, reload_act },
+};
+
+/* The handler of every member in privileged_methods[]. */
+static int method_privileged(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        for (size_t i = 0; i < ELEMENTSOF(privileged_methods); i++) {
+                const PrivilegedMethod *p = &privileged_methods[i];
+                BusRequest req = {};
+                int r;
+
+                if (strcmp(p->member, sd_bus_message_get_member(call)) != 0)
+                        continue;
+                r = p->unpack ? p->unpack(userdata, call, &req, error) : 0;
+                if (r < 0)
+                        return r;
+                return authorize(userdata, call, p, &req, error);
+        }
+        return -EINVAL; /* not reached: the vtable names only these members */
 }
 
 /* ---- the interface ------------------------------------------------------------------ */
@@ -1101,12 +1102,12 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_get_decisions, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetOverride", "stt",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(value) SD_BUS_PARAM(duration_usec), NULL, ,
-                                 method_set_override, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("ClearOverride", "s", SD_BUS_PARAM(name), NULL, , method_clear_override,
+                                 method_privileged, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ClearOverride", "s", SD_BUS_PARAM(name), NULL, , method_privileged,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), NULL, , method_set_mode,
+        SD_BUS_METHOD_WITH_NAMES("SetMode", "s", SD_BUS_PARAM(mode), NULL, , method_privileged,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Reload", NULL, NULL, method_privileged, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_NAMES("TunableChanged", "sttss",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(old_value) SD_BUS_PARAM(new_value)
