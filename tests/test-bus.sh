@@ -21,13 +21,10 @@
 # KEEP_LOG=1 keeps the daemon's and the bus's logs in /tmp/test-bus.last/.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-memtuned=$top_builddir/memtuned
-memtunectl=$top_builddir/memtunectl
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$top_srcdir/tests/lib.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (a root-owned private bus, setpriv to uid 65534)"
+need_root "a root-owned private bus, setpriv to uid 65534"
 for t in dbus-daemon busctl dbus-send setpriv; do
         command -v "$t" >/dev/null || skip "$t is not installed"
 done
@@ -37,41 +34,19 @@ done
 setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$memtunectl" ||
         skip "uid 65534 cannot execute $memtunectl (a build directory it cannot read)"
 
-fail=0
-passed=0
-tmp=$(mktemp -d)
+make_tmp
 chmod 755 "$tmp"    # uid 65534 connects to the socket inside
-pid= buspid= pkpid= monpid= notifypid=
+buspid= pkpid= monpid= notifypid=
 
-cleanup() {
+# Stops everything (the daemon with SIGTERM too) before lib.sh removes $tmp.
+on_exit() {
         for p in $monpid $pkpid $pid $notifypid $buspid; do kill "$p" 2>/dev/null; done
         wait 2>/dev/null
+        pid=
         if [ -n "${KEEP_LOG:-}" ]; then
                 rm -rf /tmp/test-bus.last && mkdir -p /tmp/test-bus.last
                 cp "$tmp"/*.log "$tmp"/log "$tmp"/monitor.json /tmp/test-bus.last/ 2>/dev/null
         fi
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # description, command...
-        local what=$1; shift
-        if "$@"; then
-                echo "ok - $what"
-                passed=$((passed + 1))
-        else
-                echo "FAIL - $what"
-                fail=1
-        fi
-}
-
-# wait_for SECONDS command...: polls until the command succeeds.
-wait_for() {
-        local deadline=$((SECONDS + $1)); shift
-        until "$@"; do
-                [ $SECONDS -ge $deadline ] && return 1
-                sleep 0.05
-        done
 }
 
 ADDR="unix:path=$tmp/system_bus_socket"
@@ -86,10 +61,6 @@ as() { # root|nobody command...
 bctl() { busctl --address="$ADDR" "$@"; }
 mctl() { "$memtunectl" --bus-address="$ADDR" "$@"; }
 getp() { bctl get-property org.memtuned1 /org/memtuned1 org.memtuned1.Manager "$@"; }
-value() { cat "$tmp/proc/sys/vm/$1"; }
-is_value() { [ "$(value "$1")" = "$2" ]; }
-logged() { grep -qF -- "$1" "$tmp/log"; }
-count_logged() { grep -cF -- "$1" "$tmp/log"; }
 is_prop() { [ "$(getp "$1" 2>&1)" = "$2" ]; }
 
 # dsend who member args...: "ok", or the D-Bus error name of the reply.
@@ -154,27 +125,12 @@ stop_polkit() {
 POLICY_TEXT='policy: { name = "test"; };
 tunables: { swappiness: { mode = "fixed"; value = 10; }; };'
 
-reset_tree() {
-        rm -rf "$tmp/proc" "$tmp/state" "$tmp/policy"
-        cp -r "$top_srcdir/tests/data/host-6.18/proc" "$tmp/proc"
-        # as on a kernel without NUMA: zone_reclaim_mode does not exist
-        rm -f "$tmp/proc/sys/vm/zone_reclaim_mode"
-        mkdir -p "$tmp/policy"
-        printf '%s\n' "$POLICY_TEXT" >"$tmp/policy/50-test.conf"
-}
 start_daemon() { # extra args...; waits until the name is owned
         : >"$tmp/log"
         NOTIFY_SOCKET=$tmp/notify "$memtuned" --proc-root "$tmp/proc" --policy-dir "$tmp/policy" \
                 --state-dir "$tmp/state" --bus "$ADDR" "$@" >>"$tmp/log" 2>&1 &
         pid=$!
         wait_for 5 logged "Serving org.memtuned1 on the bus."
-}
-stop_daemon() { # signal; returns the exit status
-        kill -"${1:-TERM}" "$pid"
-        wait "$pid" 2>/dev/null
-        local rc=$?
-        pid=
-        return $rc
 }
 start_notify() {
         rm -f "$tmp/notify" "$tmp/notify.log"
@@ -203,7 +159,9 @@ quiet() { "$@" >/dev/null; }
 # =============================================================================================
 # 1. The name belongs to memtuned only through our policy file, and READY=1
 #    waits for it.
-reset_tree
+reset_tree 50-test.conf "$POLICY_TEXT"
+# as on a kernel without NUMA: zone_reclaim_mode does not exist
+rm -f "$tmp/proc/sys/vm/zone_reclaim_mode"
 start_notify
 start_bus
 : >"$tmp/log"

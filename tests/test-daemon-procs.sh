@@ -8,21 +8,16 @@
 # over the real one, and its policy manages no tunable.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-memtuned=$top_builddir/memtuned
+# shellcheck source=tests/lib.sh
+. "$top_srcdir/tests/lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (the proc connector and a mount namespace)"; exit 77; }
-unshare -m true 2>/dev/null || { echo "SKIP: cannot create a mount namespace here"; exit 77; }
+need_root "the proc connector and a mount namespace"
+unshare -m true 2>/dev/null || skip "cannot create a mount namespace here"
 
-fail=0
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; { wait "$p"; } 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
+make_tmp
+pids=()    # every process started, the daemons too: killed when the test exits
+on_exit() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; { wait "$p"; } 2>/dev/null; done; pid=; }
 
-check() { local what=$1; shift; if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi; }
-wait_for() { local deadline=$((SECONDS + $1)); shift; until "$@"; do [ $SECONDS -ge $deadline ] && return 1; sleep 0.05; done; }
-logged() { grep -qF -- "$1" "$tmp/log"; }
 adj_is() { [ "$(cat /proc/$1/oom_score_adj 2>/dev/null)" = "$2" ]; }
 
 # A program whose comm no other process has, not even this test run
@@ -39,22 +34,21 @@ processes: (
 CONF
 before=$(cat /proc/sys/vm/min_free_kbytes /proc/sys/vm/swappiness /proc/sys/vm/watermark_scale_factor)
 
-start() { # extra args
+start_daemon() { # extra args
         : >"$tmp/log"
         unshare -m bash -c 'mount --bind "$1" /proc/sys/vm && shift && exec "$@"' _ "$tmp/vm" \
                 "$memtuned" --policy-dir "$tmp/policy" --state-dir "$tmp/state" --bus none "$@" >>"$tmp/log" 2>&1 &
-        daemon=$!
-        pids+=("$daemon")
+        pid=$!
+        pids+=("$pid")
         wait_for 10 logged "memtuned running"
 }
-stop() { kill -TERM "$daemon"; { wait "$daemon"; } 2>/dev/null; }
 
 "$tmp/$victim" 300 &
 early=$!
 pids+=("$early")
 check "the early process starts at 0" adj_is "$early" 0
 
-check "daemon starts" start
+check "daemon starts" start_daemon
 check "the first rescan scores the process that was there" wait_for 10 adj_is "$early" 500
 check "the change is logged with its rule" logged "pid $early ($victim): oom_score_adj 0 -> 500 (rule 'victim-first')"
 
@@ -91,16 +85,16 @@ if ! logged "No process events from the kernel's proc connector"; then
         pids+=("$fourth")
         check "rules again: a new process gets its score from the connector" wait_for 10 adj_is "$fourth" 500
 fi
-stop
+stop_daemon
 
 # Observe mode decides and says so, and writes nothing.
 "$tmp/$victim" 300 &
 third=$!
 pids+=("$third")
-check "observe: daemon starts" start --observe
+check "observe: daemon starts" start_daemon --observe
 check "observe: the decision is logged" wait_for 10 logged "(observe) pid $third ($victim): oom_score_adj 0 -> 500"
 check "observe: nothing is written" adj_is "$third" 0
-stop
+stop_daemon
 
 after=$(cat /proc/sys/vm/min_free_kbytes /proc/sys/vm/swappiness /proc/sys/vm/watermark_scale_factor)
 check "the machine's vm sysctls are untouched" test "$before" = "$after"

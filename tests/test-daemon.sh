@@ -6,53 +6,18 @@
 # on file changes, and a rejected policy that leaves the last good one.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-memtuned=$top_builddir/memtuned
-fail=0
-tmp=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-[ -n "${KEEP_LOG:-}" ] && trap 'cp "$tmp/log" /tmp/test-daemon.last.log; cleanup' EXIT
+# shellcheck source=tests/lib.sh
+. "$top_srcdir/tests/lib.sh"
+make_tmp
+# KEEP_LOG=1 keeps the last daemon's log in /tmp/test-daemon.last.log.
+on_exit() { if [ -n "${KEEP_LOG:-}" ]; then cp "$tmp/log" /tmp/test-daemon.last.log; fi; }
 
-check() { # description, command...
-        local what=$1; shift
-        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
-}
-
-# wait_for SECONDS command...: polls until the command succeeds.
-wait_for() {
-        local deadline=$((SECONDS + $1)); shift
-        until "$@"; do
-                [ $SECONDS -ge $deadline ] && return 1
-                sleep 0.05
-        done
-}
-
-value() { cat "$tmp/proc/sys/vm/$1"; }
-is_value() { [ "$(value "$1")" = "$2" ]; }
-logged() { grep -qF -- "$1" "$tmp/log"; }
-
-reset_tree() {
-        rm -rf "$tmp/proc" "$tmp/state" "$tmp/policy"
-        cp -r "$top_srcdir/tests/data/host-6.18/proc" "$tmp/proc"
-        mkdir -p "$tmp/policy"
-}
-
-start() { # extra args...
+start_daemon() { # extra args...
         : >"$tmp/log"
         "$memtuned" --proc-root "$tmp/proc" --policy-dir "$tmp/policy" --state-dir "$tmp/state" \
                 --bus none "$@" >>"$tmp/log" 2>&1 &
         pid=$!
         wait_for 5 logged "memtuned running"
-}
-
-stop() { # signal (default TERM); returns the exit status
-        kill -"${1:-TERM}" "$pid"
-        { wait "$pid"; } 2>/dev/null
-        local rc=$?
-        pid=
-        return $rc
 }
 
 policy() { # file name, text
@@ -65,7 +30,7 @@ tunables: { swappiness: { mode = "fixed"; value = 10; }; };'
 # 1. A fixed value is written, logged with its reason, and restored on SIGTERM.
 reset_tree
 policy 50-test.conf "$FIXED_SWAPPINESS"
-check "daemon starts" start
+check "daemon starts" start_daemon
 # A short slice lets exec events preempt (daemon/schedslice.h); /proc/PID/sched
 # shows it since Linux 6.6.
 check "the daemon asked for a 100 us scheduler slice" logged "scheduler slice 100 us"
@@ -76,7 +41,7 @@ check "fixed swappiness is written" wait_for 5 is_value swappiness 10
 check "the decision is logged" logged "swappiness 60 -> 10"
 check "the original is persisted" grep -qx "swappiness 60 10" "$tmp/state/originals"
 check "untouched tunables stay" is_value min_free_kbytes 67584
-stop TERM; check "SIGTERM exits 0" test $? -eq 0
+stop_daemon TERM; check "SIGTERM exits 0" test $? -eq 0
 check "SIGTERM restores swappiness" is_value swappiness 60
 check "stop removes the state file" test ! -e "$tmp/state/originals"
 check "stop says what it restored" logged "Restored 1 original vm value."
@@ -84,41 +49,41 @@ check "stop says what it restored" logged "Restored 1 original vm value."
 # 2. Observe mode computes and writes nothing.
 reset_tree
 policy 50-test.conf "$FIXED_SWAPPINESS"
-start --observe
+start_daemon --observe
 check "observe mode logs the decision" wait_for 5 logged "(observe) swappiness 60 -> 10"
 sleep 0.3
 check "observe mode writes nothing" is_value swappiness 60
 check "observe mode keeps no state" test ! -e "$tmp/state/originals"
-stop TERM
+stop_daemon TERM
 
 # 3. SIGKILL, then a restart restores the true originals on stop.
 reset_tree
 policy 50-test.conf "$FIXED_SWAPPINESS"
-start
+start_daemon
 check "written before the crash" wait_for 5 is_value swappiness 10
-stop KILL
+stop_daemon KILL
 check "the state survives SIGKILL" grep -qx "swappiness 60 10" "$tmp/state/originals"
 rm "$tmp/policy/50-test.conf"      # the restarted daemon manages nothing
-start
+start_daemon
 check "after restart, unmanaged: handed back to the original" wait_for 5 is_value swappiness 60
-stop TERM
+stop_daemon TERM
 check "after restart and stop, the true original" is_value swappiness 60
 
 # 4. A change behind memtuned's back is detected and respected.
 reset_tree
 policy 50-test.conf 'policy: { name = "adaptive"; };
 tunables: { min_free_kbytes: { mode = "adaptive"; min = "64M"; max = "256M"; }; };'
-start
+start_daemon
 echo 70000 >"$tmp/proc/sys/vm/min_free_kbytes"
 kill -HUP "$pid"    # a sample is taken at each reload at the latest
 check "external change is noticed" wait_for 10 logged "vm.min_free_kbytes was set to 70000 by someone else"
-stop TERM
+stop_daemon TERM
 check "external value stands after stop" is_value min_free_kbytes 70000
 
 # 5. Reload: SIGHUP with a good file, a bad file, and a change picked up by inotify.
 reset_tree
 policy 50-test.conf "$FIXED_SWAPPINESS"
-start
+start_daemon
 check "first policy in force" wait_for 5 is_value swappiness 10
 policy 50-test.conf 'policy: { name = "broken"; };
 tunables: { swapiness: { mode = "fixed"; value = 20; }; };'
@@ -137,13 +102,13 @@ check "a burst is debounced (far fewer than 100 reloads)" \
         test "$(grep -c "Policy 'burst-" "$tmp/log")" -lt 20
 rm "$tmp/policy/60-burst.conf" "$tmp/policy/50-test.conf"
 check "deleting the file hands the tunable back" wait_for 10 is_value swappiness 60
-stop TERM
+stop_daemon TERM
 
 # 6. sd_notify: READY=1 once running, and a STATUS= line with the mode, the
 # pressure level, the policy and the last decision (what systemctl status shows).
 reset_tree
 policy 50-test.conf "$FIXED_SWAPPINESS"
-/usr/bin/python3 - "$tmp/notify" "$tmp/notify.log" <<'PY' &
+"$PY" - "$tmp/notify" "$tmp/notify.log" <<'PY' &
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -158,14 +123,14 @@ with open(sys.argv[2], "a") as out:
 PY
 listener=$!
 wait_for 5 test -S "$tmp/notify"
-NOTIFY_SOCKET=$tmp/notify start
+NOTIFY_SOCKET=$tmp/notify start_daemon
 notified() { grep -qF -- "$1" "$tmp/notify.log" 2>/dev/null; }
 check "READY=1 is sent" wait_for 5 notified "READY=1"
 check "STATUS= names mode, pressure, policy and the last decision" \
         wait_for 5 notified "STATUS=Enforcing, pressure none, policy fixed-10; last: swappiness 60 -> 10: fixed by policy"
 kill -HUP "$pid"
 check "a reload says RELOADING=1 and READY=1 again" wait_for 5 notified "RELOADING=1"
-stop TERM
+stop_daemon TERM
 check "stop says STOPPING=1" wait_for 5 notified "STOPPING=1"
 kill "$listener" 2>/dev/null; { wait "$listener"; } 2>/dev/null
 
@@ -174,7 +139,7 @@ kill "$listener" 2>/dev/null; { wait "$listener"; } 2>/dev/null
 # Counters are rewritten in place, zero-padded to a fixed width, because the
 # daemon keeps the file open and re-reads it with pread.
 reset_tree
-/usr/bin/python3 - "$tmp/proc/vmstat" <<'PY'
+"$PY" - "$tmp/proc/vmstat" <<'PY'
 import re, sys
 p = sys.argv[1]
 t = open(p).read()
@@ -182,7 +147,7 @@ t = re.sub(r"^(pgscan_direct|allocstall_normal) \d+$", lambda m: "%s %012d" % (m
 open(p, "w").write(t)
 PY
 bump() { # seconds: raise pgscan_direct by 5000 and allocstall_normal by 100 every 0.1 s
-        /usr/bin/python3 - "$tmp/proc/vmstat" "$1" <<'PY'
+        "$PY" - "$tmp/proc/vmstat" "$1" <<'PY'
 import sys, time
 path, secs = sys.argv[1], float(sys.argv[2])
 with open(path, "r+b") as f:
@@ -200,7 +165,7 @@ PY
 policy 50-test.conf 'policy: { name = "sim"; };
 tunables: { min_free_kbytes: { mode = "adaptive"; min = "64M"; max = "128M"; }; };
 thresholds: { window = "1s"; cooldown = "1s"; calm = "2s"; sample_interval_min = "100ms"; sample_interval_max = "1s"; };'
-start
+start_daemon
 bump 8 &
 bumper=$!
 check "sustained direct reclaim raises min_free_kbytes" wait_for 8 logged "min_free_kbytes 67584 -> 84480: "
@@ -210,7 +175,7 @@ wait $bumper
 check "calm brings it back to the baseline" wait_for 20 is_value min_free_kbytes 67584
 check "steps never exceeded the maximum" \
         test -z "$(grep -oE 'min_free_kbytes [0-9]+ -> [0-9]+' "$tmp/log" | awk '$4 > 131072')"
-stop TERM
+stop_daemon TERM
 check "stop leaves the original" is_value min_free_kbytes 67584
 
 exit $fail

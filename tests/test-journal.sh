@@ -9,49 +9,33 @@
 # when JOURNAL_STREAM names stderr's device and inode, as journald sets it.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-memtuned=$top_builddir/memtuned
-python=/usr/bin/python3       # not a pyenv one: TESTBED.md
+# shellcheck source=tests/lib.sh
+. "$top_srcdir/tests/lib.sh"
 MESSAGE_ID=$(sed -n 's/^#define MEMTUNED_DECISION_MESSAGE_ID "\([0-9a-f]*\)"$/\1/p' "$top_srcdir/daemon/log.h")
 
 if [ "${1:-}" != --inside ]; then
-        [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (unshare -m, a tmpfs over /run)"; exit 77; }
-        command -v unshare >/dev/null || { echo "SKIP: unshare not installed (package util-linux)"; exit 77; }
-        [ -x "$python" ] || { echo "SKIP: $python not installed (package python3)"; exit 77; }
-        [ ${#MESSAGE_ID} -eq 32 ] || { echo "ERROR: no MEMTUNED_DECISION_MESSAGE_ID in daemon/log.h"; exit 99; }
-        tmp=$(mktemp -d)
-        trap 'rm -rf "$tmp"' EXIT
+        need_root "unshare -m, a tmpfs over /run"
+        need_command unshare util-linux
+        [ -x "$PY" ] || skip "$PY not installed (package python3)"
+        [ ${#MESSAGE_ID} -eq 32 ] || hard_error "no MEMTUNED_DECISION_MESSAGE_ID in daemon/log.h"
+        make_tmp
         unshare --mount --propagation private -- "$0" --inside "$tmp"
         exit $?
 fi
 
 # ---- inside the private mount namespace -------------------------------------
-tmp=$2
-fail=0
-pid=
+tmp=$2    # made and removed outside
 listener=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "$listener" ] && kill $listener 2>/dev/null' EXIT
+on_exit() { if [ -n "$listener" ]; then kill "$listener" 2>/dev/null; fi; }
 
-check() { # description, command...
-        local what=$1; shift
-        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
-}
-wait_for() { # seconds, command...
-        local deadline=$((SECONDS + $1)); shift
-        until "$@"; do
-                [ $SECONDS -ge $deadline ] && return 1
-                sleep 0.05
-        done
-}
-
-mount -t tmpfs -o size=4m,mode=0755 tmpfs /run || { echo "ERROR: cannot mount a tmpfs over /run"; exit 99; }
+mount -t tmpfs -o size=4m,mode=0755 tmpfs /run || hard_error "cannot mount a tmpfs over /run"
 mkdir -p /run/systemd/journal
 
 # The stand-in journal: one JSON object per datagram (native protocol:
 # KEY=VALUE lines, or KEY, a 64-bit little-endian length and the value).
 start_journal() {
         rm -f "$tmp/records" /run/systemd/journal/socket
-        "$python" - "$tmp/records" <<'EOF' &
+        "$PY" - "$tmp/records" <<'EOF' &
 import json, os, socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind("/run/systemd/journal/socket")
@@ -80,7 +64,7 @@ stop_journal() { kill $listener 2>/dev/null; wait $listener 2>/dev/null; listene
 
 # field KEY: the value in the first decision record.
 field() {
-        "$python" -c 'import json, sys
+        "$PY" -c 'import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
     if r.get("MESSAGE_ID") == sys.argv[2]:
@@ -88,16 +72,12 @@ for l in open(sys.argv[1]):
 }
 has_record() { [ -n "$(field MESSAGE_ID)" ]; }
 
-reset_tree() {
-        rm -rf "$tmp/proc" "$tmp/state" "$tmp/policy"
-        cp -r "$top_srcdir/tests/data/host-6.18/proc" "$tmp/proc"
-        mkdir -p "$tmp/policy"
-        printf '%s\n' 'policy: { name = "journal"; };' \
-                'tunables: { swappiness: { mode = "fixed"; value = 10; }; };' >"$tmp/policy/50-journal.conf"
-}
-start() { # journal|plain, memtuned options...
+POLICY_TEXT='policy: { name = "journal"; };
+tunables: { swappiness: { mode = "fixed"; value = 10; }; };'
+
+start_daemon() { # journal|plain, memtuned options...
         local how=$1; shift
-        reset_tree
+        reset_tree 50-journal.conf "$POLICY_TEXT"
         : >"$tmp/stderr"
         : >"$tmp/records"
         if [ "$how" = journal ]; then
@@ -110,11 +90,10 @@ start() { # journal|plain, memtuned options...
         pid=$!
         wait_for 5 grep -q "memtuned running" "$tmp/stderr"
 }
-stop() { kill -TERM $pid; wait $pid 2>/dev/null; pid=; }
 
 # 1. Under the journal: a structured record, not a line on stderr.
 start_journal
-check "under the journal: the daemon runs" start journal
+check "under the journal: the daemon runs" start_daemon journal
 check "a record with MESSAGE_ID=$MESSAGE_ID arrives" wait_for 5 has_record
 check "MEMTUNED_TUNABLE=swappiness" test "$(field MEMTUNED_TUNABLE)" = swappiness
 check "MEMTUNED_OLD=60" test "$(field MEMTUNED_OLD)" = 60
@@ -129,26 +108,26 @@ check "PRIORITY=6 (info)" test "$(field PRIORITY)" = 6
 check "SYSLOG_IDENTIFIER=memtuned" test "$(field SYSLOG_IDENTIFIER)" = memtuned
 check "the decision is not also on stderr" bash -c "! grep -q 'swappiness 60 -> 10' '$tmp/stderr'"
 check "stderr lines carry priority prefixes" grep -q '^<6>memtuned running' "$tmp/stderr"
-stop
+stop_daemon
 
 # 2. --observe: the record says so.
-check "--observe under the journal: the daemon runs" start journal --observe
+check "--observe under the journal: the daemon runs" start_daemon journal --observe
 check "--observe: a record arrives" wait_for 5 has_record
 check "--observe: MEMTUNED_MODE=observe" test "$(field MEMTUNED_MODE)" = observe
 check "--observe: MESSAGE starts with (observe)" bash -c "[[ '$(field MESSAGE)' == '(observe) swappiness 60 -> 10: '* ]]"
-stop
+stop_daemon
 
 # 3. Not under the journal: the plain line, no record.
-check "without JOURNAL_STREAM: the daemon runs" start plain
+check "without JOURNAL_STREAM: the daemon runs" start_daemon plain
 check "without JOURNAL_STREAM: the plain line" wait_for 5 grep -q '^swappiness 60 -> 10: ' "$tmp/stderr"
 check "without JOURNAL_STREAM: no record" test ! -s "$tmp/records"
-stop
+stop_daemon
 stop_journal
 
 # 4. The journal gone (its socket missing): the line on stderr, with its prefix.
-check "journal socket missing: the daemon runs" start journal
+check "journal socket missing: the daemon runs" start_daemon journal
 check "journal socket missing: the line falls back to stderr" wait_for 5 grep -q '^<6>swappiness 60 -> 10: ' "$tmp/stderr"
-stop
+stop_daemon
 
 if [ $fail -ne 0 ]; then
         echo "---- stderr"; cat "$tmp/stderr"

@@ -4,23 +4,15 @@
 # machine's real /proc, and with bad options and hostile trees.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-memtuned=$top_builddir/memtuned
+# shellcheck source=tests/lib.sh
+. "$top_srcdir/tests/lib.sh"
 data=$top_srcdir/tests/data
-py=/usr/bin/python3
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # description, command...
-        local what=$1; shift
-        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
-}
+make_tmp
 
 # JSON on the fixture tree: exact values from the capture.
 "$memtuned" --once --json --interval 0.01 --proc-root "$data/host-6.18/proc" >"$tmp/out.json" 2>"$tmp/err"
 check "--once --json on host-6.18 exits 0" test $? -eq 0
-check "JSON carries the captured values" "$py" - "$tmp/out.json" <<'PY'
+check "JSON carries the captured values" "$PY" - "$tmp/out.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["version"] == 1
@@ -43,7 +35,7 @@ mkdir -p "$tmp/policy"
 printf 'policy: { name = "once"; };\ntunables: { swappiness: { mode = "fixed"; value = 10; }; };\n' >"$tmp/policy/50-once.conf"
 "$memtuned" --once --json --interval 0.01 --proc-root "$data/host-6.18/proc" --policy-dir "$tmp/policy" >"$tmp/plan.json"
 check "--once with a policy exits 0" test $? -eq 0
-check "JSON carries the engine's plan" "$py" - "$tmp/plan.json" <<'PY'
+check "JSON carries the engine's plan" "$PY" - "$tmp/plan.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))["engine"]
 assert e["policy"] == "once" and e["mode"] == "enforce" and e["pressure"] == "none", e
@@ -63,7 +55,7 @@ check "--once falls back to the built-in default" grep -q "showing what the buil
 # A kernel without PSI and NUMA: valid, and said so.
 "$memtuned" --once --json --interval 0.01 --proc-root "$data/old-kernel-no-psi/proc" >"$tmp/old.json"
 check "no PSI, no zone_reclaim_mode: exit 0" test $? -eq 0
-check "no PSI is reported as unavailable" "$py" -c '
+check "no PSI is reported as unavailable" "$PY" -c '
 import json,sys; d=json.load(open(sys.argv[1]))
 assert d["psi"] == {"available": False}, d["psi"]
 assert d["tunables"]["zone_reclaim_mode"] is None' "$tmp/old.json"
@@ -80,7 +72,7 @@ check "text lists the Normal zone" grep -Eq '^ +0 +Normal ' "$tmp/real.txt"
 
 # The real machine in JSON agrees with the kernel's files.
 "$memtuned" --once --json --interval 0.1 >"$tmp/real.json"
-check "real JSON agrees with /proc/meminfo and sysctls" "$py" -c '
+check "real JSON agrees with /proc/meminfo and sysctls" "$PY" -c '
 import json,sys; d=json.load(open(sys.argv[1]))
 total=int(open("/proc/meminfo").read().split("MemTotal:")[1].split()[0])
 assert d["memory"]["total_kb"] == total
@@ -95,7 +87,7 @@ cat >"$tmp/policy/50-once.conf" <<'CONF'
 processes: ( { name = "once-victim"; match = { comm = "mtdonce"; }; oom_score_adj = 700; } );
 CONF
 "$memtuned" --once --json --interval 0.01 --policy-dir "$tmp/policy" >"$tmp/kill.json"
-check "--once lists the kill order" "$py" - "$tmp/kill.json" "$victim" <<'PY'
+check "--once lists the kill order" "$PY" - "$tmp/kill.json" "$victim" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 p = d["processes"]
@@ -111,7 +103,7 @@ check "--once names the kill order" grep -q "^Kill order" "$tmp/kill.txt"
 echo 1000 >/proc/$victim/oom_score_adj
 "$memtuned" --once --json --interval 0.01 --policy-dir "$tmp/policy" >"$tmp/kill.json"
 # (Looked up by pid: on a shared machine another process may be at 1000 too.)
-check "the process a rule matches is named with its rule" "$py" -c '
+check "the process a rule matches is named with its rule" "$PY" -c '
 import json, sys
 p = [x for x in json.load(open(sys.argv[1]))["processes"] if x["pid"] == int(sys.argv[2])][0]
 assert p["rule"] == "once-victim" and p["oom_score_adj"] == 1000, p
@@ -132,7 +124,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 processes: ( { name = "once-exe"; match = { exe = "$tmp/mtdexe"; }; oom_score_adj = 600; } );
 CONF
         "$memtuned" --once --json --interval 0.01 --policy-dir "$tmp/policy" >"$tmp/kill.json"
-        check "another user's process matched by exe is named with its rule" "$py" -c '
+        check "another user's process matched by exe is named with its rule" "$PY" -c '
 import json, sys
 p = [x for x in json.load(open(sys.argv[1]))["processes"] if x["pid"] == int(sys.argv[2])][0]
 assert p["rule"] == "once-exe", p' "$tmp/kill.json" "$other"

@@ -16,23 +16,15 @@
 # its own CI stage.
 set -u -o pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-fail=0
+# shellcheck source=tests/lib.sh
+. "$top_srcdir/tests/lib.sh"
 
 for t in dpkg-buildpackage dh lintian dpkg-deb; do
-        if ! command -v $t >/dev/null; then
-                echo "SKIP: $t not installed (apt-get install dpkg-dev debhelper lintian)"
-                exit 77
-        fi
+        command -v $t >/dev/null || skip "$t not installed (apt-get install dpkg-dev debhelper lintian)"
 done
-[ -d "$top_srcdir/debian" ] || { echo "ERROR: no debian/ directory in $top_srcdir"; exit 99; }
+[ -d "$top_srcdir/debian" ] || hard_error "no debian/ directory in $top_srcdir"
 
-check() { # description, command...
-        local what=$1; shift
-        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 version=$(dpkg-parsechangelog -l "$top_srcdir/debian/changelog" -S Version)
 upstream=${version%-*}
 src=$tmp/memtuned-$upstream
@@ -43,9 +35,9 @@ mkdir -p "$src"
 if git -C "$top_srcdir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         (cd "$top_srcdir" && git ls-files -z --cached --others --exclude-standard |
                 while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-                tar --null -T - -cf -) | tar -xf - -C "$src" || { echo "ERROR: snapshot failed"; exit 99; }
+                tar --null -T - -cf -) | tar -xf - -C "$src" || hard_error "snapshot failed"
 else
-        cp -a "$top_srcdir/." "$src/" || { echo "ERROR: copy failed"; exit 99; }
+        cp -a "$top_srcdir/." "$src/" || hard_error "copy failed"
 fi
 
 echo "# building memtuned $version in $src"

@@ -14,38 +14,21 @@
 #    fixes all four tunables is applied (to the copy) and restored on stop.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-memtuned=$top_builddir/memtuned
-unit=$top_builddir/systemd/memtuned.service
+# shellcheck source=tests/lib.sh
+. "$top_srcdir/tests/lib.sh"
 
 if [ "${1:-}" != --inside ]; then
-        [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (unshare -m, bind mounts)"; exit 77; }
-        command -v unshare >/dev/null || { echo "SKIP: unshare not installed (package util-linux)"; exit 77; }
-        [ -e "$unit" ] || { echo "ERROR: $unit not built (make builds it)"; exit 99; }
-        [ -w /proc/sys/vm/swappiness ] || { echo "SKIP: /proc/sys/vm is not writable here"; exit 77; }
-        tmp=$(mktemp -d)
-        trap 'rm -rf "$tmp"' EXIT
+        need_root "unshare -m, bind mounts"
+        need_command unshare util-linux
+        [ -e "$unit" ] || hard_error "$unit not built (make builds it)"
+        [ -w /proc/sys/vm/swappiness ] || skip "/proc/sys/vm is not writable here"
+        make_tmp
         unshare --mount --propagation private -- "$0" --inside "$tmp"
         exit $?
 fi
 
 # ---- inside the private mount namespace -------------------------------------
-tmp=$2
-fail=0
-pid=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null' EXIT
-
-check() { # description, command...
-        local what=$1; shift
-        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
-}
-wait_for() { # seconds, command...
-        local deadline=$((SECONDS + $1)); shift
-        until "$@"; do
-                [ $SECONDS -ge $deadline ] && return 1
-                sleep 0.05
-        done
-}
+tmp=$2    # made and removed outside
 
 # The unit's ReadWritePaths=; a "-" prefix: the file may not exist.
 rw_paths=$(sed -n 's/^ReadWritePaths=//p' "$unit" | tr ' ' '\n')
@@ -91,16 +74,16 @@ umount -R /proc/sys 2>/dev/null || umount -l /proc/sys
 
 # 2. The daemon, on a copy of /proc/sys/vm.
 mkdir -p "$tmp/vm" "$tmp/state" "$tmp/policy"
-mount -t tmpfs -o size=1m,mode=0755 tmpfs "$tmp/vm" || { echo "ERROR: cannot mount a tmpfs"; exit 99; }
+mount -t tmpfs -o size=1m,mode=0755 tmpfs "$tmp/vm" || hard_error "cannot mount a tmpfs"
 for f in /proc/sys/vm/*; do
         [ -f "$f" ] || continue
         cat "$f" >"$tmp/vm/${f##*/}" 2>/dev/null || : >"$tmp/vm/${f##*/}"
 done
-mount --bind "$tmp/vm" /proc/sys/vm || { echo "ERROR: cannot bind the copy over /proc/sys/vm"; exit 99; }
+mount --bind "$tmp/vm" /proc/sys/vm || hard_error "cannot bind the copy over /proc/sys/vm"
 # Never touch the real sysctls: from here on /proc/sys/vm must be the copy.
-[ "$(stat -f -c %T /proc/sys/vm/swappiness)" = tmpfs ] || { echo "ERROR: /proc/sys/vm is not the copy"; exit 99; }
-protect_kernel_tunables && read_write_paths || { echo "ERROR: cannot build the sandbox around the copy"; exit 99; }
-[ "$(stat -f -c %T /proc/sys/vm/swappiness)" = tmpfs ] || { echo "ERROR: /proc/sys/vm is not the copy"; exit 99; }
+[ "$(stat -f -c %T /proc/sys/vm/swappiness)" = tmpfs ] || hard_error "/proc/sys/vm is not the copy"
+protect_kernel_tunables && read_write_paths || hard_error "cannot build the sandbox around the copy"
+[ "$(stat -f -c %T /proc/sys/vm/swappiness)" = tmpfs ] || hard_error "/proc/sys/vm is not the copy"
 check "the copy is sandboxed like the real files" test "$(writable_files /proc/sys/vm | sort)" = "$expected"
 
 # Values the kernel accepts that differ from the copy's. min_free_kbytes goes
@@ -129,10 +112,10 @@ all_are() { # the array name: every tunable holds that value
 }
 "$memtuned" --policy-dir "$tmp/policy" --state-dir "$tmp/state" --bus none >"$tmp/log" 2>&1 &
 pid=$!
-check "the daemon runs in the sandbox on the real /proc" wait_for 5 grep -q "memtuned running" "$tmp/log"
+check "the daemon runs in the sandbox on the real /proc" wait_for 5 logged "memtuned running"
 check "it sets all ${#want[@]} tunables (${!want[*]})" wait_for 10 all_are want
 check "no write failed" bash -c "! grep -qiE 'failed to set|read-only' '$tmp/log'"
-kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+stop_daemon; rc=$?
 check "SIGTERM exits 0" test $rc -eq 0
 check "stop restores every original" all_are orig
 if [ $fail -ne 0 ]; then

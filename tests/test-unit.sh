@@ -11,23 +11,16 @@
 # is changed.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-unit=$top_builddir/systemd/memtuned.service
+# shellcheck source=tests/lib.sh
+. "$top_srcdir/tests/lib.sh"
 socket=$top_srcdir/systemd/memtuned-procevents.socket
 # The highest exposure accepted, in tenths (systemd-analyze's --threshold).
 THRESHOLD=15
-fail=0
 
-check() { # description, command...
-        local what=$1; shift
-        if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fail=1; fi
-}
+need_command systemd-analyze systemd
+[ -e "$unit" ] || hard_error "$unit not built (make builds it)"
 
-command -v systemd-analyze >/dev/null || { echo "SKIP: systemd-analyze not installed (package systemd)"; exit 77; }
-[ -e "$unit" ] || { echo "ERROR: $unit not built (make builds it)"; exit 99; }
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 
 check "the built unit has no @placeholder@ left" bash -c "! grep -n '@[a-z_]*@' '$unit'"
 check "ExecStart= is an absolute path to memtuned" grep -qE '^ExecStart=/[^ ]*/memtuned( |$)' "$unit"
