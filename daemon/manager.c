@@ -560,6 +560,12 @@ static int setup_psi(Manager *m) {
         r = sd_event_add_io(m->event, &m->psi_source, m->psi_fd, EPOLLPRI, on_psi, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the PSI trigger: %m");
+        /* sd-event dispatches one source per iteration, by priority: the
+         * trigger goes before a burst of process events or a rescan that
+         * became ready in the same iteration. */
+        r = sd_event_source_set_priority(m->psi_source, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set the PSI trigger's priority: %m");
         return 0;
 }
 
