@@ -79,7 +79,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         return -error;
 }
 
-void log_decision(const Decision *d, bool observe) {
+void log_decision(const Decision *d, bool observe, const char *trigger, uint64_t reaction_usec) {
         const TunableInfo *info = tunable_info(d->tunable);
         const char *name = info ? info->name : "unknown", *reason = d->reason, *source;
         char prefix[128];
@@ -109,6 +109,8 @@ void log_decision(const Decision *d, bool observe) {
                             "MEMTUNED_SOURCE=%s", source ? source : "unknown",
                             "MEMTUNED_REASON=%s", reason,
                             "MEMTUNED_MODE=%s", observe ? "observe" : "enforce",
+                            "MEMTUNED_TRIGGER=%s", trigger ? trigger : "unknown",
+                            "MEMTUNED_REACTION_USEC=%" PRIu64, reaction_usec,
                             NULL) >= 0)
                 return;
 

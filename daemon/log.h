@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -46,7 +47,10 @@ typedef struct Decision Decision;
 /* Logs one decision at LOG_INFO. Under the journal it is a structured record
  * with MESSAGE_ID=MEMTUNED_DECISION_MESSAGE_ID and the fields MEMTUNED_TUNABLE,
  * MEMTUNED_OLD, MEMTUNED_NEW, MEMTUNED_SOURCE, MEMTUNED_REASON (the reason
- * without the "name old -> new: " prefix) and MEMTUNED_MODE (enforce or
- * observe); MESSAGE is the plain line. Elsewhere, or when the journal refuses
- * the record, it is the plain line: "[(observe) ]name old -> new: reason". */
-void log_decision(const Decision *d, bool observe);
+ * without the "name old -> new: " prefix), MEMTUNED_MODE (enforce or
+ * observe), MEMTUNED_TRIGGER (what started the decision: trigger, e.g. "psi")
+ * and MEMTUNED_REACTION_USEC (from that event to the decision complete, its
+ * writes done: reaction_usec); MESSAGE is the plain line. Elsewhere, or when
+ * the journal refuses the record, it is the plain line:
+ * "[(observe) ]name old -> new: reason". */
+void log_decision(const Decision *d, bool observe, const char *trigger, uint64_t reaction_usec);

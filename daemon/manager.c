@@ -18,7 +18,18 @@
 #include "manager.h"
 #include "override.h"
 
-static int manager_tick(Manager *m, uint64_t now);
+static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now);
+
+const char *tick_cause_to_string(TickCause c) {
+        static const char *const names[_TICK_CAUSE_MAX] = {
+                [TICK_TIMER] = "timer",
+                [TICK_PSI] = "psi",
+                [TICK_POLICY] = "policy",
+                [TICK_ADMIN] = "admin",
+        };
+
+        return (unsigned) c < _TICK_CAUSE_MAX ? names[c] : NULL;
+}
 
 bool manager_enforcing(const Manager *m) {
         return !m->config.observe && m->policy &&
@@ -99,6 +110,7 @@ static void policy_log_errors(const char *text) {
 
 int manager_reload(Manager *m) {
         _cleanup_free_ char *error = NULL;
+        uint64_t start = now_monotonic();
         Policy *p = NULL;
         int r;
 
@@ -127,7 +139,7 @@ int manager_reload(Manager *m) {
 
         /* Apply the new policy now rather than at the next (maybe slow) tick. */
         if (m->event)
-                (void) manager_tick(m, now_monotonic());
+                (void) manager_tick(m, TICK_POLICY, start, now_monotonic());
         return 0;
 }
 
@@ -225,7 +237,7 @@ int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t 
         else
                 log_notice("Override: vm.%s = %" PRIu64 " for %" PRIu64 " s.", name, value,
                            (duration_usec + USEC_PER_SEC - 1) / USEC_PER_SEC);
-        (void) manager_tick(m, now);
+        (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus); /* also when the tick could not sample */
         return 0;
 }
@@ -261,12 +273,13 @@ int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_s
                 return r;
         log_notice("Override%s of %s cleared; the policy is in control again.", name && *name ? "" : "s",
                    name && *name ? name : "every tunable");
-        (void) manager_tick(m, now);
+        (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus); /* also when the tick could not sample */
         return 1;
 }
 
 int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
+        uint64_t now = now_monotonic();
         PolicyMode pm;
 
         if (!mode || !*mode) {
@@ -274,7 +287,7 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
                         return 0;
                 m->has_runtime_mode = false;
                 log_notice("Runtime mode reset; the policy's mode (%s) applies.", policy_mode_to_string(m->policy->mode));
-                (void) manager_tick(m, now_monotonic());
+                (void) manager_tick(m, TICK_ADMIN, now, now);
                 bus_emit_changes(m->bus);
                 return 0;
         }
@@ -298,7 +311,7 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
         m->runtime_mode = pm;
         log_notice("Mode set to %s at runtime (the policy says %s) until restart or reset.", mode,
                    policy_mode_to_string(m->policy->mode));
-        (void) manager_tick(m, now_monotonic());
+        (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus);
         return 0;
 }
@@ -376,41 +389,62 @@ static void manager_publish(Manager *m, uint64_t now) {
         manager_notify_status(m, "");
 }
 
-/* Logs the step's decisions, then brings every managed tunable to its target.
- * The targets, not the decisions, are applied: a write refused once (rate
- * limit, a transient error) is retried at the next tick. Returns true when a
- * write must be retried soon. */
-static bool apply_plan(Manager *m, uint64_t now) {
-        bool retry = false;
-
-        for (size_t i = 0; i < m->plan.n_decisions; i++) {
-                decision_remember(m, &m->plan.decisions[i]);
-                log_decision(&m->plan.decisions[i], !manager_enforcing(m));
-        }
-        if (!manager_enforcing(m))
-                return false;
+/* Brings every managed tunable to its target. The targets, not the
+ * decisions, are applied: a write refused once (rate limit, a transient error)
+ * is retried at the next tick. Each write's result goes to result[] and what
+ * the kernel holds after it to actual[], for plan_log(): the decision is
+ * complete before anything is logged. Returns true when a write must be
+ * retried soon. */
+static bool plan_write(Manager *m, uint64_t now, int result[], uint64_t actual[]) {
+        bool retry = false, enforcing = manager_enforcing(m);
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 const TunablePlan *t = &m->plan.tunables[id];
-                uint64_t actual = 0;
                 int r;
 
-                if (!t->present || !t->managed || t->target == t->current)
+                result[id] = 0;
+                if (!enforcing || !t->present || !t->managed || t->target == t->current)
                         continue;
 
-                r = actuator_write(&m->actuator, id, t->target, now, &actual);
+                actual[id] = 0;
+                r = actuator_write(&m->actuator, id, t->target, now, &actual[id]);
                 if (r > 0 || r == -EIO)
-                        m->expected[id] = actual;
+                        m->expected[id] = actual[id];
                 if (r == -EBUSY)
                         retry = true;
-                else if (r == -EIO)
+                result[id] = r;
+        }
+        return retry;
+}
+
+/* Logs the step's decisions (each with what started it and how long the
+ * decision took from that event), then the writes that failed. */
+static void plan_log(Manager *m, TickCause cause, uint64_t reaction_usec, const int result[],
+                     const uint64_t actual[]) {
+        for (size_t i = 0; i < m->plan.n_decisions; i++) {
+                decision_remember(m, &m->plan.decisions[i]);
+                log_decision(&m->plan.decisions[i], !manager_enforcing(m), tick_cause_to_string(cause),
+                             reaction_usec);
+        }
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                const TunablePlan *t = &m->plan.tunables[id];
+                int r = result[id];
+
+                if (r >= 0 || r == -EBUSY)
+                        continue;
+                if (r == -EIO)
                         log_warning("vm.%s: wrote %" PRIu64 " but the kernel holds %" PRIu64 ".",
-                                    tunable_info(id)->name, t->target, actual);
-                else if (r < 0)
+                                    tunable_info(id)->name, t->target, actual[id]);
+                else
                         log_warning_errno(r, "Failed to set vm.%s to %" PRIu64 ", ignoring: %m",
                                           tunable_info(id)->name, t->target);
         }
-        return retry;
+}
+
+/* later - earlier, 0 if the clock readings came the other way round. */
+static uint64_t usec_diff(uint64_t later, uint64_t earlier) {
+        return later > earlier ? later - earlier : 0;
 }
 
 static void arm_sample_timer(Manager *m, uint64_t when) {
@@ -423,13 +457,23 @@ static void arm_sample_timer(Manager *m, uint64_t when) {
                 log_error_errno(r, "Failed to arm the sample timer: %m");
 }
 
-/* One turn of sample -> decide -> act. Never allocates. */
-static int manager_tick(Manager *m, uint64_t now) {
+/* One turn of sample -> decide -> act, started by cause at since (the event's
+ * CLOCK_MONOTONIC time; now is the tick's). A tick that runs while a PSI wake
+ * waits answers it: it counts as the PSI's. Never allocates. */
+static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now) {
+        uint64_t actual[_TUNABLE_MANAGED_MAX], t_sampled, t_decided, t_done;
+        int result[_TUNABLE_MANAGED_MAX];
+        TickCause started_by = cause;
         const char *failed = NULL;
         bool retry = false;
         uint64_t next;
         Sample *t;
         int r;
+
+        if (m->psi_wake_usec != USEC_INFINITY) {
+                cause = TICK_PSI;
+                since = m->psi_wake_usec;
+        }
 
         /* SetMode() and reloads change the mode: process rules follow. */
         manager_procs_mode_changed(m);
@@ -445,6 +489,7 @@ static int manager_tick(Manager *m, uint64_t now) {
         }
         m->warned_sample_failure = false;
         m->n_samples++;
+        t_sampled = now_monotonic();
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 uint64_t v = m->cur->tunables.value[id];
@@ -471,10 +516,29 @@ static int manager_tick(Manager *m, uint64_t now) {
         m->have_rates = m->have_prev && rates_compute(m->prev, m->cur, &m->rates) >= 0;
         r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, now,
                         &m->plan);
+        t_decided = now_monotonic();
         if (r < 0)
                 log_warning_errno(r, "Engine step failed, ignoring: %m");
-        else
-                retry = apply_plan(m, now);
+        else {
+                retry = plan_write(m, now, result, actual);
+                t_done = now_monotonic();
+                plan_log(m, cause, usec_diff(t_done, since), result, actual);
+                /* What bench/psi-reaction reads. "wait": before the tick
+                 * started (sd-event's dispatch; the minimum interval, or a
+                 * failed sample, until the next tick); "decide": the
+                 * expected values, the rates and the engine. */
+                if (cause == TICK_PSI)
+                        log_debug("PSI trigger: woke at %" PRIu64 " us, decision complete %" PRIu64
+                                  " us later (%s%s: wait %" PRIu64 " us, sample %" PRIu64 " us, decide %" PRIu64
+                                  " us, writes %" PRIu64 " us); pressure %s, %zu decision%s.",
+                                  since, usec_diff(t_done, since),
+                                  started_by == TICK_PSI ? "at once" : "answered by a tick of cause ",
+                                  started_by == TICK_PSI ? "" : tick_cause_to_string(started_by),
+                                  usec_diff(now, since), usec_diff(t_sampled, now), usec_diff(t_decided, t_sampled),
+                                  usec_diff(t_done, t_decided), pressure_level_to_string(m->plan.pressure),
+                                  m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s");
+        }
+        m->psi_wake_usec = USEC_INFINITY;
 
         t = m->prev;
         m->prev = m->cur;
@@ -495,24 +559,35 @@ static int manager_tick(Manager *m, uint64_t now) {
 
 static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
+        uint64_t now = now_monotonic(), wake;
 
-        return manager_tick(m, now_monotonic());
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &wake) < 0)
+                wake = now;
+        return manager_tick(m, TICK_TIMER, wake, now);
 }
 
 static int on_psi(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
-        uint64_t now = now_monotonic();
+        uint64_t now = now_monotonic(), wake;
+
+        /* When the loop's epoll_wait() returned with the trigger's fd ready:
+         * sd-event stamps each iteration right after it, and the source's
+         * priority dispatches it in that same iteration. */
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &wake) < 0)
+                wake = now;
 
         if (revents & EPOLLERR) {
                 /* The kernel dropped the trigger (e.g. the file went away). */
                 log_warning("PSI trigger failed; continuing with timed sampling only.");
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         }
+        if (m->psi_wake_usec == USEC_INFINITY)
+                m->psi_wake_usec = wake;
         if (now < m->last_sample_usec + MANAGER_PSI_MIN_INTERVAL_USEC) {
                 arm_sample_timer(m, m->last_sample_usec + MANAGER_PSI_MIN_INTERVAL_USEC);
                 return 0;
         }
-        return manager_tick(m, now);
+        return manager_tick(m, TICK_PSI, wake, now);
 }
 
 static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -602,6 +677,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                 return log_error_errno(ENOMEM, "Out of memory.");
         m->config = *config;
         m->psi_fd = -1;
+        m->psi_wake_usec = USEC_INFINITY;
 
         /* Both samples up front: the loop never allocates. */
         m->prev = malloc(sizeof(Sample));

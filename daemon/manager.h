@@ -48,6 +48,19 @@ typedef struct Bus Bus;
 /* After a PSI event, sample at once, but not more often than this. */
 #define MANAGER_PSI_MIN_INTERVAL_USEC (200 * USEC_PER_MSEC)
 
+/* What started a tick. Decision records name it (MEMTUNED_TRIGGER) with the
+ * time from that event to the decision (MEMTUNED_REACTION_USEC). */
+typedef enum TickCause {
+        TICK_TIMER,     /* the sample timer */
+        TICK_PSI,       /* the PSI trigger, or any tick that answers its wake */
+        TICK_POLICY,    /* a policy reload */
+        TICK_ADMIN,     /* SetOverride(), ClearOverride(), SetMode() */
+        _TICK_CAUSE_MAX,
+} TickCause;
+
+/* "timer", "psi", "policy", "admin"; NULL when out of range. */
+const char *tick_cause_to_string(TickCause c);
+
 typedef struct Manager {
         ManagerConfig config;
         sd_event *event;
@@ -83,6 +96,10 @@ typedef struct Manager {
 
         uint64_t last_sample_usec;
         uint64_t n_samples;
+        /* The PSI trigger's oldest wake no tick has answered yet: sd-event's
+         * CLOCK_MONOTONIC time of the epoll wake that reported the fd ready.
+         * USEC_INFINITY: none waiting. */
+        uint64_t psi_wake_usec;
         bool warned_sample_failure;
         char status[320];               /* the last STATUS= sent */
 
