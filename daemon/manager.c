@@ -457,6 +457,23 @@ static void arm_sample_timer(Manager *m, uint64_t when) {
                 log_error_errno(r, "Failed to arm the sample timer: %m");
 }
 
+/* Extends r, just computed over a short interval, back over the interval of
+ * older, the previous tick's rates, which ends where r begins. A rate is a
+ * count over an interval, so this is exact: (r1 i1 + r2 i2) / (i1 + i2). */
+static void rates_extend(Rates *r, const Rates *older) {
+        uint64_t i1 = older->interval_usec, i2 = r->interval_usec;
+        double w1 = (double) i1 / (double) (i1 + i2), w2 = 1.0 - w1;
+
+        for (VmStatField f = 0; f < _VMSTAT_FIELD_MAX; f++)
+                r->vmstat[f] = older->vmstat[f] * w1 + r->vmstat[f] * w2;
+        r->valid &= older->valid;
+        r->reset |= older->reset;
+        r->psi_valid = r->psi_valid && older->psi_valid;
+        r->psi_some_pct = older->psi_some_pct * w1 + r->psi_some_pct * w2;
+        r->psi_full_pct = older->psi_full_pct * w1 + r->psi_full_pct * w2;
+        r->interval_usec = i1 + i2;
+}
+
 /* One turn of sample -> decide -> act, started by cause at since (the event's
  * CLOCK_MONOTONIC time; now is the tick's). A tick that runs while a PSI wake
  * waits answers it: it counts as the PSI's. Never allocates. */
@@ -465,7 +482,7 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
         int result[_TUNABLE_MANAGED_MAX];
         TickCause started_by = cause;
         const char *failed = NULL;
-        bool retry = false;
+        bool retry = false, extended = false;
         uint64_t next;
         Sample *t;
         int r;
@@ -513,7 +530,22 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                 m->expected_valid[id] = true;
         }
 
-        m->have_rates = m->have_prev && rates_compute(m->prev, m->cur, &m->rates) >= 0;
+        {
+                Rates rates;
+                bool ok = m->have_prev && rates_compute(m->prev, m->cur, &rates) >= 0;
+
+                /* A PSI wake is answered at once, however soon after the last
+                 * sample; its rates then reach back over the previous tick's
+                 * interval too (MANAGER_PSI_MIN_INTERVAL_USEC). */
+                if (ok && cause == TICK_PSI && rates.interval_usec < MANAGER_PSI_MIN_INTERVAL_USEC &&
+                    m->have_rates) {
+                        rates_extend(&rates, &m->rates);
+                        extended = true;
+                }
+                m->have_rates = ok;
+                if (ok)
+                        m->rates = rates;
+        }
         r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, now,
                         &m->plan);
         t_decided = now_monotonic();
@@ -524,19 +556,22 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                 t_done = now_monotonic();
                 plan_log(m, cause, usec_diff(t_done, since), result, actual);
                 /* What bench/psi-reaction reads. "wait": before the tick
-                 * started (sd-event's dispatch; the minimum interval, or a
-                 * failed sample, until the next tick); "decide": the
-                 * expected values, the rates and the engine. */
+                 * started (sd-event's dispatch; after a failed sample, until
+                 * the next tick); "decide": the expected values, the rates
+                 * and the engine. */
                 if (cause == TICK_PSI)
                         log_debug("PSI trigger: woke at %" PRIu64 " us, decision complete %" PRIu64
                                   " us later (%s%s: wait %" PRIu64 " us, sample %" PRIu64 " us, decide %" PRIu64
-                                  " us, writes %" PRIu64 " us); pressure %s, %zu decision%s.",
+                                  " us, writes %" PRIu64 " us); pressure %s, %zu decision%s, rates over %" PRIu64
+                                  " ms%s.",
                                   since, usec_diff(t_done, since),
                                   started_by == TICK_PSI ? "at once" : "answered by a tick of cause ",
                                   started_by == TICK_PSI ? "" : tick_cause_to_string(started_by),
                                   usec_diff(now, since), usec_diff(t_sampled, now), usec_diff(t_decided, t_sampled),
                                   usec_diff(t_done, t_decided), pressure_level_to_string(m->plan.pressure),
-                                  m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s");
+                                  m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s",
+                                  m->have_rates ? m->rates.interval_usec / USEC_PER_MSEC : 0,
+                                  extended ? " (reaching back over the previous tick's)" : "");
         }
         m->psi_wake_usec = USEC_INFINITY;
 
@@ -544,7 +579,6 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
         m->prev = m->cur;
         m->cur = t;
         m->have_prev = true;
-        m->last_sample_usec = now;
 
         if (r < 0)
                 next = m->policy->thresholds.sample_interval_max_usec;
@@ -583,10 +617,6 @@ static int on_psi(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
         }
         if (m->psi_wake_usec == USEC_INFINITY)
                 m->psi_wake_usec = wake;
-        if (now < m->last_sample_usec + MANAGER_PSI_MIN_INTERVAL_USEC) {
-                arm_sample_timer(m, m->last_sample_usec + MANAGER_PSI_MIN_INTERVAL_USEC);
-                return 0;
-        }
         return manager_tick(m, TICK_PSI, wake, now);
 }
 

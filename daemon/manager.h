@@ -45,7 +45,10 @@ typedef struct Bus Bus;
 #define MANAGER_PSI_STALL_USEC (100 * USEC_PER_MSEC)
 #define MANAGER_PSI_WINDOW_USEC (2 * USEC_PER_SEC)
 
-/* After a PSI event, sample at once, but not more often than this. */
+/* A PSI wake is answered at once (the kernel fires a trigger at most once per
+ * window). When the last sample is less than this old, the rates of that
+ * tick also cover the previous tick's interval: the share of time stalled
+ * over the few ms since a timed sample says little (all of them, or none). */
 #define MANAGER_PSI_MIN_INTERVAL_USEC (200 * USEC_PER_MSEC)
 
 /* What started a tick. Decision records name it (MEMTUNED_TRIGGER) with the
@@ -94,7 +97,6 @@ typedef struct Manager {
         Decision decisions[MANAGER_DECISIONS_MAX];
         size_t n_decisions, decisions_next;
 
-        uint64_t last_sample_usec;
         uint64_t n_samples;
         /* The PSI trigger's oldest wake no tick has answered yet: sd-event's
          * CLOCK_MONOTONIC time of the epoll wake that reported the fd ready.
