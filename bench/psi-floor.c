@@ -12,10 +12,11 @@
  * Prints "ready N SLICE_US" (N: the files it reads; SLICE_US: the slice it
  * got, 0 for the kernel's default) once the trigger is armed, then one line
  * per wake:
- *   wake WAKE_USEC read READ_NS
+ *   wake WAKE_USEC read READ_NS preempted N
  * WAKE_USEC is CLOCK_MONOTONIC right after epoll_wait() returned (memtuned
  * stamps its own wakes the same way, sd_event_now()); READ_NS is from there
- * to the last pread() done. Runs until SIGTERM or SIGINT. Not run by make
+ * to the last pread() done; N is the times it was preempted meanwhile (as
+ * memtuned's debug line counts its tick's). Runs until SIGTERM or SIGINT. Not run by make
  * check, nor by bench/run directly. */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -206,6 +208,7 @@ int main(int argc, char *argv[]) {
         printf("ready %zu %llu\n", n_floor_files, sliced < 0 ? 0ULL : (unsigned long long) SCHED_SLICE_NSEC / 1000);
         for (;;) {
                 struct epoll_event got;
+                struct rusage ru0, ru1;
                 uint64_t wake_ns, done_ns;
                 int n;
 
@@ -221,12 +224,15 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "The kernel dropped the PSI trigger.\n");
                         return 1;
                 }
+                (void) getrusage(RUSAGE_THREAD, &ru0);
                 r = floor_read();
                 done_ns = now_ns();
+                (void) getrusage(RUSAGE_THREAD, &ru1);
                 if (r < 0) {
                         fprintf(stderr, "pread() failed: %s\n", strerror(-r));
                         return 1;
                 }
-                printf("wake %" PRIu64 " read %" PRIu64 "\n", wake_ns / 1000, done_ns - wake_ns);
+                printf("wake %" PRIu64 " read %" PRIu64 " preempted %ld\n", wake_ns / 1000, done_ns - wake_ns,
+                       ru1.ru_nivcsw - ru0.ru_nivcsw);
         }
 }

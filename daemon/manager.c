@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -474,6 +475,16 @@ static void rates_extend(Rates *r, const Rates *older) {
         r->interval_usec = i1 + i2;
 }
 
+/* The times the calling thread was preempted so far; for the debug line
+ * only (one getrusage() when debug logging is on, none otherwise). */
+static long preemptions(void) {
+        struct rusage ru;
+
+        if (log_get_max_level() < LOG_DEBUG || getrusage(RUSAGE_THREAD, &ru) < 0)
+                return 0;
+        return ru.ru_nivcsw;
+}
+
 /* One turn of sample -> decide -> act, started by cause at since (the event's
  * CLOCK_MONOTONIC time; now is the tick's). A tick that runs while a PSI wake
  * waits answers it: it counts as the PSI's. Never allocates. */
@@ -483,6 +494,7 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
         TickCause started_by = cause;
         const char *failed = NULL;
         bool retry = false, extended = false;
+        long preempted = preemptions();
         uint64_t next;
         Sample *t;
         int r;
@@ -554,6 +566,7 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
         else {
                 retry = plan_write(m, now, result, actual);
                 t_done = now_monotonic();
+                preempted = preemptions() - preempted;
                 plan_log(m, cause, usec_diff(t_done, since), result, actual);
                 /* What bench/psi-reaction reads. "wait": before the tick
                  * started (sd-event's dispatch; after a failed sample, until
@@ -562,13 +575,14 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                 if (cause == TICK_PSI)
                         log_debug("PSI trigger: woke at %" PRIu64 " us, decision complete %" PRIu64
                                   " us later (%s%s: wait %" PRIu64 " us, sample %" PRIu64 " us, decide %" PRIu64
-                                  " us, writes %" PRIu64 " us); pressure %s, %zu decision%s, rates over %" PRIu64
-                                  " ms%s.",
+                                  " us, writes %" PRIu64 " us; preempted %ld time%s); pressure %s, %zu decision%s, "
+                                  "rates over %" PRIu64 " ms%s.",
                                   since, usec_diff(t_done, since),
                                   started_by == TICK_PSI ? "at once" : "answered by a tick of cause ",
                                   started_by == TICK_PSI ? "" : tick_cause_to_string(started_by),
                                   usec_diff(now, since), usec_diff(t_sampled, now), usec_diff(t_decided, t_sampled),
-                                  usec_diff(t_done, t_decided), pressure_level_to_string(m->plan.pressure),
+                                  usec_diff(t_done, t_decided), preempted, preempted == 1 ? "" : "s",
+                                  pressure_level_to_string(m->plan.pressure),
                                   m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s",
                                   m->have_rates ? m->rates.interval_usec / USEC_PER_MSEC : 0,
                                   extended ? " (reaching back over the previous tick's)" : "");
