@@ -180,6 +180,15 @@ void manager_notify_status(Manager *m, const char *prefix) {
         (void) sd_notifyf(false, "%sSTATUS=%s", prefix, status);
 }
 
+void manager_ping(Manager *m, uint64_t now) {
+        if (m->watchdog_usec == 0) {
+                manager_notify_status(m, "");
+                return;
+        }
+        m->watchdog_ping_usec = now;
+        manager_notify_status(m, "WATCHDOG=1\n");
+}
+
 void manager_override_context(const Manager *m, OverrideContext *ret) {
         const Sample *s = manager_sample(m);
 
@@ -387,7 +396,7 @@ static void manager_publish(Manager *m, uint64_t now) {
                         log_warning_errno(r, "Failed to save the overrides, ignoring: %m");
         }
         bus_emit_changes(m->bus);
-        manager_notify_status(m, "");
+        manager_ping(m, now);
 }
 
 /* Brings every managed tunable to its target. The targets, not the
@@ -451,6 +460,8 @@ static uint64_t usec_diff(uint64_t later, uint64_t earlier) {
 static void arm_sample_timer(Manager *m, uint64_t when) {
         int r;
 
+        if (m->watchdog_usec > 0)
+                when = MIN(when, m->watchdog_ping_usec + m->watchdog_usec / 2);
         r = sd_event_source_set_time(m->sample_timer, when);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
@@ -513,6 +524,8 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                 if (!m->warned_sample_failure)
                         log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m", failed);
                 m->warned_sample_failure = true;
+                /* The loop still turns: the watchdog is about that. */
+                manager_ping(m, now);
                 arm_sample_timer(m, now + m->policy->thresholds.sample_interval_max_usec);
                 return 0;
         }
@@ -814,9 +827,12 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                         return r;
         }
 
-        r = sd_event_set_watchdog(m->event, true);
-        if (r < 0)
-                return log_error_errno(r, "Failed to enable the watchdog: %m");
+        /* Pinged by the tick (manager_ping()), not by sd-event's own
+         * timer, which would wake the loop a second time. */
+        r = sd_watchdog_enabled(false, &m->watchdog_usec);
+        if (r <= 0)
+                m->watchdog_usec = 0;
+        m->watchdog_ping_usec = now_monotonic();
 
         *ret = TAKE_PTR(m);
         return 0;

@@ -102,6 +102,11 @@ typedef struct Manager {
          * CLOCK_MONOTONIC time of the epoll wake that reported the fd ready.
          * USEC_INFINITY: none waiting. */
         uint64_t psi_wake_usec;
+        /* systemd's watchdog (WATCHDOG_USEC), 0 if off. The tick pings it,
+         * so the interval between ticks is at most half of it: a calm
+         * daemon wakes once for both, and a stuck sampler trips it too. */
+        uint64_t watchdog_usec;
+        uint64_t watchdog_ping_usec;
         bool warned_sample_failure;
         char status[320];               /* the last STATUS= sent */
 
@@ -175,7 +180,7 @@ const Sample *manager_sample(const Manager *m);
  * a policy change, after the kernel reports lost events, and every
  * MANAGER_RESCAN_INTERVAL_USEC as a safety net (more often without the
  * connector, when rescans are all there is). */
-#define MANAGER_RESCAN_INTERVAL_USEC (60 * USEC_PER_SEC)
+#define MANAGER_RESCAN_INTERVAL_USEC (300 * USEC_PER_SEC)
 #define MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC (10 * USEC_PER_SEC)
 
 /* Sets up the rules, the connector (or says once that rescans must do) and
@@ -201,3 +206,7 @@ void manager_notify_ready(Manager *m);
  * pressure level, the policy and the last decision: with an empty prefix only
  * when the line changed. */
 void manager_notify_status(Manager *m, const char *prefix);
+
+/* At the end of every tick: pings systemd's watchdog if it is on, together
+ * with the status line; otherwise sends the status line if it changed. */
+void manager_ping(Manager *m, uint64_t now);

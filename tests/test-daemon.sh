@@ -132,6 +132,15 @@ kill -HUP "$pid"
 check "a reload says RELOADING=1 and READY=1 again" wait_for 5 notified "RELOADING=1"
 stop_daemon TERM
 check "stop says STOPPING=1" wait_for 5 notified "STOPPING=1"
+check "no watchdog, no WATCHDOG=1" bash -c "! grep -q WATCHDOG=1 '$tmp/notify.log'"
+# With systemd's watchdog on (2 s here), the tick pings it and runs at least
+# every second, although the policy lets a calm daemon sample once a minute.
+: >"$tmp/notify.log"
+NOTIFY_SOCKET=$tmp/notify WATCHDOG_USEC=2000000 start_daemon
+sleep 3.5
+pings=$(grep -c '^WATCHDOG=1' "$tmp/notify.log")
+check "the tick pings the watchdog at least every half of it ($pings in 3.5 s)" test "$pings" -ge 3
+stop_daemon TERM
 kill "$listener" 2>/dev/null; { wait "$listener"; } 2>/dev/null
 
 # 7. Synthetic direct reclaim: the watermarks go up in steps, stop at the
