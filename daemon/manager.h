@@ -178,8 +178,10 @@ const Sample *manager_sample(const Manager *m);
 
 /* Process rules (manager-procs.c). A full /proc rescan runs at start, after
  * a policy change, after the kernel reports lost events, and every
- * MANAGER_RESCAN_INTERVAL_USEC as a safety net (more often without the
- * connector, when rescans are all there is). */
+ * MANAGER_RESCAN_INTERVAL_USEC as a safety net for what has no event (a uid
+ * change or a cgroup move of a process no rule matched yet; a rescan of a
+ * hundred processes costs more than all else an idle daemon does); more often
+ * without the connector, when rescans are all there is. */
 #define MANAGER_RESCAN_INTERVAL_USEC (300 * USEC_PER_SEC)
 #define MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC (10 * USEC_PER_SEC)
 
