@@ -613,8 +613,11 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                 next = ACTUATOR_MIN_WRITE_INTERVAL_USEC;
         else
                 next = m->plan.next_sample_usec;
-        arm_sample_timer(m, now + next);
+        /* Publish (which pings the watchdog) first: the timer is capped at
+         * half the watchdog after the newest ping, not the previous one (which
+         * made a calm daemon tick every 28 and 32 s instead of every 60). */
         manager_publish(m, now);
+        arm_sample_timer(m, now + next);
         return 0;
 }
 
