@@ -35,28 +35,7 @@ mkdir -p /run/systemd/journal
 # KEY=VALUE lines, or KEY, a 64-bit little-endian length and the value).
 start_journal() {
         rm -f "$tmp/records" /run/systemd/journal/socket
-        "$PY" - "$tmp/records" <<'EOF' &
-import json, os, socket, struct, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind("/run/systemd/journal/socket")
-out = open(sys.argv[1], "a")
-while True:
-    d, i = s.recv(65536), 0
-    rec = {}
-    while i < len(d):
-        nl = d.index(b"\n", i)
-        line = d[i:nl]
-        if b"=" in line:
-            k, v = line.split(b"=", 1)
-            i = nl + 1
-        else:
-            k, n = line, struct.unpack_from("<Q", d, nl + 1)[0]
-            v = d[nl + 9:nl + 9 + n]
-            i = nl + 9 + n + 1
-        rec[k.decode()] = v.decode(errors="replace")
-    out.write(json.dumps(rec) + "\n")
-    out.flush()
-EOF
+        "$PY" "$top_srcdir/tests/journal-standin.py" "$tmp/records" &
         listener=$!
         wait_for 5 test -S /run/systemd/journal/socket
 }

@@ -65,29 +65,8 @@ on_exit() {
 mount -t tmpfs -o size=4m,mode=0755 tmpfs /run || hard_error "cannot mount a tmpfs over /run"
 mkdir -p /run/systemd/journal
 
-# The stand-in journal (tests/test-journal.sh): one JSON object per datagram.
-"$PY" - "$tmp/records" <<'EOF' &
-import json, socket, struct, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind("/run/systemd/journal/socket")
-out = open(sys.argv[1], "a")
-while True:
-    d, i = s.recv(65536), 0
-    rec = {}
-    while i < len(d):
-        nl = d.index(b"\n", i)
-        line = d[i:nl]
-        if b"=" in line:
-            k, v = line.split(b"=", 1)
-            i = nl + 1
-        else:
-            k, n = line, struct.unpack_from("<Q", d, nl + 1)[0]
-            v = d[nl + 9:nl + 9 + n]
-            i = nl + 9 + n + 1
-        rec[k.decode()] = v.decode(errors="replace")
-    out.write(json.dumps(rec) + "\n")
-    out.flush()
-EOF
+# The stand-in journal (tests/journal-standin.py): one JSON object per datagram.
+"$PY" "$top_srcdir/tests/journal-standin.py" "$tmp/records" &
 listener=$!
 wait_for 5 test -S /run/systemd/journal/socket || hard_error "the stand-in journal did not start"
 
