@@ -74,13 +74,6 @@ static int floor_add(int proc_fd, const char *path, const ProcFile *like) {
 }
 
 static int floor_setup(int proc_fd) {
-        static const char *const tunable_paths[_TUNABLE_MAX] = {
-                [TUNABLE_MIN_FREE_KBYTES] = "sys/vm/min_free_kbytes",
-                [TUNABLE_WATERMARK_SCALE_FACTOR] = "sys/vm/watermark_scale_factor",
-                [TUNABLE_SWAPPINESS] = "sys/vm/swappiness",
-                [TUNABLE_ZONE_RECLAIM_MODE] = "sys/vm/zone_reclaim_mode",
-                [TUNABLE_WATERMARK_BOOST_FACTOR] = "sys/vm/watermark_boost_factor",
-        };
         _cleanup_free_ Sample *sample = NULL;
         const char *failed = NULL;
         Sampler sampler;
@@ -109,8 +102,13 @@ static int floor_setup(int proc_fd) {
                 r = floor_add(proc_fd, "meminfo", &sampler.meminfo);
         if (r >= 0)
                 r = floor_add(proc_fd, "pressure/memory", &sampler.psi);
-        for (size_t i = 0; i < _TUNABLE_MAX && r >= 0; i++)
-                r = floor_add(proc_fd, tunable_paths[i], &sampler.tunable[i]);
+        for (TunableId id = 0; id < _TUNABLE_MAX && r >= 0; id++) {
+                char path[64];
+
+                /* The sampler's path for it, as actuator.c builds it. */
+                snprintf(path, sizeof(path), "sys/vm/%s", tunable_info(id)->name);
+                r = floor_add(proc_fd, path, &sampler.tunable[id]);
+        }
         sampler_close(&sampler);
         if (r < 0)
                 fprintf(stderr, "Failed to set up the floor's files: %s\n", strerror(-r));
