@@ -469,23 +469,6 @@ static void arm_sample_timer(Manager *m, uint64_t when) {
                 log_error_errno(r, "Failed to arm the sample timer: %m");
 }
 
-/* Extends r, just computed over a short interval, back over the interval of
- * older, the previous tick's rates, which ends where r begins. A rate is a
- * count over an interval, so this is exact: (r1 i1 + r2 i2) / (i1 + i2). */
-static void rates_extend(Rates *r, const Rates *older) {
-        uint64_t i1 = older->interval_usec, i2 = r->interval_usec;
-        double w1 = (double) i1 / (double) (i1 + i2), w2 = 1.0 - w1;
-
-        for (VmStatField f = 0; f < _VMSTAT_FIELD_MAX; f++)
-                r->vmstat[f] = older->vmstat[f] * w1 + r->vmstat[f] * w2;
-        r->valid &= older->valid;
-        r->reset |= older->reset;
-        r->psi_valid = r->psi_valid && older->psi_valid;
-        r->psi_some_pct = older->psi_some_pct * w1 + r->psi_some_pct * w2;
-        r->psi_full_pct = older->psi_full_pct * w1 + r->psi_full_pct * w2;
-        r->interval_usec = i1 + i2;
-}
-
 /* The times the calling thread was preempted so far; for the debug line
  * only (one getrusage() when debug logging is on, none otherwise). */
 static long preemptions(void) {

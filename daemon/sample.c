@@ -178,3 +178,17 @@ int rates_compute(const Sample *prev, const Sample *cur, Rates *ret) {
         *ret = r;
         return 0;
 }
+
+void rates_extend(Rates *r, const Rates *older) {
+        uint64_t i1 = older->interval_usec, i2 = r->interval_usec;
+        double w1 = (double) i1 / (double) (i1 + i2), w2 = 1.0 - w1;
+
+        for (VmStatField f = 0; f < _VMSTAT_FIELD_MAX; f++)
+                r->vmstat[f] = older->vmstat[f] * w1 + r->vmstat[f] * w2;
+        r->valid &= older->valid;
+        r->reset |= older->reset;
+        r->psi_valid = r->psi_valid && older->psi_valid;
+        r->psi_some_pct = older->psi_some_pct * w1 + r->psi_some_pct * w2;
+        r->psi_full_pct = older->psi_full_pct * w1 + r->psi_full_pct * w2;
+        r->interval_usec = i1 + i2;
+}

@@ -57,6 +57,13 @@ int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_fa
 /* Computes rates from prev to cur. Returns -EINVAL unless cur is later. */
 int rates_compute(const Sample *prev, const Sample *cur, Rates *ret);
 
+/* Extends r, computed over a short interval, back over older's interval,
+ * which ends where r's begins (the rates of the previous pair of samples). A
+ * rate is a count over an interval, so this equals rates_compute() over both:
+ * (r1 i1 + r2 i2) / (i1 + i2); a field is valid only if valid in both, reset
+ * if reset in either. */
+void rates_extend(Rates *r, const Rates *older);
+
 static inline bool rates_has(const Rates *r, VmStatField f) {
         return r->valid & (UINT32_C(1) << f);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
 #include <sys/mman.h>
 
 #include "sample.h"
@@ -158,6 +159,51 @@ static void test_rates(void) {
         CHECK_EQ_INT(rates_compute(&a, &a, &r), -EINVAL);
 }
 
+/* Rates over a 2 s and a following 0.1 s interval, extended, equal the rates
+ * over the whole 2.1 s (what a PSI tick soon after a sample uses). */
+static void test_rates_extend(void) {
+        static Sample c;
+        Rates older, r, whole;
+
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        memset(&c, 0, sizeof(c));
+        a.timestamp_usec = 1000000;
+        b.timestamp_usec = 3000000;
+        c.timestamp_usec = 3100000;
+        a.vmstat.present = b.vmstat.present = c.vmstat.present =
+                (1u << VMSTAT_PGSCAN_DIRECT) | (1u << VMSTAT_ALLOCSTALL);
+        a.vmstat.field[VMSTAT_PGSCAN_DIRECT] = 1000;
+        b.vmstat.field[VMSTAT_PGSCAN_DIRECT] = 5000;
+        c.vmstat.field[VMSTAT_PGSCAN_DIRECT] = 9200;
+        a.vmstat.field[VMSTAT_ALLOCSTALL] = 10;
+        b.vmstat.field[VMSTAT_ALLOCSTALL] = 10;
+        c.vmstat.field[VMSTAT_ALLOCSTALL] = 31;
+        a.psi.available = b.psi.available = c.psi.available = true;
+        a.psi.some.total = 100;
+        b.psi.some.total = 100100;
+        c.psi.some.total = 150100;
+
+        CHECK_EQ_INT(rates_compute(&a, &b, &older), 0);
+        CHECK_EQ_INT(rates_compute(&b, &c, &r), 0);
+        CHECK_EQ_INT(rates_compute(&a, &c, &whole), 0);
+        rates_extend(&r, &older);
+        CHECK_EQ_U64(r.interval_usec, 2100000);
+        CHECK_EQ_U64(r.valid, whole.valid);
+        CHECK_EQ_U64(r.reset, 0);
+        CHECK(fabs(r.vmstat[VMSTAT_PGSCAN_DIRECT] - whole.vmstat[VMSTAT_PGSCAN_DIRECT]) < 1e-9);
+        CHECK(fabs(r.vmstat[VMSTAT_PGSCAN_DIRECT] - 8200.0 / 2.1) < 1e-9);
+        CHECK(fabs(r.vmstat[VMSTAT_ALLOCSTALL] - 10.0) < 1e-9);
+        CHECK(r.psi_valid);
+        CHECK(fabs(r.psi_some_pct - whole.psi_some_pct) < 1e-9);
+
+        /* A counter reset in the older interval stays reported. */
+        older.reset |= 1u << VMSTAT_ALLOCSTALL;
+        CHECK_EQ_INT(rates_compute(&b, &c, &r), 0);
+        rates_extend(&r, &older);
+        CHECK(r.reset & (1u << VMSTAT_ALLOCSTALL));
+}
+
 int main(void) {
         test_fixture_tree();
         test_optional();
@@ -165,5 +211,6 @@ int main(void) {
         test_real_proc();
         test_multipage_seq_file();
         test_rates();
+        test_rates_extend();
         return test_result("test-sample");
 }
