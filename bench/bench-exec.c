@@ -451,7 +451,7 @@ int main(int argc, char *argv[]) {
                        "100 ms at a fixed rate, 2 s in bursts); a listener process applies one cmdline "
                        "rule (+%d) on each exec event (`procwatch_receive()` -> `procrules_apply_pid()`, "
                        "a rescan when events are lost) or by `procrules_rescan()` once a second; like the "
-                       "daemon, it asks the scheduler for a %llu us slice (`daemon/schedslice.h`), except in "
+                       "daemon, it asks the scheduler for a %llu us slice (`util/schedslice.h`), except in "
                        "the row that keeps the kernel's default slice. "
                        "*event*: from the kernel's exec event timestamp to the completed write; *spawn*: "
                        "from just before `posix_spawn()` to the write (includes fork and exec). "

@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "clock.h"
 #include "bus.h"
 #include "json.h"
 #include "log.h"
@@ -19,6 +20,7 @@
 #include "killorder.h"
 #include "oomscore.h"
 #include "report.h"
+#include "utf8.h"
 
 /* Longest mode word accepted ("observe" is 7 bytes). */
 #define BUS_MODE_MAX 16
@@ -118,13 +120,6 @@ struct Bus {
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-static uint64_t clock_usec(clockid_t id) {
-        struct timespec ts;
-
-        clock_gettime(id, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* CLOCK_REALTIME minus CLOCK_MONOTONIC, taken once per change: times shown
  * on the bus stay the same from one read to the next (two clock reads per
  * conversion would jitter by a microsecond), and follow a step of the wall
@@ -143,56 +138,6 @@ static uint64_t mono_to_real_at(int64_t offset, uint64_t t) {
 
 static uint64_t mono_to_real(const Bus *b, uint64_t t) {
         return mono_to_real_at(b->realtime_offset, t);
-}
-
-/* Decodes one UTF-8 sequence at s; returns its length, 0 if invalid. */
-static size_t utf8_sequence(const unsigned char *s) {
-        uint32_t c;
-        size_t n;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                n = 2, c = s[0] & 0x1f;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                n = 3, c = s[0] & 0x0f;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                n = 4, c = s[0] & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = (c << 6) | (s[i] & 0x3f);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-                return 0;
-        return n;
-}
-
-bool utf8_is_valid(const char *s) {
-        for (const unsigned char *p = (const unsigned char *) s; *p;) {
-                size_t n = utf8_sequence(p);
-                if (n == 0)
-                        return false;
-                p += n;
-        }
-        return true;
-}
-
-bool utf8_sanitize(char *s) {
-        bool changed = false;
-
-        for (unsigned char *p = (unsigned char *) s; *p;) {
-                size_t n = utf8_sequence(p);
-                if (n == 0) {
-                        *p++ = '?';
-                        changed = true;
-                } else
-                        p += n;
-        }
-        return changed;
 }
 
 /* Appends s as a D-Bus string, with invalid UTF-8 replaced ("" for NULL). */

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bus-contract.h"
 #include "macro.h"
 
 /* The only module that knows D-Bus on the daemon's side: org.memtuned1 on
@@ -22,30 +23,10 @@
  *  3. anyone else needs polkit's yes for BUS_POLKIT_ACTION, asked
  *     asynchronously; no polkit on the bus means no. */
 
-#define BUS_NAME "org.memtuned1"
-#define BUS_PATH "/org/memtuned1"
-#define BUS_INTERFACE "org.memtuned1.Manager"
-#define BUS_POLKIT_ACTION "org.memtuned1.manage"
-
-#define BUS_ERROR_UNKNOWN_TUNABLE "org.memtuned1.Error.UnknownTunable"
-#define BUS_ERROR_NOT_AVAILABLE "org.memtuned1.Error.NotAvailable"
-#define BUS_ERROR_OUT_OF_RANGE "org.memtuned1.Error.OutOfRange"
-#define BUS_ERROR_INVALID_ARGUMENT "org.memtuned1.Error.InvalidArgument"
-#define BUS_ERROR_PERMISSION_DENIED "org.memtuned1.Error.PermissionDenied"
-#define BUS_ERROR_POLICY_REJECTED "org.memtuned1.Error.PolicyRejected"
-#define BUS_ERROR_OBSERVE_ONLY "org.memtuned1.Error.ObserveOnly"
-#define BUS_ERROR_FAILED "org.memtuned1.Error.Failed"
-
 /* Pending polkit queries at most: each holds a call message until polkit
  * answers (up to the timeout). 128 is far more than administrators type, and
  * bounds what a flood of unauthorized calls can make the daemon hold. */
 #define BUS_AUTH_PENDING_MAX 128
-
-/* How long polkit may take. Without user interaction it answers from its
- * rules at once; with it, a person types a password into an agent. The
- * caller's own method-call timeout applies on its side as well. */
-#define BUS_POLKIT_TIMEOUT_USEC (25 * USEC_PER_SEC)
-#define BUS_POLKIT_INTERACTIVE_TIMEOUT_USEC (300 * USEC_PER_SEC)
 
 /* Describe() and GetDecisions(0) list at most this many decisions. */
 #define BUS_DESCRIBE_DECISIONS_MAX 16
@@ -86,11 +67,3 @@ void bus_emit_process_adjusted(Bus *b, pid_t pid, const char *comm, int old_adj,
 /* Describe()'s JSON for m's state now, freshly built (the bus caches it per
  * change). Returns 0 and a malloc'ed string, or -ENOMEM. */
 int bus_describe_json(const Manager *m, char **ret);
-
-/* Replaces every byte sequence of s that is not valid UTF-8 by '?', in place
- * (D-Bus strings must be UTF-8; comm, file names and policy text need not
- * be). Returns true if s was changed. */
-bool utf8_sanitize(char *s);
-
-/* True if s is valid UTF-8. */
-bool utf8_is_valid(const char *s);

@@ -14,6 +14,7 @@
 #include "bus.h"
 #include "clock.h"
 #include "hostinfo.h"
+#include "decisionlog.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"

@@ -37,6 +37,7 @@
 #include "clock.h"
 #include "macro.h"
 #include "policy.h"
+#include "units.h"
 
 char *const policy_dirs_standard[POLICY_DIRS_STANDARD_N] = {
         POLICY_DIR_VENDOR,
@@ -218,48 +219,6 @@ static const char *quote(char *buf, const char *s) {
 }
 #define QUOTED(s) quote((char[QUOTE_BUF_SIZE]) {}, (s))
 
-/* Formats kB for people: "64 MiB", "1.5 GiB", "900 kB". */
-static const char *format_size(char *buf, size_t size, uint64_t kb) {
-        static const char *const units[] = { "kB", "MiB", "GiB", "TiB", "PiB" };
-        double v = (double) kb;
-        size_t u = 0;
-
-        while (v >= 1024 && u + 1 < ELEMENTSOF(units)) {
-                v /= 1024;
-                u++;
-        }
-        if (u == 0 || v == pos_floor(v))
-                snprintf(buf, size, "%.0f %s", v, units[u]);
-        else
-                snprintf(buf, size, "%.1f %s", v, units[u]);
-        return buf;
-}
-#define SIZE_BUF 32
-#define FORMAT_SIZE(kb) format_size((char[SIZE_BUF]) {}, SIZE_BUF, (kb))
-
-/* Formats microseconds with the largest unit that divides them: "10min". */
-static const char *format_duration(char *buf, size_t size, uint64_t usec) {
-        static const struct {
-                const char *unit;
-                uint64_t usec;
-        } units[] = {
-                { "h", 3600 * USEC_PER_SEC },
-                { "min", 60 * USEC_PER_SEC },
-                { "s", USEC_PER_SEC },
-                { "ms", USEC_PER_MSEC },
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (usec > 0 && usec % units[i].usec == 0) {
-                        snprintf(buf, size, "%" PRIu64 "%s", usec / units[i].usec, units[i].unit);
-                        return buf;
-                }
-        snprintf(buf, size, "%" PRIu64 "us", usec);
-        return buf;
-}
-#define DURATION_BUF 32
-#define FORMAT_DURATION(u) format_duration((char[DURATION_BUF]) {}, DURATION_BUF, (u))
-
 /* Hundredths of a percent as "5.00%". */
 static const char *format_centi(char *buf, size_t size, uint32_t v) {
         snprintf(buf, size, "%" PRIu32 ".%02" PRIu32, v / 100, v % 100);
@@ -268,142 +227,6 @@ static const char *format_centi(char *buf, size_t size, uint32_t v) {
 #define FORMAT_CENTI(v) format_centi((char[16]) {}, 16, (v))
 
 /* ---- value parsers ---------------------------------------------------------------- */
-
-/* Parses "123" or "123.45" at *p: the integer part and up to max_decimals
- * decimals, scaled by 10^max_decimals (so "1.5" with 3 gives 1500). */
-static int parse_decimal(const char **p, unsigned max_decimals, uint64_t *ret_scaled) {
-        const char *s = *p;
-        uint64_t v = 0;
-        unsigned decimals = 0;
-
-        if (*s < '0' || *s > '9')
-                return -EINVAL;
-        for (; *s >= '0' && *s <= '9'; s++)
-                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t) (*s - '0'), &v))
-                        return -ERANGE;
-        if (*s == '.') {
-                s++;
-                if (*s < '0' || *s > '9')
-                        return -EINVAL;
-                for (; *s >= '0' && *s <= '9'; s++) {
-                        if (++decimals > max_decimals)
-                                return -EINVAL;
-                        if (__builtin_mul_overflow(v, 10, &v) ||
-                            __builtin_add_overflow(v, (uint64_t) (*s - '0'), &v))
-                                return -ERANGE;
-                }
-        }
-        for (; decimals < max_decimals; decimals++)
-                if (__builtin_mul_overflow(v, 10, &v))
-                        return -ERANGE;
-
-        *p = s;
-        *ret_scaled = v;
-        return 0;
-}
-
-int policy_parse_size(const char *s, uint64_t ram_kb, uint64_t *ret_kb) {
-        static const struct {
-                char letter;
-                uint64_t kb;
-        } units[] = {
-                { 'k', 1 },
-                { 'm', UINT64_C(1) << 10 },
-                { 'g', UINT64_C(1) << 20 },
-                { 't', UINT64_C(1) << 30 },
-        };
-        const char *p = s;
-        uint64_t scaled, kb;
-        int r;
-
-        /* Three decimals: "1.125G"; a percentage takes two: "0.25%". */
-        if (s[0] && s[strlen(s) - 1] == '%') {
-                r = parse_decimal(&p, 2, &scaled);
-                if (r < 0)
-                        return r;
-                if (strcmp(p, "%") != 0)
-                        return -EINVAL;
-                if (scaled == 0 || scaled > 10000)
-                        return -ERANGE;
-                /* ram_kb < 2^50 (1 EiB) on any machine; times 10000 fits. */
-                if (ram_kb > (UINT64_C(1) << 50))
-                        return -ERANGE;
-                *ret_kb = ram_kb * scaled / 10000;
-                return 0;
-        }
-
-        r = parse_decimal(&p, 3, &scaled);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-                if (tolower((unsigned char) *p) != units[i].letter)
-                        continue;
-                if (!(p[1] == 0 || strcmp(p + 1, "B") == 0 || strcmp(p + 1, "iB") == 0))
-                        return -EINVAL;
-                if (__builtin_mul_overflow(scaled, units[i].kb, &kb))
-                        return -ERANGE;
-                *ret_kb = kb / 1000;
-                return 0;
-        }
-        return -EINVAL;
-}
-
-int policy_parse_duration(const char *s, uint64_t *ret_usec) {
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = {
-                { "us", 1 },
-                { "ms", USEC_PER_MSEC },
-                { "s", USEC_PER_SEC },
-                { "m", 60 * USEC_PER_SEC },
-                { "min", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC },
-        };
-        const char *p = s;
-        uint64_t scaled, usec;
-        int r;
-
-        r = parse_decimal(&p, 3, &scaled);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-                if (strcmp(p, units[i].suffix) != 0)
-                        continue;
-                if (__builtin_mul_overflow(scaled, units[i].usec, &usec))
-                        return -ERANGE;
-                *ret_usec = usec / 1000;
-                return 0;
-        }
-        return -EINVAL;
-}
-
-int policy_parse_kernel_version(const char *s, unsigned ret[3], unsigned *ret_n) {
-        unsigned v[3] = {}, n = 0;
-        const char *p = s;
-
-        for (;;) {
-                unsigned long x = 0;
-
-                if (n == 3 || *p < '0' || *p > '9')
-                        return -EINVAL;
-                for (; *p >= '0' && *p <= '9'; p++) {
-                        x = x * 10 + (unsigned) (*p - '0');
-                        if (x > 65535)
-                                return -EINVAL;
-                }
-                v[n++] = (unsigned) x;
-                if (*p == 0)
-                        break;
-                if (*p != '.')
-                        return -EINVAL;
-                p++;
-        }
-
-        memcpy(ret, v, sizeof(v));
-        *ret_n = n;
-        return 0;
-}
 
 /* Compares the host's version with a condition's on the parts the condition
  * gives: "5.15" matches every 5.15.x. Returns <0, 0, >0. */
@@ -891,7 +714,7 @@ static bool get_size(Ctx *c, const config_setting_t *s, const char *where, bool 
                 ctx_error(c, line_of(s), where, "a percentage of RAM makes no sense here: use a size such as \"8G\"");
                 return false;
         }
-        r = policy_parse_size(str, c->host->ram_kb, ret_kb);
+        r = parse_size(str, c->host->ram_kb, ret_kb);
         if (r == -ERANGE && str[0] && str[strlen(str) - 1] == '%')
                 ctx_error(c, line_of(s), where, "percentage %s is out of range: it must be above 0%% and at most 100%%",
                           QUOTED(str));
@@ -917,7 +740,7 @@ static bool get_duration(Ctx *c, const config_setting_t *s, const char *where, u
                 v = (uint64_t) secs * USEC_PER_SEC;
         } else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
                 const char *str = config_setting_get_string(s);
-                r = policy_parse_duration(str, &v);
+                r = parse_duration(str, &v);
                 if (r < 0) {
                         ctx_error(c, line_of(s), where,
                                   "invalid duration %s: use a number with a unit ms, s, min or h (\"10s\", \"500ms\")",
@@ -1099,7 +922,7 @@ static bool parse_when(Ctx *c, const config_setting_t *w, const char *parent, bo
                                 set[k] = NULL;
                                 break;
                         }
-                        if (policy_parse_kernel_version(v, kernel[j], &kernel_n[j]) < 0) {
+                        if (parse_kernel_version(v, kernel[j], &kernel_n[j]) < 0) {
                                 ctx_error(c, line_of(m), kw,
                                           "invalid kernel version %s: use numbers such as \"5.15\" or \"6.1.0\"",
                                           QUOTED(v));

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "macro.h"
+#include "paths.h"
 #include "tunable.h"
 
 /* The effective policy: policy files merged in order, validated, with every
@@ -129,11 +130,8 @@ typedef struct HostInfo {
 
 /* The directories policy files are read from, lowest priority first: a file in
  * a later directory masks the same name in the earlier ones. */
-/* The vendor directory follows --prefix (Makefile.am passes it), so that a
- * /usr/local build reads the policies it installed. */
-#ifndef POLICY_DIR_VENDOR
-#define POLICY_DIR_VENDOR "/usr/lib/memtuned/policies.d"
-#endif
+/* The vendor directory follows --prefix (paths.h, made by Makefile.am), so
+ * that a /usr/local build reads the policies it installed. */
 #define POLICY_DIR_RUNTIME "/run/memtuned/policies.d"
 #define POLICY_DIR_ADMIN "/etc/memtuned/policies.d"
 #define POLICY_DIRS_STANDARD_N 3
@@ -213,18 +211,3 @@ int policy_load_string(const char *name, const char *text, size_t len, const Hos
  * the same policy, each value followed by "# FILE:LINE" or "# built-in
  * default", what did not apply as comments. */
 void policy_dump(const Policy *p, FILE *f);
-
-/* Parses a size into kB: "64M", "1.5G", "512K", "1T" (binary units; "KiB",
- * "MB" and the like are accepted and also binary), or "2%" / "0.5%" of ram_kb.
- * Returns 0; -EINVAL for text that is not a size (no unit included), -ERANGE
- * past 64 bits or for a percentage not in (0, 100]. */
-int policy_parse_size(const char *s, uint64_t ram_kb, uint64_t *ret_kb);
-
-/* Parses a duration: "500ms", "10s", "10m" or "10min", "2h", "100us"; a decimal
- * point is allowed ("1.5s"). Returns 0, -EINVAL, or -ERANGE past 64 bits of
- * microseconds. */
-int policy_parse_duration(const char *s, uint64_t *ret_usec);
-
-/* Parses "5.15" or "6.1.0" (at most three numbers, each below 65536) into
- * ret (missing parts 0) and the count of parts given. Returns 0 or -EINVAL. */
-int policy_parse_kernel_version(const char *s, unsigned ret[3], unsigned *ret_n);

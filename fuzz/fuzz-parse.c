@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The small helpers of daemon/parse.h against straightforward reference
+/* The small helpers of util/parse.h against straightforward reference
  * implementations: every reader's numbers go through them. */
 #include <errno.h>
 #include <stdbool.h>

@@ -18,6 +18,8 @@
 top_builddir=${top_builddir:-$top_srcdir}
 memtuned=$top_builddir/memtuned
 memtunectl=$top_builddir/memtunectl
+# memtunectl check runs this daemon's --check, not the installed one.
+export MEMTUNECTL_MEMTUNED=$memtuned
 unit=$top_builddir/systemd/memtuned.service
 # The system's python3, not whatever PATH finds first: a pyenv one, say,
 # lacks the Debian packages' modules (python3-dbusmock).

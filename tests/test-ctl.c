@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* memtunectl's pure helpers: the zone gauge, values and durations from the
  * command line, durations for people, exit statuses from bus errors. */
-#include "bus.h"
+#include "bus-contract.h"
 #include "ctl.h"
 #include "test-util.h"
 

@@ -31,7 +31,7 @@ tunables: { swappiness: { mode = "fixed"; value = 10; }; };'
 reset_tree
 policy 50-test.conf "$FIXED_SWAPPINESS"
 check "daemon starts" start_daemon
-# A short slice lets exec events preempt (daemon/schedslice.h); /proc/PID/sched
+# A short slice lets exec events preempt (util/schedslice.h); /proc/PID/sched
 # shows it since Linux 6.6.
 check "the daemon asked for a 100 us scheduler slice" logged "scheduler slice 100 us"
 if grep -q '^se.slice' "/proc/$pid/sched" 2>/dev/null; then

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Each decision is a structured journal record when memtuned runs under the
-# journal, and a plain line otherwise (daemon/log.c, log_decision()).
+# journal, and a plain line otherwise (daemon/decisionlog.c, log_decision()).
 #
 # In a private mount namespace a tmpfs over /run holds a stand-in journal:
 # a datagram socket at /run/systemd/journal/socket (where sd_journal_send()
@@ -11,13 +11,13 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tests/lib.sh
 . "$top_srcdir/tests/lib.sh"
-MESSAGE_ID=$(sed -n 's/^#define MEMTUNED_DECISION_MESSAGE_ID "\([0-9a-f]*\)"$/\1/p' "$top_srcdir/daemon/log.h")
+MESSAGE_ID=$(sed -n 's/^#define MEMTUNED_DECISION_MESSAGE_ID "\([0-9a-f]*\)"$/\1/p' "$top_srcdir/daemon/decisionlog.h")
 
 if [ "${1:-}" != --inside ]; then
         need_root "unshare -m, a tmpfs over /run"
         need_command unshare util-linux
         [ -x "$PY" ] || skip "$PY not installed (package python3)"
-        [ ${#MESSAGE_ID} -eq 32 ] || hard_error "no MEMTUNED_DECISION_MESSAGE_ID in daemon/log.h"
+        [ ${#MESSAGE_ID} -eq 32 ] || hard_error "no MEMTUNED_DECISION_MESSAGE_ID in daemon/decisionlog.h"
         make_tmp
         unshare --mount --propagation private -- "$0" --inside "$tmp"
         exit $?

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "bus.h"
+#include "utf8.h"
 #include "override.h"
 #include "test-util.h"
 

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "policy.h"
+#include "units.h"
 #include "test-util.h"
 
 /* A 16 GiB host without swap, one node: the facts conditions test. */
@@ -144,94 +145,94 @@ static bool has_note(const Policy *p, const char *want) {
 static void test_parse_size(void) {
         uint64_t kb = 0;
 
-        CHECK_EQ_INT(policy_parse_size("64M", 0, &kb), 0);
+        CHECK_EQ_INT(parse_size("64M", 0, &kb), 0);
         CHECK_EQ_U64(kb, 65536);
-        CHECK_EQ_INT(policy_parse_size("1G", 0, &kb), 0);
+        CHECK_EQ_INT(parse_size("1G", 0, &kb), 0);
         CHECK_EQ_U64(kb, 1048576);
-        CHECK_EQ_INT(policy_parse_size("1.5G", 0, &kb), 0);
+        CHECK_EQ_INT(parse_size("1.5G", 0, &kb), 0);
         CHECK_EQ_U64(kb, 1572864);
-        CHECK_EQ_INT(policy_parse_size("512K", 0, &kb), 0);
+        CHECK_EQ_INT(parse_size("512K", 0, &kb), 0);
         CHECK_EQ_U64(kb, 512);
-        CHECK_EQ_INT(policy_parse_size("512k", 0, &kb), 0);
+        CHECK_EQ_INT(parse_size("512k", 0, &kb), 0);
         CHECK_EQ_U64(kb, 512);
-        CHECK_EQ_INT(policy_parse_size("2T", 0, &kb), 0);
+        CHECK_EQ_INT(parse_size("2T", 0, &kb), 0);
         CHECK_EQ_U64(kb, UINT64_C(2) << 30);
-        CHECK_EQ_INT(policy_parse_size("64MiB", 0, &kb), 0);
+        CHECK_EQ_INT(parse_size("64MiB", 0, &kb), 0);
         CHECK_EQ_U64(kb, 65536);
-        CHECK_EQ_INT(policy_parse_size("64MB", 0, &kb), 0); /* binary too */
+        CHECK_EQ_INT(parse_size("64MB", 0, &kb), 0); /* binary too */
         CHECK_EQ_U64(kb, 65536);
-        CHECK_EQ_INT(policy_parse_size("0.125M", 0, &kb), 0);
+        CHECK_EQ_INT(parse_size("0.125M", 0, &kb), 0);
         CHECK_EQ_U64(kb, 128);
-        CHECK_EQ_INT(policy_parse_size("2%", 1000000, &kb), 0);
+        CHECK_EQ_INT(parse_size("2%", 1000000, &kb), 0);
         CHECK_EQ_U64(kb, 20000);
-        CHECK_EQ_INT(policy_parse_size("0.25%", 1000000, &kb), 0);
+        CHECK_EQ_INT(parse_size("0.25%", 1000000, &kb), 0);
         CHECK_EQ_U64(kb, 2500);
-        CHECK_EQ_INT(policy_parse_size("100%", 1000000, &kb), 0);
+        CHECK_EQ_INT(parse_size("100%", 1000000, &kb), 0);
         CHECK_EQ_U64(kb, 1000000);
 
-        CHECK_EQ_INT(policy_parse_size("", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("64", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("64X", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("M", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("-1M", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size(" 64M", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("64M ", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("64Mb", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("1.2345G", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("1.G", 0, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("0%", 1000, &kb), -ERANGE);
-        CHECK_EQ_INT(policy_parse_size("100.01%", 1000, &kb), -ERANGE);
-        CHECK_EQ_INT(policy_parse_size("0.001%", 1000, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("2 %", 1000, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("%", 1000, &kb), -EINVAL);
-        CHECK_EQ_INT(policy_parse_size("18446744073709551615T", 0, &kb), -ERANGE);
-        CHECK_EQ_INT(policy_parse_size("99999999999999999999999K", 0, &kb), -ERANGE);
+        CHECK_EQ_INT(parse_size("", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("64", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("64X", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("M", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("-1M", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size(" 64M", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("64M ", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("64Mb", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("1.2345G", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("1.G", 0, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("0%", 1000, &kb), -ERANGE);
+        CHECK_EQ_INT(parse_size("100.01%", 1000, &kb), -ERANGE);
+        CHECK_EQ_INT(parse_size("0.001%", 1000, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("2 %", 1000, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("%", 1000, &kb), -EINVAL);
+        CHECK_EQ_INT(parse_size("18446744073709551615T", 0, &kb), -ERANGE);
+        CHECK_EQ_INT(parse_size("99999999999999999999999K", 0, &kb), -ERANGE);
 }
 
 static void test_parse_duration(void) {
         uint64_t u = 0;
 
-        CHECK_EQ_INT(policy_parse_duration("10s", &u), 0);
+        CHECK_EQ_INT(parse_duration("10s", &u), 0);
         CHECK_EQ_U64(u, 10 * USEC_PER_SEC);
-        CHECK_EQ_INT(policy_parse_duration("500ms", &u), 0);
+        CHECK_EQ_INT(parse_duration("500ms", &u), 0);
         CHECK_EQ_U64(u, 500 * USEC_PER_MSEC);
-        CHECK_EQ_INT(policy_parse_duration("10m", &u), 0);
+        CHECK_EQ_INT(parse_duration("10m", &u), 0);
         CHECK_EQ_U64(u, 600 * USEC_PER_SEC);
-        CHECK_EQ_INT(policy_parse_duration("10min", &u), 0);
+        CHECK_EQ_INT(parse_duration("10min", &u), 0);
         CHECK_EQ_U64(u, 600 * USEC_PER_SEC);
-        CHECK_EQ_INT(policy_parse_duration("2h", &u), 0);
+        CHECK_EQ_INT(parse_duration("2h", &u), 0);
         CHECK_EQ_U64(u, 7200 * USEC_PER_SEC);
-        CHECK_EQ_INT(policy_parse_duration("100us", &u), 0);
+        CHECK_EQ_INT(parse_duration("100us", &u), 0);
         CHECK_EQ_U64(u, 100);
-        CHECK_EQ_INT(policy_parse_duration("1.5s", &u), 0);
+        CHECK_EQ_INT(parse_duration("1.5s", &u), 0);
         CHECK_EQ_U64(u, 1500 * USEC_PER_MSEC);
-        CHECK_EQ_INT(policy_parse_duration("0s", &u), 0);
+        CHECK_EQ_INT(parse_duration("0s", &u), 0);
         CHECK_EQ_U64(u, 0);
 
-        CHECK_EQ_INT(policy_parse_duration("10", &u), -EINVAL);
-        CHECK_EQ_INT(policy_parse_duration("10 s", &u), -EINVAL);
-        CHECK_EQ_INT(policy_parse_duration("s", &u), -EINVAL);
-        CHECK_EQ_INT(policy_parse_duration("10sec", &u), -EINVAL);
-        CHECK_EQ_INT(policy_parse_duration("-1s", &u), -EINVAL);
-        CHECK_EQ_INT(policy_parse_duration("10d", &u), -EINVAL);
-        CHECK_EQ_INT(policy_parse_duration("99999999999999999h", &u), -ERANGE);
+        CHECK_EQ_INT(parse_duration("10", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration("10 s", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration("s", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration("10sec", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration("-1s", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration("10d", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration("99999999999999999h", &u), -ERANGE);
 }
 
 static void test_parse_kernel_version(void) {
         unsigned v[3], n;
 
-        CHECK_EQ_INT(policy_parse_kernel_version("5.15", v, &n), 0);
+        CHECK_EQ_INT(parse_kernel_version("5.15", v, &n), 0);
         CHECK(v[0] == 5 && v[1] == 15 && v[2] == 0 && n == 2);
-        CHECK_EQ_INT(policy_parse_kernel_version("6.1.0", v, &n), 0);
+        CHECK_EQ_INT(parse_kernel_version("6.1.0", v, &n), 0);
         CHECK(v[0] == 6 && v[1] == 1 && v[2] == 0 && n == 3);
-        CHECK_EQ_INT(policy_parse_kernel_version("6", v, &n), 0);
+        CHECK_EQ_INT(parse_kernel_version("6", v, &n), 0);
         CHECK(v[0] == 6 && n == 1);
-        CHECK_EQ_INT(policy_parse_kernel_version("", v, &n), -EINVAL);
-        CHECK_EQ_INT(policy_parse_kernel_version("5.", v, &n), -EINVAL);
-        CHECK_EQ_INT(policy_parse_kernel_version("5.x", v, &n), -EINVAL);
-        CHECK_EQ_INT(policy_parse_kernel_version("1.2.3.4", v, &n), -EINVAL);
-        CHECK_EQ_INT(policy_parse_kernel_version("6.1.0-18-amd64", v, &n), -EINVAL);
-        CHECK_EQ_INT(policy_parse_kernel_version("70000", v, &n), -EINVAL);
+        CHECK_EQ_INT(parse_kernel_version("", v, &n), -EINVAL);
+        CHECK_EQ_INT(parse_kernel_version("5.", v, &n), -EINVAL);
+        CHECK_EQ_INT(parse_kernel_version("5.x", v, &n), -EINVAL);
+        CHECK_EQ_INT(parse_kernel_version("1.2.3.4", v, &n), -EINVAL);
+        CHECK_EQ_INT(parse_kernel_version("6.1.0-18-amd64", v, &n), -EINVAL);
+        CHECK_EQ_INT(parse_kernel_version("70000", v, &n), -EINVAL);
 }
 
 /* ---- the language ------------------------------------------------------------------------- */

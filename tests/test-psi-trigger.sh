@@ -18,7 +18,7 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tests/lib.sh
 . "$top_srcdir/tests/lib.sh"
-MESSAGE_ID=$(sed -n 's/^#define MEMTUNED_DECISION_MESSAGE_ID "\([0-9a-f]*\)"$/\1/p' "$top_srcdir/daemon/log.h")
+MESSAGE_ID=$(sed -n 's/^#define MEMTUNED_DECISION_MESSAGE_ID "\([0-9a-f]*\)"$/\1/p' "$top_srcdir/daemon/decisionlog.h")
 
 if [ "${1:-}" != --inside ]; then
         need_root "unshare -m, a memory cgroup"
@@ -32,7 +32,7 @@ os.write(fd, b"some 100000 2000000\0")' 2>/dev/null ||
         [ -e /sys/fs/cgroup/memory/memory.limit_in_bytes ] ||
                 grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
                 skip "no memory cgroup to make pressure in (neither cgroup-v1 memory nor v2 with memory enabled)"
-        [ ${#MESSAGE_ID} -eq 32 ] || hard_error "no MEMTUNED_DECISION_MESSAGE_ID in daemon/log.h"
+        [ ${#MESSAGE_ID} -eq 32 ] || hard_error "no MEMTUNED_DECISION_MESSAGE_ID in daemon/decisionlog.h"
         make_tmp
         unshare --mount --propagation private -- "$0" --inside "$tmp"
         exit $?

@@ -11,12 +11,12 @@
 
 #include <systemd/sd-event.h>
 
-#include "bus.h"
+#include "bus-contract.h"
 #include "ctl.h"
 #include "json.h"
 #include "macro.h"
 #include "parse.h"
-#include "policy.h"
+#include "units.h"
 
 /* Decisions shown by `status`. */
 #define CTL_STATUS_DECISIONS 5
@@ -76,7 +76,7 @@ int ctl_parse_value(const char *name, const char *text, uint64_t *ret) {
         if (r >= 0 && strchr(text, '\n'))
                 r = -EINVAL;
         if (r == -EINVAL && name && strcmp(name, "min_free_kbytes") == 0 && !strchr(text, '%'))
-                r = policy_parse_size(text, 0, &v);
+                r = parse_size(text, 0, &v);
         if (r < 0)
                 return r;
         *ret = v;

@@ -38,19 +38,6 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
 
-/* The MESSAGE_ID of every decision record: `journalctl MESSAGE_ID=...` lists
- * them all. Generated once with `systemd-id128 new`; never change it. */
-#define MEMTUNED_DECISION_MESSAGE_ID "301a7168b66240559984fd2a91fc2dd5"
-
-typedef struct Decision Decision;
-
-/* Logs one decision at LOG_INFO. Under the journal it is a structured record
- * with MESSAGE_ID=MEMTUNED_DECISION_MESSAGE_ID and the fields MEMTUNED_TUNABLE,
- * MEMTUNED_OLD, MEMTUNED_NEW, MEMTUNED_SOURCE, MEMTUNED_REASON (the reason
- * without the "name old -> new: " prefix), MEMTUNED_MODE (enforce or
- * observe), MEMTUNED_TRIGGER (what started the decision: trigger, e.g. "psi")
- * and MEMTUNED_REACTION_USEC (from that event to the decision complete, its
- * writes done: reaction_usec); MESSAGE is the plain line. Elsewhere, or when
- * the journal refuses the record, it is the plain line:
- * "[(observe) ]name old -> new: reason". */
-void log_decision(const Decision *d, bool observe, const char *trigger, uint64_t reaction_usec);
+/* True when stderr is the journal's stream (log_setup() found JOURNAL_STREAM):
+ * structured records can go to the journal. */
+bool log_on_journal(void);

@@ -14,11 +14,11 @@
 #include <systemd/sd-bus.h>
 
 #include "config.h"
-#include "bus.h"
-#include "check.h"
+#include "bus-contract.h"
 #include "ctl.h"
 #include "log.h"
 #include "macro.h"
+#include "paths.h"
 
 static CtlOptions arg_options = {};
 static const char *arg_host = NULL;
@@ -202,15 +202,29 @@ static int bus_connect(sd_bus **ret) {
         return CTL_EXIT_SUCCESS;
 }
 
+/* check is memtuned's own validator: the client does not link the policy
+ * loader, so that there is one. MEMTUNECTL_MEMTUNED names another daemon
+ * binary (a build tree's, in tests). Returns only on failure. */
 static int run_check(char **paths, size_t n) {
-        _cleanup_close_ int proc_fd = -1;
+        const char *daemon = getenv("MEMTUNECTL_MEMTUNED") ?: MEMTUNED_PATH;
+        char **argv;
+        size_t k = 0;
 
-        proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (proc_fd < 0) {
-                fprintf(stderr, "Failed to open /proc: %s\n", strerror(errno));
+        argv = calloc(n + 4, sizeof(char *));
+        if (!argv) {
+                fprintf(stderr, "Out of memory.\n");
                 return CTL_EXIT_FAILURE;
         }
-        return check_run(paths, n, NULL, 0, arg_dump, proc_fd);
+        argv[k++] = (char *) "memtuned";
+        argv[k++] = (char *) "--check";
+        if (arg_dump)
+                argv[k++] = (char *) "--dump";
+        for (size_t i = 0; i < n; i++)
+                argv[k++] = paths[i];
+        execv(daemon, argv);
+        fprintf(stderr, "Failed to run %s --check: %s\n", daemon, strerror(errno));
+        free(argv);
+        return CTL_EXIT_FAILURE;
 }
 
 /* Prints "what 'arg'." (or just "what." without arg) and returns the usage status. */

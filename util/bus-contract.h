@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "macro.h"
+
+/* The contract between memtuned and its clients on the bus: names, errors
+ * and timeouts that both sides use (dbus/org.memtuned1.Manager.xml documents
+ * the interface). The daemon's side is daemon/bus.c, the client's ctl/. */
+
+#define BUS_NAME "org.memtuned1"
+#define BUS_PATH "/org/memtuned1"
+#define BUS_INTERFACE "org.memtuned1.Manager"
+#define BUS_POLKIT_ACTION "org.memtuned1.manage"
+
+#define BUS_ERROR_UNKNOWN_TUNABLE "org.memtuned1.Error.UnknownTunable"
+#define BUS_ERROR_NOT_AVAILABLE "org.memtuned1.Error.NotAvailable"
+#define BUS_ERROR_OUT_OF_RANGE "org.memtuned1.Error.OutOfRange"
+#define BUS_ERROR_INVALID_ARGUMENT "org.memtuned1.Error.InvalidArgument"
+#define BUS_ERROR_PERMISSION_DENIED "org.memtuned1.Error.PermissionDenied"
+#define BUS_ERROR_POLICY_REJECTED "org.memtuned1.Error.PolicyRejected"
+#define BUS_ERROR_OBSERVE_ONLY "org.memtuned1.Error.ObserveOnly"
+#define BUS_ERROR_FAILED "org.memtuned1.Error.Failed"
+
+/* How long polkit may take. Without user interaction it answers from its
+ * rules at once; with it, a person types a password into an agent. The
+ * caller's own method-call timeout applies on its side as well. */
+#define BUS_POLKIT_TIMEOUT_USEC (25 * USEC_PER_SEC)
+#define BUS_POLKIT_INTERACTIVE_TIMEOUT_USEC (300 * USEC_PER_SEC)

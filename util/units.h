@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sizes and durations as people write and read them: one grammar for policy
+ * files, the client and the logs. */
+
+/* Formats kB for people: "64 MiB", "1.5 GiB", "900 kB". Returns buf. */
+const char *format_size(char *buf, size_t size, uint64_t kb);
+#define SIZE_BUF 32
+#define FORMAT_SIZE(kb) format_size((char[SIZE_BUF]) {}, SIZE_BUF, (kb))
+
+/* Formats microseconds with the largest unit that divides them: "10min",
+ * "1500ms", "0us". Returns buf. */
+const char *format_duration(char *buf, size_t size, uint64_t usec);
+#define DURATION_BUF 32
+#define FORMAT_DURATION(u) format_duration((char[DURATION_BUF]) {}, DURATION_BUF, (u))
+
+/* Parses a size into kB: "64M", "1.5G", "512K", "1T" (binary units; "KiB",
+ * "MB" and the like are accepted and also binary), or "2%" / "0.5%" of ram_kb.
+ * Returns 0; -EINVAL for text that is not a size (no unit included), -ERANGE
+ * past 64 bits or for a percentage not in (0, 100]. */
+int parse_size(const char *s, uint64_t ram_kb, uint64_t *ret_kb);
+
+/* Parses a duration: "500ms", "10s", "10m" or "10min", "2h", "100us"; a decimal
+ * point is allowed ("1.5s"). Returns 0, -EINVAL, or -ERANGE past 64 bits of
+ * microseconds. */
+int parse_duration(const char *s, uint64_t *ret_usec);
+
+/* Parses "5.15" or "6.1.0" (at most three numbers, each below 65536) into
+ * ret (missing parts 0) and the count of parts given. Returns 0 or -EINVAL. */
+int parse_kernel_version(const char *s, unsigned ret[3], unsigned *ret_n);
