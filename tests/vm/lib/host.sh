@@ -69,8 +69,13 @@ vm_stage() {
     abs_src=$(cd "$builddir" && cd "${srcrel:-.}" && pwd)
     cfg=$("$builddir/config.status" --config)
     mkdir -p "$copy"
-    tar -C "$builddir" --exclude=./.git --exclude='./_build*' --exclude='*.log' --exclude='*.trs' -cf - . |
-        tar -C "$copy" -xf -
+    # The copy reuses the objects when their paths hold in another directory,
+    # that is when configure was run by an absolute path; with a relative one
+    # ("../configure") it is a fresh build of the same configuration.
+    case $srcrel in
+    /*) tar -C "$builddir" --exclude=./.git --exclude='./_build*' --exclude='*.log' --exclude='*.trs' -cf - . |
+            tar -C "$copy" -xf - ;;
+    esac
     local configure=./configure how
     [ "$abs_src" = "$builddir" ] || configure=$abs_src/configure
     if (cd "$copy" && eval "$configure $cfg --prefix=/usr --sysconfdir=/etc --localstatedir=/var" \
@@ -96,9 +101,15 @@ vm_stage() {
     fi
     rm -rf "$copy"
     [ -x "$dir/root/usr/sbin/memtuned" ] || { echo "vm_stage: no usr/sbin/memtuned after make install" >&2; return 1; }
+    # The daemon must look for vendor policies where they were installed:
+    # objects once kept a /usr/local path from an earlier configure.
+    if ! grep -qaF /usr/lib/memtuned/policies.d "$dir/root/usr/sbin/memtuned"; then
+        echo "vm_stage: the staged memtuned does not read /usr/lib/memtuned/policies.d" >&2
+        return 1
+    fi
     # nothing installed may point below /usr/local (the guest has nothing there)
     local bad
-    bad=$( { grep -rlI '/usr/local' "$dir/root" 2>/dev/null || true; } | sed "s|^$dir/root||" | tr '\n' ' ')
+    bad=$( { grep -rla '/usr/local' "$dir/root" 2>/dev/null || true; } | sed "s|^$dir/root||" | tr '\n' ' ')
     if [ -n "$bad" ]; then
         echo "vm_stage: installed files refer to /usr/local: $bad" >&2
         return 1

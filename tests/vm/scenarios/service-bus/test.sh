@@ -36,6 +36,13 @@ systemctl status --no-pager memtuned >/tmp/status.txt 2>&1 || true
 check "systemctl status shows the daemon's STATUS line (naming the policy)" \
     grep -qE 'Status: ".*vm-service-bus' /tmp/status.txt
 sed 's/^/#   /' /tmp/status.txt | head -n 8
+# The staged daemon must read the vendor directory it was installed with
+# (a build configured for /usr/local once looked there and ran the built-in
+# policy): the vendor file plus this scenario's make two.
+check "the installed vendor default policy is in force beneath this scenario's file" \
+    mt_log_has "^Policy 'vm-service-bus' in force \(2 files"
+check "memtuned --check --dump names the vendor file" \
+    bash -c "memtuned --check --dump 2>&1 | grep -q /usr/lib/memtuned/policies.d/50-default.conf"
 
 # ---- 2. busctl on the system bus --------------------------------------------------------
 check "the bus name's owner is the unit's main process" \
