@@ -4,15 +4,15 @@
 #include <stdint.h>
 
 /* memtuned's work per wakeup is short (an exec event takes 15-40 us, a
- * sample about 30 us), but under a burst of execs it used to wait for a CPU:
- * the scheduler lets the running task finish its slice (1.4 ms on a 2-CPU
- * machine) before a woken one runs, and the exec-to-score p99 of a burst of
- * 2,000 was 2.4-5.5 ms, nearly all of it queueing (bench/bench-exec). Since
- * Linux 6.12, a SCHED_OTHER task may ask for a shorter slice (sched_attr's
- * sched_runtime, 0.1-100 ms): its deadline comes sooner, so it preempts on
- * wakeup, while its share of CPU time stays what its nice value gives. With
- * 100 us the same burst's p99 was about 1 ms. Older kernels accept the
- * request and ignore it. */
+ * sample about 30 us), but under a burst of execs a woken task waits for a
+ * CPU: the scheduler lets the running task finish its slice (1.4 ms on a
+ * 2-CPU machine) first, and with that default slice the exec-to-score p99 of
+ * a burst of 2,000 was 2.4-5.5 ms, nearly all of it queueing
+ * (bench/bench-exec). Since Linux 6.12, a SCHED_OTHER task may ask for a
+ * shorter slice (sched_attr's sched_runtime, 0.1-100 ms): its deadline comes
+ * sooner, so it preempts on wakeup, while its share of CPU time stays what
+ * its nice value gives. With 100 us the same burst's p99 was about 1 ms.
+ * Older kernels accept the request and ignore it. */
 #define SCHED_SLICE_NSEC (100ULL * 1000)
 
 /* Asks for a slice of nsec for the calling thread, keeping its policy
