@@ -84,7 +84,8 @@ static void load_trouble(Sim *m) {
 }
 
 /* A burst of direct reclaim for 100 s: steps 30 s apart (the cool-down), then
- * 10 min of calm per step back to the baseline. */
+ * after 10 min of calm straight back to the baseline, remembering the level;
+ * the memory fades by one step per further 10 min of calm. */
 static void test_burst(void) {
         sim_new(&sim);
         sim_adaptive(&sim, MFK, 0, 1048576);
@@ -105,29 +106,36 @@ static void test_burst(void) {
         CHECK_EQ_U64(sim.s.tunables.value[MFK], 165000);
         CHECK_EQ_U64(sim.plan.tunables[MFK].baseline, 67584);
 
-        /* Calm: one step back per 10 min, the first 10 min after the burst. */
+        /* Calm: back to the baseline in one step, 10 min after the burst. */
         sim.load = (Load) {};
         sim_run(&sim, 599 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 4);
         CHECK(sim.plan.calm);
         CHECK_STREQ(sim.plan.tunables[MFK].reason,
-                    "adaptive 0..503316, baseline 67584: calm for 599 s; steps back after 10 min of calm");
-        sim_run(&sim, 1900 * SEC, SEC);
-        CHECK_EQ_U64(count(&sim, MFK), 8);
-        CHECK_DECISION(nth(&sim, MFK, 4), AT(700), MFK, 165000, 132000, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 165000 -> 132000: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
-                       "back towards the baseline 67584");
-        CHECK_DECISION(nth(&sim, MFK, 5), AT(1300), MFK, 132000, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_DECISION(nth(&sim, MFK, 6), AT(1900), MFK, 105600, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_DECISION(nth(&sim, MFK, 7), AT(2500), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE, NULL);
+                    "adaptive 0..503316, baseline 67584: calm for 599 s; back to the baseline after 10 min of calm");
+        sim_run(&sim, 1 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 5);
+        CHECK_DECISION(nth(&sim, MFK, 4), AT(700), MFK, 165000, 67584, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 165000 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
+                       "back to the baseline 67584; remembers 165000 for the next direct reclaim");
         CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
+        sim_run(&sim, 1 * SEC, SEC);
+        CHECK_STREQ(sim.plan.tunables[MFK].reason,
+                    "adaptive 0..503316, baseline 67584: calm; remembers 165000 for the next direct reclaim");
+        /* The memory fades: 165000 / 1.25 per further 10 min of calm, and is
+         * gone once it reaches the baseline. */
+        sim_run(&sim, 599 * SEC, SEC);
+        CHECK_EQ_U64(sim.e.tunables[MFK].learned, 132000);
+        sim_run(&sim, 1800 * SEC, SEC);
+        CHECK_EQ_U64(sim.e.tunables[MFK].learned, 0);
         CHECK_STREQ(sim.plan.tunables[MFK].reason, "adaptive 0..503316, baseline 67584: calm");
+        CHECK_EQ_U64(count(&sim, MFK), 5);
         CHECK_EQ_U64(sim.plan.pressure, PRESSURE_NONE);
         CHECK_EQ_INT(sim.plan.tunables[MFK].source, TUNABLE_SOURCE_ADAPTIVE);
         CHECK(sim.plan.tunables[MFK].managed);
 
         /* Other tunables stayed unmanaged and untouched. */
-        CHECK_EQ_U64(sim.n_log, 8);
+        CHECK_EQ_U64(sim.n_log, 5);
         CHECK(!sim.plan.tunables[SWP].managed);
         CHECK_STREQ(sim.plan.tunables[SWP].reason, "unmanaged by policy");
 }
@@ -174,8 +182,8 @@ static void test_window_after_step(void) {
  * each up to the policy's maximum, and then nothing more. */
 static void test_sustained(void) {
         /* 10 -> 22 at once: the simulated zone's min/4 spaces its watermarks
-         * until 22 (test_wsf_effective()). */
-        static const uint64_t wsf_steps[] = { 22, 28, 35, 44, 55, 69, 87, 100 };
+         * until 22 (test_wsf_effective()); then doubling. */
+        static const uint64_t wsf_steps[] = { 22, 44, 88, 100 };
         static const uint64_t mfk_steps[] = { 84480, 105600, 132000, 165000, 206250, 257813, 262144 };
         uint64_t t = 10;
 
@@ -194,8 +202,8 @@ static void test_sustained(void) {
         for (size_t i = 0; i < ELEMENTSOF(mfk_steps); i++, t += 30)
                 CHECK_DECISION(nth(&sim, MFK, i), AT(t), MFK, i == 0 ? 67584 : mfk_steps[i - 1], mfk_steps[i],
                                TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_STREQ(nth(&sim, WSF, 7)->reason,
-                    "watermark_scale_factor 87 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+        CHECK_STREQ(nth(&sim, WSF, 3)->reason,
+                    "watermark_scale_factor 88 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
                     "reached the policy's maximum");
         CHECK_STREQ(nth(&sim, MFK, 0)->reason,
                     "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
@@ -231,7 +239,7 @@ static void test_wsf_effective(void) {
         CHECK_EQ_U64(count(&sim, WSF), 2);
         CHECK_DECISION(nth(&sim, WSF, 1), AT(611), WSF, 22, 10, TUNABLE_SOURCE_ADAPTIVE,
                        "watermark_scale_factor 22 -> 10: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
-                       "back towards the baseline 10");
+                       "back to the baseline 10; remembers 22 for the next direct reclaim");
 
         /* A boost raises zoneinfo's min, not the base the kernel divides. */
         sim_new(&sim);
@@ -243,23 +251,23 @@ static void test_wsf_effective(void) {
         sim_run(&sim, 11 * SEC, SEC);
         CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 22, TUNABLE_SOURCE_ADAPTIVE, NULL);
 
-        /* min/4 = 1000 pages: 10 already widens the gap, so steps of 1.25. */
+        /* min/4 = 1000 pages: 10 already widens the gap, so it doubles. */
         sim_new(&sim);
         sim.s.zoneinfo.zones[0].min = 4000;
         sim_adaptive(&sim, WSF, 10, 200);
         sim_start(&sim, T0);
         load_trouble(&sim);
         sim_run(&sim, 11 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 13, TUNABLE_SOURCE_ADAPTIVE,
-                       "watermark_scale_factor 10 -> 13: pgscan_direct 1840/s, allocstall 35/s over 10 s");
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 20, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 10 -> 20: pgscan_direct 1840/s, allocstall 35/s over 10 s");
 
         /* A first effective value above the policy's maximum: plain steps. */
         sim_new(&sim);
-        sim_adaptive(&sim, WSF, 10, 20);
+        sim_adaptive(&sim, WSF, 10, 15);
         sim_start(&sim, T0);
         load_trouble(&sim);
         sim_run(&sim, 11 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 13, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 15, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
 
 /* The reserve cap: the policy's max_reserve_ram_percent, and the hard 5% above
@@ -353,10 +361,13 @@ static void test_flapping(void) {
         }
         CHECK(direction_changes(&sim, MFK) <= 2 * 8);
         CHECK(min_spacing(&sim, MFK) >= 30 * SEC);
-        /* Each trouble minute steps twice (at 10 s and 40 s), each calm
-         * period steps back once: the level creeps up, it does not swing. */
+        /* Each trouble minute steps twice (at 10 s and 40 s; from the
+         * second cycle on the first is straight back to the learned level),
+         * each calm period goes back to the baseline once: what is learned
+         * creeps up, the steps do not swing within a cycle. */
         CHECK_EQ_U64(count(&sim, MFK), 8 * 2 + 8);
-        CHECK(sim_target(&sim, MFK) > 67584);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
+        CHECK(sim.e.tunables[MFK].learned > 132000);
 }
 
 static void numa_two_nodes(Sim *m) {
@@ -856,7 +867,7 @@ static void test_restore_baseline(void) {
         CHECK_EQ_U64(count(&sim, MFK), 1);
         CHECK_DECISION(nth(&sim, MFK, 0), AT(600), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
                        "min_free_kbytes 84480 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): back "
-                       "towards the baseline 67584");
+                       "to the baseline 67584; remembers 84480 for the next direct reclaim");
 
         /* Unmanaged after a restart: handed back at once. */
         sim_new(&sim);
@@ -938,7 +949,7 @@ static void test_bounds(void) {
         /* The first step waits for the cool-down after that change. */
         load_trouble(&sim);
         sim_run(&sim, 60 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, WSF, 1), AT(31), WSF, 20, 25, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(31), WSF, 20, 40, TUNABLE_SOURCE_ADAPTIVE, NULL);
         /* Calm never goes below the policy's minimum. */
         sim.load = (Load) {};
         sim_run(&sim, 3600 * SEC, SEC);
