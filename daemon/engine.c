@@ -183,6 +183,10 @@ void engine_set_baseline(Engine *e, TunableId id, uint64_t value) {
         t = &e->tunables[id];
         t->known = true;
         t->baseline = t->level = t->target = value;
+        /* What was learned relative to the old baseline says nothing about
+         * the new one. */
+        t->learned = 0;
+        t->resumed = false;
         if (t->source == TUNABLE_SOURCE_NONE)
                 return;
         /* Whatever memtuned planned before is void; the next step plans again
@@ -194,6 +198,22 @@ void engine_restore_baseline(Engine *e, TunableId id, uint64_t value) {
         if ((unsigned) id >= _TUNABLE_MANAGED_MAX || !e->tunables[id].known)
                 return;
         e->tunables[id].baseline = value;
+}
+
+void engine_resume(Engine *e, TunableId id, uint64_t level, uint64_t learned, uint64_t now_usec) {
+        EngineTunable *t;
+
+        if ((id != TUNABLE_MIN_FREE_KBYTES && id != TUNABLE_WATERMARK_SCALE_FACTOR) || !e->tunables[id].known)
+                return;
+        t = &e->tunables[id];
+        t->learned = learned;
+        t->learned_usec = now_usec;
+        if (level == t->level)
+                return;
+        t->level = level;
+        t->last_step_usec = now_usec;
+        t->resumed = true;
+        e->watermark_step_usec = now_usec;
 }
 
 /* ---- one step -------------------------------------------------------------- */
@@ -225,6 +245,7 @@ typedef struct Step {
         Obs o;
         uint64_t window;        /* the policy's window, at least 1 usec */
         bool calm;              /* this sample */
+        bool boosted;           /* a zone's watermarks carry the kernel's boost */
         bool trouble;           /* the window average reaches a threshold */
         double avg_direct, avg_stall;
         double cap_percent;
@@ -386,9 +407,20 @@ static void reclaim_update(Step *st) {
                    below(o->direct, th->direct_reclaim_pages_per_s, ENGINE_CALM_RATIO) &&
                    below(o->has_stall ? o->stall : 0, th->allocstall_per_s, ENGINE_CALM_RATIO) &&
                    e->pressure == PRESSURE_NONE;
+        for (size_t i = 0; i < st->s->zoneinfo.n_zones && i < ZONEINFO_ZONES_MAX; i++)
+                st->boosted = st->boosted || st->s->zoneinfo.zones[i].boost > 0;
         if (!st->calm)
                 e->calm_since_usec = NEVER;
-        else if (e->calm_since_usec == NEVER)
+        else if (st->boosted) {
+                /* The kernel raises the watermarks itself after a
+                 * fragmenting fallback (watermark_boost_factor) until kswapd
+                 * has reclaimed the boost: quiet while it lasts is the
+                 * kernel's doing, not proof that memtuned's levels are no
+                 * longer needed. The calm clock stops (it does not restart:
+                 * frequent short boosts must not keep a wide gap forever). */
+                if (e->calm_since_usec != NEVER)
+                        e->calm_since_usec = MIN(e->calm_since_usec + o->interval, st->now);
+        } else if (e->calm_since_usec == NEVER)
                 e->calm_since_usec = o->start;
 
         st->trouble = false;
@@ -410,6 +442,14 @@ static Bounds bounds_of(const Step *st, TunableId id) {
         Bounds b;
 
         if (lo > hi) /* the loader refuses this; stay safe anyway */
+                lo = hi;
+        /* The policy's absolute reserve ceiling limits what adaptive control
+         * adds, like the percentage cap: it never lowers a baseline above it
+         * (a many-node host whose kernel reserves more than the ceiling
+         * keeps its own value). */
+        if (id == TUNABLE_MIN_FREE_KBYTES && st->th->max_reserve_kb > 0)
+                hi = MIN(hi, MAX(st->th->max_reserve_kb, st->e->tunables[id].baseline));
+        if (lo > hi)
                 lo = hi;
         b.safety_max = info->kernel_max;
         if (id == TUNABLE_MIN_FREE_KBYTES)
@@ -465,12 +505,6 @@ static uint64_t step_up(uint64_t v, double f, uint64_t hi) {
         uint64_t n = x >= (double) hi ? hi : (uint64_t) x;
 
         return MIN(MAX(n, v + 1), hi);
-}
-
-static uint64_t step_down(uint64_t v, double f, uint64_t rest) {
-        uint64_t n = (uint64_t) ((double) v / f);
-
-        return MAX(MIN(n, v - 1), rest);
 }
 
 /* Levels outside the bounds (a baseline outside the policy's range, a
@@ -532,6 +566,81 @@ static uint64_t wsf_first_effective(const Sample *s) {
         return best;
 }
 
+/* watermark_scale_factor's next value up. Below the first effective value
+ * nothing moves, so it goes straight there; above it the gap is managed x
+ * wsf / 10000, linear in the value, so doubling doubles the gap: each step
+ * widens it by as much as all the steps before it together, and the kernel's
+ * limit is reached in a handful of steps from anywhere (1 GiB guest: 117,
+ * 234, 468, 936). */
+static uint64_t wsf_step_up(const Step *st, uint64_t level, uint64_t effective, uint64_t hi, Text *w) {
+        uint64_t next = step_up(level, MAX(st->th->step_factor, ENGINE_WSF_STEP_FACTOR), hi);
+
+        if (next < effective && effective <= hi) {
+                text_add(w, "; straight to %" PRIu64 ": below it min/4 spaces the watermarks", effective);
+                next = effective;
+        }
+        return next;
+}
+
+/* The next trouble after a return to the baselines restores the learned
+ * levels at once, both tunables in one step: they were proven together, and
+ * climbing again would repeat the stalls they stopped. Returns whether any
+ * level moved. */
+static bool watermarks_recall(Step *st) {
+        static const TunableId order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+        bool any = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(order); i++) {
+                TunableId id = order[i];
+                EngineTunable *t = &st->e->tunables[id];
+                char why[ENGINE_REASON_MAX];
+                Text w;
+                uint64_t next;
+
+                if (!st->controlled[id] || t->learned <= t->level)
+                        continue;
+                next = MIN(t->learned, bounds_of(st, id).hi);
+                if (next <= t->level)
+                        continue;
+                w = text_start(why, sizeof(why));
+                add_reclaim_evidence(st, &w);
+                text_add(&w, "; straight back to %" PRIu64 ", the level that stopped direct reclaim before", next);
+                level_move(st, id, next, why);
+                any = true;
+        }
+        return any;
+}
+
+/* A learned level fades: after each further calm_usec of calm at the
+ * baseline it drops by one step (watermark_scale_factor halves, and is
+ * forgotten below the first effective value; min_free_kbytes divides by
+ * step_factor), so that one bad hour does not set the response for good. */
+static void watermarks_decay(Step *st, uint64_t effective) {
+        static const TunableId ids[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+        Engine *e = st->e;
+
+        if (!st->calm)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                TunableId id = ids[i];
+                EngineTunable *t = &e->tunables[id];
+                uint64_t rest, next;
+
+                if (!st->controlled[id] || t->learned == 0)
+                        continue;
+                rest = bounds_of(st, id).rest;
+                if (t->level != rest ||
+                    !lasted(st->now, later(e->calm_since_usec, t->learned_usec), st->th->calm_usec))
+                        continue;
+                if (id == TUNABLE_WATERMARK_SCALE_FACTOR)
+                        next = t->learned / ENGINE_WSF_STEP_FACTOR;
+                else
+                        next = (uint64_t) ((double) t->learned / st->th->step_factor);
+                t->learned = next <= rest || (id == TUNABLE_WATERMARK_SCALE_FACTOR && next < effective) ? 0 : next;
+                t->learned_usec = st->now;
+        }
+}
+
 static void watermarks(Step *st) {
         static const TunableId up_order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
         static const TunableId down_order[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
@@ -551,6 +660,9 @@ static void watermarks(Step *st) {
                 /* Each step is judged on a whole window of evidence gathered
                  * after the previous one, so kswapd has had time to respond. */
                 bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
+
+                if (ready && watermarks_recall(st))
+                        return;
 
                 for (size_t i = 0; i < ELEMENTSOF(up_order); i++) {
                         TunableId id = up_order[i];
@@ -572,12 +684,10 @@ static void watermarks(Step *st) {
                         if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
                                 text_add(&w, "; watermark_scale_factor at its maximum %" PRIu64,
                                          e->tunables[wsf].level);
-                        next = step_up(t->level, th->step_factor, b.hi);
-                        if (id == wsf && next < effective && effective <= b.hi) {
-                                text_add(&w, "; straight to %" PRIu64 ": below it min/4 spaces the watermarks",
-                                         effective);
-                                next = effective;
-                        }
+                        if (id == wsf)
+                                next = wsf_step_up(st, t->level, effective, b.hi, &w);
+                        else
+                                next = step_up(t->level, th->step_factor, b.hi);
                         if (next == b.hi) {
                                 if (b.capped && b.hi == st->cap_kb)
                                         text_add(&w, "; reached the reserve cap (%g%% of RAM)", st->cap_percent);
@@ -592,10 +702,17 @@ static void watermarks(Step *st) {
                 return;
         }
 
+        watermarks_decay(st, effective);
         if (!st->calm || !cool ||
             !lasted(st->now, later(e->calm_since_usec, e->watermark_step_usec), th->calm_usec))
                 return;
 
+        /* Calm for calm_usec: both go back to their baselines in this one
+         * step. Steps down in between would test nothing (a calm machine
+         * gives no evidence of what the next load needs, and the learned
+         * level brings that back in one step), while every minute at a wide
+         * gap costs page cache that a re-read working set must fault back
+         * in; so the cost ends within calm_usec of the load. */
         for (size_t i = 0; i < ELEMENTSOF(down_order); i++) {
                 TunableId id = down_order[i];
                 EngineTunable *t = &e->tunables[id];
@@ -607,20 +724,15 @@ static void watermarks(Step *st) {
                 if (t->level == b.rest)
                         continue;
                 w = text_start(why, sizeof(why));
-                text_add(&w, "calm for %s (pgscan_direct %s/s, allocstall %s/s): back towards the baseline %" PRIu64,
+                text_add(&w, "calm for %s (pgscan_direct %s/s, allocstall %s/s): back to the baseline %" PRIu64,
                          fmt_usec(st->now - e->calm_since_usec).s, fmt_rate(st->o.direct).s,
                          fmt_rate(st->o.has_stall ? st->o.stall : 0).s, b.rest);
                 if (t->level > b.rest) {
-                        next = step_down(t->level, th->step_factor, b.rest);
-                        /* Values below the first effective one all space the
-                         * watermarks alike: no reason to visit them. */
-                        if (id == wsf && next < effective && b.rest < effective)
-                                next = b.rest;
-                        level_move(st, id, next, why);
+                        text_add(&w, "; remembers %" PRIu64 " for the next direct reclaim", t->level);
+                        t->learned = t->level;
+                        t->learned_usec = st->now;
                 }
-                else
-                        level_move(st, id, step_up(t->level, th->step_factor, b.rest), why);
-                break;
+                level_move(st, id, b.rest, why);
         }
 }
 
@@ -860,12 +972,16 @@ static void note_watermark(Step *st, TunableId id, const Bounds *b, Text *w) {
                         text_add(w, "direct reclaim");
                 return;
         }
+        if (st->calm && st->boosted)
+                text_add(w, "calm, but the kernel is boosting the watermarks: the calm clock waits; ");
         if (st->calm && t->level != b->rest) {
-                text_add(w, "calm for %s; steps back after %s of calm", fmt_usec(st->now - st->e->calm_since_usec).s,
-                         fmt_usec(st->th->calm_usec).s);
+                text_add(w, "calm for %s; back to the baseline after %s of calm",
+                         fmt_usec(usec_sub(st->now, st->e->calm_since_usec)).s, fmt_usec(st->th->calm_usec).s);
                 return;
         }
-        if (st->calm)
+        if (st->calm && t->learned > 0)
+                text_add(w, "calm; remembers %" PRIu64 " for the next direct reclaim", t->learned);
+        else if (st->calm)
                 text_add(w, "calm");
         else if (!st->o.rates || !st->o.has_direct)
                 text_add(w, "no reclaim rates yet");
@@ -1049,6 +1165,19 @@ static uint64_t sample_interval(Step *st, const Override overrides[], const Plan
 
         /* Wake up when an override expires, so control returns on time. */
         next = e->sample_interval_usec;
+        /* And when the calm time is up, so that the watermarks are back at
+         * their baselines within it, not up to a calm sample interval later. */
+        if (st->calm && e->calm_since_usec != NEVER)
+                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                        uint64_t end;
+
+                        if (!is_watermark(id) || !st->controlled[id] ||
+                            e->tunables[id].level == bounds_of(st, id).rest)
+                                continue;
+                        end = later(e->calm_since_usec, e->watermark_step_usec) + th->calm_usec;
+                        if (end > st->now)
+                                next = MIN(next, MAX(end - st->now, th->sample_interval_min_usec));
+                }
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                 if (st->overridden[id] && overrides[id].expires_usec != NEVER)
                         next = MIN(next, overrides[id].expires_usec - st->now);
@@ -1106,9 +1235,14 @@ int engine_step(Engine *e, const Policy *p, const Override overrides[], const Sa
         pressure_update(&st);
         reclaim_update(&st);
 
-        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                if (e->tunables[id].resumed && st.controlled[id])
+                        level_move(&st, id, e->tunables[id].level,
+                                   "resumed: the level memtuned held before it restarted");
+                e->tunables[id].resumed = false;
                 if (st.controlled[id])
                         adaptive_clamp(&st, id);
+        }
         watermarks(&st);
         numa(&st);
         swappiness(&st);

@@ -20,12 +20,23 @@
  * - Direct reclaim (pgscan_direct or allocstall rate at or above the policy's
  *   threshold, averaged over the policy's window) raises the watermarks: first
  *   watermark_scale_factor (wider low-high gap, no memory reserved), then, once
- *   that is at its maximum or not adaptive, min_free_kbytes. Steps multiply by
- *   step_factor; one watermark step per cool-down, and each step is judged on
- *   a window of evidence gathered after the previous one.
- * - Calm (every sample below half the thresholds and pressure level none) for
- *   calm_usec since the calm began and since the last step: one step back
- *   towards the baseline, min_free_kbytes first; never below it.
+ *   that is at its maximum or not adaptive, min_free_kbytes. One watermark
+ *   step per cool-down, and each step is judged on a window of evidence
+ *   gathered after the previous one. watermark_scale_factor goes straight to
+ *   the first value that widens a zone's gap, then doubles (each step widens
+ *   the gap by as much as all before it); min_free_kbytes multiplies by
+ *   step_factor (or by 2 for the gap as well, if step_factor is larger).
+ * - Calm (every sample below half the thresholds, pressure level none, and no
+ *   zone's watermarks boosted by the kernel) for calm_usec since the calm
+ *   began and since the last step: both watermark tunables go back to their
+ *   baselines at once, so the cost of a wide gap (page cache dropped ahead of
+ *   need) ends within calm_usec of the load. Time while the kernel boosts a
+ *   zone's watermarks (watermark_boost_factor) does not count as calm: the
+ *   kernel is then raising the watermarks itself.
+ * - What stopped the stalls is remembered: the levels in force when the
+ *   engine went back to the baselines are its learned levels, and the next
+ *   trouble restores them in one step. Each further calm_usec of calm decays
+ *   them by one step; the daemon persists them (engine_resume()).
  * - zone_reclaim_mode: with two or more nodes, local reclaim (zone_reclaim_failed
  *   or pgscan_direct above 0) for the window while another node has free pages
  *   above its high watermark sets 0. It is never raised again while running.
@@ -53,6 +64,13 @@
  * min_free_kbytes at the same 5% of lowmem (set_recommended_min_free_kbytes in
  * mm/khugepaged.c); beyond it the reserve itself drives the OOM killer. */
 #define ENGINE_RESERVE_CAP_RAM_PERCENT 5.0
+
+/* watermark_scale_factor doubles per step above the first value that moves a
+ * watermark (a policy's larger step_factor wins): the kernel's gap is linear
+ * in it there, so each step widens the gap by as much as all steps before it.
+ * With 1.25 (the old default) the 1 GiB guest of bench/vm-effect went 115 ->
+ * 144 -> 180 in 60 s while the stalls went on; they stopped at 1000. */
+#define ENGINE_WSF_STEP_FACTOR 2
 
 /* Calm means below this share of each trouble threshold: between the two the
  * engine holds (hysteresis). A rate hovering around the threshold then never
@@ -171,6 +189,9 @@ typedef struct EngineTunable {
         uint64_t target;        /* the last planned target: level, an override, or the baseline */
         TunableSource source;   /* of target */
         uint64_t last_step_usec; /* the last change of level by the engine; USEC_INFINITY: never */
+        uint64_t learned;       /* watermarks: the level that last stopped direct reclaim; 0: none */
+        uint64_t learned_usec;  /* when learned was set or last decayed */
+        bool resumed;           /* level came from engine_resume(): the next step says so */
 } EngineTunable;
 
 /* One sample's reclaim rates over [end_usec - interval_usec, end_usec]. */
@@ -221,6 +242,13 @@ void engine_set_baseline(Engine *e, TunableId id, uint64_t value);
  * the target stays at what was found and steps back to the baseline when calm
  * (or at once where the tunable is no longer managed). */
 void engine_restore_baseline(Engine *e, TunableId id, uint64_t value);
+
+/* After a restart: the adaptive level and the learned level (0: none) that
+ * memtuned held before it stopped (persisted under /run). The level holds as
+ * if stepped to now, the calm clock starts again, and the next step writes it
+ * (clamped to the policy's bounds) with a decision saying so. Only for
+ * watermark tunables already known; others are ignored. */
+void engine_resume(Engine *e, TunableId id, uint64_t level, uint64_t learned, uint64_t now_usec);
 
 /* One step: s is the sample at now_usec, r the rates from the previous sample
  * to s (NULL for none, e.g. the first sample), overrides an array of

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -19,6 +21,8 @@
 #include "macro.h"
 #include "manager.h"
 #include "override.h"
+#include "procfile.h"
+#include "parse.h"
 
 static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now);
 
@@ -329,6 +333,84 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
 
 /* At start: the overrides saved before a restart, checked again against the
  * bounds of now (the policy or the kernel may have changed meanwhile). */
+/* ---- learned watermark levels: the state file "learned" ----------------------
+ *
+ * A clean stop restores the original values, so without this a restart
+ * would begin at the kernel's values and climb again through the stalls that
+ * taught the engine its levels. Beside the originals, in the state directory,
+ * "learned" holds one line per watermark tunable, "NAME LEVEL LEARNED"
+ * (engine_resume()), written atomically whenever either number changes and
+ * read once at start. Under /run, it does not outlive a boot. A missing or
+ * unreadable file means nothing was learned. */
+#define MANAGER_LEARNED_FILE "learned"
+
+static const TunableId learned_ids[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
+
+static void manager_learned_save(Manager *m) {
+        char buf[256];
+        size_t n = 0;
+        int fd, r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(learned_ids); i++) {
+                const EngineTunable *t = &m->engine.tunables[learned_ids[i]];
+
+                if (t->known)
+                        n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%s %" PRIu64 " %" PRIu64 "\n",
+                                               tunable_info(learned_ids[i])->name, t->level, t->learned);
+        }
+        fd = openat(m->actuator.state_fd, MANAGER_LEARNED_FILE ".tmp",
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                r = -errno;
+        else {
+                if (write(fd, buf, n) != (ssize_t) n || fsync(fd) < 0)
+                        r = errno > 0 ? -errno : -EIO;
+                close(fd);
+                if (r >= 0 && renameat(m->actuator.state_fd, MANAGER_LEARNED_FILE ".tmp", m->actuator.state_fd,
+                                       MANAGER_LEARNED_FILE) < 0)
+                        r = -errno;
+        }
+        if (r < 0) {
+                (void) unlinkat(m->actuator.state_fd, MANAGER_LEARNED_FILE ".tmp", 0);
+                log_warning_errno(r, "Failed to save the learned levels in '%s', ignoring: %m", m->config.state_dir);
+        }
+}
+
+static void manager_learned_load(Manager *m, uint64_t now) {
+        char buf[256];
+        const char *end;
+        int r;
+
+        r = read_small_file_at(m->actuator.state_fd, MANAGER_LEARNED_FILE, buf, sizeof(buf));
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read '%s/" MANAGER_LEARNED_FILE "', ignoring: %m",
+                                  m->config.state_dir);
+                return;
+        }
+        end = buf + r;
+        for (const char *p = buf; p < end; p = line_next(p, end)) {
+                const char *sp = memchr(p, ' ', (size_t) (end - p)), *q;
+                uint64_t level, learned;
+                char name[64];
+                int id;
+
+                if (!sp || (size_t) (sp - p) >= sizeof(name))
+                        break;
+                memcpy(name, p, (size_t) (sp - p));
+                name[sp - p] = 0;
+                id = tunable_from_name(name);
+                if (id < 0 || parse_u64(sp + 1, end, &q, &level) < 0 || q >= end || *q != ' ' ||
+                    parse_u64(q + 1, end, &q, &learned) < 0 || (q < end && *q != '\n'))
+                        break;
+                /* engine_resume() ignores anything but the watermarks. */
+                engine_resume(&m->engine, (TunableId) id, level, learned, now);
+                log_info("Resuming vm.%s at %" PRIu64 " (learned %" PRIu64 ") from before the restart.", name, level,
+                         learned);
+        }
+}
+
 static void manager_load_overrides(Manager *m, uint64_t now) {
         Override loaded[_TUNABLE_MANAGED_MAX];
         OverrideContext c;
@@ -485,6 +567,8 @@ static long preemptions(void) {
  * waits answers it: it counts as the PSI's. Never allocates. */
 static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now) {
         uint64_t actual[_TUNABLE_MANAGED_MAX], t_sampled, t_decided, t_done;
+        uint64_t learned_before[ELEMENTSOF(learned_ids)][2];
+        bool learned_changed = false;
         int result[_TUNABLE_MANAGED_MAX];
         TickCause started_by = cause;
         const char *failed = NULL;
@@ -555,9 +639,17 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                 if (ok)
                         m->rates = rates;
         }
+        for (size_t i = 0; i < ELEMENTSOF(learned_ids); i++) {
+                learned_before[i][0] = m->engine.tunables[learned_ids[i]].level;
+                learned_before[i][1] = m->engine.tunables[learned_ids[i]].learned;
+        }
         r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, now,
                         &m->plan);
         t_decided = now_monotonic();
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(learned_ids); i++)
+                learned_changed = learned_changed ||
+                                  learned_before[i][0] != m->engine.tunables[learned_ids[i]].level ||
+                                  learned_before[i][1] != m->engine.tunables[learned_ids[i]].learned;
         if (r < 0)
                 log_warning_errno(r, "Engine step failed, ignoring: %m");
         else {
@@ -585,6 +677,9 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                                   extended ? " (reaching back over the previous tick's)" : "");
         }
         m->psi_wake_usec = USEC_INFINITY;
+        /* After the writes: an fsync must not delay the reaction. */
+        if (learned_changed)
+                manager_learned_save(m);
 
         t = m->prev;
         m->prev = m->cur;
@@ -770,6 +865,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                 if (m->actuator.entry[id].has_original)
                         engine_restore_baseline(&m->engine, id, m->actuator.entry[id].original);
+        manager_learned_load(m, now);
         manager_load_overrides(m, now);
 
         r = sd_event_new(&m->event);

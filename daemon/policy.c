@@ -79,7 +79,8 @@ PolicyParseLimits policy_parse_limits = {
  *   share of usable memory.
  * - max reserve 5 % of RAM: vendor guidance (Red Hat, SUSE) warns that
  *   min_free_kbytes above 5 % of RAM causes OOM kills; the kernel's own
- *   auto-tuning stops at 256 MiB.
+ *   auto-tuning stops at 256 MiB. No absolute max_reserve: the percentage
+ *   already scales with the machine; a policy may add one.
  * - sampling 1 s when busy, 60 s when calm: rates need a few samples per
  *   window; a calm host should cost nothing. */
 static const PolicyThresholds thresholds_default = {
@@ -1256,6 +1257,7 @@ static const char *const threshold_keys[_POLICY_THRESHOLD_MAX + 2] = {
         [POLICY_THRESHOLD_COOLDOWN] = "cooldown",
         [POLICY_THRESHOLD_STEP_FACTOR] = "step_factor",
         [POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT] = "max_reserve_ram_percent",
+        [POLICY_THRESHOLD_MAX_RESERVE] = "max_reserve",
         [POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN] = "sample_interval_min",
         [POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX] = "sample_interval_max",
         [_POLICY_THRESHOLD_MAX] = "when",
@@ -1347,6 +1349,9 @@ static void parse_thresholds_section(Ctx *c, const config_setting_t *s) {
                         break;
                 case POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT:
                         ok = get_number(c, m, kw, 0, true, RESERVE_PERCENT_MAX, &t.max_reserve_ram_percent);
+                        break;
+                case POLICY_THRESHOLD_MAX_RESERVE:
+                        ok = get_size(c, m, kw, true, &t.max_reserve_kb);
                         break;
                 case POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN:
                         ok = get_duration(c, m, kw, SAMPLE_INTERVAL_MIN_USEC, SAMPLE_INTERVAL_MAX_USEC,
@@ -2872,6 +2877,9 @@ void policy_dump(const Policy *p, FILE *f) {
                         break;
                 case POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT:
                         format_double(value, sizeof(value), t->max_reserve_ram_percent);
+                        break;
+                case POLICY_THRESHOLD_MAX_RESERVE:
+                        snprintf(value, sizeof(value), "%" PRIu64, t->max_reserve_kb);
                         break;
                 case POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN:
                         snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->sample_interval_min_usec));

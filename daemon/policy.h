@@ -57,6 +57,7 @@ typedef enum PolicyThreshold {
         POLICY_THRESHOLD_COOLDOWN,
         POLICY_THRESHOLD_STEP_FACTOR,
         POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT,
+        POLICY_THRESHOLD_MAX_RESERVE,
         POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN,
         POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX,
         _POLICY_THRESHOLD_MAX,
@@ -73,6 +74,8 @@ typedef struct PolicyThresholds {
         uint64_t cooldown_usec;                 /* at least this long between two steps of a tunable */
         double step_factor;                     /* multiplicative step, > 1.0 */
         double max_reserve_ram_percent;         /* hard cap of min_free_kbytes as % of RAM */
+        uint64_t max_reserve_kb;                /* adaptive min_free_kbytes never above it (nor a
+                                                 * baseline lowered to it); 0: none */
         uint64_t sample_interval_min_usec;      /* sampling when busy */
         uint64_t sample_interval_max_usec;      /* sampling when calm */
         PolicyOrigin origin;                    /* the last place that set any threshold */

@@ -248,11 +248,13 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
                 PROP(t->adaptive_change_usec == USEC_INFINITY || m->now - t->adaptive_change_usec >= th->cooldown_usec,
                      "zone_reclaim_mode changed within the cool-down");
                 PROP(new_value < old_value, "zone_reclaim_mode raised %" PRIu64 " -> %" PRIu64, old_value, new_value);
-        } else if (watermark && world.watermark_change_usec != USEC_INFINITY) {
+        } else if (watermark && world.watermark_change_usec != USEC_INFINITY && world.watermark_change_usec != m->now) {
                 uint64_t since = m->now - world.watermark_change_usec;
 
-                /* One watermark step per cool-down; a step up needs a whole
-                 * window after the last step, a step down a whole calm time. */
+                /* One watermark step per cool-down (both tunables may move
+                 * in that one step: back to the baselines, or back to the
+                 * learned levels); a step up needs a whole window after the
+                 * last step, a step down a whole calm time. */
                 PROP(since >= th->cooldown_usec, "%s changed %.1f s after the last watermark change",
                      tunable_info(id)->name, (double) since / SEC);
                 if (dir > 0)

@@ -2,7 +2,9 @@
 /* The engine on synthetic timelines with explicit time. Times are seconds
  * after the start (T0); every sample is 1 s after the previous one unless a
  * test says otherwise. */
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "engine-sim.h"
 #include "test-util.h"
@@ -84,7 +86,8 @@ static void load_trouble(Sim *m) {
 }
 
 /* A burst of direct reclaim for 100 s: steps 30 s apart (the cool-down), then
- * 10 min of calm per step back to the baseline. */
+ * after 10 min of calm straight back to the baseline, remembering the level;
+ * the memory fades by one step per further 10 min of calm. */
 static void test_burst(void) {
         sim_new(&sim);
         sim_adaptive(&sim, MFK, 0, 1048576);
@@ -105,29 +108,36 @@ static void test_burst(void) {
         CHECK_EQ_U64(sim.s.tunables.value[MFK], 165000);
         CHECK_EQ_U64(sim.plan.tunables[MFK].baseline, 67584);
 
-        /* Calm: one step back per 10 min, the first 10 min after the burst. */
+        /* Calm: back to the baseline in one step, 10 min after the burst. */
         sim.load = (Load) {};
         sim_run(&sim, 599 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 4);
         CHECK(sim.plan.calm);
         CHECK_STREQ(sim.plan.tunables[MFK].reason,
-                    "adaptive 0..503316, baseline 67584: calm for 599 s; steps back after 10 min of calm");
-        sim_run(&sim, 1900 * SEC, SEC);
-        CHECK_EQ_U64(count(&sim, MFK), 8);
-        CHECK_DECISION(nth(&sim, MFK, 4), AT(700), MFK, 165000, 132000, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 165000 -> 132000: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
-                       "back towards the baseline 67584");
-        CHECK_DECISION(nth(&sim, MFK, 5), AT(1300), MFK, 132000, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_DECISION(nth(&sim, MFK, 6), AT(1900), MFK, 105600, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_DECISION(nth(&sim, MFK, 7), AT(2500), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE, NULL);
+                    "adaptive 0..503316, baseline 67584: calm for 599 s; back to the baseline after 10 min of calm");
+        sim_run(&sim, 1 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 5);
+        CHECK_DECISION(nth(&sim, MFK, 4), AT(700), MFK, 165000, 67584, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 165000 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
+                       "back to the baseline 67584; remembers 165000 for the next direct reclaim");
         CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
+        sim_run(&sim, 1 * SEC, SEC);
+        CHECK_STREQ(sim.plan.tunables[MFK].reason,
+                    "adaptive 0..503316, baseline 67584: calm; remembers 165000 for the next direct reclaim");
+        /* The memory fades: 165000 / 1.25 per further 10 min of calm, and is
+         * gone once it reaches the baseline. */
+        sim_run(&sim, 599 * SEC, SEC);
+        CHECK_EQ_U64(sim.e.tunables[MFK].learned, 132000);
+        sim_run(&sim, 1800 * SEC, SEC);
+        CHECK_EQ_U64(sim.e.tunables[MFK].learned, 0);
         CHECK_STREQ(sim.plan.tunables[MFK].reason, "adaptive 0..503316, baseline 67584: calm");
+        CHECK_EQ_U64(count(&sim, MFK), 5);
         CHECK_EQ_U64(sim.plan.pressure, PRESSURE_NONE);
         CHECK_EQ_INT(sim.plan.tunables[MFK].source, TUNABLE_SOURCE_ADAPTIVE);
         CHECK(sim.plan.tunables[MFK].managed);
 
         /* Other tunables stayed unmanaged and untouched. */
-        CHECK_EQ_U64(sim.n_log, 8);
+        CHECK_EQ_U64(sim.n_log, 5);
         CHECK(!sim.plan.tunables[SWP].managed);
         CHECK_STREQ(sim.plan.tunables[SWP].reason, "unmanaged by policy");
 }
@@ -174,8 +184,8 @@ static void test_window_after_step(void) {
  * each up to the policy's maximum, and then nothing more. */
 static void test_sustained(void) {
         /* 10 -> 22 at once: the simulated zone's min/4 spaces its watermarks
-         * until 22 (test_wsf_effective()). */
-        static const uint64_t wsf_steps[] = { 22, 28, 35, 44, 55, 69, 87, 100 };
+         * until 22 (test_wsf_effective()); then doubling. */
+        static const uint64_t wsf_steps[] = { 22, 44, 88, 100 };
         static const uint64_t mfk_steps[] = { 84480, 105600, 132000, 165000, 206250, 257813, 262144 };
         uint64_t t = 10;
 
@@ -194,8 +204,8 @@ static void test_sustained(void) {
         for (size_t i = 0; i < ELEMENTSOF(mfk_steps); i++, t += 30)
                 CHECK_DECISION(nth(&sim, MFK, i), AT(t), MFK, i == 0 ? 67584 : mfk_steps[i - 1], mfk_steps[i],
                                TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_STREQ(nth(&sim, WSF, 7)->reason,
-                    "watermark_scale_factor 87 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+        CHECK_STREQ(nth(&sim, WSF, 3)->reason,
+                    "watermark_scale_factor 88 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
                     "reached the policy's maximum");
         CHECK_STREQ(nth(&sim, MFK, 0)->reason,
                     "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
@@ -231,7 +241,7 @@ static void test_wsf_effective(void) {
         CHECK_EQ_U64(count(&sim, WSF), 2);
         CHECK_DECISION(nth(&sim, WSF, 1), AT(611), WSF, 22, 10, TUNABLE_SOURCE_ADAPTIVE,
                        "watermark_scale_factor 22 -> 10: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
-                       "back towards the baseline 10");
+                       "back to the baseline 10; remembers 22 for the next direct reclaim");
 
         /* A boost raises zoneinfo's min, not the base the kernel divides. */
         sim_new(&sim);
@@ -243,23 +253,23 @@ static void test_wsf_effective(void) {
         sim_run(&sim, 11 * SEC, SEC);
         CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 22, TUNABLE_SOURCE_ADAPTIVE, NULL);
 
-        /* min/4 = 1000 pages: 10 already widens the gap, so steps of 1.25. */
+        /* min/4 = 1000 pages: 10 already widens the gap, so it doubles. */
         sim_new(&sim);
         sim.s.zoneinfo.zones[0].min = 4000;
         sim_adaptive(&sim, WSF, 10, 200);
         sim_start(&sim, T0);
         load_trouble(&sim);
         sim_run(&sim, 11 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 13, TUNABLE_SOURCE_ADAPTIVE,
-                       "watermark_scale_factor 10 -> 13: pgscan_direct 1840/s, allocstall 35/s over 10 s");
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 20, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 10 -> 20: pgscan_direct 1840/s, allocstall 35/s over 10 s");
 
         /* A first effective value above the policy's maximum: plain steps. */
         sim_new(&sim);
-        sim_adaptive(&sim, WSF, 10, 20);
+        sim_adaptive(&sim, WSF, 10, 15);
         sim_start(&sim, T0);
         load_trouble(&sim);
         sim_run(&sim, 11 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 13, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 15, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
 
 /* The reserve cap: the policy's max_reserve_ram_percent, and the hard 5% above
@@ -353,10 +363,13 @@ static void test_flapping(void) {
         }
         CHECK(direction_changes(&sim, MFK) <= 2 * 8);
         CHECK(min_spacing(&sim, MFK) >= 30 * SEC);
-        /* Each trouble minute steps twice (at 10 s and 40 s), each calm
-         * period steps back once: the level creeps up, it does not swing. */
+        /* Each trouble minute steps twice (at 10 s and 40 s; from the
+         * second cycle on the first is straight back to the learned level),
+         * each calm period goes back to the baseline once: what is learned
+         * creeps up, the steps do not swing within a cycle. */
         CHECK_EQ_U64(count(&sim, MFK), 8 * 2 + 8);
-        CHECK(sim_target(&sim, MFK) > 67584);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
+        CHECK(sim.e.tunables[MFK].learned > 132000);
 }
 
 static void numa_two_nodes(Sim *m) {
@@ -856,7 +869,7 @@ static void test_restore_baseline(void) {
         CHECK_EQ_U64(count(&sim, MFK), 1);
         CHECK_DECISION(nth(&sim, MFK, 0), AT(600), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
                        "min_free_kbytes 84480 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): back "
-                       "towards the baseline 67584");
+                       "to the baseline 67584; remembers 84480 for the next direct reclaim");
 
         /* Unmanaged after a restart: handed back at once. */
         sim_new(&sim);
@@ -938,11 +951,254 @@ static void test_bounds(void) {
         /* The first step waits for the cool-down after that change. */
         load_trouble(&sim);
         sim_run(&sim, 60 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, WSF, 1), AT(31), WSF, 20, 25, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(31), WSF, 20, 40, TUNABLE_SOURCE_ADAPTIVE, NULL);
         /* Calm never goes below the policy's minimum. */
         sim.load = (Load) {};
         sim_run(&sim, 3600 * SEC, SEC);
         CHECK_EQ_U64(sim_target(&sim, WSF), 20);
+}
+
+static bool reason_has(const Decision *d, const char *s) {
+        return d && strstr(d->reason, s);
+}
+
+/* After a return to the baselines the next trouble restores what was
+ * learned in one step, both watermark tunables at once. */
+static void test_recall(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 100);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 130 * SEC, SEC);
+        /* 22 (first effective), 44, 88, 100 (maximum), then the reserve. */
+        CHECK_EQ_U64(count(&sim, WSF), 4);
+        CHECK_EQ_U64(count(&sim, MFK), 1);
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(130), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
+
+        /* 10 min of calm (from 130 s, the start of the first calm sample's
+         * interval): both back in one step. */
+        sim.load = (Load) {};
+        sim_run(&sim, 600 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 5);
+        CHECK_EQ_U64(count(&sim, MFK), 2);
+        CHECK_DECISION(nth(&sim, MFK, 1), AT(730), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
+                       "min_free_kbytes 84480 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
+                       "back to the baseline 67584; remembers 84480 for the next direct reclaim");
+        CHECK_DECISION(nth(&sim, WSF, 4), AT(730), WSF, 100, 10, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_EQ_U64(sim.e.tunables[WSF].learned, 100);
+        CHECK_EQ_U64(sim.e.tunables[MFK].learned, 84480);
+
+        /* Trouble again: after the cool-down that follows the return, both
+         * straight back in one step. */
+        load_trouble(&sim);
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 6);
+        CHECK_EQ_U64(count(&sim, MFK), 3);
+        CHECK_DECISION(nth(&sim, WSF, 5), AT(760), WSF, 10, 100, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 10 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                       "straight back to 100, the level that stopped direct reclaim before");
+        CHECK_DECISION(nth(&sim, MFK, 2), AT(760), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        /* Still trouble: climbing goes on from there, a cool-down later. */
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, MFK, 3), AT(790), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
+
+        /* A learned level above a policy's new maximum comes back clamped. */
+        sim.load = (Load) {};
+        sim_run(&sim, 601 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 10);
+        sim.p.tunables[WSF].max = 50;
+        load_trouble(&sim);
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 50);
+}
+
+/* While the kernel boosts a zone's watermarks the calm clock stops: quiet
+ * then is the kernel's doing, not a sign memtuned's level can go. */
+static void test_boost_hold(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 10 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 22, TUNABLE_SOURCE_ADAPTIVE, NULL);
+
+        sim.load = (Load) {};
+        sim_run(&sim, 90 * SEC, SEC);
+        /* 300 s of boost (zoneinfo's min includes it). */
+        sim.s.zoneinfo.zones[0].boost = 4096;
+        sim.s.zoneinfo.zones[0].min += 4096;
+        sim_run(&sim, 300 * SEC, SEC);
+        CHECK(sim.plan.calm);
+        CHECK(strstr(sim.plan.tunables[WSF].reason, "the kernel is boosting the watermarks: the calm clock waits"));
+        sim.s.zoneinfo.zones[0].boost = 0;
+        sim.s.zoneinfo.zones[0].min -= 4096;
+
+        /* Calm from 10 s, 300 s of it boosted: back at 910 s, not 610 s. */
+        sim_run(&sim, 509 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 1);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 22);
+        sim_run(&sim, 1 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 2);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(910), WSF, 22, 10, TUNABLE_SOURCE_ADAPTIVE, NULL);
+
+        /* Trouble while boosted still counts: stalls despite the kernel's
+         * own boost are stalls. */
+        sim.s.zoneinfo.zones[0].boost = 4096;
+        sim.s.zoneinfo.zones[0].min += 4096;
+        load_trouble(&sim);
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 3);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 22);
+}
+
+/* The watermarks are back at their baselines when the calm time is up, not
+ * up to a calm sample interval (60 s) later: the engine wakes for it. */
+static void test_calm_deadline(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 10 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 22);
+        sim.load = (Load) {};
+        while (sim.now < AT(1000))
+                sim_step(&sim, sim.plan.next_sample_usec);
+        CHECK_EQ_U64(count(&sim, WSF), 2);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(610), WSF, 22, 10, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        /* At the baseline the calm interval is back to its maximum. */
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 60 * SEC);
+}
+
+/* After a restart the daemon hands back the levels it held: they are
+ * written at the first step, and go back to the baselines after calm. */
+static void test_resume(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim_start(&sim, T0);
+        engine_resume(&sim.e, WSF, 176, 352, T0);
+        engine_resume(&sim.e, MFK, 67584, 84480, T0);   /* at the baseline, remembers more */
+        engine_resume(&sim.e, SWP, 80, 0, T0);          /* not a watermark: ignored */
+        sim_step(&sim, SEC);
+        CHECK_EQ_INT(sim.r, 1);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(1), WSF, 10, 176, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 10 -> 176: resumed: the level memtuned held before it restarted");
+        CHECK_EQ_U64(sim.e.tunables[MFK].learned, 84480);
+        sim_run(&sim, 600 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 10);
+        sim_run(&sim, 1 * SEC, SEC);
+        /* Calm since 0 s, but the resumed level counts as a step at 1 s. */
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(601), WSF, 176, 10, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_EQ_U64(sim.e.tunables[WSF].learned, 176);
+
+        /* A resumed level outside the policy's bounds is clamped at once. */
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 200);
+        sim_start(&sim, T0);
+        engine_resume(&sim.e, WSF, 1000, 0, T0);
+        sim_step(&sim, SEC);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(1), WSF, 10, 200, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 10 -> 200: above the policy's maximum 200");
+
+        /* A baseline changed behind memtuned's back forgets what was learned. */
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_start(&sim, T0);
+        engine_resume(&sim.e, WSF, 10, 352, T0);
+        engine_set_baseline(&sim.e, WSF, 50);
+        CHECK_EQ_U64(sim.e.tunables[WSF].learned, 0);
+}
+
+/* thresholds.max_reserve: adaptive min_free_kbytes stops there, and a
+ * baseline above it is kept, not lowered. */
+static void test_max_reserve(void) {
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim.p.thresholds.max_reserve_kb = 100000;
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 200 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 2);
+        CHECK_DECISION(nth(&sim, MFK, 1), AT(40), MFK, 84480, 100000, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK(reason_has(nth(&sim, MFK, 1), "reached the policy's maximum"));
+
+        sim_new(&sim);
+        sim_adaptive(&sim, MFK, 0, 1048576);
+        sim.p.thresholds.max_reserve_kb = 100000;
+        sim.s.tunables.value[MFK] = 135168;
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 200 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, MFK), 0);
+        CHECK_EQ_U64(sim_target(&sim, MFK), 135168);
+}
+
+/* The shipped default policy on the two guests of issue 14, with the 1 GiB
+ * guest's zones (DMA and DMA32, min_free_kbytes 45056 with THP) and the
+ * 4 GiB guest's (DMA32 and Normal, 67584): the fixture's 30 s of heavy
+ * direct reclaim (40,000 pages/s, 800 stalls/s) takes watermark_scale_factor
+ * to 1000 within seconds, then the reserve to its cap, never above
+ * min(135168 kB, 5 % of RAM); 10 min after the load all is back. */
+static void default_policy_guest(uint64_t mem_kb, uint64_t min_free_kb, const uint64_t managed[2],
+                                 const uint64_t wsf_steps[], size_t n_wsf, uint64_t reserve_max) {
+        char path[PATH_MAX];
+        char *paths[] = { path };
+        HostInfo host = { .ram_kb = mem_kb, .numa_nodes = 1, .kernel_version = { 6, 1, 0 } };
+        _cleanup_(policy_errors_free) PolicyErrors err = {};
+        Policy *p = NULL;
+        uint64_t total = managed[0] + managed[1], min_pages = min_free_kb / 4;
+
+        snprintf(path, sizeof(path), "%s/policies/50-default.conf", getenv("top_srcdir") ?: ".");
+        ASSERT(policy_load_files(paths, 1, &host, &p, &err) == 0);
+
+        sim_new(&sim);
+        sim.p.thresholds = p->thresholds;
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                sim.p.tunables[id] = p->tunables[id];
+        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = mem_kb;
+        sim.s.tunables.value[MFK] = min_free_kb;
+        sim.s.zoneinfo.n_zones = 0;
+        for (size_t i = 0; i < 2; i++) {
+                sim_zone(&sim.s, 0, managed[i] / 10, min_pages * managed[i] / total);
+                sim.s.zoneinfo.zones[i].managed = sim.s.zoneinfo.zones[i].present = managed[i];
+        }
+        sim_start(&sim, T0);
+        sim_run(&sim, 5 * SEC, SEC);
+        CHECK_EQ_U64(sim.n_log, 0);
+
+        sim.load = (Load) { .direct = 40000, .stall = 800, .psi_some = 40, .psi_full = 20 };
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), n_wsf);
+        for (size_t i = 0; i < n_wsf; i++)
+                CHECK_DECISION(nth(&sim, WSF, i), AT(6 + 2 * i), WSF, i == 0 ? 10 : wsf_steps[i - 1], wsf_steps[i],
+                               TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_EQ_U64(sim_target(&sim, MFK), reserve_max);
+        CHECK(count(&sim, MFK) >= 1);
+        CHECK(nth(&sim, MFK, 0) && nth(&sim, MFK, 0)->time_usec == AT(6 + 2 * n_wsf));
+        CHECK(reserve_max <= 135168 && reserve_max <= mem_kb / 20);
+
+        /* Calm: everything back at the kernel's values 10 min after the load
+         * stopped, however long the calm sample interval has grown. */
+        sim.load = (Load) {};
+        while (sim.now < AT(35 + 600))
+                sim_step(&sim, sim.plan.next_sample_usec);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 10);
+        CHECK_EQ_U64(sim_target(&sim, MFK), min_free_kb);
+        policy_free(p);
+}
+
+static void test_default_policy(void) {
+        static const uint64_t small_managed[2] = { 3840, 240000 }, large_managed[2] = { 700000, 300000 };
+        /* The stalls' first sample (at 6 s) already makes the 2 s window's
+         * average trouble; then one step per 2 s. */
+        static const uint64_t small_wsf[] = { 116, 232, 464, 928, 1000 };
+        static const uint64_t large_wsf[] = { 43, 86, 172, 344, 688, 1000 };
+
+        /* 1 GiB: 5 % of MemTotal (50,200 kB) binds. */
+        default_policy_guest(1004000, 45056, small_managed, small_wsf, ELEMENTSOF(small_wsf), 50200);
+        /* 4 GiB: TuneD's 135168 kB binds (5 % would be 203,000 kB). */
+        default_policy_guest(4060000, 67584, large_managed, large_wsf, ELEMENTSOF(large_wsf), 135168);
 }
 
 static void test_errors(void) {
@@ -1014,5 +1270,11 @@ int main(void) {
         test_hand_back_retry();
         test_bounds();
         test_errors();
+        test_recall();
+        test_boost_hold();
+        test_calm_deadline();
+        test_resume();
+        test_max_reserve();
+        test_default_policy();
         return test_result("test-engine");
 }
