@@ -366,6 +366,80 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
                           "user, uid, cgroup or unit");
 }
 
+/* Whether a unit glob can only name a unit a user cannot start: every
+ * process of a user runs below that user's manager (user@UID.service) or a
+ * login scope (session-N.scope), the first unit procfs_cgroup_unit() finds
+ * under /user.slice, so a pattern that can match either of those lets any
+ * user choose to match. Judged on the literal prefix up to the first
+ * wildcard. */
+static bool unit_is_system(const char *unit) {
+        static const char *const user_units[] = { "user@", "session-" };
+        size_t n = strcspn(unit, "*?[\\");
+
+        if (n == 0)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(user_units); i++) {
+                size_t k = strlen(user_units[i]);
+
+                if (strncmp(unit, user_units[i], MIN(n, k)) == 0)
+                        return false;
+        }
+        return true;
+}
+
+/* A cgroup glob under /system.slice/: only the service manager puts
+ * processes there. */
+#define SYSTEM_SLICE "/system.slice/"
+static bool cgroup_is_system(const char *cgroup) {
+        return strncmp(cgroup, SYSTEM_SLICE, strlen(SYSTEM_SLICE)) == 0;
+}
+
+/* A process chooses its comm (prctl(PR_SET_NAME)), its command line, and which
+ * executable it runs (a copy of /usr/bin/dbus-daemon in /tmp is a different
+ * path, but the real one started with a config of its own is the same): a
+ * rule that lowers oom_score_adj must also match something only root decides,
+ * or every local user can make a process of their own nearly unkillable and
+ * leave the OOM killer the rest of the machine. Reports such a rule. */
+static void check_protection(Ctx *c, const config_setting_t *match_s, const char *where, const char *name,
+                             const ProcessMatch *m, int adj) {
+        char keys[64] = "", rule[QUOTE_BUF_SIZE + 8] = "the rule", kw[96];
+
+        if (name)
+                snprintf(rule, sizeof(rule), "rule %s", QUOTED(name));
+        snprintf(kw, sizeof(kw), "%s.match", where);
+        if (adj >= 0 || m->user || m->has_uid)
+                return;
+        if ((m->unit && unit_is_system(m->unit)) || (m->cgroup && cgroup_is_system(m->cgroup)))
+                return;
+
+        if (m->cgroup)
+                ctx_error(c, line_of(match_s), kw,
+                          "%s lowers oom_score_adj (%d) but its cgroup %s is not under " SYSTEM_SLICE
+                          ", where only the service manager starts processes: add user or uid, or match a "
+                          "cgroup under " SYSTEM_SLICE,
+                          rule, adj, QUOTED(m->cgroup));
+        else if (m->unit)
+                ctx_error(c, line_of(match_s), kw,
+                          "%s lowers oom_score_adj (%d) but its unit %s can match a user's own "
+                          "session or service manager (session-*.scope, user@*.service): add user or uid, or "
+                          "name a system unit",
+                          rule, adj, QUOTED(m->unit));
+        else {
+                const char *const forgeable[] = { m->comm ? "comm" : NULL, m->exe ? "exe" : NULL,
+                                                  m->cmdline ? "cmdline" : NULL };
+
+                for (size_t i = 0; i < ELEMENTSOF(forgeable); i++)
+                        if (forgeable[i])
+                                snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s",
+                                         keys[0] ? " and " : "", forgeable[i]);
+                ctx_error(c, line_of(match_s), kw,
+                          "%s lowers oom_score_adj (%d) but matches by %s alone, which any user can "
+                          "choose for a process of their own: add user or uid (such as uid = 0), a system "
+                          "unit or a cgroup under " SYSTEM_SLICE,
+                          rule, adj, keys);
+        }
+}
+
 static ProcessRule *find_rule(Policy *p, const char *name) {
         for (size_t i = 0; i < p->n_rules; i++)
                 if (strcmp(p->rules[i].name, name) == 0)
@@ -377,7 +451,9 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
         const config_setting_t *name_s, *enabled_s;
         _cleanup_(process_rule_done) ProcessRule r = {};
         unsigned err0 = c->n_errors;
-        bool holds, enabled = true, has_adj = false, has_match = false;
+        bool holds, enabled = true, has_adj = false, has_match = false, match_ok = false, adj_ok = false;
+        const config_setting_t *match_s = NULL;
+        unsigned match_err0;
         const char *name = NULL;
         char where[64], kw[96], why[256];
         int64_t adj;
@@ -443,12 +519,17 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
                 switch (k) {
                 case RKEY_MATCH:
                         has_match = true;
+                        match_s = m;
+                        match_err0 = c->n_errors;
                         parse_match(c, m, where, c->apply && holds && enabled, &r.match);
+                        match_ok = c->n_errors == match_err0;
                         break;
                 case RKEY_OOM_SCORE_ADJ:
                         has_adj = true;
-                        if (get_int(c, m, kw, -1000, 1000, &adj))
+                        if (get_int(c, m, kw, -1000, 1000, &adj)) {
                                 r.oom_score_adj = (int) adj;
+                                adj_ok = true;
+                        }
                         break;
                 case RKEY_RESET_CHILDREN:
                         if (get_bool(c, m, kw, &b))
@@ -463,6 +544,9 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
                 ctx_error(c, line_of(s), where, "missing match: say which processes the rule is for");
         if (enabled && !has_adj)
                 ctx_error(c, line_of(s), where, "missing oom_score_adj");
+        if (match_ok && adj_ok)
+                check_protection(c, match_s, where, name_s ? config_setting_get_string(name_s) : NULL,
+                                 &r.match, r.oom_score_adj);
 
         if (c->n_errors > err0 || !c->apply || !name)
                 return;
