@@ -254,6 +254,42 @@ static int add_note(Policy *p, const char *fmt, ...) {
         return strv_push(&p->notes, &p->n_notes, s);
 }
 
+/* Whether st (a policy file or directory, what = "file" or "directory") is
+ * one that only root, or the user this process runs as, can change. The
+ * daemon runs as root and a policy decides what it writes to the kernel and
+ * to every process's oom_score_adj: a file that another user can write hands
+ * them that power, so it is refused as sudo refuses such a sudoers file.
+ * Group-writable is fine for root's group and, for tests and --check run by a
+ * user, that user's own group. Returns 0, or 1 after adding the error, or
+ * -ENOMEM. */
+static int check_permissions(const char *path, const char *what, const struct stat *st, PolicyErrors *errors) {
+        uid_t euid = geteuid();
+        gid_t egid = getegid();
+        char owner[64];
+
+        if (euid == 0)
+                snprintf(owner, sizeof(owner), "root");
+        else
+                snprintf(owner, sizeof(owner), "root or uid %u (memtuned's user)", (unsigned) euid);
+
+        if (st->st_uid != 0 && st->st_uid != euid)
+                return add_error(errors, path,
+                                 "refused: the %s is owned by uid %u, not by %s, and its owner could change what "
+                                 "memtuned does; make root its owner (\"chown root: %s\")",
+                                 what, (unsigned) st->st_uid, owner, path) ?: 1;
+        if (st->st_mode & S_IWOTH)
+                return add_error(errors, path,
+                                 "refused: the %s is writable by every user (mode %04o), who could change what "
+                                 "memtuned does; remove that permission (\"chmod go-w %s\")",
+                                 what, (unsigned) (st->st_mode & 07777), path) ?: 1;
+        if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && !(euid != 0 && st->st_gid == egid))
+                return add_error(errors, path,
+                                 "refused: the %s is writable by group %u (mode %04o), whose members could change "
+                                 "what memtuned does; remove that permission (\"chmod g-w %s\")",
+                                 what, (unsigned) st->st_gid, (unsigned) (st->st_mode & 07777), path) ?: 1;
+        return 0;
+}
+
 /* Reads and applies the file at path. A symlink to /dev/null (or the device
  * itself) masks: nothing applies. Returns 0 (errors in errors) or -ENOMEM. */
 static int load_file(Policy *p, const char *path, const HostInfo *host, PolicyErrors *errors) {
@@ -261,6 +297,7 @@ static int load_file(Policy *p, const char *path, const HostInfo *host, PolicyEr
         _cleanup_(scratch_done) Scratch buf = SCRATCH_NULL;
         char *text;
         struct stat st;
+        int r;
         size_t n = 0;
 
         /* O_NONBLOCK: a FIFO named *.conf must not hang the daemon. */
@@ -273,6 +310,10 @@ static int load_file(Policy *p, const char *path, const HostInfo *host, PolicyEr
                 return add_note(p, "%s: masked (a link to /dev/null)", path);
         if (!S_ISREG(st.st_mode))
                 return add_error(errors, path, "not a regular file");
+        /* fstat() follows a symlink: the target is what gets read. */
+        r = check_permissions(path, "file", &st, errors);
+        if (r != 0)
+                return MIN(r, 0);
         if ((uint64_t) st.st_size > POLICY_FILE_SIZE_MAX)
                 return add_error(errors, path, "the file is larger than %u KiB", POLICY_FILE_SIZE_MAX / 1024);
 
@@ -341,6 +382,7 @@ static int list_dir(Policy *p, const char *dir, bool mask, Entry **entries, size
         _cleanup_close_ int fd = -1;
         /* Room for about 200 entries per call, 8-byte aligned like struct dirent64. */
         uint64_t buf[8192 / sizeof(uint64_t)];
+        struct stat st;
         int r = 0;
 
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
@@ -349,6 +391,12 @@ static int list_dir(Policy *p, const char *dir, bool mask, Entry **entries, size
                         return 0;
                 return add_error(errors, dir, "cannot read the directory: %s", strerror(errno));
         }
+        /* Whoever can write the directory can add files or replace ours. */
+        if (fstat(fd, &st) < 0)
+                return add_error(errors, dir, "cannot stat: %s", strerror(errno));
+        r = check_permissions(dir, "directory", &st, errors);
+        if (r != 0)
+                return MIN(r, 0);
 
         for (;;) {
                 ssize_t n = getdents64(fd, buf, sizeof(buf));
