@@ -49,8 +49,67 @@ static _printf_(4, 5) void finish_error(PolicyErrors *errors, PolicyOrigin o, co
                          format("%s:%u: %s: %s", o.file ?: "built-in policy", o.line, where, msg ?: "out of memory"));
 }
 
-static PolicyOrigin later(const Policy *p, PolicyOrigin a, PolicyOrigin b) {
+/* The later of two origins. here names a file being read that is not in
+ * p->files yet (a section with errors is never applied): what it sets comes
+ * after everything else. */
+static PolicyOrigin later_here(const Policy *p, const char *here, PolicyOrigin a, PolicyOrigin b) {
+        bool ha = here && a.file == here, hb = here && b.file == here;
+
+        if (ha && hb)
+                return a.line >= b.line ? a : b;
+        if (ha || hb)
+                return ha ? a : b;
         return origin_cmp(p, a, b) >= 0 ? a : b;
+}
+
+void tunable_check_bounds(const Policy *p, const char *here, TunableId id, const TunablePolicy *t,
+                          PolicyErrors *errors) {
+        char where[64];
+
+        if (t->min <= t->max)
+                return;
+        snprintf(where, sizeof(where), "tunables.%s", tunable_info(id)->name);
+        if (id == TUNABLE_MIN_FREE_KBYTES)
+                finish_error(errors, later_here(p, here, t->min_origin, t->max_origin), where,
+                             "min (%s, %s) is above max (%s, %s)", FORMAT_SIZE(t->min), ORIGIN(t->min_origin),
+                             FORMAT_SIZE(t->max), ORIGIN(t->max_origin));
+        else
+                finish_error(errors, later_here(p, here, t->min_origin, t->max_origin), where,
+                             "min (%" PRIu64 ", %s) is above max (%" PRIu64 ", %s)", t->min, ORIGIN(t->min_origin),
+                             t->max, ORIGIN(t->max_origin));
+}
+
+void thresholds_check_order(const Policy *p, const char *here, const PolicyThresholds *t, PolicyErrors *errors) {
+        const struct {
+                PolicyThreshold a, b;
+                uint32_t va, vb;
+        } psi[] = {
+                { POLICY_THRESHOLD_PSI_SOME_LOW, POLICY_THRESHOLD_PSI_SOME_MEDIUM, t->psi_some_low, t->psi_some_medium },
+                { POLICY_THRESHOLD_PSI_SOME_MEDIUM, POLICY_THRESHOLD_PSI_SOME_CRITICAL, t->psi_some_medium,
+                  t->psi_some_critical },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(psi); i++) {
+                PolicyOrigin oa = t->origins[psi[i].a], ob = t->origins[psi[i].b];
+
+                /* A section being read reports only what it takes part in. */
+                if (here && oa.file != here && ob.file != here)
+                        continue;
+                if (psi[i].va >= psi[i].vb)
+                        finish_error(errors, later_here(p, here, oa, ob), "thresholds",
+                                     "%s (%s%%, %s) must be below %s (%s%%, %s)", threshold_keys[psi[i].a],
+                                     FORMAT_CENTI(psi[i].va), ORIGIN(oa), threshold_keys[psi[i].b],
+                                     FORMAT_CENTI(psi[i].vb), ORIGIN(ob));
+        }
+
+        PolicyOrigin omin = t->origins[POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN],
+                     omax = t->origins[POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX];
+        if ((!here || omin.file == here || omax.file == here) &&
+            t->sample_interval_min_usec > t->sample_interval_max_usec)
+                finish_error(errors, later_here(p, here, omin, omax), "thresholds",
+                             "sample_interval_min (%s, %s) is above sample_interval_max (%s, %s)",
+                             FORMAT_DURATION(t->sample_interval_min_usec), ORIGIN(omin),
+                             FORMAT_DURATION(t->sample_interval_max_usec), ORIGIN(omax));
 }
 
 /* What no single file can check: bounds that meet across files, a mode whose
@@ -91,46 +150,12 @@ void policy_finish(Policy *p, PolicyErrors *errors) {
                         }
                         if (!t->min_origin.file)
                                 t->min = tunable_floor(id);
-                        if (t->min > t->max) {
-                                if (id == TUNABLE_MIN_FREE_KBYTES)
-                                        finish_error(errors, later(p, t->min_origin, t->max_origin), where,
-                                                     "min (%s, %s) is above max (%s, %s)", FORMAT_SIZE(t->min),
-                                                     ORIGIN(t->min_origin), FORMAT_SIZE(t->max), ORIGIN(t->max_origin));
-                                else
-                                        finish_error(errors, later(p, t->min_origin, t->max_origin), where,
-                                                     "min (%" PRIu64 ", %s) is above max (%" PRIu64 ", %s)", t->min,
-                                                     ORIGIN(t->min_origin), t->max, ORIGIN(t->max_origin));
-                        }
+                        tunable_check_bounds(p, NULL, id, t, errors);
                         break;
                 default:
                         break;
                 }
         }
 
-        const PolicyThresholds *t = &p->thresholds;
-        const struct {
-                PolicyThreshold a, b;
-                uint32_t va, vb;
-        } psi[] = {
-                { POLICY_THRESHOLD_PSI_SOME_LOW, POLICY_THRESHOLD_PSI_SOME_MEDIUM, t->psi_some_low, t->psi_some_medium },
-                { POLICY_THRESHOLD_PSI_SOME_MEDIUM, POLICY_THRESHOLD_PSI_SOME_CRITICAL, t->psi_some_medium,
-                  t->psi_some_critical },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(psi); i++)
-                if (psi[i].va >= psi[i].vb) {
-                        PolicyOrigin o = later(p, t->origins[psi[i].a], t->origins[psi[i].b]);
-                        snprintf(where, sizeof(where), "thresholds");
-                        finish_error(errors, o, where, "%s (%s%%, %s) must be below %s (%s%%, %s)",
-                                     threshold_keys[psi[i].a], FORMAT_CENTI(psi[i].va), ORIGIN(t->origins[psi[i].a]),
-                                     threshold_keys[psi[i].b], FORMAT_CENTI(psi[i].vb), ORIGIN(t->origins[psi[i].b]));
-                }
-        if (t->sample_interval_min_usec > t->sample_interval_max_usec)
-                finish_error(errors,
-                             later(p, t->origins[POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN],
-                                   t->origins[POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX]),
-                             "thresholds", "sample_interval_min (%s, %s) is above sample_interval_max (%s, %s)",
-                             FORMAT_DURATION(t->sample_interval_min_usec),
-                             ORIGIN(t->origins[POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN]),
-                             FORMAT_DURATION(t->sample_interval_max_usec),
-                             ORIGIN(t->origins[POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX]));
+        thresholds_check_order(p, NULL, &p->thresholds, errors);
 }

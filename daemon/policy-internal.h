@@ -149,6 +149,13 @@ void parse_processes_section(Ctx *c, const config_setting_t *s);
 const char *origin_string(char *buf, size_t size, PolicyOrigin o);
 #define ORIGIN(o) origin_string((char[PATH_MAX + 32]) {}, PATH_MAX + 32, (o))
 void policy_finish(Policy *p, PolicyErrors *errors);
+/* The checks across keys, also run on a section with errors, whose values
+ * never reach the merged policy (so that they show in the same run). here:
+ * the file being read, whose keys are the latest and the only ones reported
+ * on; NULL for the merged policy. */
+void tunable_check_bounds(const Policy *p, const char *here, TunableId id, const TunablePolicy *t,
+                          PolicyErrors *errors);
+void thresholds_check_order(const Policy *p, const char *here, const PolicyThresholds *t, PolicyErrors *errors);
 
 /* ---- policy-contain.c --------------------------------------------------------------- */
 

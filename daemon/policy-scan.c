@@ -492,9 +492,14 @@ bool get_duration(Ctx *c, const config_setting_t *s, const char *where, uint64_t
         int r;
 
         if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
-                int64_t secs;
-                if (!get_int(c, s, where, 0, INT64_MAX / (int64_t) USEC_PER_SEC, &secs))
+                int64_t secs = config_setting_get_int64(s);
+
+                /* In the key's own bounds, not the range of the arithmetic. */
+                if (secs < 0 || (uint64_t) secs > hi / USEC_PER_SEC) {
+                        ctx_error(c, line_of(s), where, "%" PRIi64 "s is out of range %s..%s", secs,
+                                  FORMAT_DURATION(lo), FORMAT_DURATION(hi));
                         return false;
+                }
                 v = (uint64_t) secs * USEC_PER_SEC;
         } else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
                 const char *str = config_setting_get_string(s);

@@ -167,6 +167,34 @@ static bool get_tunable_value(Ctx *c, TunableId id, const config_setting_t *s, c
         return true;
 }
 
+/* A tunable group with errors is never applied, so the merged checks will
+ * not see its bounds: check them here, on what it sets over what earlier
+ * files set, so that min above max shows in the same run as the rest. */
+static void check_bounds_unapplied(Ctx *c, TunableId id, const config_setting_t *const *set, const uint64_t *v,
+                                   int mode) {
+        TunablePolicy t = c->p->tunables[id];
+        size_t n0 = c->errors->n;
+
+        if (!set[TKEY_MIN] && !set[TKEY_MAX])
+                return;
+        if (set[TKEY_MODE])
+                t.mode = (TunableMode) mode;
+        if (set[TKEY_MIN]) {
+                t.min = v[TKEY_MIN];
+                t.min_origin = (PolicyOrigin) { .file = c->path, .line = line_of(set[TKEY_MIN]) };
+        }
+        if (set[TKEY_MAX]) {
+                t.max = v[TKEY_MAX];
+                t.max_origin = (PolicyOrigin) { .file = c->path, .line = line_of(set[TKEY_MAX]) };
+        }
+        if (t.mode != TUNABLE_MODE_ADAPTIVE || !t.max_origin.file)
+                return;
+        if (!t.min_origin.file)
+                t.min = tunable_floor(id);
+        tunable_check_bounds(c->p, c->path, id, &t, c->errors);
+        c->n_errors += (unsigned) (c->errors->n - n0);
+}
+
 static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
         const config_setting_t *set[_TKEY_MAX] = {};
         uint64_t v[_TKEY_MAX] = {};
@@ -214,7 +242,11 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
                         ctx_error(c, line_of(set[k]), where, "%s is used only with mode \"adaptive\", not \"%s\"",
                                   tunable_keys[k], tunable_mode_table[mode]);
 
-        if (c->n_errors > err0 || !c->apply)
+        if (c->n_errors > err0) {
+                check_bounds_unapplied(c, id, set, v, mode);
+                return;
+        }
+        if (!c->apply)
                 return;
         if (!holds) {
                 ctx_note(c, "%s:%u: %s does not apply: %s", c->path, line_of(s), where, why);
@@ -380,7 +412,18 @@ static void parse_thresholds_section(Ctx *c, const config_setting_t *s) {
                         set[k] = m;
         }
 
-        if (c->n_errors > err0 || !c->apply)
+        if (c->n_errors > err0) {
+                /* Never applied, so the merged checks will not see it. */
+                size_t n0 = c->errors->n;
+
+                for (size_t k = 0; k < _POLICY_THRESHOLD_MAX; k++)
+                        if (set[k])
+                                t.origins[k] = (PolicyOrigin) { .file = c->path, .line = line_of(set[k]) };
+                thresholds_check_order(c->p, c->path, &t, c->errors);
+                c->n_errors += (unsigned) (c->errors->n - n0);
+                return;
+        }
+        if (!c->apply)
                 return;
         if (!holds) {
                 ctx_note(c, "%s:%u: thresholds do not apply: %s", c->path, line_of(s), why);

@@ -477,7 +477,7 @@ static void test_errors(void) {
                      "t.conf:1: thresholds.calm: invalid duration \"2d\": use a number with a unit ms, s, min or h "
                      "(\"10s\", \"500ms\")");
         expect_error("thresholds: { cooldown = -1; };", &host_small,
-                     "t.conf:1: thresholds.cooldown: -1 is out of range 0..9223372036854");
+                     "t.conf:1: thresholds.cooldown: -1s is out of range 0us..24h");
         expect_error("thresholds: { direct_reclaim_pages_per_s = 0; };", &host_small,
                      "t.conf:1: thresholds.direct_reclaim_pages_per_s: 0 is out of range: it must be above 0 and "
                      "at most 1e+09");
