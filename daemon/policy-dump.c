@@ -110,6 +110,12 @@ void policy_dump(const Policy *p, FILE *f) {
                         fprintf(f, "#   %s\n", p->notes[i]);
         }
 
+        if (p->n_warnings > 0) {
+                fputs("# Warnings:\n", f);
+                for (size_t i = 0; i < p->n_warnings; i++)
+                        fprintf(f, "#   %s\n", p->warnings[i]);
+        }
+
         fputs("\npolicy: {\n", f);
         {
                 _cleanup_free_ char *name = escape_string(p->name);

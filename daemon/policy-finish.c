@@ -114,7 +114,27 @@ void thresholds_check_order(const Policy *p, const char *here, const PolicyThres
 
 /* What no single file can check: bounds that meet across files, a mode whose
  * value comes from elsewhere. */
-void policy_finish(Policy *p, PolicyErrors *errors) {
+/* The engine never raises min_free_kbytes above max_reserve_ram_percent of
+ * RAM (ENGINE_RESERVE_CAP_RAM_PERCENT, 5 %, the highest the thresholds
+ * allow): a higher max is valid (a fleet's "1G" is above 5 % of a small
+ * host's RAM) but does not do what it says, so say so. */
+static void check_reserve_cap(Policy *p, const HostInfo *host) {
+        const TunablePolicy *t = &p->tunables[TUNABLE_MIN_FREE_KBYTES];
+        const PolicyThresholds *th = &p->thresholds;
+        uint64_t cap_kb = (uint64_t) ((double) host->ram_kb * th->max_reserve_ram_percent / 100.0);
+
+        if (t->mode != TUNABLE_MODE_ADAPTIVE || !t->max_origin.file || t->max <= cap_kb)
+                return;
+        (void) strv_push(&p->warnings, &p->n_warnings,
+                         format("%s:%u: warning: tunables.min_free_kbytes: max (%s) is above the reserve cap, %g%% "
+                                "of RAM (%s; thresholds.max_reserve_ram_percent, %s): memtuned never raises "
+                                "min_free_kbytes past the cap",
+                                t->max_origin.file, t->max_origin.line, FORMAT_SIZE(t->max),
+                                th->max_reserve_ram_percent, FORMAT_SIZE(cap_kb),
+                                ORIGIN(th->origins[POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT])));
+}
+
+void policy_finish(Policy *p, const HostInfo *host, PolicyErrors *errors) {
         char where[64];
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
@@ -158,4 +178,5 @@ void policy_finish(Policy *p, PolicyErrors *errors) {
         }
 
         thresholds_check_order(p, NULL, &p->thresholds, errors);
+        check_reserve_cap(p, host);
 }

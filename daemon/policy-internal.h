@@ -148,7 +148,9 @@ void parse_processes_section(Ctx *c, const config_setting_t *s);
 
 const char *origin_string(char *buf, size_t size, PolicyOrigin o);
 #define ORIGIN(o) origin_string((char[PATH_MAX + 32]) {}, PATH_MAX + 32, (o))
-void policy_finish(Policy *p, PolicyErrors *errors);
+/* The checks across files on the merged policy; errors go to errors, what
+ * is valid but misleading to p->warnings. */
+void policy_finish(Policy *p, const HostInfo *host, PolicyErrors *errors);
 /* The checks across keys, also run on a section with errors, whose values
  * never reach the merged policy (so that they show in the same run). here:
  * the file being read, whose keys are the latest and the only ones reported

@@ -490,6 +490,7 @@ Policy *policy_free(Policy *p) {
         free(p->rules);
         strv_free(p->files, p->n_files);
         strv_free(p->notes, p->n_notes);
+        strv_free(p->warnings, p->n_warnings);
         free(p);
         return NULL;
 }
@@ -497,9 +498,10 @@ Policy *policy_free(Policy *p) {
 /* Common tail of the loaders: the checks across files (only when every file
  * was clean, so that one broken file does not cause errors elsewhere), then
  * the verdict. */
-static int load_finish(Policy **p, PolicyErrors *errors, Policy **ret, PolicyErrors *ret_errors) {
+static int load_finish(Policy **p, const HostInfo *host, PolicyErrors *errors, Policy **ret,
+                       PolicyErrors *ret_errors) {
         if (errors->n == 0)
-                policy_finish(*p, errors);
+                policy_finish(*p, host, errors);
 
         if (errors->n > 0) {
                 if (ret_errors) {
@@ -540,7 +542,7 @@ int policy_load(char *const *dirs, size_t n_dirs, const HostInfo *host, Policy *
                 if (r < 0)
                         goto finish;
         }
-        r = load_finish(&p, &errors, ret, ret_errors);
+        r = load_finish(&p, host, &errors, ret, ret_errors);
 
 finish:
         entries_free(entries, n_entries);
@@ -575,7 +577,7 @@ int policy_load_files(char *const *paths, size_t n, const HostInfo *host, Policy
                         return r;
         }
 
-        return load_finish(&p, &errors, ret, ret_errors);
+        return load_finish(&p, host, &errors, ret, ret_errors);
 }
 
 int policy_load_string(const char *name, const char *text, size_t len, const HostInfo *host, bool contain,
@@ -589,7 +591,7 @@ int policy_load_string(const char *name, const char *text, size_t len, const Hos
                 r = add_error(&errors, name, "the file is larger than %u KiB", POLICY_FILE_SIZE_MAX / 1024);
                 if (r < 0)
                         return r;
-                return load_finish(&p, &errors, ret, ret_errors);
+                return load_finish(&p, host, &errors, ret, ret_errors);
         }
 
         r = policy_new_default(&p);
@@ -606,5 +608,5 @@ int policy_load_string(const char *name, const char *text, size_t len, const Hos
         if (r < 0)
                 return r;
 
-        return load_finish(&p, &errors, ret, ret_errors);
+        return load_finish(&p, host, &errors, ret, ret_errors);
 }

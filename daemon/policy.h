@@ -117,6 +117,11 @@ typedef struct Policy {
          * ...". In load order. */
         char **notes;
         size_t n_notes;
+        /* What is valid but will not do what it seems to say, such as a
+         * min_free_kbytes max above the reserve cap: "FILE:LINE: warning:
+         * ...". --check prints them. */
+        char **warnings;
+        size_t n_warnings;
 } Policy;
 
 /* The facts host conditions test, read once per load. */

@@ -386,6 +386,35 @@ static void test_permissions(void) {
         run_free(&r);
 }
 
+/* Issue 16: a min_free_kbytes max above the reserve cap is valid (a fleet's
+ * size can exceed 5 % of a small host) but --check says the cap applies. */
+static void test_reserve_cap(void) {
+        char file[PATH_MAX], want[4 * PATH_MAX];
+        char *paths[] = { file };
+        Run r;
+
+        snprintf(file, sizeof(file), "%s/cap.conf", tmpdir);
+        write_text(file, "tunables: { min_free_kbytes: { mode = \"adaptive\"; max = \"10%\"; }; };\n"
+                         "thresholds: { max_reserve_ram_percent = 4; };\n");
+        r = run(paths, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 0);
+        CHECK_STREQ(r.out, "");
+        snprintf(want, sizeof(want),
+                 "%s:1: warning: tunables.min_free_kbytes: max (2.4 GiB) is above the reserve cap, 4%% of RAM "
+                 "(964.2 MiB; thresholds.max_reserve_ram_percent, %s:2): memtuned never raises min_free_kbytes "
+                 "past the cap\n",
+                 file, file);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+
+        /* At the cap, as the default policy's "5%": nothing to say. */
+        write_text(file, "tunables: { min_free_kbytes: { mode = \"adaptive\"; max = \"5%\"; }; };\n");
+        r = run(paths, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 0);
+        CHECK_STREQ(r.err, "");
+        run_free(&r);
+}
+
 int main(void) {
         const char *base = getenv("TMPDIR") ?: "/tmp";
 
@@ -400,6 +429,7 @@ int main(void) {
         test_shipped();
         test_cli();
         test_permissions();
+        test_reserve_cap();
 
         /* Leave nothing behind. */
         if (nftw(tmpdir, remove_cb, 16, FTW_DEPTH | FTW_PHYS) < 0)
