@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Conditions: "when" groups, at the top of a file and in sections and rules. */
 
+#include <assert.h>
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -49,24 +50,55 @@ static const char *const when_keys[_WHEN_MAX + 1] = {
  * architecture Linux supports; a larger number is a typo. */
 #define NUMA_NODES_MAX 4096
 
-/* Validates the when group w (whose parent is at `parent`, NULL for the top
- * level) and evaluates it on the host. Returns false on errors; stores whether
- * every condition holds and, if not, the first that fails in words. */
-bool parse_when(Ctx *c, const config_setting_t *w, const char *parent, bool *ret_holds, char *why,
-                       size_t why_size) {
+bool policy_condition_holds(const PolicyCondition *w, const HostInfo *h, char *why, size_t why_size) {
+        const unsigned *kv = h->kernel_version;
+
+        assert(w);
+        assert(h);
+        assert(why && why_size > 0);
+
+        why[0] = 0;
+        if (w->has_numa_nodes_min && h->numa_nodes < w->numa_nodes_min)
+                snprintf(why, why_size, "needs at least %" PRIu32 " NUMA nodes, this host has %" PRIu32,
+                         w->numa_nodes_min, h->numa_nodes);
+        else if (w->has_numa_nodes_max && h->numa_nodes > w->numa_nodes_max)
+                snprintf(why, why_size, "needs at most %" PRIu32 " NUMA nodes, this host has %" PRIu32,
+                         w->numa_nodes_max, h->numa_nodes);
+        else if (w->has_ram_min && h->ram_kb < w->ram_min_kb)
+                snprintf(why, why_size, "needs at least %s of RAM, this host has %s", FORMAT_SIZE(w->ram_min_kb),
+                         FORMAT_SIZE(h->ram_kb));
+        else if (w->has_ram_max && h->ram_kb > w->ram_max_kb)
+                snprintf(why, why_size, "needs at most %s of RAM, this host has %s", FORMAT_SIZE(w->ram_max_kb),
+                         FORMAT_SIZE(h->ram_kb));
+        else if (w->has_swap && w->swap && h->swap_kb == 0)
+                snprintf(why, why_size, "needs swap, this host has none");
+        else if (w->has_swap && !w->swap && h->swap_kb > 0)
+                snprintf(why, why_size, "needs a host without swap, this host has %s", FORMAT_SIZE(h->swap_kb));
+        else if (w->hostname && fnmatch(w->hostname, h->hostname, FNM_CASEFOLD) != 0)
+                snprintf(why, why_size, "hostname %s does not match %s", QUOTED(h->hostname), QUOTED(w->hostname));
+        else if (w->kernel_min && kernel_version_compare(kv, w->kernel_min_v, w->kernel_min_n) < 0)
+                snprintf(why, why_size, "needs kernel %s or later, this host runs %u.%u.%u", w->kernel_min, kv[0],
+                         kv[1], kv[2]);
+        else if (w->kernel_max && kernel_version_compare(kv, w->kernel_max_v, w->kernel_max_n) > 0)
+                snprintf(why, why_size, "needs kernel %s or earlier, this host runs %u.%u.%u", w->kernel_max, kv[0],
+                         kv[1], kv[2]);
+
+        return why[0] == 0;
+}
+
+/* Reads the conditions of the when group w into *ret (strings borrowed from
+ * libconfig). Returns false on errors, each reported. */
+static bool parse_condition(Ctx *c, const config_setting_t *w, const char *where, PolicyCondition *ret) {
         const config_setting_t *set[_WHEN_MAX] = {};
+        PolicyCondition cond = {};
         int64_t nodes[2] = { 0, NUMA_NODES_MAX };
         uint64_t ram[2] = { 0, UINT64_MAX };
         unsigned kernel[2][3] = {}, kernel_n[2] = {};
+        const char *kernel_s[2] = {};
         bool swap = false;
         const char *hostname = NULL;
         unsigned err0 = c->n_errors;
-        char where[128], kw[160];
-
-        snprintf(where, sizeof(where), "%s%swhen", parent ?: "", parent ? "." : "");
-        *ret_holds = false;
-        if (!check_group(c, w, where))
-                return false;
+        char kw[160];
 
         for (int i = 0; i < config_setting_length(w); i++) {
                 const config_setting_t *m = config_setting_get_elem(w, (unsigned) i);
@@ -100,17 +132,16 @@ bool parse_when(Ctx *c, const config_setting_t *w, const char *parent, bool *ret
                         break;
                 case WHEN_KERNEL_MIN:
                 case WHEN_KERNEL_MAX: {
-                        const char *v;
                         size_t j = (size_t) (k - WHEN_KERNEL_MIN);
 
-                        if (!get_string(c, m, kw, &v)) {
+                        if (!get_string(c, m, kw, &kernel_s[j])) {
                                 set[k] = NULL;
                                 break;
                         }
-                        if (parse_kernel_version(v, kernel[j], &kernel_n[j]) < 0) {
+                        if (parse_kernel_version(kernel_s[j], kernel[j], &kernel_n[j]) < 0) {
                                 ctx_error(c, line_of(m), kw,
                                           "invalid kernel version %s: use numbers such as \"5.15\" or \"6.1.0\"",
-                                          QUOTED(v));
+                                          QUOTED(kernel_s[j]));
                                 set[k] = NULL;
                         }
                         break;
@@ -132,35 +163,45 @@ bool parse_when(Ctx *c, const config_setting_t *w, const char *parent, bool *ret
         if (c->n_errors > err0)
                 return false;
 
-        const HostInfo *h = c->host;
-        const unsigned *kv = h->kernel_version;
-        why[0] = 0;
-        if (set[WHEN_NUMA_NODES_MIN] && h->numa_nodes < nodes[0])
-                snprintf(why, why_size, "needs at least %" PRIi64 " NUMA nodes, this host has %" PRIu32, nodes[0],
-                         h->numa_nodes);
-        else if (set[WHEN_NUMA_NODES_MAX] && h->numa_nodes > nodes[1])
-                snprintf(why, why_size, "needs at most %" PRIi64 " NUMA nodes, this host has %" PRIu32, nodes[1],
-                         h->numa_nodes);
-        else if (set[WHEN_RAM_MIN] && h->ram_kb < ram[0])
-                snprintf(why, why_size, "needs at least %s of RAM, this host has %s", FORMAT_SIZE(ram[0]),
-                         FORMAT_SIZE(h->ram_kb));
-        else if (set[WHEN_RAM_MAX] && h->ram_kb > ram[1])
-                snprintf(why, why_size, "needs at most %s of RAM, this host has %s", FORMAT_SIZE(ram[1]),
-                         FORMAT_SIZE(h->ram_kb));
-        else if (set[WHEN_SWAP] && swap && h->swap_kb == 0)
-                snprintf(why, why_size, "needs swap, this host has none");
-        else if (set[WHEN_SWAP] && !swap && h->swap_kb > 0)
-                snprintf(why, why_size, "needs a host without swap, this host has %s", FORMAT_SIZE(h->swap_kb));
-        else if (set[WHEN_HOSTNAME] && fnmatch(hostname, h->hostname, FNM_CASEFOLD) != 0)
-                snprintf(why, why_size, "hostname %s does not match %s", QUOTED(h->hostname), QUOTED(hostname));
-        else if (set[WHEN_KERNEL_MIN] && kernel_version_compare(kv, kernel[0], kernel_n[0]) < 0)
-                snprintf(why, why_size, "needs kernel %s or later, this host runs %u.%u.%u",
-                         config_setting_get_string(set[WHEN_KERNEL_MIN]), kv[0], kv[1], kv[2]);
-        else if (set[WHEN_KERNEL_MAX] && kernel_version_compare(kv, kernel[1], kernel_n[1]) > 0)
-                snprintf(why, why_size, "needs kernel %s or earlier, this host runs %u.%u.%u",
-                         config_setting_get_string(set[WHEN_KERNEL_MAX]), kv[0], kv[1], kv[2]);
+        cond = (PolicyCondition) {
+                .has_numa_nodes_min = set[WHEN_NUMA_NODES_MIN],
+                .has_numa_nodes_max = set[WHEN_NUMA_NODES_MAX],
+                .numa_nodes_min = (uint32_t) nodes[0],
+                .numa_nodes_max = (uint32_t) nodes[1],
+                .has_ram_min = set[WHEN_RAM_MIN],
+                .has_ram_max = set[WHEN_RAM_MAX],
+                .ram_min_kb = ram[0],
+                .ram_max_kb = ram[1],
+                .has_swap = set[WHEN_SWAP],
+                .swap = swap,
+                .hostname = set[WHEN_HOSTNAME] ? hostname : NULL,
+                .kernel_min = set[WHEN_KERNEL_MIN] ? kernel_s[0] : NULL,
+                .kernel_max = set[WHEN_KERNEL_MAX] ? kernel_s[1] : NULL,
+                .kernel_min_n = kernel_n[0],
+                .kernel_max_n = kernel_n[1],
+        };
+        memcpy(cond.kernel_min_v, kernel[0], sizeof(cond.kernel_min_v));
+        memcpy(cond.kernel_max_v, kernel[1], sizeof(cond.kernel_max_v));
+        *ret = cond;
+        return true;
+}
 
-        *ret_holds = why[0] == 0;
+/* Validates the when group w (whose parent is at `parent`, NULL for the top
+ * level) and evaluates it on the host. Returns false on errors; stores whether
+ * every condition holds and, if not, the first that fails in words. */
+bool parse_when(Ctx *c, const config_setting_t *w, const char *parent, bool *ret_holds, char *why,
+                size_t why_size) {
+        PolicyCondition cond;
+        char where[128];
+
+        snprintf(where, sizeof(where), "%s%swhen", parent ?: "", parent ? "." : "");
+        *ret_holds = false;
+        if (!check_group(c, w, where))
+                return false;
+        if (!parse_condition(c, w, where, &cond))
+                return false;
+
+        *ret_holds = policy_condition_holds(&cond, c->host, why, why_size);
         return true;
 }
 

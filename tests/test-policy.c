@@ -140,6 +140,63 @@ static bool has_note(const Policy *p, const char *want) {
         return false;
 }
 
+/* ---- conditions on literals ------------------------------------------------------------ */
+
+/* policy_condition_holds() without libconfig or files. */
+static void test_condition_holds(void) {
+        char why[256];
+
+        /* Nothing given: holds everywhere. */
+        CHECK(policy_condition_holds(&(PolicyCondition) {}, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "");
+
+        PolicyCondition numa = { .has_numa_nodes_min = true, .numa_nodes_min = 2 };
+        CHECK(!policy_condition_holds(&numa, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs at least 2 NUMA nodes, this host has 1");
+        CHECK(policy_condition_holds(&numa, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "");
+        numa = (PolicyCondition) { .has_numa_nodes_max = true, .numa_nodes_max = 1 };
+        CHECK(!policy_condition_holds(&numa, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "needs at most 1 NUMA nodes, this host has 2");
+
+        PolicyCondition ram = { .has_ram_min = true, .ram_min_kb = 32 * 1024 * 1024 };
+        CHECK(!policy_condition_holds(&ram, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs at least 32 GiB of RAM, this host has 16 GiB");
+        ram = (PolicyCondition) { .has_ram_max = true, .ram_max_kb = 16 * 1024 * 1024 }; /* inclusive */
+        CHECK(policy_condition_holds(&ram, &host_small, why, sizeof(why)));
+        CHECK(!policy_condition_holds(&ram, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "needs at most 16 GiB of RAM, this host has 256 GiB");
+
+        PolicyCondition swap = { .has_swap = true, .swap = true };
+        CHECK(!policy_condition_holds(&swap, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs swap, this host has none");
+        swap.swap = false;
+        CHECK(!policy_condition_holds(&swap, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "needs a host without swap, this host has 8 GiB");
+
+        /* Hostnames match case-insensitively. */
+        PolicyCondition name = { .hostname = "db-*" };
+        CHECK(policy_condition_holds(&name, &host_db, why, sizeof(why)));
+        CHECK(!policy_condition_holds(&name, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "hostname \"web-1\" does not match \"db-*\"");
+
+        /* Kernel versions compare on the parts given: "5.10" holds for 5.10.0. */
+        PolicyCondition kernel = { .kernel_min = "5.15", .kernel_min_v = { 5, 15 }, .kernel_min_n = 2 };
+        CHECK(!policy_condition_holds(&kernel, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "needs kernel 5.15 or later, this host runs 5.10.0");
+        CHECK(policy_condition_holds(&kernel, &host_small, why, sizeof(why)));
+        kernel = (PolicyCondition) { .kernel_max = "5.10", .kernel_max_v = { 5, 10 }, .kernel_max_n = 2 };
+        CHECK(policy_condition_holds(&kernel, &host_db, why, sizeof(why)));
+        CHECK(!policy_condition_holds(&kernel, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs kernel 5.10 or earlier, this host runs 6.1.0");
+
+        /* Several: the first that fails is named, in the documented order. */
+        PolicyCondition all = { .has_ram_min = true, .ram_min_kb = 1, .hostname = "nope", .has_swap = true,
+                                .swap = true };
+        CHECK(!policy_condition_holds(&all, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs swap, this host has none");
+}
+
 /* ---- protection ---------------------------------------------------------------------- */
 
 /* Issue 15: a rule that lowers oom_score_adj must match something no local
@@ -1280,6 +1337,7 @@ int main(void) {
         test_protection();
         test_prescan();
         test_conditions();
+        test_condition_holds();
         test_layering();
         test_hostile_files();
         test_containment();
