@@ -43,6 +43,11 @@ int check_run(char *const *paths, size_t n_paths, char *const *policy_dirs, size
                 return 1;
         }
 
+        /* Valid, but not what it seems to say: shown, exit status 0. */
+        for (size_t i = 0; i < p->n_warnings; i++)
+                fprintf(stderr, "%s\n", p->warnings[i]);
+        fflush(stderr);
+
         if (dump) {
                 policy_dump(p, stdout);
                 fflush(stdout);

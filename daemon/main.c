@@ -117,6 +117,7 @@ static int parse_argv(int argc, char *argv[]) {
                 {}
         };
         bool interval_set = false;
+        const char *not_check = NULL; /* an option of the daemon that --check would ignore */
         int c, r;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -158,9 +159,11 @@ static int parse_argv(int argc, char *argv[]) {
                 }
                 case ARG_STATE_DIR:
                         arg_state_dir = optarg;
+                        not_check = "--state-dir";
                         break;
                 case ARG_OBSERVE:
                         arg_observe = true;
+                        not_check = "--observe";
                         break;
                 case ARG_BUS:
                         /* "system", "user", "none", or an address: "transport:key=value,..." */
@@ -171,12 +174,14 @@ static int parse_argv(int argc, char *argv[]) {
                                                        "address such as unix:path=/run/dbus/system_bus_socket.",
                                                        optarg);
                         arg_bus = optarg;
+                        not_check = "--bus";
                         break;
                 case ARG_PROC_ROOT:
                         arg_proc_root = optarg;
                         break;
                 case ARG_SYS_ROOT:
                         arg_sys_root = optarg;
+                        not_check = "--sys-root";
                         break;
                 case '?':
                         return -EINVAL;
@@ -190,6 +195,8 @@ static int parse_argv(int argc, char *argv[]) {
                 return log_error_errno(EINVAL, "--dump needs --check.");
         if (arg_once && arg_check)
                 return log_error_errno(EINVAL, "--once and --check cannot be combined.");
+        if (arg_check && not_check)
+                return log_error_errno(EINVAL, "%s cannot be combined with --check.", not_check);
         if (optind < argc && !arg_check)
                 return log_error_errno(EINVAL, "Unexpected argument '%s'.", argv[optind]);
         return 1;

@@ -120,6 +120,11 @@ typedef struct Policy {
          * ...". In load order. */
         char **notes;
         size_t n_notes;
+        /* What is valid but will not do what it seems to say, such as a
+         * min_free_kbytes max above the reserve cap: "FILE:LINE: warning:
+         * ...". --check prints them. */
+        char **warnings;
+        size_t n_warnings;
 } Policy;
 
 /* The facts host conditions test, read once per load. */
@@ -130,6 +135,26 @@ typedef struct HostInfo {
         char hostname[256];
         unsigned kernel_version[3]; /* uname release "6.1.0-..." -> {6, 1, 0} */
 } HostInfo;
+
+/* The conditions of a "when" group, parsed. Every condition given must hold;
+ * an empty one holds everywhere. Strings are borrowed. */
+typedef struct PolicyCondition {
+        bool has_numa_nodes_min, has_numa_nodes_max;
+        uint32_t numa_nodes_min, numa_nodes_max;       /* nodes with memory */
+        bool has_ram_min, has_ram_max;
+        uint64_t ram_min_kb, ram_max_kb;
+        bool has_swap;
+        bool swap;                      /* true: needs swap; false: needs none */
+        const char *hostname;           /* fnmatch() glob, case-insensitive; NULL: any */
+        const char *kernel_min, *kernel_max; /* as written ("5.15"); NULL: not given */
+        unsigned kernel_min_v[3], kernel_max_v[3]; /* parsed; compared on the parts given */
+        unsigned kernel_min_n, kernel_max_n;
+} PolicyCondition;
+
+/* Whether every condition of c holds on host. When one does not, returns false
+ * with the first that fails in words in why ("needs at least 2 NUMA nodes,
+ * this host has 1"); otherwise why is "". Pure: no I/O, no libconfig. */
+bool policy_condition_holds(const PolicyCondition *c, const HostInfo *host, char *why, size_t why_size);
 
 /* The directories policy files are read from, lowest priority first: a file in
  * a later directory masks the same name in the earlier ones. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The policy loader on arbitrary text: the pre-scan, libconfig, validation,
  * the merge checks and --dump, all in this process. The daemon parses each
- * file in a forked child first (policy.c, contained_check()); here nothing
+ * file in a forked child first (policy-contain.c, contained_check()); here nothing
  * forks, so whatever the child would contain (an abort, a crash, a hang,
  * runaway memory) is a finding. The parse that runs is the one the daemon
  * runs in the parent once the child found the file clean. */

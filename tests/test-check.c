@@ -261,6 +261,160 @@ static void test_cli(void) {
         run_free(&r);
 }
 
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+
+        ASSERT(f);
+        fputs(text, f);
+        ASSERT(fclose(f) == 0);
+}
+
+/* Issue 15: a policy file or directory that someone other than root (or the
+ * user the check runs as) can write is refused, in --check as in the daemon
+ * (both through the loader). */
+static void test_permissions(void) {
+        char dir[PATH_MAX / 2], file[PATH_MAX], link[PATH_MAX], want[4 * PATH_MAX];
+        bool root = geteuid() == 0;
+        const char *owner = root ? "root" : NULL;
+        char owner_buf[64];
+        Run r;
+
+        if (!owner) {
+                snprintf(owner_buf, sizeof(owner_buf), "root or uid %u (memtuned's user)", (unsigned) geteuid());
+                owner = owner_buf;
+        }
+        snprintf(dir, sizeof(dir), "%s/perm", tmpdir);
+        ASSERT(mkdir(dir, 0755) == 0);
+        snprintf(file, sizeof(file), "%s/50-x.conf", dir);
+        write_text(file, "tunables: { swappiness: { mode = \"fixed\"; value = 10; }; };\n");
+        char *paths[] = { file };
+        char *dirs[] = { dir };
+
+        /* World-writable: refused by name, as a file and in a directory. */
+        ASSERT(chmod(file, 0666) == 0);
+        snprintf(want, sizeof(want),
+                 "%s: refused: the file is writable by every user (mode 0666), who could change what memtuned "
+                 "does; remove that permission (\"chmod go-w %s\")\n",
+                 file, file);
+        r = run(paths, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 1);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+        r = run(NULL, 0, dirs, 1, false);
+        CHECK_EQ_INT(r.status, 1);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+
+        /* A symlink is judged by its target. */
+        snprintf(link, sizeof(link), "%s/link.conf", tmpdir);
+        ASSERT(symlink(file, link) == 0);
+        char *links[] = { link };
+        r = run(links, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 1);
+        snprintf(want, sizeof(want),
+                 "%s: refused: the file is writable by every user (mode 0666), who could change what memtuned "
+                 "does; remove that permission (\"chmod go-w %s\")\n",
+                 link, link);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+        ASSERT(chmod(file, 0644) == 0);
+        r = run(links, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 0);
+        CHECK_STREQ(r.err, "");
+        run_free(&r);
+        ASSERT(unlink(link) == 0);
+
+        /* A world-writable directory: anyone could add a file. */
+        ASSERT(chmod(dir, 0777) == 0);
+        snprintf(want, sizeof(want),
+                 "%s: refused: the directory is writable by every user (mode 0777), who could change what "
+                 "memtuned does; remove that permission (\"chmod go-w %s\")\n",
+                 dir, dir);
+        r = run(NULL, 0, dirs, 1, false);
+        CHECK_EQ_INT(r.status, 1);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+        r = run(dirs, 1, NULL, 0, false); /* --check DIR */
+        CHECK_EQ_INT(r.status, 1);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+        ASSERT(chmod(dir, 0755) == 0);
+        r = run(NULL, 0, dirs, 1, false);
+        CHECK_EQ_INT(r.status, 0);
+        run_free(&r);
+
+        if (!root) {
+                printf("permissions: not root, so no file owned by another user or group: skipped those cases\n");
+                return;
+        }
+
+        /* Owned by nobody; then root's, but writable by nobody's group. */
+        ASSERT(chown(file, 65534, 65534) == 0);
+        snprintf(want, sizeof(want),
+                 "%s: refused: the file is owned by uid 65534, not by %s, and its owner could change what "
+                 "memtuned does; make root its owner (\"chown root: %s\")\n",
+                 file, owner, file);
+        r = run(paths, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 1);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+        ASSERT(chown(file, 0, 65534) == 0);
+        ASSERT(chmod(file, 0664) == 0);
+        snprintf(want, sizeof(want),
+                 "%s: refused: the file is writable by group 65534 (mode 0664), whose members could change what "
+                 "memtuned does; remove that permission (\"chmod g-w %s\")\n",
+                 file, file);
+        r = run(paths, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 1);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+        /* Root's group may write. */
+        ASSERT(chown(file, 0, 0) == 0);
+        r = run(paths, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 0);
+        CHECK_STREQ(r.err, "");
+        run_free(&r);
+        /* A directory owned by nobody. */
+        ASSERT(chown(dir, 65534, 65534) == 0);
+        r = run(NULL, 0, dirs, 1, false);
+        CHECK_EQ_INT(r.status, 1);
+        snprintf(want, sizeof(want),
+                 "%s: refused: the directory is owned by uid 65534, not by root, and its owner could change what "
+                 "memtuned does; make root its owner (\"chown root: %s\")\n",
+                 dir, dir);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+}
+
+/* Issue 16: a min_free_kbytes max above the reserve cap is valid (a fleet's
+ * size can exceed 5 % of a small host) but --check says the cap applies. */
+static void test_reserve_cap(void) {
+        char file[PATH_MAX], want[4 * PATH_MAX];
+        char *paths[] = { file };
+        Run r;
+
+        snprintf(file, sizeof(file), "%s/cap.conf", tmpdir);
+        write_text(file, "tunables: { min_free_kbytes: { mode = \"adaptive\"; max = \"10%\"; }; };\n"
+                         "thresholds: { max_reserve_ram_percent = 4; };\n");
+        r = run(paths, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 0);
+        CHECK_STREQ(r.out, "");
+        snprintf(want, sizeof(want),
+                 "%s:1: warning: tunables.min_free_kbytes: max (2.4 GiB) is above the reserve cap, 4%% of RAM "
+                 "(964.2 MiB; thresholds.max_reserve_ram_percent, %s:2): memtuned never raises min_free_kbytes "
+                 "past the cap\n",
+                 file, file);
+        CHECK_STREQ(r.err, want);
+        run_free(&r);
+
+        /* At the cap, as the default policy's "5%": nothing to say. */
+        write_text(file, "tunables: { min_free_kbytes: { mode = \"adaptive\"; max = \"5%\"; }; };\n");
+        r = run(paths, 1, NULL, 0, false);
+        CHECK_EQ_INT(r.status, 0);
+        CHECK_STREQ(r.err, "");
+        run_free(&r);
+}
+
 int main(void) {
         const char *base = getenv("TMPDIR") ?: "/tmp";
 
@@ -274,6 +428,8 @@ int main(void) {
         test_corpus();
         test_shipped();
         test_cli();
+        test_permissions();
+        test_reserve_cap();
 
         /* Leave nothing behind. */
         if (nftw(tmpdir, remove_cb, 16, FTW_DEPTH | FTW_PHYS) < 0)

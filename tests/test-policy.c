@@ -140,6 +140,123 @@ static bool has_note(const Policy *p, const char *want) {
         return false;
 }
 
+/* ---- conditions on literals ------------------------------------------------------------ */
+
+/* policy_condition_holds() without libconfig or files. */
+static void test_condition_holds(void) {
+        char why[256];
+
+        /* Nothing given: holds everywhere. */
+        CHECK(policy_condition_holds(&(PolicyCondition) {}, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "");
+
+        PolicyCondition numa = { .has_numa_nodes_min = true, .numa_nodes_min = 2 };
+        CHECK(!policy_condition_holds(&numa, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs at least 2 NUMA nodes, this host has 1");
+        CHECK(policy_condition_holds(&numa, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "");
+        numa = (PolicyCondition) { .has_numa_nodes_max = true, .numa_nodes_max = 1 };
+        CHECK(!policy_condition_holds(&numa, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "needs at most 1 NUMA nodes, this host has 2");
+
+        PolicyCondition ram = { .has_ram_min = true, .ram_min_kb = 32 * 1024 * 1024 };
+        CHECK(!policy_condition_holds(&ram, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs at least 32 GiB of RAM, this host has 16 GiB");
+        ram = (PolicyCondition) { .has_ram_max = true, .ram_max_kb = 16 * 1024 * 1024 }; /* inclusive */
+        CHECK(policy_condition_holds(&ram, &host_small, why, sizeof(why)));
+        CHECK(!policy_condition_holds(&ram, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "needs at most 16 GiB of RAM, this host has 256 GiB");
+
+        PolicyCondition swap = { .has_swap = true, .swap = true };
+        CHECK(!policy_condition_holds(&swap, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs swap, this host has none");
+        swap.swap = false;
+        CHECK(!policy_condition_holds(&swap, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "needs a host without swap, this host has 8 GiB");
+
+        /* Hostnames match case-insensitively. */
+        PolicyCondition name = { .hostname = "db-*" };
+        CHECK(policy_condition_holds(&name, &host_db, why, sizeof(why)));
+        CHECK(!policy_condition_holds(&name, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "hostname \"web-1\" does not match \"db-*\"");
+
+        /* Kernel versions compare on the parts given: "5.10" holds for 5.10.0. */
+        PolicyCondition kernel = { .kernel_min = "5.15", .kernel_min_v = { 5, 15 }, .kernel_min_n = 2 };
+        CHECK(!policy_condition_holds(&kernel, &host_db, why, sizeof(why)));
+        CHECK_STREQ(why, "needs kernel 5.15 or later, this host runs 5.10.0");
+        CHECK(policy_condition_holds(&kernel, &host_small, why, sizeof(why)));
+        kernel = (PolicyCondition) { .kernel_max = "5.10", .kernel_max_v = { 5, 10 }, .kernel_max_n = 2 };
+        CHECK(policy_condition_holds(&kernel, &host_db, why, sizeof(why)));
+        CHECK(!policy_condition_holds(&kernel, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs kernel 5.10 or earlier, this host runs 6.1.0");
+
+        /* Several: the first that fails is named, in the documented order. */
+        PolicyCondition all = { .has_ram_min = true, .ram_min_kb = 1, .hostname = "nope", .has_swap = true,
+                                .swap = true };
+        CHECK(!policy_condition_holds(&all, &host_small, why, sizeof(why)));
+        CHECK_STREQ(why, "needs swap, this host has none");
+}
+
+/* ---- protection ---------------------------------------------------------------------- */
+
+/* Issue 15: a rule that lowers oom_score_adj must match something no local
+ * user can choose. */
+static void test_protection(void) {
+        static const char *const good[] = {
+                "{ name = \"r\"; match = { comm = \"sshd*\"; uid = 0; }; oom_score_adj = -900; }",
+                "{ name = \"r\"; match = { exe = \"/usr/bin/x\"; user = \"root\"; }; oom_score_adj = -900; }",
+                "{ name = \"r\"; match = { exe = \"/usr/bin/dbus-daemon\"; unit = \"dbus.service\"; }; "
+                "oom_score_adj = -900; }",
+                "{ name = \"r\"; match = { unit = \"postgresql@*.service\"; }; oom_score_adj = -1; }",
+                "{ name = \"r\"; match = { unit = \"user-runtime-dir@*.service\"; }; oom_score_adj = -1; }",
+                "{ name = \"r\"; match = { cgroup = \"/system.slice/dbus.service\"; }; oom_score_adj = -900; }",
+                /* Raising or leaving it needs nothing more. */
+                "{ name = \"r\"; match = { comm = \"x\"; }; oom_score_adj = 0; }",
+                "{ name = \"r\"; match = { cmdline = \"x\"; }; oom_score_adj = 500; }",
+                /* A disabled rule protects nothing. */
+                "{ name = \"r\"; enabled = false; }",
+        };
+        _cleanup_(policy_errors_free) PolicyErrors e = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                char text[512];
+
+                snprintf(text, sizeof(text), "processes: ( %s );", good[i]);
+                policy_free(load(text, &host_small, false, &e));
+                if (e.n > 0)
+                        fprintf(stderr, "refused: %s\n  %s\n", text, e.messages[0]);
+        }
+
+        expect_error("processes: ( { name = \"r\"; match = { comm = \"x\"; }; oom_score_adj = -1; } );", &host_small,
+                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but matches by comm alone, "
+                     "which any user can choose for a process of their own: add user or uid (such as uid = 0), a "
+                     "system unit or a cgroup under /system.slice/");
+        expect_error("processes: ( { name = \"r\"; match = { comm = \"x\"; exe = \"/x\"; cmdline = \"x\"; }; "
+                     "oom_score_adj = -1000; } );",
+                     &host_small,
+                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1000) but matches by comm and "
+                     "exe and cmdline alone, which any user can choose for a process of their own: add user or uid "
+                     "(such as uid = 0), a system unit or a cgroup under /system.slice/");
+        expect_error("processes: ( { name = \"r\"; match = { unit = \"session-[0-9]*.scope\"; }; oom_score_adj = -1; } );",
+                     &host_small,
+                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but its unit "
+                     "\"session-[0-9]*.scope\" can match a user's own session or service manager (session-*.scope, "
+                     "user@*.service): add user or uid, or name a system unit");
+        expect_error("processes: ( { name = \"r\"; match = { cgroup = \"/user.slice/*\"; }; oom_score_adj = -1; } );",
+                     &host_small,
+                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but its cgroup "
+                     "\"/user.slice/*\" is not under /system.slice/, where only the service manager starts processes: "
+                     "add user or uid, or match a cgroup under /system.slice/");
+        /* Checked where the rule does not apply too: --check on one host
+         * vouches for the file on every host. */
+        expect_error("processes: ( { name = \"r\"; match = { exe = \"/x\"; }; oom_score_adj = -1; "
+                     "when = { numa_nodes_min = 8; }; } );",
+                     &host_small,
+                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but matches by exe alone, "
+                     "which any user can choose for a process of their own: add user or uid (such as uid = 0), a "
+                     "system unit or a cgroup under /system.slice/");
+}
+
 /* ---- value parsers ------------------------------------------------------------------ */
 
 static void test_parse_size(void) {
@@ -297,7 +414,7 @@ static const char full_policy[] =
         "  sample_interval_min = \"250ms\"; sample_interval_max = \"2min\";\n"              /* 14 */
         "};\n"                                                                              /* 15 */
         "processes: (\n"                                                                    /* 16 */
-        "  { name = \"protect-sshd\"; match = { comm = \"sshd\"; }; oom_score_adj = -900;\n" /* 17 */
+        "  { name = \"protect-sshd\"; match = { comm = \"sshd\"; unit = \"ssh.service\"; }; oom_score_adj = -900;\n" /* 17 */
         "    reset_children = true; },\n"                                                   /* 18 */
         "  { name = \"root-batch\";\n"                                                      /* 19 */
         "    match = { user = \"root\"; cmdline = \"^batch( |$)\"; exe = \"/usr/bin/*\";\n" /* 20 */
@@ -417,7 +534,7 @@ static void test_errors(void) {
                      "t.conf:1: thresholds.calm: invalid duration \"2d\": use a number with a unit ms, s, min or h "
                      "(\"10s\", \"500ms\")");
         expect_error("thresholds: { cooldown = -1; };", &host_small,
-                     "t.conf:1: thresholds.cooldown: -1 is out of range 0..9223372036854");
+                     "t.conf:1: thresholds.cooldown: -1s is out of range 0us..24h");
         expect_error("thresholds: { direct_reclaim_pages_per_s = 0; };", &host_small,
                      "t.conf:1: thresholds.direct_reclaim_pages_per_s: 0 is out of range: it must be above 0 and "
                      "at most 1e+09");
@@ -676,9 +793,9 @@ static void test_layering(void) {
                    "policy: { name = \"vendor\"; };\n"
                    "tunables: { swappiness: { mode = \"fixed\"; value = 10; };\n"
                    "  min_free_kbytes: { mode = \"adaptive\"; min = \"64M\"; max = \"1G\"; }; };\n"
-                   "processes: ( { name = \"one\"; match = { comm = \"one\"; }; oom_score_adj = -100; },\n"
-                   "  { name = \"two\"; match = { comm = \"two\"; }; oom_score_adj = -200; },\n"
-                   "  { name = \"three\"; match = { comm = \"three\"; }; oom_score_adj = -300; } );\n");
+                   "processes: ( { name = \"one\"; match = { comm = \"one\"; uid = 0; }; oom_score_adj = -100; },\n"
+                   "  { name = \"two\"; match = { comm = \"two\"; uid = 0; }; oom_score_adj = -200; },\n"
+                   "  { name = \"three\"; match = { comm = \"three\"; uid = 0; }; oom_score_adj = -300; } );\n");
         write_file("usr/README", "not a policy");
         write_file("usr/50-default.conf.dpkg-old", "garbage {");
         write_file("usr/.hidden.conf", "garbage {");
@@ -686,7 +803,7 @@ static void test_layering(void) {
                    "tunables: { swappiness: { value = 20; }; min_free_kbytes: { max = \"512M\"; }; };\n"
                    "processes: ( { name = \"two\"; match = { comm = \"zwei\"; }; oom_score_adj = 222; },\n"
                    "  { name = \"three\"; enabled = false; },\n"
-                   "  { name = \"four\"; match = { comm = \"four\"; }; oom_score_adj = -400; } );\n");
+                   "  { name = \"four\"; match = { comm = \"four\"; uid = 0; }; oom_score_adj = -400; } );\n");
 
         p = load_dirs(&e);
         ASSERT(p);
@@ -732,7 +849,7 @@ static void test_layering(void) {
                  tmp_path("etc/60-local.conf"));
         CHECK(has_error(&e, want));
         write_file("etc/60-local.conf",
-                   "processes: ( { name = \"four\"; match = { comm = \"four\"; }; oom_score_adj = -400; } );\n");
+                   "processes: ( { name = \"four\"; match = { comm = \"four\"; uid = 0; }; oom_score_adj = -400; } );\n");
         p = load_dirs(&e);
         ASSERT(p);
         CHECK_STREQ(p->name, "runtime");
@@ -1146,8 +1263,13 @@ static void test_shipped(void) {
         CHECK_EQ_INT(p->tunables[TUNABLE_ZONE_RECLAIM_MODE].mode, TUNABLE_MODE_UNMANAGED);
         CHECK_EQ_INT(p->tunables[TUNABLE_SWAPPINESS].mode, TUNABLE_MODE_UNMANAGED);
         CHECK(p->n_rules >= 4);
-        for (size_t i = 0; i < p->n_rules; i++)
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const ProcessMatch *m = &p->rules[i].match;
+
                 CHECK(p->rules[i].oom_score_adj > -1000 && p->rules[i].oom_score_adj < 0);
+                /* Issue 15: each protects only what a user cannot start. */
+                CHECK((m->has_uid && m->uid == 0) || (m->unit && strchr(m->unit, '*') == NULL));
+        }
         p = policy_free(p);
         ASSERT(policy_load_files(paths, 1, &host_db, &p, &e) == 0);
         CHECK_EQ_INT(p->tunables[TUNABLE_ZONE_RECLAIM_MODE].mode, TUNABLE_MODE_FIXED);
@@ -1212,8 +1334,10 @@ int main(void) {
         test_default();
         test_full();
         test_errors();
+        test_protection();
         test_prescan();
         test_conditions();
+        test_condition_holds();
         test_layering();
         test_hostile_files();
         test_containment();

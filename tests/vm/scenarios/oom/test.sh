@@ -12,8 +12,8 @@ mt_policy 50-default.conf <<'POLICY'
 # tests/vm/scenarios/oom: replaces the vendor default policy
 policy: { name = "vm-oom"; };
 processes: (
-        { name = "protect-test"; match = { comm = "mt-protected"; }; oom_score_adj = -900; },
-        { name = "protect-memtuned"; match = { comm = "memtuned"; }; oom_score_adj = -900; }
+        { name = "protect-test"; match = { comm = "mt-protected"; uid = 0; }; oom_score_adj = -900; },
+        { name = "protect-memtuned"; match = { comm = "memtuned"; uid = 0; }; oom_score_adj = -900; }
 );
 POLICY
 
