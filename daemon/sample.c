@@ -131,10 +131,10 @@ int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_fa
                         continue;
                 r = procfile_read(&s->tunable[i], &buf, &len);
                 if (r >= 0)
-                        r = parse_u64_full(buf, &ret->tunables.value[i]);
+                        r = tunable_parse(buf, len, &ret->tunables.value[i]);
                 if (r < 0) {
                         if (ret_failed_path)
-                                *ret_failed_path = tunable_info(i)->name;
+                                *ret_failed_path = tunable_info(i)->path;
                         return r == -EFBIG ? -EINVAL : r;
                 }
                 ret->tunables.present |= UINT32_C(1) << i;
