@@ -752,10 +752,10 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                            r == 1 ? "it" : "them");
         m->actuator_open = true;
 
-        now = now_monotonic();
-        r = sampler_read(&m->sampler, now, m->cur, &failed);
+        r = sampler_read_start(&m->sampler, m->cur, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse '%s': %m", failed);
+        now = m->cur->timestamp_usec;
         engine_init(&m->engine, m->cur, now);
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 m->expected[id] = m->cur->tunables.value[id];
