@@ -9,13 +9,17 @@
 /* The only module that writes vm sysctls. It remembers the values found
  * before memtuned's first write of each tunable (persisted in the state
  * directory, so a restart after a crash still knows the true originals) and
- * what it wrote last (so a change behind its back is recognised). */
+ * what it wrote last (so a change behind its back is recognised). It owns the
+ * state directory: it checks it, locks it against a second daemon, and logs
+ * what it finds wrong there itself (only it knows the file, key and value). */
 
 /* Writes to one tunable closer together than this are refused: the engine's
  * cool-down is far longer, so this only stops a bug from hammering the kernel. */
 #define ACTUATOR_MIN_WRITE_INTERVAL_USEC (1 * 1000 * 1000ULL)
 
 #define ACTUATOR_STATE_FILE "originals"
+/* Held (an OFD lock) by the daemon that uses the state directory; holds its PID. */
+#define ACTUATOR_LOCK_FILE "lock"
 
 typedef struct ActuatorEntry {
         bool has_original;      /* we changed it, and this is what to restore */
@@ -28,25 +32,41 @@ typedef struct ActuatorEntry {
 typedef struct Actuator {
         int proc_fd;            /* borrowed */
         int state_fd;           /* the state directory, owned */
+        int lock_fd;            /* ACTUATOR_LOCK_FILE, locked, owned */
+        const char *state_dir;  /* borrowed, for messages */
         ActuatorEntry entry[_TUNABLE_MANAGED_MAX];
+        /* Tests only: actuator_write() returns -ECANCELED right after the
+         * kernel write, before anything else is recorded, as a SIGKILL at
+         * that point would leave things. */
+        bool test_stop_after_kernel_write;
 } Actuator;
 
-/* Opens the state directory (creating it, mode 0755) and loads the persisted
- * originals. Entries whose current value is no longer what memtuned wrote were
- * changed while memtuned was not running; they are dropped (the administrator's
- * value stands) and reported through the return value: the number of such
- * entries (>= 0), or -errno. A corrupt state file gives -EBADMSG after it has
- * been moved aside to originals.corrupt; the actuator is then usable with no
- * originals. */
+/* Opens the state directory (creating it, mode 0755), refuses one that
+ * belongs to another user than root or the effective uid or that group or
+ * others may write (-EPERM, -EACCES), locks it (-EBUSY when another process
+ * holds it), and loads the persisted originals. An original outside the
+ * tunable's safety bounds (the kernel's range; for min_free_kbytes
+ * TUNABLE_MIN_FREE_KBYTES_FLOOR up to ENGINE_RESERVE_CAP_RAM_PERCENT of
+ * MemTotal) is dropped with a warning: the current value then counts as the
+ * original. Entries whose current value is no longer what memtuned wrote were
+ * changed while memtuned was not running; they are dropped (the
+ * administrator's value stands) and reported through the return value: the
+ * number of such entries (>= 0), or -errno (logged). A corrupt state file, or
+ * something else than a regular file in its place, gives -EBADMSG after it
+ * has been moved aside to originals.corrupt (logged); the actuator is then
+ * usable with no originals. */
 int actuator_open(Actuator *a, int proc_fd, const char *state_dir);
 
+/* Closes the state directory and releases the lock. */
 void actuator_close(Actuator *a);
 
 /* Sets a tunable. Returns 1 if written (and read back equal), 0 if the kernel
  * already had that value (nothing written), -EBUSY inside the minimum write
  * interval, -ERANGE outside the kernel's range, -EIO if the read-back differs
  * (the kernel clamped it; the value read is stored in *ret_actual if given),
- * -errno from the write. The original is persisted before the first write. */
+ * -errno from the write. Before the kernel sees a value, the state file already
+ * names the original and both the previous and the new value as memtuned's,
+ * so that a crash at any point leaves the original known. */
 int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec, uint64_t *ret_actual);
 
 /* Compares a freshly read value with what memtuned last wrote. Returns 1 when
@@ -55,6 +75,8 @@ int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec,
 int actuator_note_current(Actuator *a, TunableId id, uint64_t current);
 
 /* Writes every original back (only where the current value is still the one
- * memtuned wrote) and removes the state file. Returns the number restored, or
- * the first error (after trying all). */
+ * memtuned wrote) and removes the state file. Each failure is logged with the
+ * tunable and what failed (reading it, writing it, removing the file).
+ * Returns the number restored, or the first error writing or reading a value
+ * (after trying all); the file's removal failing alone is no such error. */
 int actuator_restore(Actuator *a);

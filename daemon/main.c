@@ -214,7 +214,8 @@ static int read_sample(Sampler *s, Sample *ret) {
         const char *failed = NULL;
         int r;
 
-        r = sampler_read(s, now_monotonic(), ret, &failed);
+        /* Never in an event loop here: a torn read is read again. */
+        r = sampler_read_start(s, ret, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse '%s/%s': %m", arg_proc_root, failed ? failed : "?");
         return 0;

@@ -840,21 +840,17 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         }
 
         r = actuator_open(&m->actuator, config->proc_fd, config->state_dir);
-        if (r == -EBADMSG)
-                log_error("The state file '%s/" ACTUATOR_STATE_FILE "' was corrupt (moved aside to "
-                          ACTUATOR_STATE_FILE ".corrupt); the current values count as the originals.",
-                          config->state_dir);
-        else if (r < 0)
-                return log_error_errno(r, "Failed to open the state directory '%s': %m", config->state_dir);
-        else if (r > 0)
+        if (r < 0 && r != -EBADMSG) /* -EBADMSG: usable without originals; either way it said why */
+                return r;
+        if (r > 0)
                 log_notice("%d value%s changed while memtuned was not running; keeping %s.", r, r == 1 ? "" : "s",
                            r == 1 ? "it" : "them");
         m->actuator_open = true;
 
-        now = now_monotonic();
-        r = sampler_read(&m->sampler, now, m->cur, &failed);
+        r = sampler_read_start(&m->sampler, m->cur, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse '%s': %m", failed);
+        now = m->cur->timestamp_usec;
         engine_init(&m->engine, m->cur, now);
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 m->expected[id] = m->cur->tunables.value[id];

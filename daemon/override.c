@@ -9,7 +9,7 @@
 #include "macro.h"
 #include "override.h"
 #include "parse.h"
-#include "procfile.h"
+#include "statefile.h"
 
 /* Four short lines at most; 4 KiB bounds what a hostile file can make us
  * read. */
@@ -38,7 +38,9 @@ void override_bounds(const OverrideContext *c, TunableId id, uint64_t *ret_min, 
                 }
         }
 
-        *ret_min = info->kernel_min;
+        /* The policy loader's floor holds for overrides too: an override
+         * is the same request from another door. */
+        *ret_min = id == TUNABLE_MIN_FREE_KBYTES ? TUNABLE_MIN_FREE_KBYTES_FLOOR : info->kernel_min;
         *ret_max = max;
         if (ret_cap_percent)
                 *ret_cap_percent = cap_percent;
@@ -111,7 +113,12 @@ int override_check(const OverrideContext *c, const char *name, uint64_t value, u
 
         override_bounds(c, id, &min, &max, &cap);
         if (value < min || value > max) {
-                if (cap > 0 && value > max)
+                if (id == TUNABLE_MIN_FREE_KBYTES && value < min)
+                        snprintf(msg, msg_size,
+                                 "vm.%s=%" PRIu64 " kB is below the %" PRIu64 " kB floor (a plain number is kB: "
+                                 "write %" PRIu64 "M for %" PRIu64 " MiB); allowed: %" PRIu64 "..%" PRIu64 ".",
+                                 name, value, min, value, value, min, max);
+                else if (cap > 0 && value > max)
                         snprintf(msg, msg_size,
                                  "vm.%s=%" PRIu64 " is above the reserve cap of %" PRIu64 " (%g%% of RAM); "
                                  "allowed: %" PRIu64 "..%" PRIu64 ".",
@@ -218,29 +225,14 @@ int overrides_parse(const char *buf, size_t len, uint64_t now_mono, uint64_t now
 
 int overrides_save(int dir_fd, const Override o[], uint64_t now_mono, uint64_t now_real) {
         char buf[OVERRIDE_FILE_MAX];
-        int fd, n, r = 0;
+        int n;
 
         n = overrides_format(o, now_mono, now_real, buf, sizeof(buf));
         if (n < 0)
                 return n;
-        if (n == 0) {
-                if (unlinkat(dir_fd, OVERRIDE_STATE_FILE, 0) < 0 && errno != ENOENT)
-                        return negative_errno();
-                return 0;
-        }
-
-        fd = openat(dir_fd, OVERRIDE_STATE_FILE ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return negative_errno();
-        errno = 0;
-        if (write(fd, buf, (size_t) n) != (ssize_t) n || fsync(fd) < 0)
-                r = errno ? negative_errno() : -EIO;
-        close(fd);
-        if (r >= 0 && renameat(dir_fd, OVERRIDE_STATE_FILE ".tmp", dir_fd, OVERRIDE_STATE_FILE) < 0)
-                r = negative_errno();
-        if (r < 0)
-                (void) unlinkat(dir_fd, OVERRIDE_STATE_FILE ".tmp", 0);
-        return r;
+        if (n == 0)
+                return statefile_remove(dir_fd, OVERRIDE_STATE_FILE);
+        return statefile_write(dir_fd, OVERRIDE_STATE_FILE, buf, (size_t) n);
 }
 
 int overrides_load(int dir_fd, uint64_t now_mono, uint64_t now_real, Override ret[], unsigned *ret_expired) {
@@ -251,14 +243,17 @@ int overrides_load(int dir_fd, uint64_t now_mono, uint64_t now_real, Override re
         if (ret_expired)
                 *ret_expired = 0;
 
-        r = read_small_file_at(dir_fd, OVERRIDE_STATE_FILE, buf, sizeof(buf));
+        r = statefile_read(dir_fd, OVERRIDE_STATE_FILE, buf, sizeof(buf));
         if (r == -ENOENT)
                 return 0;
         if (r >= 0)
-                r = overrides_parse(buf, (size_t) r, now_mono, now_real, ret, ret_expired);
-        if (r == -EFBIG || r == -EBADMSG) {
-                (void) renameat(dir_fd, OVERRIDE_STATE_FILE, dir_fd, OVERRIDE_STATE_FILE ".corrupt");
-                return -EBADMSG;
+                r = memchr(buf, 0, (size_t) r) ? -EBADMSG :
+                        overrides_parse(buf, (size_t) r, now_mono, now_real, ret, ret_expired);
+        /* Something else than a regular file (a FIFO, a directory) is no
+         * state file either, and in the way of the next save. */
+        if (r == -EFBIG || r == -EBADMSG || r == -EISDIR || r == -ELOOP || r == -EBADFD) {
+                r = statefile_move_aside(dir_fd, OVERRIDE_STATE_FILE);
+                return r < 0 ? r : -EBADMSG;
         }
         return r;
 }

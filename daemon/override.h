@@ -42,7 +42,8 @@ typedef struct OverrideContext {
 } OverrideContext;
 
 /* The hard bounds of an override of id: the kernel's range, and for
- * min_free_kbytes the reserve cap exactly as the engine applies it
+ * min_free_kbytes the policy loader's floor (TUNABLE_MIN_FREE_KBYTES_FLOOR)
+ * and the reserve cap exactly as the engine applies it
  * (engine.c, safety_clamp(): the smaller of the policy's
  * max_reserve_ram_percent and ENGINE_RESERVE_CAP_RAM_PERCENT of MemTotal, but
  * never below the baseline). An override within them is applied unchanged.
@@ -83,11 +84,12 @@ int overrides_format(const Override o[], uint64_t now_mono, uint64_t now_real, c
 int overrides_parse(const char *buf, size_t len, uint64_t now_mono, uint64_t now_real, Override ret[],
                     unsigned *ret_expired);
 
-/* Writes the file below dir_fd atomically (temporary file, fsync, rename), or
- * removes it when no override is active. Returns 0 or -errno. */
+/* Writes the file below dir_fd atomically (util/statefile.h), or removes it
+ * when no override is active. Returns 0 or -errno. */
 int overrides_save(int dir_fd, const Override o[], uint64_t now_mono, uint64_t now_real);
 
 /* Reads and parses the file below dir_fd. Returns 0 (also when there is no
- * file: nothing active), -EBADMSG for a corrupt file (moved aside to
- * OVERRIDE_STATE_FILE ".corrupt", ret empty), or -errno. */
+ * file: nothing active), -EBADMSG for a corrupt file or anything but a regular
+ * file in its place (moved aside to OVERRIDE_STATE_FILE ".corrupt", ret
+ * empty), or -errno. */
 int overrides_load(int dir_fd, uint64_t now_mono, uint64_t now_real, Override ret[], unsigned *ret_expired);

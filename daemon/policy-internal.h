@@ -26,11 +26,6 @@
 
 /* ---- policy.c: defaults and small helpers ----------------------------------------- */
 
-/* The kernel computes min_free_kbytes itself with a floor of 128 kB
- * (mm/page_alloc.c, init_per_zone_wmark_min); below that atomic allocations
- * in interrupts start to fail. Policies may not go lower. */
-#define MIN_FREE_KBYTES_FLOOR 128u
-
 extern const char *const policy_mode_table[_POLICY_MODE_MAX];
 extern const char *const tunable_mode_table[_TUNABLE_MODE_MAX];
 

@@ -136,7 +136,7 @@ static const char *const tunable_keys[_TKEY_MAX + 1] = {
 
 /* The lowest value a policy may ask for. */
 uint64_t tunable_floor(TunableId id) {
-        return id == TUNABLE_MIN_FREE_KBYTES ? MIN_FREE_KBYTES_FLOOR : tunable_info(id)->kernel_min;
+        return id == TUNABLE_MIN_FREE_KBYTES ? TUNABLE_MIN_FREE_KBYTES_FLOOR : tunable_info(id)->kernel_min;
 }
 
 static bool get_tunable_value(Ctx *c, TunableId id, const config_setting_t *s, const char *where, uint64_t *ret) {
@@ -153,9 +153,9 @@ static bool get_tunable_value(Ctx *c, TunableId id, const config_setting_t *s, c
 
         if (!get_size(c, s, where, true, &kb))
                 return false;
-        if (kb < MIN_FREE_KBYTES_FLOOR) {
+        if (kb < TUNABLE_MIN_FREE_KBYTES_FLOOR) {
                 ctx_error(c, line_of(s), where, "%s is below %u kB, the least the kernel itself ever sets",
-                          FORMAT_SIZE(kb), MIN_FREE_KBYTES_FLOOR);
+                          FORMAT_SIZE(kb), TUNABLE_MIN_FREE_KBYTES_FLOOR);
                 return false;
         }
         if (kb > info->kernel_max) {

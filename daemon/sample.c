@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "clock.h"
 #include "macro.h"
 #include "parse.h"
 #include "sample.h"
@@ -131,15 +133,31 @@ int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_fa
                         continue;
                 r = procfile_read(&s->tunable[i], &buf, &len);
                 if (r >= 0)
-                        r = parse_u64_full(buf, &ret->tunables.value[i]);
+                        r = tunable_parse(buf, len, &ret->tunables.value[i]);
                 if (r < 0) {
                         if (ret_failed_path)
-                                *ret_failed_path = tunable_info(i)->name;
+                                *ret_failed_path = tunable_info(i)->path;
                         return r == -EFBIG ? -EINVAL : r;
                 }
                 ret->tunables.present |= UINT32_C(1) << i;
         }
         return 0;
+}
+
+int sampler_read_start(Sampler *s, Sample *ret, const char **ret_failed_path) {
+        int r = 0;
+
+        for (unsigned i = 0; i < SAMPLER_START_ATTEMPTS; i++) {
+                struct timespec ts = { .tv_nsec = (long) (SAMPLER_START_RETRY_USEC * 1000) };
+
+                if (i > 0)
+                        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                                ;
+                r = sampler_read(s, now_monotonic(), ret, ret_failed_path);
+                if (r >= 0)
+                        return r;
+        }
+        return r;
 }
 
 int rates_compute(const Sample *prev, const Sample *cur, Rates *ret) {

@@ -54,6 +54,20 @@ void sampler_close(Sampler *s);
  * that failed in *ret_failed_path. *ret is fully written only on success. */
 int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_failed_path);
 
+/* At start, before the event loop, a failed read is tried again: the running
+ * daemon skips a torn read (a file that changed while it was read) and takes
+ * the next tick's sample, but at start there is no tick yet, and a torn read
+ * stopped the daemon (2 of 211 starts in a kill loop). SAMPLER_START_ATTEMPTS
+ * reads, SAMPLER_START_RETRY_USEC apart: a torn read does not repeat, a
+ * broken file still stops the start within half a second. */
+#define SAMPLER_START_ATTEMPTS 10
+#define SAMPLER_START_RETRY_USEC (50 * USEC_PER_MSEC)
+
+/* sampler_read() at the time of each attempt, up to SAMPLER_START_ATTEMPTS
+ * times while it fails (sleeping in between: only before the event loop).
+ * Returns what the last attempt returned. */
+int sampler_read_start(Sampler *s, Sample *ret, const char **ret_failed_path);
+
 /* Computes rates from prev to cur. Returns -EINVAL unless cur is later. */
 int rates_compute(const Sample *prev, const Sample *cur, Rates *ret);
 

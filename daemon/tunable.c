@@ -14,11 +14,11 @@
  * reported); swappiness 0..200; zone_reclaim_mode a 3-bit mask;
  * watermark_boost_factor any non-negative int. */
 static const TunableInfo table[_TUNABLE_MAX] = {
-        [TUNABLE_MIN_FREE_KBYTES] = { "min_free_kbytes", 0, INT32_MAX, false },
-        [TUNABLE_WATERMARK_SCALE_FACTOR] = { "watermark_scale_factor", 1, 3000, false },
-        [TUNABLE_SWAPPINESS] = { "swappiness", 0, 200, false },
-        [TUNABLE_ZONE_RECLAIM_MODE] = { "zone_reclaim_mode", 0, 7, true },
-        [TUNABLE_WATERMARK_BOOST_FACTOR] = { "watermark_boost_factor", 0, INT32_MAX, false },
+        [TUNABLE_MIN_FREE_KBYTES] = { "min_free_kbytes", 0, INT32_MAX, false, "sys/vm/min_free_kbytes" },
+        [TUNABLE_WATERMARK_SCALE_FACTOR] = { "watermark_scale_factor", 1, 3000, false, "sys/vm/watermark_scale_factor" },
+        [TUNABLE_SWAPPINESS] = { "swappiness", 0, 200, false, "sys/vm/swappiness" },
+        [TUNABLE_ZONE_RECLAIM_MODE] = { "zone_reclaim_mode", 0, 7, true, "sys/vm/zone_reclaim_mode" },
+        [TUNABLE_WATERMARK_BOOST_FACTOR] = { "watermark_boost_factor", 0, INT32_MAX, false, "sys/vm/watermark_boost_factor" },
 };
 
 const TunableInfo *tunable_info(TunableId id) {
@@ -32,17 +32,23 @@ int tunable_from_name(const char *name) {
         return -EINVAL;
 }
 
+int tunable_parse(const char *buf, size_t len, uint64_t *ret) {
+        /* parse_u64_full() stops at a NUL: "30\0garbage" would pass as 30. */
+        if (memchr(buf, 0, len))
+                return -EINVAL;
+        return parse_u64_full(buf, ret);
+}
+
 int tunable_read(int proc_dirfd, TunableId id, uint64_t *ret) {
-        char path[64], buf[32];
+        char buf[32];
         int r;
 
-        snprintf(path, sizeof(path), "sys/vm/%s", table[id].name);
-        r = read_small_file_at(proc_dirfd, path, buf, sizeof(buf));
+        r = read_small_file_at(proc_dirfd, table[id].path, buf, sizeof(buf));
         if (r == -EFBIG)
                 return -EINVAL;
         if (r < 0)
                 return r;
-        return parse_u64_full(buf, ret);
+        return tunable_parse(buf, (size_t) r, ret);
 }
 
 int tunables_read(int proc_dirfd, Tunables *ret) {

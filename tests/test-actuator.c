@@ -47,6 +47,12 @@ static char *state_text(void) {
         return buf;
 }
 
+/* What a killed daemon leaves: no restore, no save; only its lock goes, with
+ * the process. */
+static void crash(Actuator *a) {
+        a->lock_fd = safe_close(a->lock_fd);
+}
+
 static void setup(void) {
         char cmd[8400];
 
@@ -128,6 +134,7 @@ static void test_crash_restart(void) {
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 30, 3000000, NULL), 1);
         /* "Crash": no restore, no close. A new instance restores the true
          * originals, not the values it wrote itself. */
+        crash(&a);
         CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
         CHECK_EQ_INT(b.entry[TUNABLE_MIN_FREE_KBYTES].original, 67584);
         /* Its first own write keeps the original from before the crash. */
@@ -180,6 +187,208 @@ static void test_corrupt_state(void) {
         close(proc);
 }
 
+static void write_state(const char *text) {
+        char path[600];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/originals", statedir);
+        f = fopen(path, "we");
+        ASSERT(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+/* Issue 15.3: only a tunable's first write was recorded before the kernel saw
+ * it. A kill between a later write and its record left the kernel at a value
+ * the state file did not know as memtuned's: the restarted daemon dropped the
+ * entry as someone else's change and never restored the original. */
+static void test_kill_between_write_and_record(void) {
+        int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        Actuator a, b;
+
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 37, 1000000, NULL), 1);
+        CHECK_STREQ(state_text(), "swappiness 60 37\n");
+        /* The second write reaches the kernel; the process dies before
+         * anything else happens. */
+        a.test_stop_after_kernel_write = true;
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 30, 3000000, NULL), -ECANCELED);
+        CHECK_EQ_U64(get("swappiness"), 30);
+        CHECK_STREQ(state_text(), "swappiness 60 37 writing=30\n");
+        crash(&a);
+
+        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        CHECK(b.entry[TUNABLE_SWAPPINESS].has_original);
+        CHECK_EQ_U64(b.entry[TUNABLE_SWAPPINESS].original, 60);
+        CHECK_EQ_U64(b.entry[TUNABLE_SWAPPINESS].written, 30);
+        CHECK_STREQ(state_text(), "swappiness 60 30\n");
+        CHECK_EQ_INT(actuator_restore(&b), 1);
+        CHECK_EQ_U64(get("swappiness"), 60);
+        actuator_close(&b);
+        actuator_close(&a);
+
+        /* The same for a first write, and a kill before the kernel write
+         * (the kernel still at the original) restores nothing. */
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        a.test_stop_after_kernel_write = true;
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_WATERMARK_SCALE_FACTOR, 50, 1000000, NULL), -ECANCELED);
+        crash(&a);
+        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_restore(&b), 1);
+        CHECK_EQ_U64(get("watermark_scale_factor"), 10);
+        actuator_close(&b);
+        actuator_close(&a);
+        write_state("swappiness 60 60 writing=30\n");
+        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_restore(&b), 0);
+        CHECK_EQ_U64(get("swappiness"), 60);
+        CHECK(state_text() == NULL);
+        actuator_close(&b);
+        close(proc);
+}
+
+/* Issue 15.4: an original read back is input like any other; it is written
+ * to the kernel at stop. */
+static void test_planted_originals(void) {
+        static const char *const planted[] = {
+                "min_free_kbytes 20000000 67584\n",             /* 81 % of RAM */
+                "min_free_kbytes 1234205 67584\n",              /* just above the 5 % cap */
+                "min_free_kbytes 18446744073709551615 67584\n",
+                "min_free_kbytes 64 67584\n",                   /* below the 128 kB floor */
+                "swappiness 201 60\n",
+                "watermark_scale_factor 0 10\n",
+        };
+        int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        Actuator a;
+
+        for (size_t i = 0; i < ELEMENTSOF(planted); i++) {
+                write_state(planted[i]);
+                CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+                if (a.entry[TUNABLE_MIN_FREE_KBYTES].has_original || a.entry[TUNABLE_SWAPPINESS].has_original ||
+                    a.entry[TUNABLE_WATERMARK_SCALE_FACTOR].has_original)
+                        fprintf(stderr, "accepted: %s", planted[i]), test_failures++;
+                CHECK(state_text() == NULL);
+                CHECK_EQ_INT(actuator_restore(&a), 0);
+                actuator_close(&a);
+        }
+        CHECK_EQ_U64(get("min_free_kbytes"), 67584);
+        CHECK_EQ_U64(get("swappiness"), 60);
+
+        /* In bounds (the cap itself, an administrator's 37): kept. */
+        put("min_free_kbytes", "84480\n");
+        put("swappiness", "30\n");
+        write_state("min_free_kbytes 1234204 84480\nswappiness 37 30\n");
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_U64(a.entry[TUNABLE_MIN_FREE_KBYTES].original, 1234204);
+        CHECK_EQ_INT(actuator_restore(&a), 2);
+        CHECK_EQ_U64(get("min_free_kbytes"), 1234204);
+        CHECK_EQ_U64(get("swappiness"), 37);
+        actuator_close(&a);
+        put("min_free_kbytes", "67584\n");
+        put("swappiness", "60\n");
+        close(proc);
+}
+
+/* Issues 15.5 and 15.9: what is found where a state file belongs. */
+static void test_state_file_types(void) {
+        int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char path[600], corrupt[600], tmp[600], target[600], cmd[1300];
+        struct stat st;
+        Actuator a;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/originals", statedir);
+        snprintf(corrupt, sizeof(corrupt), "%s/originals.corrupt", statedir);
+        snprintf(tmp, sizeof(tmp), "%s/originals.tmp", statedir);
+        snprintf(target, sizeof(target), "%s/target", tmpdir);
+        (void) unlink(corrupt);
+
+        /* A FIFO: moved aside, never opened (start-up hung on it). */
+        ASSERT(mkfifo(path, 0600) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EBADMSG);
+        CHECK(lstat(corrupt, &st) == 0 && S_ISFIFO(st.st_mode));
+        CHECK(lstat(path, &st) < 0);
+        actuator_close(&a);
+        unlink(corrupt);
+
+        /* A directory: moved aside too, the actuator usable afterwards. */
+        ASSERT(mkdir(path, 0700) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EBADMSG);
+        CHECK(lstat(corrupt, &st) == 0 && S_ISDIR(st.st_mode));
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 10, 1000000, NULL), 1);
+        CHECK_STREQ(state_text(), "swappiness 60 10\n");
+        CHECK_EQ_INT(actuator_restore(&a), 1);
+        actuator_close(&a);
+        rmdir(corrupt);
+
+        /* A symlink to a valid-looking file elsewhere: not followed. */
+        f = fopen(target, "we");
+        ASSERT(f);
+        fputs("swappiness 0 60\n", f);
+        fclose(f);
+        ASSERT(symlink(target, path) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EBADMSG);
+        CHECK(!a.entry[TUNABLE_SWAPPINESS].has_original);
+        CHECK(lstat(corrupt, &st) == 0 && S_ISLNK(st.st_mode));
+        actuator_close(&a);
+        unlink(corrupt);
+
+        /* A symlink planted as originals.tmp: root overwrote its target. */
+        ASSERT(symlink(target, tmp) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 10, 1000000, NULL), 1);
+        CHECK_STREQ(state_text(), "swappiness 60 10\n");
+        f = fopen(target, "re");
+        ASSERT(f);
+        ASSERT(fgets(cmd, sizeof(cmd), f));
+        fclose(f);
+        CHECK_STREQ(cmd, "swappiness 0 60\n");
+        CHECK(lstat(tmp, &st) < 0);
+        CHECK_EQ_INT(actuator_restore(&a), 1);
+        actuator_close(&a);
+        unlink(target);
+        close(proc);
+}
+
+/* Issues 15.4 and 16.2: whose state directory it is, and who uses it. */
+static void test_state_dir(void) {
+        int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char link[600];
+        Actuator a, b;
+
+        /* Writable by others: uid 65534 planted swappiness 0 there. */
+        ASSERT(chmod(statedir, 0777) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EACCES);
+        CHECK_EQ_INT(a.state_fd, -1);
+        ASSERT(chmod(statedir, 0775) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EACCES);
+        ASSERT(chmod(statedir, 0755) == 0);
+        if (geteuid() == 0) {
+                ASSERT(chown(statedir, 65534, 65534) == 0);
+                CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EPERM);
+                ASSERT(chown(statedir, 0, 0) == 0);
+        }
+        /* A symlink to a directory is no state directory. */
+        snprintf(link, sizeof(link), "%s/state-link", tmpdir);
+        ASSERT(symlink(statedir, link) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, link), -ENOTDIR);
+        unlink(link);
+
+        /* One user at a time: a second one is refused before it reads or
+         * writes anything, and may start once the first is gone. */
+        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 10, 1000000, NULL), 1);
+        CHECK_EQ_INT(actuator_open(&b, proc, statedir), -EBUSY);
+        CHECK_EQ_INT(b.state_fd, -1);
+        CHECK_STREQ(state_text(), "swappiness 60 10\n");
+        CHECK_EQ_U64(get("swappiness"), 10);
+        CHECK_EQ_INT(actuator_restore(&a), 1);
+        actuator_close(&a);
+        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        actuator_close(&b);
+        close(proc);
+}
+
 int main(void) {
         char cmd[600];
 
@@ -188,6 +397,10 @@ int main(void) {
         test_external_change();
         test_crash_restart();
         test_corrupt_state();
+        test_kill_between_write_and_record();
+        test_planted_originals();
+        test_state_file_types();
+        test_state_dir();
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         (void) system(cmd);
         return test_result("test-actuator");

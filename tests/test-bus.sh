@@ -393,6 +393,9 @@ check "the error message is clear" sh -c "busctl --address='$ADDR' call org.memt
         stt swappiness 201 0 2>&1 | grep -qF 'vm.swappiness=201 is out of range; allowed: 0..200.'"
 check "the reserve cap's message names it" sh -c "busctl --address='$ADDR' call org.memtuned1 /org/memtuned1 $M \
         SetOverride stt min_free_kbytes 99999999 0 2>&1 | grep -qF 'above the reserve cap of 1234204 (5% of RAM)'"
+check "the policies' 128 kB floor holds for an override, with the unit" sh -c "busctl --address='$ADDR' call \
+        org.memtuned1 /org/memtuned1 $M SetOverride stt min_free_kbytes 64 0 2>&1 | grep -qF \
+        'vm.min_free_kbytes=64 kB is below the 128 kB floor (a plain number is kB: write 64M for 64 MiB)'"
 after=$(snapshot)
 check "nothing changed after the bad calls" test "$before" = "$after"
 check "... and the daemon still answers" sh -c "busctl --address='$ADDR' call org.memtuned1 /org/memtuned1 \

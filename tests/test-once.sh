@@ -146,7 +146,7 @@ hostile hostile-vmstat-overflow "/proc/vmstat': Numerical result out of range"
 hostile hostile-meminfo-missing "/proc/meminfo': No data available"
 hostile hostile-psi-garbage "/proc/pressure/memory': Invalid argument"
 hostile hostile-vmstat-huge "/proc/vmstat': File too large"
-hostile hostile-sysctl-garbage "/proc/swappiness': Invalid argument"
+hostile hostile-sysctl-garbage "Failed to parse '$data/hostile-sysctl-garbage/proc/sys/vm/swappiness': Invalid argument"
 
 # Usage errors exit 2 and say what is wrong.
 usage() { # expected message, args...

@@ -44,8 +44,10 @@ static void test_bounds(void) {
         override_bounds(&c, TUNABLE_ZONE_RECLAIM_MODE, &min, &max, NULL);
         CHECK_EQ_U64(max, 7);
 
-        /* the engine's cap: 5% of MemTotal */
+        /* the engine's cap: 5% of MemTotal; the policies' floor */
         override_bounds(&c, TUNABLE_MIN_FREE_KBYTES, &min, &max, &cap);
+        CHECK_EQ_U64(min, TUNABLE_MIN_FREE_KBYTES_FLOOR);
+        CHECK_EQ_U64(min, 128);
         CHECK_EQ_U64(max, 1234204);
         CHECK(cap == ENGINE_RESERVE_CAP_RAM_PERCENT);
 
@@ -82,8 +84,19 @@ static void test_check(void) {
         CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 1234204, 0, msg, sizeof(msg)), TUNABLE_MIN_FREE_KBYTES);
         CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 1234205, 0, msg, sizeof(msg)), -ERANGE);
         CHECK_STREQ(msg, "vm.min_free_kbytes=1234205 is above the reserve cap of 1234204 (5% of RAM); "
-                         "allowed: 0..1234204.");
+                         "allowed: 128..1234204.");
         CHECK_EQ_INT(override_check(&c, "min_free_kbytes", UINT64_MAX, 0, msg, sizeof(msg)), -ERANGE);
+
+        /* The policies' 128 kB floor holds for overrides (issue 16.1): 64
+         * meant as 64M was written as 64 kB, 0 went through. */
+        CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 128, 0, msg, sizeof(msg)), TUNABLE_MIN_FREE_KBYTES);
+        CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 64, 0, msg, sizeof(msg)), -ERANGE);
+        CHECK_STREQ(msg, "vm.min_free_kbytes=64 kB is below the 128 kB floor (a plain number is kB: write 64M for "
+                         "64 MiB); allowed: 128..1234204.");
+        CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 0, 0, msg, sizeof(msg)), -ERANGE);
+        CHECK_STREQ(msg, "vm.min_free_kbytes=0 kB is below the 128 kB floor (a plain number is kB: write 0M for "
+                         "0 MiB); allowed: 128..1234204.");
+        CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 127, 0, msg, sizeof(msg)), -ERANGE);
 
         CHECK_EQ_INT(override_check(&c, "swapiness", 10, 0, msg, sizeof(msg)), -ENOENT);
         CHECK_STREQ(msg, "No tunable 'swapiness'; memtuned manages: min_free_kbytes, watermark_scale_factor, "
@@ -242,6 +255,50 @@ static void test_file(void) {
         CHECK_EQ_INT(overrides_load(fd, mono, real, p, &expired), -EBADMSG);
         snprintf(path, sizeof(path), "%s/" OVERRIDE_STATE_FILE ".corrupt", dir);
         unlink(path);
+
+        /* Not a regular file (issue 15.9): a FIFO hung the start, a
+         * directory stopped it; both are moved aside without being read. */
+        snprintf(path, sizeof(path), "%s/" OVERRIDE_STATE_FILE, dir);
+        ASSERT(mkfifo(path, 0600) == 0);
+        CHECK_EQ_INT(overrides_load(fd, mono, real, p, &expired), -EBADMSG);
+        CHECK(lstat(path, &st) < 0 && errno == ENOENT);
+        snprintf(path, sizeof(path), "%s/" OVERRIDE_STATE_FILE ".corrupt", dir);
+        CHECK(lstat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/" OVERRIDE_STATE_FILE, dir);
+        ASSERT(mkdir(path, 0700) == 0);
+        CHECK_EQ_INT(overrides_load(fd, mono, real, p, &expired), -EBADMSG);
+        snprintf(path, sizeof(path), "%s/" OVERRIDE_STATE_FILE ".corrupt", dir);
+        CHECK(lstat(path, &st) == 0 && S_ISDIR(st.st_mode));
+        CHECK(rmdir(path) == 0);
+
+        /* A symlink planted as the temporary file is replaced, never
+         * written through (issue 15.5). */
+        {
+                char target[512], link[512], text[16] = "";
+                FILE *t;
+
+                snprintf(target, sizeof(target), "%s/target", dir);
+                snprintf(link, sizeof(link), "%s/" OVERRIDE_STATE_FILE ".tmp", dir);
+                t = fopen(target, "we");
+                ASSERT(t);
+                fputs("keep\n", t);
+                fclose(t);
+                ASSERT(symlink(target, link) == 0);
+                o[TUNABLE_SWAPPINESS] = (Override) { .active = true, .value = 33, .expires_usec = USEC_INFINITY };
+                CHECK_EQ_INT(overrides_save(fd, o, mono, real), 0);
+                t = fopen(target, "re");
+                ASSERT(t);
+                CHECK(fgets(text, sizeof(text), t) != NULL);
+                fclose(t);
+                CHECK_STREQ(text, "keep\n");
+                CHECK(lstat(link, &st) < 0 && errno == ENOENT);
+                CHECK_EQ_INT(overrides_load(fd, mono, real, p, &expired), 0);
+                CHECK(p[TUNABLE_SWAPPINESS].active && p[TUNABLE_SWAPPINESS].value == 33);
+                o[TUNABLE_SWAPPINESS].active = false;
+                CHECK_EQ_INT(overrides_save(fd, o, mono, real), 0);
+                unlink(target);
+        }
 
         close(fd);
         CHECK(rmdir(dir) == 0);

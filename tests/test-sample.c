@@ -66,7 +66,7 @@ static void test_hostile_trees(void) {
         expect_failure("hostile-meminfo-missing", -ENODATA, "meminfo");
         expect_failure("hostile-psi-garbage", -EINVAL, "pressure/memory");
         expect_failure("hostile-vmstat-huge", -EFBIG, "vmstat");
-        expect_failure("hostile-sysctl-garbage", -EINVAL, "swappiness");
+        expect_failure("hostile-sysctl-garbage", -EINVAL, "sys/vm/swappiness");
 }
 
 static void test_real_proc(void) {
