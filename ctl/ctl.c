@@ -234,8 +234,11 @@ static int call_failed(const char *what, int r, const sd_bus_error *e) {
                 else if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
                         /* The bus daemon's own message is a dump of its rule
                          * match: say what it means, keep it for debugging. */
-                        fprintf(stderr, "Failed to %s: the bus policy allows this to root only.\n(%s)\n", what,
-                                e->message ?: e->name);
+                        fprintf(stderr, "Failed to %s: permission denied; the bus policy allows this to root only.\n"
+                                "(%s)\n", what, e->message ?: e->name);
+                else if (status == CTL_EXIT_DENIED)
+                        fprintf(stderr, "Failed to %s: permission denied: %s\nChanging memtuned needs root, or "
+                                "polkit's authorization for " BUS_POLKIT_ACTION ".\n", what, e->message ?: e->name);
                 else
                         fprintf(stderr, "Failed to %s: %s\n", what, e->message ?: e->name);
         } else
@@ -705,10 +708,10 @@ int ctl_reset(sd_bus *bus, const CtlOptions *o, const char *name) {
                 return call(bus, "clear the override", "ClearOverride", NULL, "s", name);
         /* The mode first: values handed back by the overrides are then
          * written if the policy enforces. */
-        r = call(bus, "reset the mode", "SetMode", NULL, "s", "");
+        r = call(bus, "reset (clear every override and the runtime mode)", "SetMode", NULL, "s", "");
         if (r != CTL_EXIT_SUCCESS)
                 return r;
-        return call(bus, "clear the overrides", "ClearOverride", NULL, "s", "");
+        return call(bus, "reset (clear every override and the runtime mode)", "ClearOverride", NULL, "s", "");
 }
 
 int ctl_mode(sd_bus *bus, const CtlOptions *o, const char *mode) {
@@ -754,11 +757,15 @@ static void monitor_prefix(char *buf, size_t size) {
         snprintf(buf + n, size - n, ".%03ld", ts.tv_nsec / 1000000);
 }
 
-static void monitor_json_begin(JsonWriter *w, const char *event) {
-        json_init(w, stdout, false);
+static void monitor_json_begin_to(JsonWriter *w, FILE *f, const char *event) {
+        json_init(w, f, false);
         json_object_begin(w, NULL);
         json_u64(w, "time_usec", now_realtime());
         json_string(w, "event", event);
+}
+
+static void monitor_json_begin(JsonWriter *w, const char *event) {
+        monitor_json_begin_to(w, stdout, event);
 }
 
 static void monitor_json_end(JsonWriter *w) {
@@ -767,19 +774,27 @@ static void monitor_json_end(JsonWriter *w) {
 }
 
 /* Properties changed: the values of the small ones, the names of the others.
- * The per-sample measurements (invalidated each sample) are left out. */
+ * The per-sample measurements (invalidated each sample) are left out, so a
+ * signal that only invalidates them prints nothing (in JSON too: the document
+ * is built aside and printed only when something changed). */
 static int monitor_properties(sd_bus_message *m, bool json) {
+        _cleanup_free_ char *doc = NULL;
+        size_t doc_size = 0;
         const char *iface, *name;
         char line[1024], t[32];
         size_t n = 0;
         JsonWriter w;
+        FILE *f = NULL;
         int r, shown = 0;
 
         r = sd_bus_message_read(m, "s", &iface);
         if (r < 0 || strcmp(iface, BUS_INTERFACE) != 0)
                 return r;
         if (json) {
-                monitor_json_begin(&w, "PropertiesChanged");
+                f = open_memstream(&doc, &doc_size);
+                if (!f)
+                        return -ENOMEM;
+                monitor_json_begin_to(&w, f, "PropertiesChanged");
                 json_object_begin(&w, "changed");
         }
         line[0] = 0;
@@ -851,6 +866,10 @@ static int monitor_properties(sd_bus_message *m, bool json) {
         if (json) {
                 json_object_end(&w);
                 monitor_json_end(&w);
+                if (fclose(f) != 0)
+                        return -ENOMEM;
+                if (shown > 0)
+                        fputs(doc, stdout);
         } else if (shown > 0) {
                 char p[32];
 

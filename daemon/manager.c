@@ -223,6 +223,22 @@ static int overrides_commit(Manager *m, const Override o[], uint64_t now, char *
         return 0;
 }
 
+/* After an administrator's change and its tick: the first write that failed,
+ * as the call's error (-EIO, with msg). The change itself stays in force and
+ * is written again at each sample. */
+static int admin_write_error(Manager *m, const char *what, char *msg, size_t msg_size) {
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                int r = m->write_result[id];
+
+                if (r >= 0)
+                        continue;
+                snprintf(msg, msg_size, "%s, but writing vm.%s failed: %s; memtuned tries again at each sample.",
+                         what, tunable_info(id)->name, strerror(-r));
+                return -EIO;
+        }
+        return 0;
+}
+
 int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t duration_usec, char *msg,
                          size_t msg_size) {
         Override o[_TUNABLE_MANAGED_MAX];
@@ -250,7 +266,7 @@ int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t 
                            (duration_usec + USEC_PER_SEC - 1) / USEC_PER_SEC);
         (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus); /* also when the tick could not sample */
-        return 0;
+        return admin_write_error(m, "The override is in force", msg, msg_size);
 }
 
 int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_size) {
@@ -286,7 +302,8 @@ int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_s
                    name && *name ? name : "every tunable");
         (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus); /* also when the tick could not sample */
-        return 1;
+        r = admin_write_error(m, "The override is cleared", msg, msg_size);
+        return r < 0 ? r : 1;
 }
 
 int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
@@ -300,7 +317,7 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
                 log_notice("Runtime mode reset; the policy's mode (%s) applies.", policy_mode_to_string(m->policy->mode));
                 (void) manager_tick(m, TICK_ADMIN, now, now);
                 bus_emit_changes(m->bus);
-                return 0;
+                return admin_write_error(m, "The runtime mode is reset", msg, msg_size);
         }
 
         if (strcmp(mode, "enforce") == 0)
@@ -324,7 +341,7 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
                    policy_mode_to_string(m->policy->mode));
         (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus);
-        return 0;
+        return admin_write_error(m, "The mode is set", msg, msg_size);
 }
 
 /* At start: the overrides saved before a restart, checked again against the
@@ -480,45 +497,34 @@ static long preemptions(void) {
         return ru.ru_nivcsw;
 }
 
-/* One turn of sample -> decide -> act, started by cause at since (the event's
- * CLOCK_MONOTONIC time; now is the tick's). A tick that runs while a PSI wake
- * waits answers it: it counts as the PSI's. Never allocates. */
-static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now) {
-        uint64_t actual[_TUNABLE_MANAGED_MAX], t_sampled, t_decided, t_done;
-        int result[_TUNABLE_MANAGED_MAX];
-        TickCause started_by = cause;
-        const char *failed = NULL;
-        bool retry = false, extended = false;
-        long preempted = preemptions();
-        uint64_t next;
-        Sample *t;
-        int r;
+/* What memtuned does with a value someone else wrote, for the log line:
+ * the change is adopted as the value to restore on stop, and then whatever
+ * the policy or an override says is written again at once. */
+static const char *outside_change_outcome(const Manager *m, TunableId id, uint64_t now, char *buf, size_t size) {
+        const Override *o = &m->overrides[id];
 
-        if (m->psi_wake_usec != USEC_INFINITY) {
-                cause = TICK_PSI;
-                since = m->psi_wake_usec;
-        }
+        if (!manager_enforcing(m))
+                return "memtuned only observes and leaves it";
+        if (o->active && o->expires_usec > now)
+                snprintf(buf, size, "the override's value %" PRIu64 " is written again", o->value);
+        else if (m->policy->tunables[id].mode == TUNABLE_MODE_FIXED)
+                snprintf(buf, size, "the policy's fixed value %" PRIu64 " is written again",
+                         m->policy->tunables[id].value);
+        else if (m->policy->tunables[id].mode == TUNABLE_MODE_ADAPTIVE)
+                snprintf(buf, size, "the policy adapts it from there");
+        else
+                snprintf(buf, size, "the policy does not manage it");
+        return buf;
+}
 
-        /* SetMode() and reloads change the mode: process rules follow. */
-        manager_procs_mode_changed(m);
-
-        r = sampler_read(&m->sampler, now, m->cur, &failed);
-        if (r < 0) {
-                /* Hostile or changing kernel text: skip this sample, keep going. */
-                if (!m->warned_sample_failure)
-                        log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m", failed);
-                m->warned_sample_failure = true;
-                /* The loop still turns: the watchdog is about that. */
-                manager_ping(m, now);
-                arm_sample_timer(m, now + m->policy->thresholds.sample_interval_max_usec);
-                return 0;
-        }
-        m->warned_sample_failure = false;
-        m->n_samples++;
-        t_sampled = now_monotonic();
-
+/* Compares the new sample's tunables with what the kernel should hold (the
+ * last sample, or memtuned's writes since); a difference was written by
+ * someone else: it becomes the value restored on stop and the engine's
+ * baseline. */
+static void notice_outside_changes(Manager *m, uint64_t now) {
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 uint64_t v = m->cur->tunables.value[id];
+                char outcome[96];
 
                 if (!tunables_has(&m->cur->tunables, id)) {
                         m->expected_valid[id] = false;
@@ -529,74 +535,151 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                          * hotplug: only worth a notice for what we manage. */
                         log_full(m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED || m->plan.tunables[id].managed ?
                                  LOG_NOTICE : LOG_DEBUG,
-                                 "vm.%s was set to %" PRIu64 " by someone else (was %" PRIu64
-                                 "); respecting it as the new baseline.",
-                                 tunable_info(id)->name, v, m->expected[id]);
+                                 "vm.%s was set to %" PRIu64 " by someone else (memtuned expected %" PRIu64
+                                 "); %" PRIu64 " is now the value restored on stop, and %s.",
+                                 tunable_info(id)->name, v, m->expected[id], v,
+                                 outside_change_outcome(m, id, now, outcome, sizeof(outcome)));
                         (void) actuator_note_current(&m->actuator, id, v);
                         engine_set_baseline(&m->engine, id, v);
                 }
                 m->expected[id] = v;
                 m->expected_valid[id] = true;
         }
+}
 
-        {
-                Rates rates;
-                bool ok = m->have_prev && rates_compute(m->prev, m->cur, &rates) >= 0;
+/* A tick's clock readings and outcome, for the debug line bench/psi-reaction
+ * reads. */
+typedef struct TickTimes {
+        TickCause cause, started_by;
+        uint64_t since, now, sampled, decided, done;
+        long preempted;
+        bool extended;                  /* the rates reach back over the previous tick's */
+} TickTimes;
 
-                /* A PSI wake is answered at once, however soon after the last
-                 * sample; its rates then reach back over the previous tick's
-                 * interval too (MANAGER_PSI_MIN_INTERVAL_USEC). */
-                if (ok && cause == TICK_PSI && rates.interval_usec < MANAGER_PSI_MIN_INTERVAL_USEC &&
-                    m->have_rates) {
-                        rates_extend(&rates, &m->rates);
-                        extended = true;
-                }
-                m->have_rates = ok;
-                if (ok)
-                        m->rates = rates;
+/* Reads a sample into m->cur. A failure (hostile or changing kernel text) is
+ * logged once per run of failures; the caller skips the tick. */
+static int tick_sample(Manager *m, TickTimes *t) {
+        const char *failed = NULL;
+        int r;
+
+        r = sampler_read(&m->sampler, t->now, m->cur, &failed);
+        if (r < 0) {
+                if (!m->warned_sample_failure)
+                        log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m", failed);
+                m->warned_sample_failure = true;
+                return r;
         }
-        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, now,
+        m->warned_sample_failure = false;
+        m->n_samples++;
+        t->sampled = now_monotonic();
+        notice_outside_changes(m, t->now);
+        return 0;
+}
+
+/* The rates since the previous sample, then the engine's plan. */
+static int tick_decide(Manager *m, TickTimes *t) {
+        Rates rates;
+        bool ok = m->have_prev && rates_compute(m->prev, m->cur, &rates) >= 0;
+        int r;
+
+        /* A PSI wake is answered at once, however soon after the last sample;
+         * its rates then reach back over the previous tick's interval too
+         * (MANAGER_PSI_MIN_INTERVAL_USEC). */
+        if (ok && t->cause == TICK_PSI && rates.interval_usec < MANAGER_PSI_MIN_INTERVAL_USEC && m->have_rates) {
+                rates_extend(&rates, &m->rates);
+                t->extended = true;
+        }
+        m->have_rates = ok;
+        if (ok)
+                m->rates = rates;
+
+        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, t->now,
                         &m->plan);
-        t_decided = now_monotonic();
+        t->decided = now_monotonic();
         if (r < 0)
                 log_warning_errno(r, "Engine step failed, ignoring: %m");
-        else {
-                retry = plan_write(m, now, result, actual);
-                t_done = now_monotonic();
-                preempted = preemptions() - preempted;
-                plan_log(m, cause, usec_diff(t_done, since), result, actual);
-                /* What bench/psi-reaction reads. "wait": before the tick
-                 * started (sd-event's dispatch; after a failed sample, until
-                 * the next tick); "decide": the expected values, the rates
-                 * and the engine. */
-                if (cause == TICK_PSI)
-                        log_debug("PSI trigger: woke at %" PRIu64 " us, decision complete %" PRIu64
-                                  " us later (%s%s: wait %" PRIu64 " us, sample %" PRIu64 " us, decide %" PRIu64
-                                  " us, writes %" PRIu64 " us; preempted %ld time%s); pressure %s, %zu decision%s, "
-                                  "rates over %" PRIu64 " ms%s.",
-                                  since, usec_diff(t_done, since),
-                                  started_by == TICK_PSI ? "at once" : "answered by a tick of cause ",
-                                  started_by == TICK_PSI ? "" : tick_cause_to_string(started_by),
-                                  usec_diff(now, since), usec_diff(t_sampled, now), usec_diff(t_decided, t_sampled),
-                                  usec_diff(t_done, t_decided), preempted, preempted == 1 ? "" : "s",
-                                  pressure_level_to_string(m->plan.pressure),
-                                  m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s",
-                                  m->have_rates ? m->rates.interval_usec / USEC_PER_MSEC : 0,
-                                  extended ? " (reaching back over the previous tick's)" : "");
+        return r;
+}
+
+/* What bench/psi-reaction reads. "wait": before the tick started (sd-event's
+ * dispatch; after a failed sample, until the next tick); "decide": the
+ * expected values, the rates and the engine. */
+static void log_psi_reaction(Manager *m, const TickTimes *t) {
+        long preempted = preemptions() - t->preempted;
+
+        log_debug("PSI trigger: woke at %" PRIu64 " us, decision complete %" PRIu64
+                  " us later (%s%s: wait %" PRIu64 " us, sample %" PRIu64 " us, decide %" PRIu64
+                  " us, writes %" PRIu64 " us; preempted %ld time%s); pressure %s, %zu decision%s, "
+                  "rates over %" PRIu64 " ms%s.",
+                  t->since, usec_diff(t->done, t->since),
+                  t->started_by == TICK_PSI ? "at once" : "answered by a tick of cause ",
+                  t->started_by == TICK_PSI ? "" : tick_cause_to_string(t->started_by),
+                  usec_diff(t->now, t->since), usec_diff(t->sampled, t->now), usec_diff(t->decided, t->sampled),
+                  usec_diff(t->done, t->decided), preempted, preempted == 1 ? "" : "s",
+                  pressure_level_to_string(m->plan.pressure),
+                  m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s",
+                  m->have_rates ? m->rates.interval_usec / USEC_PER_MSEC : 0,
+                  t->extended ? " (reaching back over the previous tick's)" : "");
+}
+
+/* Writes the plan and logs it. An administrator's change is written now,
+ * not after the actuator's minimum interval: the call that asked for it
+ * returns once it is done. Returns true when a write must be retried soon. */
+static bool tick_act(Manager *m, TickTimes *t) {
+        uint64_t actual[_TUNABLE_MANAGED_MAX];
+        bool retry;
+
+        if (t->cause == TICK_ADMIN)
+                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                        actuator_allow_next_write(&m->actuator, id);
+        retry = plan_write(m, t->now, m->write_result, actual);
+        t->done = now_monotonic();
+        plan_log(m, t->cause, usec_diff(t->done, t->since), m->write_result, actual);
+        if (t->cause == TICK_PSI)
+                log_psi_reaction(m, t);
+        return retry;
+}
+
+/* One turn of sample -> decide -> act -> publish, started by cause at since
+ * (the event's CLOCK_MONOTONIC time; now is the tick's). A tick that runs
+ * while a PSI wake waits answers it: it counts as the PSI's. Never allocates. */
+static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now) {
+        TickTimes t = {
+                .cause = cause, .started_by = cause, .since = since, .now = now, .preempted = preemptions(),
+        };
+        bool retry = false;
+        uint64_t next;
+        Sample *swap;
+        int r;
+
+        if (m->psi_wake_usec != USEC_INFINITY) {
+                t.cause = TICK_PSI;
+                t.since = m->psi_wake_usec;
         }
+        /* SetMode() and reloads change the mode: process rules follow. */
+        manager_procs_mode_changed(m);
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                m->write_result[id] = 0;
+        r = tick_sample(m, &t);
+        if (r < 0) {
+                /* The loop still turns: the watchdog is about that. */
+                manager_ping(m, now);
+                arm_sample_timer(m, now + m->policy->thresholds.sample_interval_max_usec);
+                return 0;
+        }
+        r = tick_decide(m, &t);
+        if (r >= 0)
+                retry = tick_act(m, &t);
         m->psi_wake_usec = USEC_INFINITY;
 
-        t = m->prev;
+        swap = m->prev;
         m->prev = m->cur;
-        m->cur = t;
+        m->cur = swap;
         m->have_prev = true;
 
-        if (r < 0)
-                next = m->policy->thresholds.sample_interval_max_usec;
-        else if (retry)
-                next = ACTUATOR_MIN_WRITE_INTERVAL_USEC;
-        else
-                next = m->plan.next_sample_usec;
+        next = r < 0 ? m->policy->thresholds.sample_interval_max_usec :
+               retry ? ACTUATOR_MIN_WRITE_INTERVAL_USEC : m->plan.next_sample_usec;
         /* Publish (which pings the watchdog) first: the timer is capped at
          * half the watchdog after the newest ping, not the previous one (which
          * made a calm daemon tick every 28 and 32 s instead of every 60). */

@@ -93,6 +93,9 @@ typedef struct Manager {
          * memtuned wrote since. Anything else was changed behind its back. */
         uint64_t expected[_TUNABLE_MANAGED_MAX];
         bool expected_valid[_TUNABLE_MANAGED_MAX];
+        /* The last tick's write of each tunable: 1 written, 0 nothing to
+         * write, or -errno; what an administrator's call reports. */
+        int write_result[_TUNABLE_MANAGED_MAX];
 
         Decision decisions[MANAGER_DECISIONS_MAX];
         size_t n_decisions, decisions_next;

@@ -577,7 +577,42 @@ check "monitor saw TunableChanged swappiness 33 -> 10 (override expired)" wait_f
 check "monitor saw PropertiesChanged Overrides [] " grep -q '"Overrides":\[\]' "$tmp/monitor.json"
 check "monitor --json writes one JSON document per line" sh -c "while read -r l; do printf '%s' \"\$l\" | \
         $PY -c 'import json,sys; json.load(sys.stdin)' || exit 1; done <'$tmp/monitor.json'"
+check "monitor --json prints no event with an empty changed object" sh -c "! grep -q '\"changed\":{}' '$tmp/monitor.json'"
 kill $monpid; wait $monpid 2>/dev/null; monpid=
+
+# 8b. A change returns once it is written: the actuator's one-second interval
+# between writes does not delay an administrator (it made `set && sysctl`
+# show the old value for up to a second).
+for v in 21 22 23; do
+        mctl set swappiness $v
+        check "set swappiness $v: written when memtunectl returns" is_value swappiness $v
+done
+mctl reset swappiness
+check "reset swappiness: the policy's value is written when memtunectl returns" is_value swappiness 10
+mctl set swappiness 24 && mctl reset
+check "reset (everything): written when memtunectl returns" is_value swappiness 10
+mctl mode observe && mctl set swappiness 25 && mctl reset
+check "mode observe, set, reset: the policy's value again at once" is_value swappiness 10
+bctl call org.memtuned1 /org/memtuned1 $M SetOverride stt swappiness 26 0 >/dev/null
+check "busctl SetOverride: written when the call returns" is_value swappiness 26
+bctl call org.memtuned1 /org/memtuned1 $M ClearOverride s swappiness >/dev/null
+check "busctl ClearOverride: written when the call returns" is_value swappiness 10
+
+# 8c. A fixed tunable changed by someone else: the log says what happens (the
+# new value is what is restored on stop; the fixed value is written again).
+sleep 1.1
+echo 55 >"$tmp/proc/sys/vm/swappiness"
+mctl reload    # a tick, which notices the change
+check "a change by someone else is logged with what follows" wait_for 3 logged \
+        "vm.swappiness was set to 55 by someone else (memtuned expected 10); 55 is now the value restored on stop, and the policy's fixed value 10 is written again."
+check "... and the fixed value is written again" wait_for 3 is_value swappiness 10
+check "... the original shown is the new value" sh -c "busctl --address='$ADDR' get-property org.memtuned1 \
+        /org/memtuned1 $M Tunables | grep -q '\"swappiness\" 10 55 10 \"fixed\"'"
+sleep 1.1
+echo 60 >"$tmp/proc/sys/vm/swappiness"   # back to the fixture's original, for what follows
+mctl reload
+check "... and so is the next one" wait_for 3 logged "vm.swappiness was set to 60 by someone else"
+wait_for 3 is_value swappiness 10
 
 # 9. A restart keeps the unexpired overrides (SIGTERM and SIGKILL).
 bctl call org.memtuned1 /org/memtuned1 $M SetOverride stt min_free_kbytes 70000 0
