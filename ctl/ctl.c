@@ -595,7 +595,7 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *comm, *rule;
         uint64_t rss, swap;
-        int64_t badness;
+        int64_t points;
         uint32_t pid, score, kscore;
         int32_t adj;
         JsonWriter w;
@@ -613,7 +613,7 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
                        "KERNEL", "RULE");
 
         r = sd_bus_message_enter_container(reply, 'a', "(usttixuus)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(usttixuus)", &pid, &comm, &rss, &swap, &adj, &badness,
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(usttixuus)", &pid, &comm, &rss, &swap, &adj, &points,
                                                   &score, &kscore, &rule)) > 0) {
                 n++;
                 if (o->json) {
@@ -623,10 +623,15 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
                         json_u64(&w, "rss_kb", rss);
                         json_u64(&w, "swap_kb", swap);
                         json_i64(&w, "oom_score_adj", adj);
-                        if (badness == INT64_MIN)
+                        /* "points" as in memtuned --once and memtuned(8);
+                         * "badness" is the name of older versions, kept. */
+                        if (points == INT64_MIN) {
+                                json_null(&w, "points");
                                 json_null(&w, "badness");
-                        else
-                                json_i64(&w, "badness", badness);
+                        } else {
+                                json_i64(&w, "points", points);
+                                json_i64(&w, "badness", points);
+                        }
                         json_u64(&w, "score", score);
                         json_u64(&w, "kernel_score", kscore);
                         json_string(&w, "rule", *rule ? rule : NULL);

@@ -674,7 +674,7 @@ static int method_describe(sd_bus_message *call, void *userdata, sd_bus_error *e
 
 static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ KillOrderEntry *e = NULL;
+        const KillOrderEntry *e = NULL;
         Bus *b = userdata;
         uint64_t page_kb = (uint64_t) sysconf(_SC_PAGESIZE) / 1024;
         uint32_t limit;
@@ -705,8 +705,11 @@ static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_er
                                                   (int32_t) p->oom_score_adj,
                                                   (int64_t) (p->killable ? p->badness : INT64_MIN),
                                                   (uint32_t) p->score, (uint32_t) p->kernel_score);
-                if (r >= 0)
-                        r = append_str(reply, e[i].rule);
+                if (r >= 0) {
+                        char rule[KILLORDER_RULE_MAX];
+
+                        r = append_str(reply, e[i].rule ? killorder_rule_text(&e[i], rule, sizeof(rule)) : "");
+                }
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
         }
@@ -829,6 +832,15 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         return 0;
 }
 
+/* The pending queries of uid (a walk of at most BUS_AUTH_PENDING_MAX). */
+static unsigned auth_queries_of(const Bus *b, uid_t uid) {
+        unsigned n = 0;
+
+        for (const AuthQuery *q = b->queries; q; q = q->next)
+                n += q->uid == uid;
+        return n;
+}
+
 /* Root goes ahead at once; anyone else waits for polkit, asynchronously, so
  * that the daemon keeps answering. Returns what a method handler returns. */
 static int authorize(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, const BusRequest *req,
@@ -862,6 +874,10 @@ static int authorize(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, co
         if (!sender)
                 return error_setf(error, BUS_ERROR_PERMISSION_DENIED, "Only root may %s on a direct connection.",
                                   p->what);
+        if (auth_queries_of(b, uid) >= BUS_AUTH_PENDING_PER_UID_MAX)
+                return error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                  "Too many authorization requests of uid %u are pending (at most %u); try again "
+                                  "later.", (unsigned) uid, (unsigned) BUS_AUTH_PENDING_PER_UID_MAX);
         if (b->n_queries >= BUS_AUTH_PENDING_MAX)
                 return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "Too many authorization requests are pending; try again later.");

@@ -117,6 +117,9 @@ typedef struct Manager {
         ProcWatch *procwatch;           /* NULL without the proc connector */
         sd_event_source *procwatch_source, *rescan_timer;
         bool rescan_full;               /* the next rescan re-decides tracked processes too */
+        KillOrderEntry *killorder;      /* manager_list_processes()'s cache, or NULL */
+        size_t n_killorder, killorder_limit;
+        uint64_t killorder_usec;        /* when it was built */
 
         Bus *bus;                       /* NULL without a bus */
         bool has_runtime_mode;          /* SetMode(): runtime_mode wins over the policy's until reset */
@@ -200,9 +203,17 @@ void manager_procs_mode_changed(Manager *m);
 
 void manager_procs_stop(Manager *m);
 
-/* The kill order, the first limit entries (0: all) with their rules. The
- * caller frees *ret; rule names are valid until the next policy change. */
-int manager_list_processes(Manager *m, size_t limit, KillOrderEntry **ret, size_t *ret_n);
+/* The kill order, the first limit entries (0: all) with their rules:
+ * borrowed, valid until the next call or policy change. Answered from a list
+ * built at most once per MANAGER_PROCESSES_CACHE_USEC (when it holds enough
+ * entries), so that any number of callers costs one walk of /proc per
+ * interval: four unprivileged clients calling ListProcesses in a loop drove
+ * the daemon to half a core. */
+#define MANAGER_PROCESSES_CACHE_USEC (1 * USEC_PER_SEC)
+int manager_list_processes(Manager *m, size_t limit, const KillOrderEntry **ret, size_t *ret_n);
+
+/* Drops the cached kill order (its rule names belong to the old rules). */
+void manager_processes_invalidate(Manager *m);
 
 /* READY=1 with a status line; at start once the bus name is owned. */
 void manager_notify_ready(Manager *m);

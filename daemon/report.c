@@ -292,7 +292,7 @@ void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_
                 "points", "score", "kernel", "rule");
         for (size_t i = 0; i < n; i++) {
                 const OomCandidate *c = &e[i].candidate;
-                char rss[32], swap[32], points[32];
+                char rss[32], swap[32], points[32], rule[KILLORDER_RULE_MAX];
 
                 format_kb(rss, sizeof(rss), c->rss_pages * page_kb);
                 format_kb(swap, sizeof(swap), c->swap_pages * page_kb);
@@ -301,7 +301,7 @@ void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_
                 else
                         snprintf(points, sizeof(points), "never");
                 fprintf(f, "          %7d %-16.16s %10s %10s %5d %10s %6u %6u  %s\n", (int) c->pid, c->comm, rss, swap,
-                        c->oom_score_adj, points, c->score, c->kernel_score, e[i].rule ? e[i].rule : "-");
+                        c->oom_score_adj, points, c->score, c->kernel_score, killorder_rule_text(&e[i], rule, sizeof(rule)));
         }
 }
 
@@ -327,6 +327,8 @@ void report_killorder_json(JsonWriter *w, const KillOrderEntry *e, size_t n) {
                 json_u64(w, "score", c->score);
                 json_u64(w, "kernel_score", c->kernel_score);
                 json_string(w, "rule", e[i].rule);
+                /* The rule's value is not in force: someone changed the score. */
+                json_bool(w, "overridden", e[i].overridden);
                 json_object_end(w);
         }
         json_array_end(w);

@@ -322,6 +322,17 @@ mctl frobnicate 2>/dev/null; rc=$?
 check "memtunectl unknown command: exit 2" test $rc -eq 2
 mctl mode sometimes 2>/dev/null; rc=$?
 check "memtunectl mode sometimes: exit 2" test $rc -eq 2
+mctl set swappiness -1 2>"$tmp/neg.txt"; rc=$?
+check "memtunectl set swappiness -1: exit 2" test $rc -eq 2
+check "... negative values are not allowed" grep -qx "Invalid value '-1': negative values are not allowed." \
+        "$tmp/neg.txt"
+check "memtunectl set --help is set's help" sh -c "'$memtunectl' set --help | grep -q '^Usage: memtunectl \[OPTIONS\] set NAME VALUE'"
+check "memtunectl processes --help is processes' help" sh -c "'$memtunectl' processes --help | grep -q 'oom_score'"
+as nobody "$memtunectl" --bus-address="$ADDR" reset 2>"$tmp/reset-denied.txt"; rc=$?
+check "memtunectl reset as uid 65534: exit 3" test $rc -eq 3
+check "... says permission denied, and what it is" grep -q \
+        "^Failed to reset (clear every override and the runtime mode): permission denied; the bus policy allows this to root only" \
+        "$tmp/reset-denied.txt"
 as nobody "$memtunectl" --bus-address="$ADDR" set swappiness 1 2>"$tmp/denied.txt"; rc=$?
 check "memtunectl set as uid 65534 (our bus policy): exit 3" test $rc -eq 3
 check "... saying that only root may" grep -q "the bus policy allows this to root only" "$tmp/denied.txt"
@@ -524,6 +535,44 @@ wait $hang2
 check "once polkit answers yes, the pending call completes" grep -q 'method return' "$tmp/hang2.out"
 check "... and takes effect" is_prop Overrides 'a(stt) 1 "swappiness" 25 0'
 reset_state >/dev/null
+
+# Pending authorizations are limited per uid (8), under the global cap (128):
+# one uid holding its maximum does not make another uid's call fail.
+stop_polkit
+start_polkit hang-allow
+floods=
+for i in 1 2 3 4 5 6 7 8; do
+        setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --bus="$ADDR" --print-reply \
+                --reply-timeout=20000 --dest=org.memtuned1 /org/memtuned1 $M.SetOverride string:swappiness \
+                uint64:27 uint64:0 >"$tmp/flood$i.out" 2>&1 &
+        floods="$floods $!"
+done
+probe_limit() {
+        setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --bus="$ADDR" --print-reply \
+                --reply-timeout=1000 --dest=org.memtuned1 /org/memtuned1 $M.SetOverride string:swappiness \
+                uint64:27 uint64:0 >"$tmp/probe.out" 2>&1
+        grep -q "Error org.freedesktop.DBus.Error.LimitsExceeded" "$tmp/probe.out"
+}
+check "uid 65534 past its 8 pending authorizations: LimitsExceeded" wait_for 10 probe_limit
+check "... the message names the uid and the limit" grep -qF \
+        "Too many authorization requests of uid 65534 are pending (at most 8)" "$tmp/probe.out"
+# Another user the bus daemon knows (it looks up each connection's groups).
+other_uid=$(id -u daemon 2>/dev/null || echo 1)
+setpriv --reuid="$other_uid" --regid="$other_uid" --clear-groups dbus-send --bus="$ADDR" --print-reply --reply-timeout=20000 \
+        --dest=org.memtuned1 /org/memtuned1 $M.SetMode string:observe >"$tmp/other-uid.out" 2>&1 &
+other=$!
+sleep 0.5
+check "... meanwhile uid $other_uid's call is not refused (it waits for polkit)" kill -0 $other
+pkmock ReleaseHangingCalls >/dev/null
+wait $other
+check "... and completes once polkit answers" grep -q 'method return' "$tmp/other-uid.out"
+# shellcheck disable=SC2086
+wait $floods
+# (a probe that timed out on its side may have taken one of the eight places)
+check "... as do uid 65534's pending calls" sh -c "for f in '$tmp'/flood?.out; do \
+        grep -q -e 'method return' -e LimitsExceeded \"\$f\" || exit 1; done; cat '$tmp'/flood?.out | \
+        grep -q 'method return'"
+reset_state >/dev/null
 stop_polkit
 start_polkit hang-deny
 setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --bus="$ADDR" --print-reply --reply-timeout=20000 \
@@ -715,6 +764,15 @@ CONF
                 /org/memtuned1 $M ListProcesses u 1 | awk '{print \$2}')\" = 1 ]"
         check "memtunectl processes shows the rule" sh -c "'$memtunectl' --bus-address='$ADDR' processes | \
                 grep -qE '^ *$victim mtbvictim .* victim-first\$'"
+        # Someone changes the score by hand: the rule is shown as not in force.
+        echo 0 >/proc/$victim/oom_score_adj
+        sleep 1.1    # ListProcesses answers from a list at most a second old
+        check "ListProcesses: a score changed by hand shows the rule overridden" sh -c "busctl --address='$ADDR' \
+                --json=short call org.memtuned1 /org/memtuned1 $M ListProcesses u 0 | $PY -c 'import json,sys; \
+                rows=[r for r in json.load(sys.stdin)[\"data\"][0] if r[0]==$victim]; \
+                sys.exit(not (rows[0][4]==0 and rows[0][8]==\"victim-first (overridden: adj 0)\"))'"
+        check "memtunectl processes --json names the points 'points'" sh -c "'$memtunectl' --bus-address='$ADDR' \
+                processes --json | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(\"points\" not in d[0])'"
         stop_daemon TERM
         kill "$victim" "$monpid" 2>/dev/null; wait "$victim" "$monpid" 2>/dev/null; monpid=
         stop_bus
