@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,13 @@ static char *errors_join(const PolicyErrors *errors) {
         return s;
 }
 
+/* name (relative to the --proc-root directory, as the readers report it) as
+ * a whole path, for messages. */
+static const char *proc_path(const Manager *m, const char *name, char *buf, size_t size) {
+        snprintf(buf, size, "%s/%s", m->proc_root, name ?: "?");
+        return buf;
+}
+
 /* Loads the policy from the configured directories into *ret; on failure
  * *ret_error holds every error line. The host facts come from a sample read
  * now into m->cur, the buffer manager_tick() reads into next (before the
@@ -72,21 +80,29 @@ static char *errors_join(const PolicyErrors *errors) {
 static int policy_try_load(Manager *m, Policy **ret, char **ret_error) {
         _cleanup_(policy_errors_free) PolicyErrors errors = {};
         const char *failed = NULL;
+        char path[PATH_MAX];
         HostInfo host;
         int r;
 
+        *ret_error = NULL;
         r = sampler_read(&m->sampler, now_monotonic(), m->cur, &failed);
         if (r >= 0)
                 r = hostinfo_from(m->config.proc_fd, &m->cur->meminfo, &m->cur->zoneinfo, &host);
+        else if (failed && (strcmp(failed, "meminfo") == 0 || strcmp(failed, "zoneinfo") == 0))
+                /* The facts come from these two: that is the cause. */
+                return log_error_errno(r, "Failed to read the host facts for the policy from '%s': %m",
+                                       proc_path(m, failed, path, sizeof(path)));
         else {
                 /* What failed may be a file the facts do not need (vmstat,
                  * PSI, a sysctl): a sample that ticks skip must not block a
                  * reload. */
-                log_debug_errno(r, "Failed to parse '%s', reading the host facts on their own: %m", failed);
+                log_debug_errno(r, "Failed to parse '%s', reading the host facts on their own: %m",
+                                proc_path(m, failed, path, sizeof(path)));
                 r = hostinfo_read(m->config.proc_fd, &host);
         }
         if (r < 0)
-                return log_error_errno(r, "Failed to read host facts for the policy: %m");
+                return log_error_errno(r, "Failed to read the host facts for the policy (meminfo, zoneinfo, "
+                                       "sys/kernel/hostname and osrelease below '%s'): %m", m->proc_root);
 
         r = policy_load(m->config.policy_dirs, m->config.n_policy_dirs, &host, ret, &errors);
         if (r < 0) {
@@ -120,6 +136,13 @@ int manager_reload(Manager *m) {
                           now_monotonic());
 
         r = policy_try_load(m, &p, &error);
+        if (r < 0 && !error) {
+                /* Logged: the host facts could not be read, the policy was not looked at. */
+                log_error("Could not evaluate the policy without the host facts; the last good policy (%s) stays "
+                          "in force.", m->policy->name);
+                manager_notify_status(m, "READY=1\n");
+                return r;
+        }
         if (r < 0) {
                 policy_log_errors(error);
                 log_error("Rejected the new policy; the last good policy (%s) stays in force.", m->policy->name);
@@ -449,6 +472,13 @@ static bool plan_write(Manager *m, uint64_t now, int result[], uint64_t actual[]
  * decision took from that event), then the writes that failed. */
 static void plan_log(Manager *m, TickCause cause, uint64_t reaction_usec, const int result[],
                      const uint64_t actual[]) {
+        /* The bus announces each change of level; the journal says it too,
+         * once per change, with the evidence. */
+        if (m->plan.pressure != m->pressure_logged) {
+                log_notice("Memory pressure %s -> %s: %s", pressure_level_to_string(m->pressure_logged),
+                           pressure_level_to_string(m->plan.pressure), m->plan.evidence);
+                m->pressure_logged = m->plan.pressure;
+        }
         for (size_t i = 0; i < m->plan.n_decisions; i++) {
                 decision_remember(m, &m->plan.decisions[i]);
                 log_decision(&m->plan.decisions[i], !manager_enforcing(m), tick_cause_to_string(cause),
@@ -564,8 +594,11 @@ static int tick_sample(Manager *m, TickTimes *t) {
 
         r = sampler_read(&m->sampler, t->now, m->cur, &failed);
         if (r < 0) {
+                char path[PATH_MAX];
+
                 if (!m->warned_sample_failure)
-                        log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m", failed);
+                        log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m",
+                                          proc_path(m, failed, path, sizeof(path)));
                 m->warned_sample_failure = true;
                 return r;
         }
@@ -791,9 +824,26 @@ static int setup_inotify(Manager *m) {
         return 0;
 }
 
+/* The --proc-root directory's path, from its fd (messages name whole paths). */
+static int proc_root_name(int proc_fd, char *buf, size_t size) {
+        char link[64];
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", proc_fd);
+        n = readlink(link, buf, size - 1);
+        if (n < 0) {
+                /* Only messages need it: a name that says what it is. */
+                snprintf(buf, size, "(the --proc-root directory)");
+                return 0;
+        }
+        buf[n] = 0;
+        return 0;
+}
+
 int manager_new(const ManagerConfig *config, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_free_ char *error = NULL;
+        char path[PATH_MAX];
         const char *failed = NULL;
         sigset_t mask;
         uint64_t now;
@@ -812,12 +862,24 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         if (!m->prev || !m->cur)
                 return log_error_errno(ENOMEM, "Out of memory.");
 
+        r = proc_root_name(config->proc_fd, m->proc_root, sizeof(m->proc_root));
+        if (r < 0)
+                return r;
+
         r = sampler_open(&m->sampler, config->proc_fd, &failed);
         if (r < 0)
-                return log_error_errno(r, "Failed to open '%s': %m", failed);
+                return log_error_errno(r, "Failed to open '%s': %m", proc_path(m, failed, path, sizeof(path)));
         m->sampler_ready = true;
 
+        /* A tree the daemon cannot sample stops it here, naming the file,
+         * before the policy (which needs the host facts from it) is looked at. */
+        r = sampler_read(&m->sampler, now_monotonic(), m->cur, &failed);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse '%s': %m", proc_path(m, failed, path, sizeof(path)));
+
         r = policy_try_load(m, &m->policy, &error);
+        if (r < 0 && !error)
+                return r; /* logged: the host facts; the sample just worked, so this is rare */
         if (r < 0) {
                 policy_log_errors(error);
                 log_error("No valid policy; running with the built-in default (nothing managed) until one loads.");
@@ -842,7 +904,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         now = now_monotonic();
         r = sampler_read(&m->sampler, now, m->cur, &failed);
         if (r < 0)
-                return log_error_errno(r, "Failed to parse '%s': %m", failed);
+                return log_error_errno(r, "Failed to parse '%s': %m", proc_path(m, failed, path, sizeof(path)));
         engine_init(&m->engine, m->cur, now);
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 m->expected[id] = m->cur->tunables.value[id];

@@ -66,6 +66,7 @@ const char *tick_cause_to_string(TickCause c);
 
 typedef struct Manager {
         ManagerConfig config;
+        char proc_root[256];            /* the --proc-root directory's path, for messages */
         sd_event *event;
         sd_event_source *sample_timer;
         sd_event_source *reload_timer;
@@ -86,6 +87,7 @@ typedef struct Manager {
         bool have_rates;
         Engine engine;
         Plan plan;
+        PressureLevel pressure_logged;  /* the level plan_log() last logged */
         Override overrides[_TUNABLE_MANAGED_MAX];
         Actuator actuator;
         bool actuator_open;

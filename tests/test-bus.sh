@@ -663,6 +663,16 @@ mctl reload
 check "... and so is the next one" wait_for 3 logged "vm.swappiness was set to 60 by someone else"
 wait_for 3 is_value swappiness 10
 
+# 8d. A change of the pressure level is logged once, as well as signalled.
+printf 'some avg10=30.00 avg60=30.00 avg300=5.00 total=90000000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' \
+        >"$tmp/proc/pressure/memory"
+mctl reload    # a tick
+check "a pressure level change is logged" wait_for 3 logged "Memory pressure none -> critical: "
+mctl reload
+check "... once" test "$(count_logged "Memory pressure none -> ")" -eq 1
+printf 'some avg10=0.00 avg60=0.00 avg300=0.00 total=90000000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' \
+        >"$tmp/proc/pressure/memory"
+
 # 9. A restart keeps the unexpired overrides (SIGTERM and SIGKILL).
 bctl call org.memtuned1 /org/memtuned1 $M SetOverride stt min_free_kbytes 70000 0
 bctl call org.memtuned1 /org/memtuned1 $M SetOverride stt swappiness 44 60000000
