@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,80 +83,16 @@ int ctl_parse_value(const char *name, const char *text, uint64_t *ret) {
 }
 
 int ctl_parse_duration(const char *text, uint64_t *ret_usec) {
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = {
-                /* longest first: "ms" before "m", "min" before "m" */
-                { "min", 60 * USEC_PER_SEC },
-                { "ms", USEC_PER_MSEC },
-                { "us", 1 },
-                { "s", USEC_PER_SEC },
-                { "m", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC },
-                { "d", 86400 * USEC_PER_SEC },
-        };
-        const char *p = text;
-        uint64_t total = 0;
+        char buf[64];
 
-        if (!*p)
-                return -EINVAL;
-        while (*p) {
-                uint64_t unit = 0, v;
-                double d;
-                char *end;
-                size_t k;
-
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                errno = 0;
-                d = strtod(p, &end);
-                if (errno != 0 || end == p || !isfinite(d) || d < 0)
-                        return -EINVAL;
-                p = end;
-                if (!*p && total == 0 && p != text)
-                        unit = USEC_PER_SEC; /* a bare number: seconds */
-                for (k = 0; unit == 0 && k < ELEMENTSOF(units); k++)
-                        if (strncmp(p, units[k].suffix, strlen(units[k].suffix)) == 0) {
-                                unit = units[k].usec;
-                                p += strlen(units[k].suffix);
-                        }
-                if (unit == 0)
-                        return -EINVAL;
-                if (d * (double) unit >= 1.8e19)
+        /* The one grammar (util/units.c); a bare number is seconds here. */
+        if (*text && strspn(text, "0123456789.") == strlen(text)) {
+                if (strlen(text) + 2 > sizeof(buf))
                         return -ERANGE;
-                v = pos_round(d * (double) unit);
-                if (total > UINT64_MAX - v)
-                        return -ERANGE;
-                total += v;
+                snprintf(buf, sizeof(buf), "%ss", text);
+                text = buf;
         }
-        *ret_usec = total;
-        return 0;
-}
-
-const char *ctl_format_duration(uint64_t usec, char *buf, size_t size) {
-        static const struct {
-                const char *name;
-                uint64_t sec;
-        } units[] = { { "d", 86400 }, { "h", 3600 }, { "min", 60 }, { "s", 1 } };
-        uint64_t s = usec / USEC_PER_SEC;
-        size_t n = 0;
-        int shown = 0;
-
-        buf[0] = 0;
-        for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
-                uint64_t q = s / units[i].sec;
-
-                if (q == 0 && !(shown == 0 && i + 1 == ELEMENTSOF(units)))
-                        continue;
-                if (shown > 0 && q == 0)
-                        break;
-                n += (size_t) snprintf(buf + n, n < size ? size - n : 0, "%s%" PRIu64 "%s", shown ? " " : "", q,
-                                       units[i].name);
-                s -= q * units[i].sec;
-                shown++;
-        }
-        return buf;
+        return parse_duration_full(text, ret_usec);
 }
 
 static const char *format_time(uint64_t realtime_usec, char *buf, size_t size) {
@@ -482,7 +417,7 @@ static void print_override(const CtlOverride *o, uint64_t now) {
                 printf("  %s = %" PRIu64 " until cleared\n", o->name, o->value);
         else
                 printf("  %s = %" PRIu64 " for %s more (until %s)\n", o->name, o->value,
-                       ctl_format_duration(o->expires > now ? o->expires - now : 0, d, sizeof(d)),
+                       format_duration_human(d, sizeof(d), o->expires > now ? o->expires - now : 0),
                        format_time(o->expires, t, sizeof(t)));
 }
 

@@ -20,19 +20,18 @@
 #include "macro.h"
 #include "manager.h"
 #include "override.h"
+#include "string-table.h"
 
 static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now);
 
-const char *tick_cause_to_string(TickCause c) {
-        static const char *const names[_TICK_CAUSE_MAX] = {
-                [TICK_TIMER] = "timer",
-                [TICK_PSI] = "psi",
-                [TICK_POLICY] = "policy",
-                [TICK_ADMIN] = "admin",
-        };
+static const char *const tick_cause_table[_TICK_CAUSE_MAX] = {
+        [TICK_TIMER] = "timer",
+        [TICK_PSI] = "psi",
+        [TICK_POLICY] = "policy",
+        [TICK_ADMIN] = "admin",
+};
 
-        return (unsigned) c < _TICK_CAUSE_MAX ? names[c] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(tick_cause, TickCause);
 
 bool manager_enforcing(const Manager *m) {
         return !m->config.observe && m->policy &&

@@ -61,8 +61,10 @@ typedef enum TickCause {
         _TICK_CAUSE_MAX,
 } TickCause;
 
-/* "timer", "psi", "policy", "admin"; NULL when out of range. */
+/* "timer", "psi", "policy", "admin"; NULL when out of range. from_string:
+ * the cause, or -EINVAL. */
 const char *tick_cause_to_string(TickCause c);
+int tick_cause_from_string(const char *s);
 
 typedef struct Manager {
         ManagerConfig config;
