@@ -248,7 +248,7 @@ static void *grow(void *p, size_t n, size_t size) {
 static int read_psi(sd_bus_message *m, double ret[3]) {
         uint64_t total;
 
-        return sd_bus_message_read(m, "v", "(dddt)", &ret[0], &ret[1], &ret[2], &total);
+        return sd_bus_message_read(m, "v", BUS_PSI, &ret[0], &ret[1], &ret[2], &total);
 }
 
 /* The elements read_struct_array() can read. */
@@ -261,25 +261,25 @@ typedef union CtlItem {
 static int read_tunable(sd_bus_message *m, CtlItem *i) {
         CtlTunable *t = &i->tunable;
 
-        return sd_bus_message_read(m, "(stttsss)", &t->name, &t->current, &t->original, &t->target, &t->source,
+        return sd_bus_message_read(m, BUS_TUNABLE, &t->name, &t->current, &t->original, &t->target, &t->source,
                                    &t->mode, &t->reason);
 }
 
 static int read_zone(sd_bus_message *m, CtlItem *i) {
         CtlZone *z = &i->zone;
 
-        return sd_bus_message_read(m, "(ustttttt)", &z->node, &z->name, &z->free, &z->min, &z->low, &z->high,
+        return sd_bus_message_read(m, BUS_ZONE, &z->node, &z->name, &z->free, &z->min, &z->low, &z->high,
                                    &z->boost, &z->managed);
 }
 
 static int read_override(sd_bus_message *m, CtlItem *i) {
         CtlOverride *o = &i->override;
 
-        return sd_bus_message_read(m, "(stt)", &o->name, &o->value, &o->expires);
+        return sd_bus_message_read(m, BUS_OVERRIDE, &o->name, &o->value, &o->expires);
 }
 
 /* Reads a property's variant holding an array of structs (element signature
- * contents, e.g. "(stt)") into *array, growing it; read_one reads one element
+ * contents, e.g. BUS_OVERRIDE) into *array, growing it; read_one reads one element
  * (> 0 read, 0 at the end of the array). Returns 0 or -errno. */
 static int read_struct_array(sd_bus_message *m, const char *contents, size_t size,
                              int (*read_one)(sd_bus_message *m, CtlItem *i), void **array, size_t *n) {
@@ -367,13 +367,13 @@ static int state_parse(sd_bus_message *m, CtlState *s) {
                 else if (strcmp(name, "PSIFull") == 0)
                         r = read_psi(m, s->full);
                 else if (strcmp(name, "Tunables") == 0)
-                        r = read_struct_array(m, "(stttsss)", sizeof(CtlTunable), read_tunable, (void **) &s->tunables,
+                        r = read_struct_array(m, BUS_TUNABLE, sizeof(CtlTunable), read_tunable, (void **) &s->tunables,
                                               &s->n_tunables);
                 else if (strcmp(name, "Zones") == 0)
-                        r = read_struct_array(m, "(ustttttt)", sizeof(CtlZone), read_zone, (void **) &s->zones,
+                        r = read_struct_array(m, BUS_ZONE, sizeof(CtlZone), read_zone, (void **) &s->zones,
                                               &s->n_zones);
                 else if (strcmp(name, "Overrides") == 0)
-                        r = read_struct_array(m, "(stt)", sizeof(CtlOverride), read_override, (void **) &s->overrides,
+                        r = read_struct_array(m, BUS_OVERRIDE, sizeof(CtlOverride), read_override, (void **) &s->overrides,
                                               &s->n_overrides);
                 else
                         r = sd_bus_message_skip(m, "v"); /* newer daemon: unknown to us */
@@ -427,8 +427,8 @@ static int print_decisions(sd_bus_message *reply, bool header) {
         char t[64];
         int r, n = 0;
 
-        r = sd_bus_message_enter_container(reply, 'a', "(tsttss)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(tsttss)", &time, &name, &old, &new, &source, &reason)) > 0) {
+        r = sd_bus_message_enter_container(reply, 'a', BUS_DECISION);
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_DECISION, &time, &name, &old, &new, &source, &reason)) > 0) {
                 if (header && n == 0)
                         printf("\nRecent decisions (newest first):\n");
                 printf("  %s  %s\n", format_time(time, t, sizeof(t)), reason);
@@ -547,8 +547,8 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
                 printf("%7s %-16s %10s %10s %6s %6s %6s  %s\n", "PID", "COMM", "RSS_KB", "SWAP_KB", "ADJ", "SCORE",
                        "KERNEL", "RULE");
 
-        r = sd_bus_message_enter_container(reply, 'a', "(usttixuus)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(usttixuus)", &pid, &comm, &rss, &swap, &adj, &points,
+        r = sd_bus_message_enter_container(reply, 'a', BUS_PROCESS);
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_PROCESS, &pid, &comm, &rss, &swap, &adj, &points,
                                                   &score, &kscore, &rule)) > 0) {
                 n++;
                 if (o->json) {
@@ -606,8 +606,8 @@ int ctl_decisions(sd_bus *bus, const CtlOptions *o) {
 
         json_init(&w, stdout, false);
         json_array_begin(&w, NULL);
-        r = sd_bus_message_enter_container(reply, 'a', "(tsttss)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(tsttss)", &time, &name, &old, &new, &source, &reason)) > 0) {
+        r = sd_bus_message_enter_container(reply, 'a', BUS_DECISION);
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_DECISION, &time, &name, &old, &new, &source, &reason)) > 0) {
                 json_object_begin(&w, NULL);
                 json_u64(&w, "time_usec", time);
                 json_string(&w, "tunable", name);
@@ -755,18 +755,18 @@ static int monitor_properties(sd_bus_message *m, bool json) {
                         else
                                 n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, "%s%s=%s",
                                                        shown ? ", " : "", name, *s ? s : "\"\"");
-                } else if (strcmp(name, "Overrides") == 0 && strcmp(contents, "a(stt)") == 0) {
+                } else if (strcmp(name, "Overrides") == 0 && strcmp(contents, "a" BUS_OVERRIDE) == 0) {
                         uint64_t v, e;
 
                         r = sd_bus_message_enter_container(m, 'v', contents);
                         if (r >= 0)
-                                r = sd_bus_message_enter_container(m, 'a', "(stt)");
+                                r = sd_bus_message_enter_container(m, 'a', BUS_OVERRIDE);
                         if (json)
                                 json_array_begin(&w, name);
                         else
                                 n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0,
                                                        "%sOverrides=[", shown ? ", " : "");
-                        for (int k = 0; r >= 0 && (r = sd_bus_message_read(m, "(stt)", &s, &v, &e)) > 0; k++) {
+                        for (int k = 0; r >= 0 && (r = sd_bus_message_read(m, BUS_OVERRIDE, &s, &v, &e)) > 0; k++) {
                                 if (json) {
                                         json_object_begin(&w, NULL);
                                         json_string(&w, "name", s);
