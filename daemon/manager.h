@@ -154,7 +154,10 @@ bool manager_enforcing(const Manager *m);
 
 /* The administrator's interface (the bus calls these). Each returns 0 or a
  * negative errno and, on failure, a sentence for the caller in msg; nothing
- * changes on failure. A change applies at once (a tick runs). */
+ * changes on failure. A change applies at once (a tick runs, whose writes the
+ * actuator's minimum interval does not hold back): the call returns once the
+ * values are written, or -EIO with msg naming the write that failed (the
+ * change then stays in force and is written again at each sample). */
 
 /* The bounds context for overrides, from the current state. */
 void manager_override_context(const Manager *m, OverrideContext *ret);
