@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,80 +83,16 @@ int ctl_parse_value(const char *name, const char *text, uint64_t *ret) {
 }
 
 int ctl_parse_duration(const char *text, uint64_t *ret_usec) {
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = {
-                /* longest first: "ms" before "m", "min" before "m" */
-                { "min", 60 * USEC_PER_SEC },
-                { "ms", USEC_PER_MSEC },
-                { "us", 1 },
-                { "s", USEC_PER_SEC },
-                { "m", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC },
-                { "d", 86400 * USEC_PER_SEC },
-        };
-        const char *p = text;
-        uint64_t total = 0;
+        char buf[64];
 
-        if (!*p)
-                return -EINVAL;
-        while (*p) {
-                uint64_t unit = 0, v;
-                double d;
-                char *end;
-                size_t k;
-
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                errno = 0;
-                d = strtod(p, &end);
-                if (errno != 0 || end == p || !isfinite(d) || d < 0)
-                        return -EINVAL;
-                p = end;
-                if (!*p && total == 0 && p != text)
-                        unit = USEC_PER_SEC; /* a bare number: seconds */
-                for (k = 0; unit == 0 && k < ELEMENTSOF(units); k++)
-                        if (strncmp(p, units[k].suffix, strlen(units[k].suffix)) == 0) {
-                                unit = units[k].usec;
-                                p += strlen(units[k].suffix);
-                        }
-                if (unit == 0)
-                        return -EINVAL;
-                if (d * (double) unit >= 1.8e19)
+        /* The one grammar (util/units.c); a bare number is seconds here. */
+        if (*text && strspn(text, "0123456789.") == strlen(text)) {
+                if (strlen(text) + 2 > sizeof(buf))
                         return -ERANGE;
-                v = pos_round(d * (double) unit);
-                if (total > UINT64_MAX - v)
-                        return -ERANGE;
-                total += v;
+                snprintf(buf, sizeof(buf), "%ss", text);
+                text = buf;
         }
-        *ret_usec = total;
-        return 0;
-}
-
-const char *ctl_format_duration(uint64_t usec, char *buf, size_t size) {
-        static const struct {
-                const char *name;
-                uint64_t sec;
-        } units[] = { { "d", 86400 }, { "h", 3600 }, { "min", 60 }, { "s", 1 } };
-        uint64_t s = usec / USEC_PER_SEC;
-        size_t n = 0;
-        int shown = 0;
-
-        buf[0] = 0;
-        for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
-                uint64_t q = s / units[i].sec;
-
-                if (q == 0 && !(shown == 0 && i + 1 == ELEMENTSOF(units)))
-                        continue;
-                if (shown > 0 && q == 0)
-                        break;
-                n += (size_t) snprintf(buf + n, n < size ? size - n : 0, "%s%" PRIu64 "%s", shown ? " " : "", q,
-                                       units[i].name);
-                s -= q * units[i].sec;
-                shown++;
-        }
-        return buf;
+        return parse_duration_full(text, ret_usec);
 }
 
 static const char *format_time(uint64_t realtime_usec, char *buf, size_t size) {
@@ -234,8 +169,11 @@ static int call_failed(const char *what, int r, const sd_bus_error *e) {
                 else if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
                         /* The bus daemon's own message is a dump of its rule
                          * match: say what it means, keep it for debugging. */
-                        fprintf(stderr, "Failed to %s: the bus policy allows this to root only.\n(%s)\n", what,
-                                e->message ?: e->name);
+                        fprintf(stderr, "Failed to %s: permission denied; the bus policy allows this to root only.\n"
+                                "(%s)\n", what, e->message ?: e->name);
+                else if (status == CTL_EXIT_DENIED)
+                        fprintf(stderr, "Failed to %s: permission denied: %s\nChanging memtuned needs root, or "
+                                "polkit's authorization for " BUS_POLKIT_ACTION ".\n", what, e->message ?: e->name);
                 else
                         fprintf(stderr, "Failed to %s: %s\n", what, e->message ?: e->name);
         } else
@@ -310,7 +248,7 @@ static void *grow(void *p, size_t n, size_t size) {
 static int read_psi(sd_bus_message *m, double ret[3]) {
         uint64_t total;
 
-        return sd_bus_message_read(m, "v", "(dddt)", &ret[0], &ret[1], &ret[2], &total);
+        return sd_bus_message_read(m, "v", BUS_PSI, &ret[0], &ret[1], &ret[2], &total);
 }
 
 /* The elements read_struct_array() can read. */
@@ -323,25 +261,25 @@ typedef union CtlItem {
 static int read_tunable(sd_bus_message *m, CtlItem *i) {
         CtlTunable *t = &i->tunable;
 
-        return sd_bus_message_read(m, "(stttsss)", &t->name, &t->current, &t->original, &t->target, &t->source,
+        return sd_bus_message_read(m, BUS_TUNABLE, &t->name, &t->current, &t->original, &t->target, &t->source,
                                    &t->mode, &t->reason);
 }
 
 static int read_zone(sd_bus_message *m, CtlItem *i) {
         CtlZone *z = &i->zone;
 
-        return sd_bus_message_read(m, "(ustttttt)", &z->node, &z->name, &z->free, &z->min, &z->low, &z->high,
+        return sd_bus_message_read(m, BUS_ZONE, &z->node, &z->name, &z->free, &z->min, &z->low, &z->high,
                                    &z->boost, &z->managed);
 }
 
 static int read_override(sd_bus_message *m, CtlItem *i) {
         CtlOverride *o = &i->override;
 
-        return sd_bus_message_read(m, "(stt)", &o->name, &o->value, &o->expires);
+        return sd_bus_message_read(m, BUS_OVERRIDE, &o->name, &o->value, &o->expires);
 }
 
 /* Reads a property's variant holding an array of structs (element signature
- * contents, e.g. "(stt)") into *array, growing it; read_one reads one element
+ * contents, e.g. BUS_OVERRIDE) into *array, growing it; read_one reads one element
  * (> 0 read, 0 at the end of the array). Returns 0 or -errno. */
 static int read_struct_array(sd_bus_message *m, const char *contents, size_t size,
                              int (*read_one)(sd_bus_message *m, CtlItem *i), void **array, size_t *n) {
@@ -429,13 +367,13 @@ static int state_parse(sd_bus_message *m, CtlState *s) {
                 else if (strcmp(name, "PSIFull") == 0)
                         r = read_psi(m, s->full);
                 else if (strcmp(name, "Tunables") == 0)
-                        r = read_struct_array(m, "(stttsss)", sizeof(CtlTunable), read_tunable, (void **) &s->tunables,
+                        r = read_struct_array(m, BUS_TUNABLE, sizeof(CtlTunable), read_tunable, (void **) &s->tunables,
                                               &s->n_tunables);
                 else if (strcmp(name, "Zones") == 0)
-                        r = read_struct_array(m, "(ustttttt)", sizeof(CtlZone), read_zone, (void **) &s->zones,
+                        r = read_struct_array(m, BUS_ZONE, sizeof(CtlZone), read_zone, (void **) &s->zones,
                                               &s->n_zones);
                 else if (strcmp(name, "Overrides") == 0)
-                        r = read_struct_array(m, "(stt)", sizeof(CtlOverride), read_override, (void **) &s->overrides,
+                        r = read_struct_array(m, BUS_OVERRIDE, sizeof(CtlOverride), read_override, (void **) &s->overrides,
                                               &s->n_overrides);
                 else
                         r = sd_bus_message_skip(m, "v"); /* newer daemon: unknown to us */
@@ -479,7 +417,7 @@ static void print_override(const CtlOverride *o, uint64_t now) {
                 printf("  %s = %" PRIu64 " until cleared\n", o->name, o->value);
         else
                 printf("  %s = %" PRIu64 " for %s more (until %s)\n", o->name, o->value,
-                       ctl_format_duration(o->expires > now ? o->expires - now : 0, d, sizeof(d)),
+                       format_duration_human(d, sizeof(d), o->expires > now ? o->expires - now : 0),
                        format_time(o->expires, t, sizeof(t)));
 }
 
@@ -489,8 +427,8 @@ static int print_decisions(sd_bus_message *reply, bool header) {
         char t[64];
         int r, n = 0;
 
-        r = sd_bus_message_enter_container(reply, 'a', "(tsttss)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(tsttss)", &time, &name, &old, &new, &source, &reason)) > 0) {
+        r = sd_bus_message_enter_container(reply, 'a', BUS_DECISION);
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_DECISION, &time, &name, &old, &new, &source, &reason)) > 0) {
                 if (header && n == 0)
                         printf("\nRecent decisions (newest first):\n");
                 printf("  %s  %s\n", format_time(time, t, sizeof(t)), reason);
@@ -592,7 +530,7 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *comm, *rule;
         uint64_t rss, swap;
-        int64_t badness;
+        int64_t points;
         uint32_t pid, score, kscore;
         int32_t adj;
         JsonWriter w;
@@ -609,8 +547,8 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
                 printf("%7s %-16s %10s %10s %6s %6s %6s  %s\n", "PID", "COMM", "RSS_KB", "SWAP_KB", "ADJ", "SCORE",
                        "KERNEL", "RULE");
 
-        r = sd_bus_message_enter_container(reply, 'a', "(usttixuus)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(usttixuus)", &pid, &comm, &rss, &swap, &adj, &badness,
+        r = sd_bus_message_enter_container(reply, 'a', BUS_PROCESS);
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_PROCESS, &pid, &comm, &rss, &swap, &adj, &points,
                                                   &score, &kscore, &rule)) > 0) {
                 n++;
                 if (o->json) {
@@ -620,10 +558,15 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
                         json_u64(&w, "rss_kb", rss);
                         json_u64(&w, "swap_kb", swap);
                         json_i64(&w, "oom_score_adj", adj);
-                        if (badness == INT64_MIN)
+                        /* "points" as in memtuned --once and memtuned(8);
+                         * "badness" is the name of older versions, kept. */
+                        if (points == INT64_MIN) {
+                                json_null(&w, "points");
                                 json_null(&w, "badness");
-                        else
-                                json_i64(&w, "badness", badness);
+                        } else {
+                                json_i64(&w, "points", points);
+                                json_i64(&w, "badness", points);
+                        }
                         json_u64(&w, "score", score);
                         json_u64(&w, "kernel_score", kscore);
                         json_string(&w, "rule", *rule ? rule : NULL);
@@ -663,8 +606,8 @@ int ctl_decisions(sd_bus *bus, const CtlOptions *o) {
 
         json_init(&w, stdout, false);
         json_array_begin(&w, NULL);
-        r = sd_bus_message_enter_container(reply, 'a', "(tsttss)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(tsttss)", &time, &name, &old, &new, &source, &reason)) > 0) {
+        r = sd_bus_message_enter_container(reply, 'a', BUS_DECISION);
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_DECISION, &time, &name, &old, &new, &source, &reason)) > 0) {
                 json_object_begin(&w, NULL);
                 json_u64(&w, "time_usec", time);
                 json_string(&w, "tunable", name);
@@ -705,10 +648,10 @@ int ctl_reset(sd_bus *bus, const CtlOptions *o, const char *name) {
                 return call(bus, "clear the override", "ClearOverride", NULL, "s", name);
         /* The mode first: values handed back by the overrides are then
          * written if the policy enforces. */
-        r = call(bus, "reset the mode", "SetMode", NULL, "s", "");
+        r = call(bus, "reset (clear every override and the runtime mode)", "SetMode", NULL, "s", "");
         if (r != CTL_EXIT_SUCCESS)
                 return r;
-        return call(bus, "clear the overrides", "ClearOverride", NULL, "s", "");
+        return call(bus, "reset (clear every override and the runtime mode)", "ClearOverride", NULL, "s", "");
 }
 
 int ctl_mode(sd_bus *bus, const CtlOptions *o, const char *mode) {
@@ -754,11 +697,15 @@ static void monitor_prefix(char *buf, size_t size) {
         snprintf(buf + n, size - n, ".%03ld", ts.tv_nsec / 1000000);
 }
 
-static void monitor_json_begin(JsonWriter *w, const char *event) {
-        json_init(w, stdout, false);
+static void monitor_json_begin_to(JsonWriter *w, FILE *f, const char *event) {
+        json_init(w, f, false);
         json_object_begin(w, NULL);
         json_u64(w, "time_usec", now_realtime());
         json_string(w, "event", event);
+}
+
+static void monitor_json_begin(JsonWriter *w, const char *event) {
+        monitor_json_begin_to(w, stdout, event);
 }
 
 static void monitor_json_end(JsonWriter *w) {
@@ -767,19 +714,27 @@ static void monitor_json_end(JsonWriter *w) {
 }
 
 /* Properties changed: the values of the small ones, the names of the others.
- * The per-sample measurements (invalidated each sample) are left out. */
+ * The per-sample measurements (invalidated each sample) are left out, so a
+ * signal that only invalidates them prints nothing (in JSON too: the document
+ * is built aside and printed only when something changed). */
 static int monitor_properties(sd_bus_message *m, bool json) {
+        _cleanup_free_ char *doc = NULL;
+        size_t doc_size = 0;
         const char *iface, *name;
         char line[1024], t[32];
         size_t n = 0;
         JsonWriter w;
+        FILE *f = NULL;
         int r, shown = 0;
 
         r = sd_bus_message_read(m, "s", &iface);
         if (r < 0 || strcmp(iface, BUS_INTERFACE) != 0)
                 return r;
         if (json) {
-                monitor_json_begin(&w, "PropertiesChanged");
+                f = open_memstream(&doc, &doc_size);
+                if (!f)
+                        return -ENOMEM;
+                monitor_json_begin_to(&w, f, "PropertiesChanged");
                 json_object_begin(&w, "changed");
         }
         line[0] = 0;
@@ -800,18 +755,18 @@ static int monitor_properties(sd_bus_message *m, bool json) {
                         else
                                 n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, "%s%s=%s",
                                                        shown ? ", " : "", name, *s ? s : "\"\"");
-                } else if (strcmp(name, "Overrides") == 0 && strcmp(contents, "a(stt)") == 0) {
+                } else if (strcmp(name, "Overrides") == 0 && strcmp(contents, "a" BUS_OVERRIDE) == 0) {
                         uint64_t v, e;
 
                         r = sd_bus_message_enter_container(m, 'v', contents);
                         if (r >= 0)
-                                r = sd_bus_message_enter_container(m, 'a', "(stt)");
+                                r = sd_bus_message_enter_container(m, 'a', BUS_OVERRIDE);
                         if (json)
                                 json_array_begin(&w, name);
                         else
                                 n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0,
                                                        "%sOverrides=[", shown ? ", " : "");
-                        for (int k = 0; r >= 0 && (r = sd_bus_message_read(m, "(stt)", &s, &v, &e)) > 0; k++) {
+                        for (int k = 0; r >= 0 && (r = sd_bus_message_read(m, BUS_OVERRIDE, &s, &v, &e)) > 0; k++) {
                                 if (json) {
                                         json_object_begin(&w, NULL);
                                         json_string(&w, "name", s);
@@ -851,6 +806,10 @@ static int monitor_properties(sd_bus_message *m, bool json) {
         if (json) {
                 json_object_end(&w);
                 monitor_json_end(&w);
+                if (fclose(f) != 0)
+                        return -ENOMEM;
+                if (shown > 0)
+                        fputs(doc, stdout);
         } else if (shown > 0) {
                 char p[32];
 

@@ -45,12 +45,10 @@ const char *ctl_gauge(uint64_t free, uint64_t min, uint64_t low, uint64_t high, 
  * "1.5G", converted to kB). Returns 0, -EINVAL, -ERANGE. */
 int ctl_parse_value(const char *name, const char *text, uint64_t *ret);
 
-/* Parses `--for`: "90" (seconds), "500ms", "10s", "10m"/"10min", "2h", "1d",
- * and sums of these ("1h30m"). Returns 0, -EINVAL, -ERANGE. */
+/* Parses `--for`: parse_duration_full()'s grammar ("500ms", "10s",
+ * "10m"/"10min", "2h", "1d", sums such as "1h30m"), and a bare number as
+ * seconds ("90"). Returns 0, -EINVAL, -ERANGE. */
 int ctl_parse_duration(const char *text, uint64_t *ret_usec);
-
-/* "1h 30min", "45s", "0s": usec rounded down to seconds, two units at most. */
-const char *ctl_format_duration(uint64_t usec, char *buf, size_t size);
 
 /* The exit status for a failed call: r is the call's return, e its error.
  * A local failure that sd-bus names "System.Error.<ERRNO>" counts as that

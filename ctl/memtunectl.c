@@ -26,6 +26,60 @@ static const char *arg_address = NULL;
 static bool arg_user = false;
 static bool arg_ask_password = true;
 static bool arg_dump = false;
+static bool arg_help = false;
+
+/* Each command's own help, for "memtunectl COMMAND --help". */
+static const struct {
+        const char *verb, *text;
+} command_help[] = {
+        { "status", "status [--json]\n\n"
+          "Show the pressure level, every tunable (current, original, target, source, mode,\n"
+          "reason), the overrides, each zone's free pages against its watermarks and the\n"
+          "recent decisions. --json prints Describe()'s JSON document.\n" },
+        { "monitor", "monitor [--json]\n\n"
+          "Follow memtuned's changes as they happen (tunables, pressure level, policy\n"
+          "reloads, process adjustments, properties) until Ctrl+C. --json prints one\n"
+          "JSON document per line.\n" },
+        { "processes", "processes [--limit N] [--json]\n\n"
+          "List processes in the order the OOM killer would choose them, with memtuned's\n"
+          "points, the normalised score, the kernel's oom_score and the rule that sets\n"
+          "each one's oom_score_adj (\"(overridden: adj N)\" when someone else changed it).\n" },
+        { "decisions", "decisions [--limit N] [--json]\n\n"
+          "List memtuned's decisions, newest first.\n" },
+        { "set", "set NAME VALUE [--for DURATION]\n\n"
+          "Pin the vm tunable NAME at VALUE (an override), until reset or for DURATION\n"
+          "(\"90s\", \"10min\", \"2h\", \"1h30m\"; a bare number is seconds). VALUE is a\n"
+          "non-negative number in the sysctl's unit; min_free_kbytes also takes a size\n"
+          "(\"128M\"). Returns once the value is written. Needs root, or polkit's\n"
+          "authorization for " BUS_POLKIT_ACTION ".\n" },
+        { "reset", "reset [NAME]\n\n"
+          "End NAME's override; without NAME, every override and the runtime mode: the\n"
+          "policy is in control again. Returns once the values are written. Needs root,\n"
+          "or polkit's authorization for " BUS_POLKIT_ACTION ".\n" },
+        { "mode", "mode [observe|enforce] [--json]\n\n"
+          "Without an argument, show whether memtuned writes and where that comes from\n"
+          "(policy, runtime, command-line). With one, set it until restart or reset\n"
+          "(needs root, or polkit's authorization for " BUS_POLKIT_ACTION ").\n" },
+        { "reload", "reload\n\n"
+          "Load the policy files again; a rejected policy leaves the current one in\n"
+          "force and the errors are printed. Needs root, or polkit's authorization for\n"
+          BUS_POLKIT_ACTION ".\n" },
+        { "check", "check [--dump] [PATH...]\n\n"
+          "Validate policy files offline (no daemon needed): the installed directories,\n"
+          "or the files and directories given. --dump prints the merged effective\n"
+          "policy.\n" },
+};
+
+/* Returns false when verb has no help of its own. */
+static bool help_command(const char *verb) {
+        for (size_t i = 0; i < ELEMENTSOF(command_help); i++)
+                if (strcmp(verb, command_help[i].verb) == 0) {
+                        printf("Usage: %s [OPTIONS] %s\nSee %s --help for the options, memtunectl(1) for more.\n",
+                               program_invocation_short_name, command_help[i].text, program_invocation_short_name);
+                        return true;
+                }
+        return false;
+}
 
 static void help(void) {
         printf("Usage: %s [OPTIONS] COMMAND ...\n\n"
@@ -91,13 +145,24 @@ static int parse_argv(int argc, char *argv[]) {
         uint64_t v;
         int c, r;
 
+        /* No option starts with a digit: "-1" is a negative value given to
+         * set or --limit, which getopt would call an invalid option. */
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--") == 0)
+                        break;
+                if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
+                        fprintf(stderr, "Invalid value '%s': negative values are not allowed.\n", argv[i]);
+                        return -EINVAL;
+                }
+        }
+
         /* GNU getopt permutes: options may also follow the command
          * ("set swappiness 10 --for 1h"). */
         while ((c = getopt_long(argc, argv, "hn:H:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        help();
-                        return 0;
+                        arg_help = true;
+                        break;
                 case ARG_VERSION:
                         printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
                         return 0;
@@ -142,6 +207,13 @@ static int parse_argv(int argc, char *argv[]) {
                         fprintf(stderr, "Unknown option code %c.\n", c);
                         return -EINVAL;
                 }
+
+        if (arg_help) {
+                /* "memtunectl set --help": getopt has moved the command to optind. */
+                if (optind >= argc || !help_command(argv[optind]))
+                        help();
+                return 0;
+        }
 
         if (!!arg_host + !!arg_address + arg_user > 1) {
                 fprintf(stderr, "--host, --bus-address and --user exclude each other.\n");

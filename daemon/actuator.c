@@ -403,6 +403,11 @@ int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec,
         return 1;
 }
 
+void actuator_allow_next_write(Actuator *a, TunableId id) {
+        if (id < _TUNABLE_MANAGED_MAX)
+                a->entry[id].last_write_usec = 0;
+}
+
 int actuator_note_current(Actuator *a, TunableId id, uint64_t current) {
         ActuatorEntry *e;
 

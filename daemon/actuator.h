@@ -69,6 +69,11 @@ void actuator_close(Actuator *a);
  * so that a crash at any point leaves the original known. */
 int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec, uint64_t *ret_actual);
 
+/* Lets the next write of id through the minimum write interval: an
+ * administrator's change (SetOverride and the like) is written before the
+ * call returns, and the interval guards against a looping bug, not a person. */
+void actuator_allow_next_write(Actuator *a, TunableId id);
+
 /* Compares a freshly read value with what memtuned last wrote. Returns 1 when
  * someone else changed it: the change is adopted (it becomes the value to
  * restore and memtuned forgets its own write); 0 otherwise. */

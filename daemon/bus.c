@@ -319,7 +319,7 @@ PROPERTY_GETTER(property_get_psi_available) {
 }
 
 static int append_psi_line(sd_bus_message *reply, const PsiLine *l) {
-        return sd_bus_message_append(reply, "(dddt)", l->avg10 / 100.0, l->avg60 / 100.0, l->avg300 / 100.0,
+        return sd_bus_message_append(reply, BUS_PSI, l->avg10 / 100.0, l->avg60 / 100.0, l->avg300 / 100.0,
                                      l->total);
 }
 
@@ -340,13 +340,13 @@ PROPERTY_GETTER(property_get_tunables) {
         Bus *b = userdata;
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "(stttsss)");
+        r = sd_bus_message_open_container(reply, 'a', BUS_TUNABLE);
         for (TunableId id = 0; r >= 0 && id < _TUNABLE_MAX; id++) {
                 TunableRow t;
 
                 if (!tunable_row(b->manager, id, &t))
                         continue;
-                r = sd_bus_message_open_container(reply, 'r', "stttsss");
+                r = sd_bus_message_open_container(reply, 'r', BUS_TUNABLE_ROW);
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "stttss", t.name, t.current, t.original, t.target, t.source,
                                                   t.mode);
@@ -365,13 +365,13 @@ PROPERTY_GETTER(property_get_overrides) {
         const Manager *m = b->manager;
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "(stt)");
+        r = sd_bus_message_open_container(reply, 'a', BUS_OVERRIDE);
         for (TunableId id = 0; r >= 0 && id < _TUNABLE_MANAGED_MAX; id++) {
                 const Override *o = &m->overrides[id];
 
                 if (!o->active)
                         continue;
-                r = sd_bus_message_append(reply, "(stt)", tunable_info(id)->name, o->value,
+                r = sd_bus_message_append(reply, BUS_OVERRIDE, tunable_info(id)->name, o->value,
                                           o->expires_usec == USEC_INFINITY ? 0 : mono_to_real(b, o->expires_usec));
         }
         if (r < 0)
@@ -384,11 +384,11 @@ PROPERTY_GETTER(property_get_zones) {
         const ZoneInfo *z = &manager_sample(b->manager)->zoneinfo;
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "(ustttttt)");
+        r = sd_bus_message_open_container(reply, 'a', BUS_ZONE);
         for (size_t i = 0; r >= 0 && i < z->n_zones; i++) {
                 const Zone *zone = &z->zones[i];
 
-                r = sd_bus_message_open_container(reply, 'r', "ustttttt");
+                r = sd_bus_message_open_container(reply, 'r', BUS_ZONE_ROW);
                 if (r >= 0)
                         r = sd_bus_message_append_basic(reply, 'u', &zone->node);
                 if (r >= 0)
@@ -674,7 +674,7 @@ static int method_describe(sd_bus_message *call, void *userdata, sd_bus_error *e
 
 static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ KillOrderEntry *e = NULL;
+        const KillOrderEntry *e = NULL;
         Bus *b = userdata;
         uint64_t page_kb = (uint64_t) sysconf(_SC_PAGESIZE) / 1024;
         uint32_t limit;
@@ -691,11 +691,11 @@ static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_er
 
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(usttixuus)");
+                r = sd_bus_message_open_container(reply, 'a', BUS_PROCESS);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const OomCandidate *p = &e[i].candidate;
 
-                r = sd_bus_message_open_container(reply, 'r', "usttixuus");
+                r = sd_bus_message_open_container(reply, 'r', BUS_PROCESS_ROW);
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "u", (uint32_t) p->pid);
                 if (r >= 0)
@@ -705,8 +705,11 @@ static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_er
                                                   (int32_t) p->oom_score_adj,
                                                   (int64_t) (p->killable ? p->badness : INT64_MIN),
                                                   (uint32_t) p->score, (uint32_t) p->kernel_score);
-                if (r >= 0)
-                        r = append_str(reply, e[i].rule);
+                if (r >= 0) {
+                        char rule[KILLORDER_RULE_MAX];
+
+                        r = append_str(reply, e[i].rule ? killorder_rule_text(&e[i], rule, sizeof(rule)) : "");
+                }
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
         }
@@ -730,11 +733,11 @@ static int method_get_decisions(sd_bus_message *call, void *userdata, sd_bus_err
 
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(tsttss)");
+                r = sd_bus_message_open_container(reply, 'a', BUS_DECISION);
         for (size_t i = 0; r >= 0 && i < m->n_decisions && (limit == 0 || i < limit); i++) {
                 const Decision *d = decision_nth(m, i);
 
-                r = sd_bus_message_open_container(reply, 'r', "tsttss");
+                r = sd_bus_message_open_container(reply, 'r', BUS_DECISION_ROW);
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "tstts", mono_to_real(b, d->time_usec),
                                                   tunable_info(d->tunable)->name, d->old_value, d->new_value,
@@ -829,6 +832,15 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         return 0;
 }
 
+/* The pending queries of uid (a walk of at most BUS_AUTH_PENDING_MAX). */
+static unsigned auth_queries_of(const Bus *b, uid_t uid) {
+        unsigned n = 0;
+
+        for (const AuthQuery *q = b->queries; q; q = q->next)
+                n += q->uid == uid;
+        return n;
+}
+
 /* Root goes ahead at once; anyone else waits for polkit, asynchronously, so
  * that the daemon keeps answering. Returns what a method handler returns. */
 static int authorize(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, const BusRequest *req,
@@ -862,6 +874,10 @@ static int authorize(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, co
         if (!sender)
                 return error_setf(error, BUS_ERROR_PERMISSION_DENIED, "Only root may %s on a direct connection.",
                                   p->what);
+        if (auth_queries_of(b, uid) >= BUS_AUTH_PENDING_PER_UID_MAX)
+                return error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                  "Too many authorization requests of uid %u are pending (at most %u); try again "
+                                  "later.", (unsigned) uid, (unsigned) BUS_AUTH_PENDING_PER_UID_MAX);
         if (b->n_queries >= BUS_AUTH_PENDING_MAX)
                 return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "Too many authorization requests are pending; try again later.");
@@ -1031,19 +1047,19 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PolicyError", "s", property_get_policy_error, 0, EMITS_CHANGE),
         SD_BUS_PROPERTY("PressureLevel", "s", property_get_pressure_level, 0, EMITS_CHANGE),
         SD_BUS_PROPERTY("PSIAvailable", "b", property_get_psi_available, 0, EMITS_CHANGE),
-        SD_BUS_PROPERTY("PSISome", "(dddt)", property_get_psi_some, 0, EMITS_INVALIDATION),
-        SD_BUS_PROPERTY("PSIFull", "(dddt)", property_get_psi_full, 0, EMITS_INVALIDATION),
-        SD_BUS_PROPERTY("Tunables", "a(stttsss)", property_get_tunables, 0, EMITS_CHANGE),
-        SD_BUS_PROPERTY("Overrides", "a(stt)", property_get_overrides, 0, EMITS_CHANGE),
-        SD_BUS_PROPERTY("Zones", "a(ustttttt)", property_get_zones, 0, EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("PSISome", BUS_PSI, property_get_psi_some, 0, EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("PSIFull", BUS_PSI, property_get_psi_full, 0, EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("Tunables", "a" BUS_TUNABLE, property_get_tunables, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("Overrides", "a" BUS_OVERRIDE, property_get_overrides, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("Zones", "a" BUS_ZONE, property_get_zones, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("VmstatRates", "a{sd}", property_get_vmstat_rates, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("SampleTimestamp", "t", property_get_sample_timestamp, 0, EMITS_INVALIDATION),
 
         SD_BUS_METHOD_WITH_NAMES("Describe", NULL, , "s", SD_BUS_PARAM(json), method_describe,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("ListProcesses", "u", SD_BUS_PARAM(limit), "a(usttixuus)",
+        SD_BUS_METHOD_WITH_NAMES("ListProcesses", "u", SD_BUS_PARAM(limit), "a" BUS_PROCESS,
                                  SD_BUS_PARAM(processes), method_list_processes, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("GetDecisions", "u", SD_BUS_PARAM(limit), "a(tsttss)", SD_BUS_PARAM(decisions),
+        SD_BUS_METHOD_WITH_NAMES("GetDecisions", "u", SD_BUS_PARAM(limit), "a" BUS_DECISION, SD_BUS_PARAM(decisions),
                                  method_get_decisions, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetOverride", "stt",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(value) SD_BUS_PARAM(duration_usec), NULL, ,

@@ -25,8 +25,12 @@
 
 /* Pending polkit queries at most: each holds a call message until polkit
  * answers (up to the timeout). 128 is far more than administrators type, and
- * bounds what a flood of unauthorized calls can make the daemon hold. */
+ * bounds what a flood of unauthorized calls can make the daemon hold. Per
+ * uid at most BUS_AUTH_PENDING_PER_UID_MAX, so that one user holding the
+ * global cap cannot make another user's call fail: 8 is more than a person
+ * has waiting at once (one password prompt answers one call). */
 #define BUS_AUTH_PENDING_MAX 128
+#define BUS_AUTH_PENDING_PER_UID_MAX 8
 
 /* Describe() and GetDecisions(0) list at most this many decisions. */
 #define BUS_DESCRIBE_DECISIONS_MAX 16

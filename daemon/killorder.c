@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -33,11 +34,30 @@ int killorder_list(int proc_fd, const MemInfo *meminfo, ProcRules *pr, size_t li
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 e[i].candidate = c[i];
-                if (pr && procrules_explain(pr, c[i].pid, &e[i].rule, &e[i].tracked) <= 0)
+                const ProcEntry *pe;
+
+                if (!pr || procrules_explain(pr, c[i].pid, &e[i].rule, &e[i].tracked) <= 0) {
                         e[i].rule = NULL; /* no rule, or gone since the scan */
+                        continue;
+                }
+                pe = e[i].tracked ? procrules_lookup(pr, c[i].pid, NULL) : NULL;
+                if (pe) {
+                        e[i].rule_adj = pe->adj_set;
+                        e[i].overridden = pe->adj_set != c[i].oom_score_adj;
+                }
         }
 
         *ret = e;
         *ret_n = n;
         return 0;
+}
+
+const char *killorder_rule_text(const KillOrderEntry *e, char *buf, size_t size) {
+        if (!e->rule)
+                snprintf(buf, size, "-");
+        else if (e->overridden)
+                snprintf(buf, size, "%s (overridden: adj %d)", e->rule, e->candidate.oom_score_adj);
+        else
+                snprintf(buf, size, "%s", e->rule);
+        return buf;
 }

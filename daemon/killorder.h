@@ -16,7 +16,15 @@ typedef struct KillOrderEntry {
         OomCandidate candidate;
         const char *rule;       /* borrowed from the rules or the process table: valid until the rules change */
         bool tracked;           /* memtuned set this process's score (else: the rule that would match) */
+        bool overridden;        /* tracked, but its oom_score_adj is no longer what the rule set: someone changed it */
+        int rule_adj;           /* tracked: the value the rule set */
 } KillOrderEntry;
+
+/* How a listing shows e's rule: "-" for none, the rule's name, or
+ * "protect-sshd (overridden: adj 0)" when someone else changed the score the
+ * rule set (the rule's value is not in force). Returns buf. */
+#define KILLORDER_RULE_MAX 128
+const char *killorder_rule_text(const KillOrderEntry *e, char *buf, size_t size);
 
 /* Ranks every process below proc_fd (a procfs root) in kill order, using
  * meminfo for totalpages, and names the rule of the first `limit` entries

@@ -222,6 +222,8 @@ int manager_procs_policy_changed(Manager *m, const Policy *p) {
 
         if (!m->procrules)
                 return 0;
+        /* The cached kill order borrows rule names from the old rules. */
+        manager_processes_invalidate(m);
         r = procrules_set_rules(m->procrules, p->rules, p->n_rules);
         if (r < 0)
                 return log_error_errno(r, "Failed to set the new process rules: %m");
@@ -238,12 +240,45 @@ void manager_procs_mode_changed(Manager *m) {
 }
 
 void manager_procs_stop(Manager *m) {
+        manager_processes_invalidate(m);
         m->procwatch_source = sd_event_source_disable_unref(m->procwatch_source);
         m->rescan_timer = sd_event_source_disable_unref(m->rescan_timer);
         m->procwatch = procwatch_free(m->procwatch);
         m->procrules = procrules_free(m->procrules);
 }
 
-int manager_list_processes(Manager *m, size_t limit, KillOrderEntry **ret, size_t *ret_n) {
-        return killorder_list(m->config.proc_fd, &manager_sample(m)->meminfo, m->procrules, limit, ret, ret_n);
+void manager_processes_invalidate(Manager *m) {
+        m->killorder = mfree(m->killorder);
+        m->n_killorder = 0;
+}
+
+/* Whether the cached list answers a request for limit entries: it is fresh,
+ * and it was built for at least as many (or held every process). */
+static bool killorder_cache_fits(const Manager *m, size_t limit, uint64_t now) {
+        if (!m->killorder || now >= m->killorder_usec + MANAGER_PROCESSES_CACHE_USEC)
+                return false;
+        if (m->killorder_limit == 0 || m->n_killorder < m->killorder_limit)
+                return true; /* every process is in it */
+        return limit != 0 && limit <= m->killorder_limit;
+}
+
+int manager_list_processes(Manager *m, size_t limit, const KillOrderEntry **ret, size_t *ret_n) {
+        uint64_t now = now_monotonic();
+        KillOrderEntry *e = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!killorder_cache_fits(m, limit, now)) {
+                r = killorder_list(m->config.proc_fd, &manager_sample(m)->meminfo, m->procrules, limit, &e, &n);
+                if (r < 0)
+                        return r;
+                free(m->killorder);
+                m->killorder = e;
+                m->n_killorder = n;
+                m->killorder_limit = limit;
+                m->killorder_usec = now;
+        }
+        *ret = m->killorder;
+        *ret_n = limit == 0 ? m->n_killorder : MIN(limit, m->n_killorder);
+        return 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,25 +18,26 @@
 #include "clock.h"
 #include "hostinfo.h"
 #include "decisionlog.h"
+#include "learned.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "override.h"
 #include "procfile.h"
 #include "parse.h"
+#include "statefile.h"
+#include "string-table.h"
 
 static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now);
 
-const char *tick_cause_to_string(TickCause c) {
-        static const char *const names[_TICK_CAUSE_MAX] = {
-                [TICK_TIMER] = "timer",
-                [TICK_PSI] = "psi",
-                [TICK_POLICY] = "policy",
-                [TICK_ADMIN] = "admin",
-        };
+static const char *const tick_cause_table[_TICK_CAUSE_MAX] = {
+        [TICK_TIMER] = "timer",
+        [TICK_PSI] = "psi",
+        [TICK_POLICY] = "policy",
+        [TICK_ADMIN] = "admin",
+};
 
-        return (unsigned) c < _TICK_CAUSE_MAX ? names[c] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(tick_cause, TickCause);
 
 bool manager_enforcing(const Manager *m) {
         return !m->config.observe && m->policy &&
@@ -65,32 +67,47 @@ static char *errors_join(const PolicyErrors *errors) {
         return s;
 }
 
+/* name (relative to the --proc-root directory, as the readers report it) as
+ * a whole path, for messages. */
+static const char *proc_path(const Manager *m, const char *name, char *buf, size_t size) {
+        snprintf(buf, size, "%s/%s", m->proc_root, name ?: "?");
+        return buf;
+}
+
 /* Loads the policy from the configured directories into *ret; on failure
  * *ret_error holds every error line. The host facts come from a sample read
- * now into m->cur, the buffer manager_tick() reads into next (before the
+ * now into m->cur (or, without sample, the one m->cur holds), the buffer manager_tick() reads into next (before the
  * first tick it holds the newest sample, which a newer one may replace): the
  * sampler keeps meminfo and zoneinfo open with buffers sized at start, so a
  * reload reads them without allocating (hostinfo_read() allocates a 64 KiB
  * buffer and a ZoneInfo, and freeing them at every reload let the reload
  * path's allocations wander over new heap pages). */
-static int policy_try_load(Manager *m, Policy **ret, char **ret_error) {
+static int policy_try_load(Manager *m, bool sample, Policy **ret, char **ret_error) {
         _cleanup_(policy_errors_free) PolicyErrors errors = {};
         const char *failed = NULL;
+        char path[PATH_MAX];
         HostInfo host;
         int r;
 
-        r = sampler_read(&m->sampler, now_monotonic(), m->cur, &failed);
+        *ret_error = NULL;
+        r = sample ? sampler_read(&m->sampler, now_monotonic(), m->cur, &failed) : 0;
         if (r >= 0)
                 r = hostinfo_from(m->config.proc_fd, &m->cur->meminfo, &m->cur->zoneinfo, &host);
+        else if (failed && (strcmp(failed, "meminfo") == 0 || strcmp(failed, "zoneinfo") == 0))
+                /* The facts come from these two: that is the cause. */
+                return log_error_errno(r, "Failed to read the host facts for the policy from '%s': %m",
+                                       proc_path(m, failed, path, sizeof(path)));
         else {
                 /* What failed may be a file the facts do not need (vmstat,
                  * PSI, a sysctl): a sample that ticks skip must not block a
                  * reload. */
-                log_debug_errno(r, "Failed to parse '%s', reading the host facts on their own: %m", failed);
+                log_debug_errno(r, "Failed to parse '%s', reading the host facts on their own: %m",
+                                proc_path(m, failed, path, sizeof(path)));
                 r = hostinfo_read(m->config.proc_fd, &host);
         }
         if (r < 0)
-                return log_error_errno(r, "Failed to read host facts for the policy: %m");
+                return log_error_errno(r, "Failed to read the host facts for the policy (meminfo, zoneinfo, "
+                                       "sys/kernel/hostname and osrelease below '%s'): %m", m->proc_root);
 
         r = policy_load(m->config.policy_dirs, m->config.n_policy_dirs, &host, ret, &errors);
         if (r < 0) {
@@ -123,7 +140,14 @@ int manager_reload(Manager *m) {
         (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading policy\nMONOTONIC_USEC=%" PRIu64,
                           now_monotonic());
 
-        r = policy_try_load(m, &p, &error);
+        r = policy_try_load(m, true, &p, &error);
+        if (r < 0 && !error) {
+                /* Logged: the host facts could not be read, the policy was not looked at. */
+                log_error("Could not evaluate the policy without the host facts; the last good policy (%s) stays "
+                          "in force.", m->policy->name);
+                manager_notify_status(m, "READY=1\n");
+                return r;
+        }
         if (r < 0) {
                 policy_log_errors(error);
                 log_error("Rejected the new policy; the last good policy (%s) stays in force.", m->policy->name);
@@ -227,6 +251,22 @@ static int overrides_commit(Manager *m, const Override o[], uint64_t now, char *
         return 0;
 }
 
+/* After an administrator's change and its tick: the first write that failed,
+ * as the call's error (-EIO, with msg). The change itself stays in force and
+ * is written again at each sample. */
+static int admin_write_error(Manager *m, const char *what, char *msg, size_t msg_size) {
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                int r = m->write_result[id];
+
+                if (r >= 0)
+                        continue;
+                snprintf(msg, msg_size, "%s, but writing vm.%s failed: %s; memtuned tries again at each sample.",
+                         what, tunable_info(id)->name, strerror(-r));
+                return -EIO;
+        }
+        return 0;
+}
+
 int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t duration_usec, char *msg,
                          size_t msg_size) {
         Override o[_TUNABLE_MANAGED_MAX];
@@ -254,7 +294,7 @@ int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t 
                            (duration_usec + USEC_PER_SEC - 1) / USEC_PER_SEC);
         (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus); /* also when the tick could not sample */
-        return 0;
+        return admin_write_error(m, "The override is in force", msg, msg_size);
 }
 
 int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_size) {
@@ -290,7 +330,8 @@ int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_s
                    name && *name ? name : "every tunable");
         (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus); /* also when the tick could not sample */
-        return 1;
+        r = admin_write_error(m, "The override is cleared", msg, msg_size);
+        return r < 0 ? r : 1;
 }
 
 int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
@@ -304,7 +345,7 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
                 log_notice("Runtime mode reset; the policy's mode (%s) applies.", policy_mode_to_string(m->policy->mode));
                 (void) manager_tick(m, TICK_ADMIN, now, now);
                 bus_emit_changes(m->bus);
-                return 0;
+                return admin_write_error(m, "The runtime mode is reset", msg, msg_size);
         }
 
         if (strcmp(mode, "enforce") == 0)
@@ -328,86 +369,56 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
                    policy_mode_to_string(m->policy->mode));
         (void) manager_tick(m, TICK_ADMIN, now, now);
         bus_emit_changes(m->bus);
-        return 0;
+        return admin_write_error(m, "The mode is set", msg, msg_size);
 }
 
 /* At start: the overrides saved before a restart, checked again against the
  * bounds of now (the policy or the kernel may have changed meanwhile). */
-/* ---- learned watermark levels: the state file "learned" ----------------------
- *
- * A clean stop restores the original values, so without this a restart
- * would begin at the kernel's values and climb again through the stalls that
- * taught the engine its levels. Beside the originals, in the state directory,
- * "learned" holds one line per watermark tunable, "NAME LEVEL LEARNED"
- * (engine_resume()), written atomically whenever either number changes and
- * read once at start. Under /run, it does not outlive a boot. A missing or
- * unreadable file means nothing was learned. */
-#define MANAGER_LEARNED_FILE "learned"
+/* ---- learned watermark levels: the state file "learned" (learned.h) ---------- */
 
-static const TunableId learned_ids[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
-
-static void manager_learned_save(Manager *m) {
-        char buf[256];
-        size_t n = 0;
-        int fd, r = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(learned_ids); i++) {
+static void manager_learned_get(const Manager *m, LearnedLevel ret[LEARNED_N]) {
+        for (size_t i = 0; i < LEARNED_N; i++) {
                 const EngineTunable *t = &m->engine.tunables[learned_ids[i]];
 
-                if (t->known)
-                        n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%s %" PRIu64 " %" PRIu64 "\n",
-                                               tunable_info(learned_ids[i])->name, t->level, t->learned);
-        }
-        fd = openat(m->actuator.state_fd, MANAGER_LEARNED_FILE ".tmp",
-                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                r = -errno;
-        else {
-                if (write(fd, buf, n) != (ssize_t) n || fsync(fd) < 0)
-                        r = errno > 0 ? -errno : -EIO;
-                close(fd);
-                if (r >= 0 && renameat(m->actuator.state_fd, MANAGER_LEARNED_FILE ".tmp", m->actuator.state_fd,
-                                       MANAGER_LEARNED_FILE) < 0)
-                        r = -errno;
-        }
-        if (r < 0) {
-                (void) unlinkat(m->actuator.state_fd, MANAGER_LEARNED_FILE ".tmp", 0);
-                log_warning_errno(r, "Failed to save the learned levels in '%s', ignoring: %m", m->config.state_dir);
+                ret[i] = (LearnedLevel) { .level = t->level, .learned = t->learned, .known = t->known };
         }
 }
 
-static void manager_learned_load(Manager *m, uint64_t now) {
+static void manager_learned_save(Manager *m) {
+        LearnedLevel l[LEARNED_N];
         char buf[256];
-        const char *end;
+        int n, r;
+
+        manager_learned_get(m, l);
+        n = learned_format(l, buf, sizeof(buf));
+        r = n < 0 ? n : statefile_write(m->actuator.state_fd, LEARNED_STATE_FILE, buf, (size_t) n);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save the learned levels in '%s/" LEARNED_STATE_FILE "', ignoring: %m",
+                                  m->config.state_dir);
+}
+
+static void manager_learned_load(Manager *m, uint64_t now) {
+        LearnedLevel l[LEARNED_N];
+        char buf[256];
         int r;
 
-        r = read_small_file_at(m->actuator.state_fd, MANAGER_LEARNED_FILE, buf, sizeof(buf));
+        r = statefile_read(m->actuator.state_fd, LEARNED_STATE_FILE, buf, sizeof(buf));
         if (r == -ENOENT)
                 return;
+        if (r >= 0)
+                r = learned_parse(buf, (size_t) r, l);
         if (r < 0) {
-                log_warning_errno(r, "Failed to read '%s/" MANAGER_LEARNED_FILE "', ignoring: %m",
+                log_warning_errno(r, "Failed to read '%s/" LEARNED_STATE_FILE "', starting without learned levels: %m",
                                   m->config.state_dir);
                 return;
         }
-        end = buf + r;
-        for (const char *p = buf; p < end; p = line_next(p, end)) {
-                const char *sp = memchr(p, ' ', (size_t) (end - p)), *q;
-                uint64_t level, learned;
-                char name[64];
-                int id;
-
-                if (!sp || (size_t) (sp - p) >= sizeof(name))
-                        break;
-                memcpy(name, p, (size_t) (sp - p));
-                name[sp - p] = 0;
-                id = tunable_from_name(name);
-                if (id < 0 || parse_u64(sp + 1, end, &q, &level) < 0 || q >= end || *q != ' ' ||
-                    parse_u64(q + 1, end, &q, &learned) < 0 || (q < end && *q != '\n'))
-                        break;
-                /* engine_resume() ignores anything but the watermarks. */
-                engine_resume(&m->engine, (TunableId) id, level, learned, now);
-                log_info("Resuming vm.%s at %" PRIu64 " (learned %" PRIu64 ") from before the restart.", name, level,
-                         learned);
+        for (size_t i = 0; i < LEARNED_N; i++) {
+                if (!l[i].known)
+                        continue;
+                /* The engine clamps the level into the policy's bounds at its next step. */
+                engine_resume(&m->engine, learned_ids[i], l[i].level, l[i].learned, now);
+                log_info("Resuming vm.%s at %" PRIu64 " (learned %" PRIu64 ") from before the restart.",
+                         tunable_info(learned_ids[i])->name, l[i].level, l[i].learned);
         }
 }
 
@@ -514,6 +525,13 @@ static bool plan_write(Manager *m, uint64_t now, int result[], uint64_t actual[]
  * decision took from that event), then the writes that failed. */
 static void plan_log(Manager *m, TickCause cause, uint64_t reaction_usec, const int result[],
                      const uint64_t actual[]) {
+        /* The bus announces each change of level; the journal says it too,
+         * once per change, with the evidence. */
+        if (m->plan.pressure != m->pressure_logged) {
+                log_notice("Memory pressure %s -> %s: %s", pressure_level_to_string(m->pressure_logged),
+                           pressure_level_to_string(m->plan.pressure), m->plan.evidence);
+                m->pressure_logged = m->plan.pressure;
+        }
         for (size_t i = 0; i < m->plan.n_decisions; i++) {
                 decision_remember(m, &m->plan.decisions[i]);
                 log_decision(&m->plan.decisions[i], !manager_enforcing(m), tick_cause_to_string(cause),
@@ -562,47 +580,34 @@ static long preemptions(void) {
         return ru.ru_nivcsw;
 }
 
-/* One turn of sample -> decide -> act, started by cause at since (the event's
- * CLOCK_MONOTONIC time; now is the tick's). A tick that runs while a PSI wake
- * waits answers it: it counts as the PSI's. Never allocates. */
-static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now) {
-        uint64_t actual[_TUNABLE_MANAGED_MAX], t_sampled, t_decided, t_done;
-        uint64_t learned_before[ELEMENTSOF(learned_ids)][2];
-        bool learned_changed = false;
-        int result[_TUNABLE_MANAGED_MAX];
-        TickCause started_by = cause;
-        const char *failed = NULL;
-        bool retry = false, extended = false;
-        long preempted = preemptions();
-        uint64_t next;
-        Sample *t;
-        int r;
+/* What memtuned does with a value someone else wrote, for the log line:
+ * the change is adopted as the value to restore on stop, and then whatever
+ * the policy or an override says is written again at once. */
+static const char *outside_change_outcome(const Manager *m, TunableId id, uint64_t now, char *buf, size_t size) {
+        const Override *o = &m->overrides[id];
 
-        if (m->psi_wake_usec != USEC_INFINITY) {
-                cause = TICK_PSI;
-                since = m->psi_wake_usec;
-        }
+        if (!manager_enforcing(m))
+                return "memtuned only observes and leaves it";
+        if (o->active && o->expires_usec > now)
+                snprintf(buf, size, "the override's value %" PRIu64 " is written again", o->value);
+        else if (m->policy->tunables[id].mode == TUNABLE_MODE_FIXED)
+                snprintf(buf, size, "the policy's fixed value %" PRIu64 " is written again",
+                         m->policy->tunables[id].value);
+        else if (m->policy->tunables[id].mode == TUNABLE_MODE_ADAPTIVE)
+                snprintf(buf, size, "the policy adapts it from there");
+        else
+                snprintf(buf, size, "the policy does not manage it");
+        return buf;
+}
 
-        /* SetMode() and reloads change the mode: process rules follow. */
-        manager_procs_mode_changed(m);
-
-        r = sampler_read(&m->sampler, now, m->cur, &failed);
-        if (r < 0) {
-                /* Hostile or changing kernel text: skip this sample, keep going. */
-                if (!m->warned_sample_failure)
-                        log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m", failed);
-                m->warned_sample_failure = true;
-                /* The loop still turns: the watchdog is about that. */
-                manager_ping(m, now);
-                arm_sample_timer(m, now + m->policy->thresholds.sample_interval_max_usec);
-                return 0;
-        }
-        m->warned_sample_failure = false;
-        m->n_samples++;
-        t_sampled = now_monotonic();
-
+/* Compares the new sample's tunables with what the kernel should hold (the
+ * last sample, or memtuned's writes since); a difference was written by
+ * someone else: it becomes the value restored on stop and the engine's
+ * baseline. */
+static void notice_outside_changes(Manager *m, uint64_t now) {
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 uint64_t v = m->cur->tunables.value[id];
+                char outcome[96];
 
                 if (!tunables_has(&m->cur->tunables, id)) {
                         m->expected_valid[id] = false;
@@ -613,85 +618,168 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
                          * hotplug: only worth a notice for what we manage. */
                         log_full(m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED || m->plan.tunables[id].managed ?
                                  LOG_NOTICE : LOG_DEBUG,
-                                 "vm.%s was set to %" PRIu64 " by someone else (was %" PRIu64
-                                 "); respecting it as the new baseline.",
-                                 tunable_info(id)->name, v, m->expected[id]);
+                                 "vm.%s was set to %" PRIu64 " by someone else (memtuned expected %" PRIu64
+                                 "); %" PRIu64 " is now the value restored on stop, and %s.",
+                                 tunable_info(id)->name, v, m->expected[id], v,
+                                 outside_change_outcome(m, id, now, outcome, sizeof(outcome)));
                         (void) actuator_note_current(&m->actuator, id, v);
                         engine_set_baseline(&m->engine, id, v);
                 }
                 m->expected[id] = v;
                 m->expected_valid[id] = true;
         }
+}
 
-        {
-                Rates rates;
-                bool ok = m->have_prev && rates_compute(m->prev, m->cur, &rates) >= 0;
+/* A tick's clock readings and outcome, for the debug line bench/psi-reaction
+ * reads. */
+typedef struct TickTimes {
+        TickCause cause, started_by;
+        uint64_t since, now, sampled, decided, done;
+        long preempted;
+        bool extended;                  /* the rates reach back over the previous tick's */
+        bool learned_changed;           /* a watermark level or learned level moved: save them */
+} TickTimes;
 
-                /* A PSI wake is answered at once, however soon after the last
-                 * sample; its rates then reach back over the previous tick's
-                 * interval too (MANAGER_PSI_MIN_INTERVAL_USEC). */
-                if (ok && cause == TICK_PSI && rates.interval_usec < MANAGER_PSI_MIN_INTERVAL_USEC &&
-                    m->have_rates) {
-                        rates_extend(&rates, &m->rates);
-                        extended = true;
-                }
-                m->have_rates = ok;
-                if (ok)
-                        m->rates = rates;
+/* Reads a sample into m->cur. A failure (hostile or changing kernel text) is
+ * logged once per run of failures; the caller skips the tick. */
+static int tick_sample(Manager *m, TickTimes *t) {
+        const char *failed = NULL;
+        int r;
+
+        r = sampler_read(&m->sampler, t->now, m->cur, &failed);
+        if (r < 0) {
+                char path[PATH_MAX];
+
+                if (!m->warned_sample_failure)
+                        log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m",
+                                          proc_path(m, failed, path, sizeof(path)));
+                m->warned_sample_failure = true;
+                return r;
         }
-        for (size_t i = 0; i < ELEMENTSOF(learned_ids); i++) {
-                learned_before[i][0] = m->engine.tunables[learned_ids[i]].level;
-                learned_before[i][1] = m->engine.tunables[learned_ids[i]].learned;
+        m->warned_sample_failure = false;
+        m->n_samples++;
+        t->sampled = now_monotonic();
+        notice_outside_changes(m, t->now);
+        return 0;
+}
+
+/* The rates since the previous sample, then the engine's plan. */
+static int tick_decide(Manager *m, TickTimes *t) {
+        LearnedLevel learned_before[LEARNED_N];
+        Rates rates;
+        bool ok = m->have_prev && rates_compute(m->prev, m->cur, &rates) >= 0;
+        int r;
+
+        /* A PSI wake is answered at once, however soon after the last sample;
+         * its rates then reach back over the previous tick's interval too
+         * (MANAGER_PSI_MIN_INTERVAL_USEC). */
+        if (ok && t->cause == TICK_PSI && rates.interval_usec < MANAGER_PSI_MIN_INTERVAL_USEC && m->have_rates) {
+                rates_extend(&rates, &m->rates);
+                t->extended = true;
         }
-        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, now,
+        m->have_rates = ok;
+        if (ok)
+                m->rates = rates;
+
+        manager_learned_get(m, learned_before);
+        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, t->now,
                         &m->plan);
-        t_decided = now_monotonic();
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(learned_ids); i++)
-                learned_changed = learned_changed ||
-                                  learned_before[i][0] != m->engine.tunables[learned_ids[i]].level ||
-                                  learned_before[i][1] != m->engine.tunables[learned_ids[i]].learned;
+        t->decided = now_monotonic();
+        if (r >= 0) {
+                LearnedLevel after[LEARNED_N];
+
+                manager_learned_get(m, after);
+                for (size_t i = 0; i < LEARNED_N; i++)
+                        t->learned_changed = t->learned_changed || after[i].level != learned_before[i].level ||
+                                             after[i].learned != learned_before[i].learned;
+        }
         if (r < 0)
                 log_warning_errno(r, "Engine step failed, ignoring: %m");
-        else {
-                retry = plan_write(m, now, result, actual);
-                t_done = now_monotonic();
-                preempted = preemptions() - preempted;
-                plan_log(m, cause, usec_diff(t_done, since), result, actual);
-                /* What bench/psi-reaction reads. "wait": before the tick
-                 * started (sd-event's dispatch; after a failed sample, until
-                 * the next tick); "decide": the expected values, the rates
-                 * and the engine. */
-                if (cause == TICK_PSI)
-                        log_debug("PSI trigger: woke at %" PRIu64 " us, decision complete %" PRIu64
-                                  " us later (%s%s: wait %" PRIu64 " us, sample %" PRIu64 " us, decide %" PRIu64
-                                  " us, writes %" PRIu64 " us; preempted %ld time%s); pressure %s, %zu decision%s, "
-                                  "rates over %" PRIu64 " ms%s.",
-                                  since, usec_diff(t_done, since),
-                                  started_by == TICK_PSI ? "at once" : "answered by a tick of cause ",
-                                  started_by == TICK_PSI ? "" : tick_cause_to_string(started_by),
-                                  usec_diff(now, since), usec_diff(t_sampled, now), usec_diff(t_decided, t_sampled),
-                                  usec_diff(t_done, t_decided), preempted, preempted == 1 ? "" : "s",
-                                  pressure_level_to_string(m->plan.pressure),
-                                  m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s",
-                                  m->have_rates ? m->rates.interval_usec / USEC_PER_MSEC : 0,
-                                  extended ? " (reaching back over the previous tick's)" : "");
+        return r;
+}
+
+/* What bench/psi-reaction reads. "wait": before the tick started (sd-event's
+ * dispatch; after a failed sample, until the next tick); "decide": the
+ * expected values, the rates and the engine. */
+static void log_psi_reaction(Manager *m, const TickTimes *t) {
+        long preempted = preemptions() - t->preempted;
+
+        log_debug("PSI trigger: woke at %" PRIu64 " us, decision complete %" PRIu64
+                  " us later (%s%s: wait %" PRIu64 " us, sample %" PRIu64 " us, decide %" PRIu64
+                  " us, writes %" PRIu64 " us; preempted %ld time%s); pressure %s, %zu decision%s, "
+                  "rates over %" PRIu64 " ms%s.",
+                  t->since, usec_diff(t->done, t->since),
+                  t->started_by == TICK_PSI ? "at once" : "answered by a tick of cause ",
+                  t->started_by == TICK_PSI ? "" : tick_cause_to_string(t->started_by),
+                  usec_diff(t->now, t->since), usec_diff(t->sampled, t->now), usec_diff(t->decided, t->sampled),
+                  usec_diff(t->done, t->decided), preempted, preempted == 1 ? "" : "s",
+                  pressure_level_to_string(m->plan.pressure),
+                  m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s",
+                  m->have_rates ? m->rates.interval_usec / USEC_PER_MSEC : 0,
+                  t->extended ? " (reaching back over the previous tick's)" : "");
+}
+
+/* Writes the plan and logs it. An administrator's change is written now,
+ * not after the actuator's minimum interval: the call that asked for it
+ * returns once it is done. Returns true when a write must be retried soon. */
+static bool tick_act(Manager *m, TickTimes *t) {
+        uint64_t actual[_TUNABLE_MANAGED_MAX];
+        bool retry;
+
+        if (t->cause == TICK_ADMIN)
+                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                        actuator_allow_next_write(&m->actuator, id);
+        retry = plan_write(m, t->now, m->write_result, actual);
+        t->done = now_monotonic();
+        plan_log(m, t->cause, usec_diff(t->done, t->since), m->write_result, actual);
+        if (t->cause == TICK_PSI)
+                log_psi_reaction(m, t);
+        return retry;
+}
+
+/* One turn of sample -> decide -> act -> publish, started by cause at since
+ * (the event's CLOCK_MONOTONIC time; now is the tick's). A tick that runs
+ * while a PSI wake waits answers it: it counts as the PSI's. Never allocates. */
+static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now) {
+        TickTimes t = {
+                .cause = cause, .started_by = cause, .since = since, .now = now, .preempted = preemptions(),
+        };
+        bool retry = false;
+        uint64_t next;
+        Sample *swap;
+        int r;
+
+        if (m->psi_wake_usec != USEC_INFINITY) {
+                t.cause = TICK_PSI;
+                t.since = m->psi_wake_usec;
         }
+        /* SetMode() and reloads change the mode: process rules follow. */
+        manager_procs_mode_changed(m);
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                m->write_result[id] = 0;
+        r = tick_sample(m, &t);
+        if (r < 0) {
+                /* The loop still turns: the watchdog is about that. */
+                manager_ping(m, now);
+                arm_sample_timer(m, now + m->policy->thresholds.sample_interval_max_usec);
+                return 0;
+        }
+        r = tick_decide(m, &t);
+        if (r >= 0)
+                retry = tick_act(m, &t);
         m->psi_wake_usec = USEC_INFINITY;
         /* After the writes: an fsync must not delay the reaction. */
-        if (learned_changed)
+        if (t.learned_changed)
                 manager_learned_save(m);
 
-        t = m->prev;
+        swap = m->prev;
         m->prev = m->cur;
-        m->cur = t;
+        m->cur = swap;
         m->have_prev = true;
 
-        if (r < 0)
-                next = m->policy->thresholds.sample_interval_max_usec;
-        else if (retry)
-                next = ACTUATOR_MIN_WRITE_INTERVAL_USEC;
-        else
-                next = m->plan.next_sample_usec;
+        next = r < 0 ? m->policy->thresholds.sample_interval_max_usec :
+               retry ? ACTUATOR_MIN_WRITE_INTERVAL_USEC : m->plan.next_sample_usec;
         /* Publish (which pings the watchdog) first: the timer is capped at
          * half the watchdog after the newest ping, not the previous one (which
          * made a calm daemon tick every 28 and 32 s instead of every 60). */
@@ -803,9 +891,26 @@ static int setup_inotify(Manager *m) {
         return 0;
 }
 
+/* The --proc-root directory's path, from its fd (messages name whole paths). */
+static int proc_root_name(int proc_fd, char *buf, size_t size) {
+        char link[64];
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", proc_fd);
+        n = readlink(link, buf, size - 1);
+        if (n < 0) {
+                /* Only messages need it: a name that says what it is. */
+                snprintf(buf, size, "(the --proc-root directory)");
+                return 0;
+        }
+        buf[n] = 0;
+        return 0;
+}
+
 int manager_new(const ManagerConfig *config, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_free_ char *error = NULL;
+        char path[PATH_MAX];
         const char *failed = NULL;
         sigset_t mask;
         uint64_t now;
@@ -824,12 +929,24 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         if (!m->prev || !m->cur)
                 return log_error_errno(ENOMEM, "Out of memory.");
 
+        r = proc_root_name(config->proc_fd, m->proc_root, sizeof(m->proc_root));
+        if (r < 0)
+                return r;
+
         r = sampler_open(&m->sampler, config->proc_fd, &failed);
         if (r < 0)
-                return log_error_errno(r, "Failed to open '%s': %m", failed);
+                return log_error_errno(r, "Failed to open '%s': %m", proc_path(m, failed, path, sizeof(path)));
         m->sampler_ready = true;
 
-        r = policy_try_load(m, &m->policy, &error);
+        /* A tree the daemon cannot sample stops it here, naming the file,
+         * before the policy (which needs the host facts from it) is looked at. */
+        r = sampler_read_start(&m->sampler, m->cur, &failed);
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse '%s': %m", proc_path(m, failed, path, sizeof(path)));
+
+        r = policy_try_load(m, false, &m->policy, &error);
+        if (r < 0 && !error)
+                return r; /* logged: the host facts; the sample just worked, so this is rare */
         if (r < 0) {
                 policy_log_errors(error);
                 log_error("No valid policy; running with the built-in default (nothing managed) until one loads.");
@@ -847,9 +964,6 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                            r == 1 ? "it" : "them");
         m->actuator_open = true;
 
-        r = sampler_read_start(&m->sampler, m->cur, &failed);
-        if (r < 0)
-                return log_error_errno(r, "Failed to parse '%s': %m", failed);
         now = m->cur->timestamp_usec;
         engine_init(&m->engine, m->cur, now);
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {

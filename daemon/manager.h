@@ -61,11 +61,14 @@ typedef enum TickCause {
         _TICK_CAUSE_MAX,
 } TickCause;
 
-/* "timer", "psi", "policy", "admin"; NULL when out of range. */
+/* "timer", "psi", "policy", "admin"; NULL when out of range. from_string:
+ * the cause, or -EINVAL. */
 const char *tick_cause_to_string(TickCause c);
+int tick_cause_from_string(const char *s);
 
 typedef struct Manager {
         ManagerConfig config;
+        char proc_root[256];            /* the --proc-root directory's path, for messages */
         sd_event *event;
         sd_event_source *sample_timer;
         sd_event_source *reload_timer;
@@ -86,6 +89,7 @@ typedef struct Manager {
         bool have_rates;
         Engine engine;
         Plan plan;
+        PressureLevel pressure_logged;  /* the level plan_log() last logged */
         Override overrides[_TUNABLE_MANAGED_MAX];
         Actuator actuator;
         bool actuator_open;
@@ -93,6 +97,9 @@ typedef struct Manager {
          * memtuned wrote since. Anything else was changed behind its back. */
         uint64_t expected[_TUNABLE_MANAGED_MAX];
         bool expected_valid[_TUNABLE_MANAGED_MAX];
+        /* The last tick's write of each tunable: 1 written, 0 nothing to
+         * write, or -errno; what an administrator's call reports. */
+        int write_result[_TUNABLE_MANAGED_MAX];
 
         Decision decisions[MANAGER_DECISIONS_MAX];
         size_t n_decisions, decisions_next;
@@ -114,6 +121,9 @@ typedef struct Manager {
         ProcWatch *procwatch;           /* NULL without the proc connector */
         sd_event_source *procwatch_source, *rescan_timer;
         bool rescan_full;               /* the next rescan re-decides tracked processes too */
+        KillOrderEntry *killorder;      /* manager_list_processes()'s cache, or NULL */
+        size_t n_killorder, killorder_limit;
+        uint64_t killorder_usec;        /* when it was built */
 
         Bus *bus;                       /* NULL without a bus */
         bool has_runtime_mode;          /* SetMode(): runtime_mode wins over the policy's until reset */
@@ -144,7 +154,10 @@ bool manager_enforcing(const Manager *m);
 
 /* The administrator's interface (the bus calls these). Each returns 0 or a
  * negative errno and, on failure, a sentence for the caller in msg; nothing
- * changes on failure. A change applies at once (a tick runs). */
+ * changes on failure. A change applies at once (a tick runs, whose writes the
+ * actuator's minimum interval does not hold back): the call returns once the
+ * values are written, or -EIO with msg naming the write that failed (the
+ * change then stays in force and is written again at each sample). */
 
 /* The bounds context for overrides, from the current state. */
 void manager_override_context(const Manager *m, OverrideContext *ret);
@@ -197,9 +210,17 @@ void manager_procs_mode_changed(Manager *m);
 
 void manager_procs_stop(Manager *m);
 
-/* The kill order, the first limit entries (0: all) with their rules. The
- * caller frees *ret; rule names are valid until the next policy change. */
-int manager_list_processes(Manager *m, size_t limit, KillOrderEntry **ret, size_t *ret_n);
+/* The kill order, the first limit entries (0: all) with their rules:
+ * borrowed, valid until the next call or policy change. Answered from a list
+ * built at most once per MANAGER_PROCESSES_CACHE_USEC (when it holds enough
+ * entries), so that any number of callers costs one walk of /proc per
+ * interval: four unprivileged clients calling ListProcesses in a loop drove
+ * the daemon to half a core. */
+#define MANAGER_PROCESSES_CACHE_USEC (1 * USEC_PER_SEC)
+int manager_list_processes(Manager *m, size_t limit, const KillOrderEntry **ret, size_t *ret_n);
+
+/* Drops the cached kill order (its rule names belong to the old rules). */
+void manager_processes_invalidate(Manager *m);
 
 /* READY=1 with a status line; at start once the bus name is owned. */
 void manager_notify_ready(Manager *m);

@@ -5,6 +5,8 @@
 
 #include "macro.h"
 #include "report.h"
+#include "string-table.h"
+#include "units.h"
 
 ZoneState zone_state(const Zone *z) {
         if (z->managed == 0)
@@ -18,29 +20,15 @@ ZoneState zone_state(const Zone *z) {
         return ZONE_ABOVE_HIGH;
 }
 
-const char *zone_state_to_string(ZoneState s) {
-        static const char *const table[] = {
-                [ZONE_ABOVE_HIGH] = "above-high",
-                [ZONE_BELOW_HIGH] = "below-high",
-                [ZONE_BELOW_LOW] = "below-low",
-                [ZONE_BELOW_MIN] = "below-min",
-                [ZONE_EMPTY] = "empty",
-        };
-        return s < ELEMENTSOF(table) ? table[s] : NULL;
-}
+static const char *const zone_state_table[] = {
+        [ZONE_ABOVE_HIGH] = "above-high",
+        [ZONE_BELOW_HIGH] = "below-high",
+        [ZONE_BELOW_LOW] = "below-low",
+        [ZONE_BELOW_MIN] = "below-min",
+        [ZONE_EMPTY] = "empty",
+};
 
-const char *format_kb(char *buf, size_t size, uint64_t kb) {
-        static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
-        double v = (double) kb;
-        size_t u = 0;
-
-        while (v >= 1024.0 && u + 1 < ELEMENTSOF(units)) {
-                v /= 1024.0;
-                u++;
-        }
-        snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-        return buf;
-}
+DEFINE_STRING_TABLE_LOOKUP(zone_state, ZoneState);
 
 /* The JSON key of a meminfo field: the kernel's name made snake_case, in kB. */
 static const char *const meminfo_keys[_MEMINFO_FIELD_MAX] = {
@@ -179,15 +167,15 @@ void report_text(FILE *f, const Sample *s, const Rates *r) {
         int col = 0;
 
         fprintf(f, "Memory    total %s, free %s, available %s, cached %s\n",
-                format_kb(a, sizeof(a), m->field[MEMINFO_MEM_TOTAL]),
-                format_kb(b, sizeof(b), m->field[MEMINFO_MEM_FREE]),
-                format_kb(c, sizeof(c), m->field[MEMINFO_MEM_AVAILABLE]),
-                format_kb(d, sizeof(d), m->field[MEMINFO_CACHED]));
+                format_size(a, sizeof(a), m->field[MEMINFO_MEM_TOTAL]),
+                format_size(b, sizeof(b), m->field[MEMINFO_MEM_FREE]),
+                format_size(c, sizeof(c), m->field[MEMINFO_MEM_AVAILABLE]),
+                format_size(d, sizeof(d), m->field[MEMINFO_CACHED]));
         if (m->field[MEMINFO_SWAP_TOTAL] == 0)
                 fprintf(f, "Swap      none\n");
         else
-                fprintf(f, "Swap      total %s, free %s\n", format_kb(a, sizeof(a), m->field[MEMINFO_SWAP_TOTAL]),
-                        format_kb(e, sizeof(e), m->field[MEMINFO_SWAP_FREE]));
+                fprintf(f, "Swap      total %s, free %s\n", format_size(a, sizeof(a), m->field[MEMINFO_SWAP_TOTAL]),
+                        format_size(e, sizeof(e), m->field[MEMINFO_SWAP_FREE]));
 
         if (!s->psi.available)
                 fprintf(f, "PSI       unavailable (kernel without CONFIG_PSI, or psi=0)\n");
@@ -292,16 +280,16 @@ void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_
                 "points", "score", "kernel", "rule");
         for (size_t i = 0; i < n; i++) {
                 const OomCandidate *c = &e[i].candidate;
-                char rss[32], swap[32], points[32];
+                char rss[32], swap[32], points[32], rule[KILLORDER_RULE_MAX];
 
-                format_kb(rss, sizeof(rss), c->rss_pages * page_kb);
-                format_kb(swap, sizeof(swap), c->swap_pages * page_kb);
+                format_size(rss, sizeof(rss), c->rss_pages * page_kb);
+                format_size(swap, sizeof(swap), c->swap_pages * page_kb);
                 if (c->killable)
                         snprintf(points, sizeof(points), "%" PRIi64, c->badness);
                 else
                         snprintf(points, sizeof(points), "never");
                 fprintf(f, "          %7d %-16.16s %10s %10s %5d %10s %6u %6u  %s\n", (int) c->pid, c->comm, rss, swap,
-                        c->oom_score_adj, points, c->score, c->kernel_score, e[i].rule ? e[i].rule : "-");
+                        c->oom_score_adj, points, c->score, c->kernel_score, killorder_rule_text(&e[i], rule, sizeof(rule)));
         }
 }
 
@@ -327,6 +315,8 @@ void report_killorder_json(JsonWriter *w, const KillOrderEntry *e, size_t n) {
                 json_u64(w, "score", c->score);
                 json_u64(w, "kernel_score", c->kernel_score);
                 json_string(w, "rule", e[i].rule);
+                /* The rule's value is not in force: someone changed the score. */
+                json_bool(w, "overridden", e[i].overridden);
                 json_object_end(w);
         }
         json_array_end(w);

@@ -22,10 +22,9 @@ typedef enum ZoneState {
 } ZoneState;
 
 ZoneState zone_state(const Zone *z);
+/* "above-high", ...; NULL when out of range. from_string: the state or -EINVAL. */
 const char *zone_state_to_string(ZoneState s);
-
-/* Formats kB as "1.5 GiB" into buf. Returns buf. */
-const char *format_kb(char *buf, size_t size, uint64_t kb);
+int zone_state_from_string(const char *s);
 
 void report_text(FILE *f, const Sample *s, const Rates *r);
 

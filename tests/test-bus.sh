@@ -322,6 +322,17 @@ mctl frobnicate 2>/dev/null; rc=$?
 check "memtunectl unknown command: exit 2" test $rc -eq 2
 mctl mode sometimes 2>/dev/null; rc=$?
 check "memtunectl mode sometimes: exit 2" test $rc -eq 2
+mctl set swappiness -1 2>"$tmp/neg.txt"; rc=$?
+check "memtunectl set swappiness -1: exit 2" test $rc -eq 2
+check "... negative values are not allowed" grep -qx "Invalid value '-1': negative values are not allowed." \
+        "$tmp/neg.txt"
+check "memtunectl set --help is set's help" sh -c "'$memtunectl' set --help | grep -q '^Usage: memtunectl \[OPTIONS\] set NAME VALUE'"
+check "memtunectl processes --help is processes' help" sh -c "'$memtunectl' processes --help | grep -q 'oom_score'"
+as nobody "$memtunectl" --bus-address="$ADDR" reset 2>"$tmp/reset-denied.txt"; rc=$?
+check "memtunectl reset as uid 65534: exit 3" test $rc -eq 3
+check "... says permission denied, and what it is" grep -q \
+        "^Failed to reset (clear every override and the runtime mode): permission denied; the bus policy allows this to root only" \
+        "$tmp/reset-denied.txt"
 as nobody "$memtunectl" --bus-address="$ADDR" set swappiness 1 2>"$tmp/denied.txt"; rc=$?
 check "memtunectl set as uid 65534 (our bus policy): exit 3" test $rc -eq 3
 check "... saying that only root may" grep -q "the bus policy allows this to root only" "$tmp/denied.txt"
@@ -527,6 +538,44 @@ wait $hang2
 check "once polkit answers yes, the pending call completes" grep -q 'method return' "$tmp/hang2.out"
 check "... and takes effect" is_prop Overrides 'a(stt) 1 "swappiness" 25 0'
 reset_state >/dev/null
+
+# Pending authorizations are limited per uid (8), under the global cap (128):
+# one uid holding its maximum does not make another uid's call fail.
+stop_polkit
+start_polkit hang-allow
+floods=
+for i in 1 2 3 4 5 6 7 8; do
+        setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --bus="$ADDR" --print-reply \
+                --reply-timeout=20000 --dest=org.memtuned1 /org/memtuned1 $M.SetOverride string:swappiness \
+                uint64:27 uint64:0 >"$tmp/flood$i.out" 2>&1 &
+        floods="$floods $!"
+done
+probe_limit() {
+        setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --bus="$ADDR" --print-reply \
+                --reply-timeout=1000 --dest=org.memtuned1 /org/memtuned1 $M.SetOverride string:swappiness \
+                uint64:27 uint64:0 >"$tmp/probe.out" 2>&1
+        grep -q "Error org.freedesktop.DBus.Error.LimitsExceeded" "$tmp/probe.out"
+}
+check "uid 65534 past its 8 pending authorizations: LimitsExceeded" wait_for 10 probe_limit
+check "... the message names the uid and the limit" grep -qF \
+        "Too many authorization requests of uid 65534 are pending (at most 8)" "$tmp/probe.out"
+# Another user the bus daemon knows (it looks up each connection's groups).
+other_uid=$(id -u daemon 2>/dev/null || echo 1)
+setpriv --reuid="$other_uid" --regid="$other_uid" --clear-groups dbus-send --bus="$ADDR" --print-reply --reply-timeout=20000 \
+        --dest=org.memtuned1 /org/memtuned1 $M.SetMode string:observe >"$tmp/other-uid.out" 2>&1 &
+other=$!
+sleep 0.5
+check "... meanwhile uid $other_uid's call is not refused (it waits for polkit)" kill -0 $other
+pkmock ReleaseHangingCalls >/dev/null
+wait $other
+check "... and completes once polkit answers" grep -q 'method return' "$tmp/other-uid.out"
+# shellcheck disable=SC2086
+wait $floods
+# (a probe that timed out on its side may have taken one of the eight places)
+check "... as do uid 65534's pending calls" sh -c "for f in '$tmp'/flood?.out; do \
+        grep -q -e 'method return' -e LimitsExceeded \"\$f\" || exit 1; done; cat '$tmp'/flood?.out | \
+        grep -q 'method return'"
+reset_state >/dev/null
 stop_polkit
 start_polkit hang-deny
 setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --bus="$ADDR" --print-reply --reply-timeout=20000 \
@@ -580,7 +629,52 @@ check "monitor saw TunableChanged swappiness 33 -> 10 (override expired)" wait_f
 check "monitor saw PropertiesChanged Overrides [] " grep -q '"Overrides":\[\]' "$tmp/monitor.json"
 check "monitor --json writes one JSON document per line" sh -c "while read -r l; do printf '%s' \"\$l\" | \
         $PY -c 'import json,sys; json.load(sys.stdin)' || exit 1; done <'$tmp/monitor.json'"
+check "monitor --json prints no event with an empty changed object" sh -c "! grep -q '\"changed\":{}' '$tmp/monitor.json'"
 kill $monpid; wait $monpid 2>/dev/null; monpid=
+
+# 8b. A change returns once it is written: the actuator's one-second interval
+# between writes does not delay an administrator (it made `set && sysctl`
+# show the old value for up to a second).
+for v in 21 22 23; do
+        mctl set swappiness $v
+        check "set swappiness $v: written when memtunectl returns" is_value swappiness $v
+done
+mctl reset swappiness
+check "reset swappiness: the policy's value is written when memtunectl returns" is_value swappiness 10
+mctl set swappiness 24 && mctl reset
+check "reset (everything): written when memtunectl returns" is_value swappiness 10
+mctl mode observe && mctl set swappiness 25 && mctl reset
+check "mode observe, set, reset: the policy's value again at once" is_value swappiness 10
+bctl call org.memtuned1 /org/memtuned1 $M SetOverride stt swappiness 26 0 >/dev/null
+check "busctl SetOverride: written when the call returns" is_value swappiness 26
+bctl call org.memtuned1 /org/memtuned1 $M ClearOverride s swappiness >/dev/null
+check "busctl ClearOverride: written when the call returns" is_value swappiness 10
+
+# 8c. A fixed tunable changed by someone else: the log says what happens (the
+# new value is what is restored on stop; the fixed value is written again).
+sleep 1.1
+echo 55 >"$tmp/proc/sys/vm/swappiness"
+mctl reload    # a tick, which notices the change
+check "a change by someone else is logged with what follows" wait_for 3 logged \
+        "vm.swappiness was set to 55 by someone else (memtuned expected 10); 55 is now the value restored on stop, and the policy's fixed value 10 is written again."
+check "... and the fixed value is written again" wait_for 3 is_value swappiness 10
+check "... the original shown is the new value" sh -c "busctl --address='$ADDR' get-property org.memtuned1 \
+        /org/memtuned1 $M Tunables | grep -q '\"swappiness\" 10 55 10 \"fixed\"'"
+sleep 1.1
+echo 60 >"$tmp/proc/sys/vm/swappiness"   # back to the fixture's original, for what follows
+mctl reload
+check "... and so is the next one" wait_for 3 logged "vm.swappiness was set to 60 by someone else"
+wait_for 3 is_value swappiness 10
+
+# 8d. A change of the pressure level is logged once, as well as signalled.
+printf 'some avg10=30.00 avg60=30.00 avg300=5.00 total=90000000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' \
+        >"$tmp/proc/pressure/memory"
+mctl reload    # a tick
+check "a pressure level change is logged" wait_for 3 logged "Memory pressure none -> critical: "
+mctl reload
+check "... once" test "$(count_logged "Memory pressure none -> ")" -eq 1
+printf 'some avg10=0.00 avg60=0.00 avg300=0.00 total=90000000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' \
+        >"$tmp/proc/pressure/memory"
 
 # 9. A restart keeps the unexpired overrides (SIGTERM and SIGKILL).
 bctl call org.memtuned1 /org/memtuned1 $M SetOverride stt min_free_kbytes 70000 0
@@ -683,6 +777,15 @@ CONF
                 /org/memtuned1 $M ListProcesses u 1 | awk '{print \$2}')\" = 1 ]"
         check "memtunectl processes shows the rule" sh -c "'$memtunectl' --bus-address='$ADDR' processes | \
                 grep -qE '^ *$victim mtbvictim .* victim-first\$'"
+        # Someone changes the score by hand: the rule is shown as not in force.
+        echo 0 >/proc/$victim/oom_score_adj
+        sleep 1.1    # ListProcesses answers from a list at most a second old
+        check "ListProcesses: a score changed by hand shows the rule overridden" sh -c "busctl --address='$ADDR' \
+                --json=short call org.memtuned1 /org/memtuned1 $M ListProcesses u 0 | $PY -c 'import json,sys; \
+                rows=[r for r in json.load(sys.stdin)[\"data\"][0] if r[0]==$victim]; \
+                sys.exit(not (rows[0][4]==0 and rows[0][8]==\"victim-first (overridden: adj 0)\"))'"
+        check "memtunectl processes --json names the points 'points'" sh -c "'$memtunectl' --bus-address='$ADDR' \
+                processes --json | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(\"points\" not in d[0])'"
         stop_daemon TERM
         kill "$victim" "$monpid" 2>/dev/null; wait "$victim" "$monpid" 2>/dev/null; monpid=
         stop_bus

@@ -4,6 +4,7 @@
 #include "bus-contract.h"
 #include "ctl.h"
 #include "test-util.h"
+#include "units.h"
 
 static void test_gauge(void) {
         char g[CTL_GAUGE_SIZE];
@@ -85,14 +86,36 @@ static void test_duration(void) {
         CHECK_EQ_INT(ctl_parse_duration("1h 30m", &u), -EINVAL);
         CHECK_EQ_INT(ctl_parse_duration("1h30", &u), -EINVAL);
         CHECK_EQ_INT(ctl_parse_duration("nan", &u), -EINVAL);
-        CHECK_EQ_INT(ctl_parse_duration("1e30d", &u), -ERANGE);
+        CHECK_EQ_INT(ctl_parse_duration("1e30d", &u), -EINVAL);
+        CHECK_EQ_INT(ctl_parse_duration("99999999999999999d", &u), -ERANGE);
+        CHECK_EQ_INT(ctl_parse_duration("213503d", &u), 0);
+        CHECK_EQ_INT(ctl_parse_duration("213504d", &u), 0);
+        CHECK_EQ_INT(ctl_parse_duration("213503d213503d213503d", &u), 0);
+        CHECK_EQ_INT(ctl_parse_duration("18446744073709551615us", &u), 0);
+        CHECK_EQ_U64(u, UINT64_MAX);
+        CHECK_EQ_INT(ctl_parse_duration("18446744073709551615us1us", &u), -ERANGE);
+        CHECK_EQ_INT(ctl_parse_duration("213503982335d", &u), -ERANGE);
+        CHECK_EQ_INT(ctl_parse_duration("10sec", &u), -EINVAL);
+        CHECK_EQ_INT(ctl_parse_duration("1.2345s", &u), -EINVAL);
+        CHECK_EQ_INT(ctl_parse_duration("1.5", &u), 0);
+        CHECK_EQ_U64(u, 1500 * USEC_PER_MSEC);
+        CHECK_EQ_INT(ctl_parse_duration("1m30s", &u), 0);
+        CHECK_EQ_U64(u, 90 * USEC_PER_SEC);
+        CHECK_EQ_INT(ctl_parse_duration("1d2h3m4s5ms6us", &u), 0);
+        CHECK_EQ_U64(u, 93784 * USEC_PER_SEC + 5006);
 
-        CHECK_STREQ(ctl_format_duration(0, buf, sizeof(buf)), "0s");
-        CHECK_STREQ(ctl_format_duration(45 * USEC_PER_SEC + 999999, buf, sizeof(buf)), "45s");
-        CHECK_STREQ(ctl_format_duration(5400 * USEC_PER_SEC, buf, sizeof(buf)), "1h 30min");
-        CHECK_STREQ(ctl_format_duration(3600 * USEC_PER_SEC, buf, sizeof(buf)), "1h");
-        CHECK_STREQ(ctl_format_duration(3599 * USEC_PER_SEC, buf, sizeof(buf)), "59min 59s");
-        CHECK_STREQ(ctl_format_duration(90061 * USEC_PER_SEC, buf, sizeof(buf)), "1d 1h");
+        CHECK_STREQ(format_duration_human(buf, sizeof(buf), 0), "0s");
+        CHECK_STREQ(format_duration_human(buf, sizeof(buf), 45 * USEC_PER_SEC + 999999), "45s");
+        CHECK_STREQ(format_duration_human(buf, sizeof(buf), 5400 * USEC_PER_SEC), "1h 30min");
+        CHECK_STREQ(format_duration_human(buf, sizeof(buf), 3600 * USEC_PER_SEC), "1h");
+        CHECK_STREQ(format_duration_human(buf, sizeof(buf), 3599 * USEC_PER_SEC), "59min 59s");
+        CHECK_STREQ(format_duration_human(buf, sizeof(buf), 90061 * USEC_PER_SEC), "1d 1h");
+        CHECK_STREQ(format_duration_human(buf, sizeof(buf), 3661 * USEC_PER_SEC), "1h 1min");
+        CHECK_STREQ(format_duration_human(buf, sizeof(buf), 3605 * USEC_PER_SEC), "1h");
+        /* one size format: binary units, one decimal unless whole */
+        CHECK_STREQ(format_size(buf, sizeof(buf), 900), "900 kB");
+        CHECK_STREQ(format_size(buf, sizeof(buf), 65536), "64 MiB");
+        CHECK_STREQ(format_size(buf, sizeof(buf), 1572864), "1.5 GiB");
 }
 
 static void test_exit_status(void) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -125,34 +126,115 @@ int parse_size(const char *s, uint64_t ram_kb, uint64_t *ret_kb) {
         return -EINVAL;
 }
 
-int parse_duration(const char *s, uint64_t *ret_usec) {
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = {
-                { "us", 1 },
-                { "ms", USEC_PER_MSEC },
-                { "s", USEC_PER_SEC },
-                { "m", 60 * USEC_PER_SEC },
-                { "min", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC },
-        };
-        const char *p = s;
-        uint64_t scaled, usec;
-        int r;
+/* The units of the duration grammar, longest suffix first among those that
+ * share a prefix ("ms" and "min" before "m"). */
+static const struct {
+        const char *suffix;
+        uint64_t usec;
+} duration_units[] = {
+        { "us", 1 },
+        { "ms", USEC_PER_MSEC },
+        { "min", 60 * USEC_PER_SEC },
+        { "m", 60 * USEC_PER_SEC },
+        { "s", USEC_PER_SEC },
+        { "h", 3600 * USEC_PER_SEC },
+        { "d", 86400 * USEC_PER_SEC },
+};
 
-        r = parse_decimal(&p, 3, &scaled);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-                if (strcmp(p, units[i].suffix) != 0)
-                        continue;
-                if (__builtin_mul_overflow(scaled, units[i].usec, &usec))
+/* The one duration parser. single: one term only, and no "d" (the policy's
+ * older subset, parse_duration()). */
+static int parse_duration_terms(const char *s, bool single, uint64_t *ret_usec) {
+        const char *p = s;
+        uint64_t total = 0;
+
+        do {
+                uint64_t whole = 0, frac = 0, usec = 0, unit = 0;
+                unsigned decimals = 0;
+                size_t i;
+
+                /* The whole part and at most three decimals ("1.5s",
+                 * "0.25h") apart: a whole number of any unit that fits in
+                 * 64 bits of microseconds parses (what format_duration()
+                 * prints reads back). */
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                for (; *p >= '0' && *p <= '9'; p++)
+                        if (__builtin_mul_overflow(whole, 10, &whole) ||
+                            __builtin_add_overflow(whole, (uint64_t) (*p - '0'), &whole))
+                                return -ERANGE;
+                if (*p == '.') {
+                        p++;
+                        if (*p < '0' || *p > '9')
+                                return -EINVAL;
+                        for (; *p >= '0' && *p <= '9'; p++) {
+                                if (++decimals > 3)
+                                        return -EINVAL;
+                                frac = frac * 10 + (uint64_t) (*p - '0');
+                        }
+                        for (; decimals < 3; decimals++)
+                                frac *= 10;
+                }
+                for (i = 0; i < ELEMENTSOF(duration_units); i++) {
+                        size_t n = strlen(duration_units[i].suffix);
+
+                        if (strncmp(p, duration_units[i].suffix, n) != 0)
+                                continue;
+                        /* "10sec" is not "10s" followed by "ec". */
+                        if (p[n] != 0 && !(p[n] >= '0' && p[n] <= '9'))
+                                continue;
+                        unit = duration_units[i].usec;
+                        p += n;
+                        break;
+                }
+                if (unit == 0 || (single && (unit == 86400 * USEC_PER_SEC || *p != 0)))
+                        return -EINVAL;
+                /* frac < 1000 and unit <= 86400 s: frac * unit fits. */
+                if (__builtin_mul_overflow(whole, unit, &usec) || __builtin_add_overflow(usec, frac * unit / 1000, &usec) ||
+                    __builtin_add_overflow(total, usec, &total))
                         return -ERANGE;
-                *ret_usec = usec / 1000;
-                return 0;
+        } while (*p);
+
+        *ret_usec = total;
+        return 0;
+}
+
+int parse_duration(const char *s, uint64_t *ret_usec) {
+        return parse_duration_terms(s, true, ret_usec);
+}
+
+int parse_duration_full(const char *s, uint64_t *ret_usec) {
+        return parse_duration_terms(s, false, ret_usec);
+}
+
+const char *format_duration_human(char *buf, size_t size, uint64_t usec) {
+        static const struct {
+                const char *name;
+                uint64_t sec;
+        } units[] = { { "d", 86400 }, { "h", 3600 }, { "min", 60 }, { "s", 1 } };
+        uint64_t sec = usec / USEC_PER_SEC;
+        size_t n = 0;
+        int shown = 0;
+
+        if (size > 0)
+                buf[0] = 0;
+        if (sec == 0) {
+                snprintf(buf, size, "0s");
+                return buf;
         }
-        return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
+                uint64_t q = sec / units[i].sec;
+
+                if (q == 0) {
+                        if (shown > 0)
+                                break; /* "1h 5s" would skip the minutes: stop at "1h" */
+                        continue;
+                }
+                n += (size_t) snprintf(buf + n, n < size ? size - n : 0, "%s%" PRIu64 "%s", shown ? " " : "", q,
+                                       units[i].name);
+                sec -= q * units[i].sec;
+                shown++;
+        }
+        return buf;
 }
 
 int parse_kernel_version(const char *s, unsigned ret[3], unsigned *ret_n) {
