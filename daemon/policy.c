@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "macro.h"
+#include "paths.h"
 #include "policy-internal.h"
 #include "units.h"
 

@@ -8,7 +8,6 @@
 #include <sys/types.h>
 
 #include "macro.h"
-#include "paths.h"
 #include "tunable.h"
 
 /* The effective policy: policy files merged in order, validated, with every
@@ -157,9 +156,9 @@ typedef struct PolicyCondition {
 bool policy_condition_holds(const PolicyCondition *c, const HostInfo *host, char *why, size_t why_size);
 
 /* The directories policy files are read from, lowest priority first: a file in
- * a later directory masks the same name in the earlier ones. */
-/* The vendor directory follows --prefix (paths.h, made by Makefile.am), so
- * that a /usr/local build reads the policies it installed. */
+ * a later directory masks the same name in the earlier ones. The vendor
+ * directory follows --prefix (POLICY_DIR_VENDOR in paths.h, made by
+ * Makefile.am), so that a /usr/local build reads the policies it installed. */
 #define POLICY_DIR_RUNTIME "/run/memtuned/policies.d"
 #define POLICY_DIR_ADMIN "/etc/memtuned/policies.d"
 #define POLICY_DIRS_STANDARD_N 3

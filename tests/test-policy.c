@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "paths.h"
 #include "policy.h"
 #include "units.h"
 #include "test-util.h"
