@@ -11,7 +11,8 @@
 /* The netlink proc connector: the kernel multicasts an event for every exec,
  * comm change, fork and exit. memtuned listens for exec and comm so that a new
  * process gets its score within microseconds instead of at the next /proc
- * scan. The socket is non-blocking; the manager adds procwatch_fd() to
+ * scan, and for exit so that it forgets a process (and closes its pidfd) as
+ * soon as it ends. The socket is non-blocking; the manager adds procwatch_fd() to
  * sd-event (EPOLLIN) and calls procwatch_receive() when it is readable.
  *
  * Lost events: when the socket buffer overflows the kernel drops events and
@@ -38,6 +39,11 @@ typedef enum ProcWatchEventType {
 
 #define PROC_WATCH_MASK(t) (1U << (t))
 #define PROC_WATCH_DEFAULT_MASK (PROC_WATCH_MASK(PROC_WATCH_EXEC) | PROC_WATCH_MASK(PROC_WATCH_COMM))
+/* What the daemon asks for: exit too, because each process it scores holds a
+ * pidfd in its table, and an exec storm of short-lived processes (any user
+ * can start one) would otherwise leave a pidfd per dead process open until
+ * the next rescan. The exit events cost one table lookup each. */
+#define PROC_WATCH_TRACK_MASK (PROC_WATCH_DEFAULT_MASK | PROC_WATCH_MASK(PROC_WATCH_EXIT))
 
 /* The socket buffer asked for; see above. */
 #define PROC_WATCH_RCVBUF_BYTES (8U * 1024 * 1024)
