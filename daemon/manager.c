@@ -760,6 +760,10 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         r = sampler_read(&m->sampler, now, m->cur, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse '%s': %m", failed);
+        if (m->cur->zoneinfo.n_zones_skipped > 0)
+                log_warning("zoneinfo lists %" PRIu32 " zones with memory beyond the %d that memtuned keeps; "
+                            "their watermarks are not watched.", m->cur->zoneinfo.n_zones_skipped,
+                            ZONEINFO_ZONES_MAX);
         engine_init(&m->engine, m->cur, now);
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 m->expected[id] = m->cur->tunables.value[id];
