@@ -250,6 +250,8 @@ int zoneinfo_parse(const char *buf, size_t len, ZoneInfo *ret) {
         if (r < 0)
                 return r;
         zone_done(&zi, z, &overflow, dropping);
+        if (zi.n_zones == 0) /* past the table, and none of them holds memory */
+                return -ENODATA;
 
         memcpy(ret, &zi, zoneinfo_size(&zi));
         return 0;

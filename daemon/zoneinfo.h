@@ -37,9 +37,12 @@ typedef struct ZoneInfo {
 /* Parses the text of /proc/zoneinfo. Per-node stats and per-CPU pagesets are
  * skipped. Returns 0; -EINVAL for malformed or repeated keys, a zone header
  * that cannot be read, or watermarks out of order (min <= low <= high);
- * -ERANGE past 64 bits; more than ZONEINFO_ZONES_MAX zones are not an
- * error (see above: n_zones_dropped, n_zones_skipped); -ENODATA when no zone is listed or a zone lacks free, min, low, high,
- * present or managed. *ret is written only on success. */
+ * -ERANGE past 64 bits; -E2BIG for more than ZONE_PROTECTION_MAX
+ * protection values; -ENODATA when no zone is listed (or more than the
+ * table holds, none with memory) or a zone lacks free, min, low, high,
+ * present or managed. More than ZONEINFO_ZONES_MAX zones are not an error
+ * (see above: n_zones_dropped, n_zones_skipped). *ret is written only on
+ * success. */
 int zoneinfo_parse(const char *buf, size_t len, ZoneInfo *ret);
 
 /* Bytes of a ZoneInfo that hold data (for copying only the used part). */

@@ -79,6 +79,13 @@ static void test_hostile(void) {
         p += sprintf(p, "Node 999, zone Normal\n  pages free 1\n        min 2\n        low 1\n        high 0\n"
                      "        present 1\n        managed 1\n");
         CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), -EINVAL);
+
+        /* More than the table holds and all empty: no zone to keep. */
+        p = big;
+        for (int i = 0; i <= ZONEINFO_ZONES_MAX; i++)
+                p += sprintf(p, "Node %d, zone Movable\n  pages free 0\n        min 0\n        low 0\n        high 0\n"
+                             "        present 0\n        managed 0\n", i);
+        CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), -ENODATA);
         free(big);
 }
 
