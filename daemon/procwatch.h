@@ -23,9 +23,9 @@
  * listener at nice 19, the default buffer did (docs TESTBED.md).
  *
  * Kernels from 6.6 filter events per socket (struct proc_input): procwatch
- * asks for only the events in its mask, which spares it the fork and exit
- * flood; older kernels ignore the request and deliver everything, which
- * procwatch then drops itself. */
+ * asks for only the events in its mask, which spares it the fork flood
+ * (and, for a mask without exit, the exit flood); older kernels ignore the
+ * request and deliver everything, which procwatch then drops itself. */
 
 typedef enum ProcWatchEventType {
         PROC_WATCH_EXEC,        /* pid exec'd a new program */
