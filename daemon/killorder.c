@@ -40,7 +40,7 @@ int killorder_list(int proc_fd, const MemInfo *meminfo, ProcRules *pr, size_t li
                         e[i].rule = NULL; /* no rule, or gone since the scan */
                         continue;
                 }
-                pe = e[i].tracked ? procrules_lookup(pr, c[i].pid, NULL) : NULL;
+                pe = e[i].tracked ? proctable_get(procrules_table(pr), c[i].pid) : NULL;
                 if (pe) {
                         e[i].rule_adj = pe->adj_set;
                         e[i].overridden = pe->adj_set != c[i].oom_score_adj;

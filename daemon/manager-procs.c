@@ -31,6 +31,11 @@ static int on_outcome(const ProcOutcome *o, void *userdata) {
         if (o->verdict != PROC_VERDICT_APPLY && o->verdict != PROC_VERDICT_RESET)
                 return 0;
 
+        if (o->first_untracked)
+                log_warning("Tracking %u processes, the most memtuned remembers: pid %d (%s) and further new "
+                            "processes get their score but are not remembered until tracked ones exit.",
+                            PROCTABLE_ENTRIES_MAX, (int) o->pid, o->comm);
+
         switch (o->result) {
         case PROCADJ_WRITTEN:
                 log_info("pid %d (%s): oom_score_adj %d -> %d (%s '%s')", (int) o->pid, o->comm, o->old_adj,
@@ -110,9 +115,22 @@ static int on_proc_event(const ProcWatchEvent *ev, void *userdata) {
         ProcOutcome o;
         int r;
 
-        if (ev->type == PROC_WATCH_LOST) {
+        switch (ev->type) {
+        case PROC_WATCH_LOST:
                 log_notice("The kernel dropped process events; rescanning /proc.");
                 arm_rescan(m, 0);
+                return 0;
+        case PROC_WATCH_EXIT:
+                /* The leader's exit ends the process for us: its entry and
+                 * pidfd go now, not at the next rescan. Other threads' exits
+                 * (the kernel cannot filter them out) change nothing. */
+                if (ev->tid == ev->pid)
+                        procrules_forget(m->procrules, ev->pid);
+                return 0;
+        case PROC_WATCH_EXEC:
+        case PROC_WATCH_COMM:
+                break;
+        default:
                 return 0;
         }
 
@@ -196,7 +214,7 @@ int manager_procs_start(Manager *m) {
                 return log_error_errno(r, "Failed to set the process rules: %m");
         procrules_set_dry_run(m->procrules, !manager_enforcing(m));
 
-        r = procwatch_open_fd(take_listen_fd("procevents"), PROC_WATCH_DEFAULT_MASK, &m->procwatch);
+        r = procwatch_open_fd(take_listen_fd("procevents"), PROC_WATCH_TRACK_MASK, &m->procwatch);
         if (r < 0)
                 log_notice_errno(r, "No process events from the kernel's proc connector (%m); relying on a /proc "
                                  "rescan every %" PRIu64 " s.",

@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -27,6 +26,7 @@
 #include "parse.h"
 #include "statefile.h"
 #include "string-table.h"
+#include "policywatch.h"
 
 static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now);
 
@@ -817,24 +817,9 @@ static int on_psi(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
         return manager_tick(m, TICK_PSI, wake, now);
 }
 
-static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+/* A change in a policy directory (policywatch.c debounces). */
+static void on_policy_change(void *userdata) {
         (void) manager_reload(userdata);
-        return 0;
-}
-
-static void schedule_reload(Manager *m) {
-        int r;
-
-        r = sd_event_source_set_time(m->reload_timer, now_monotonic() + MANAGER_RELOAD_DEBOUNCE_USEC);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
-        if (r < 0)
-                log_error_errno(r, "Failed to schedule a policy reload: %m");
-}
-
-static int on_inotify(sd_event_source *s, const struct inotify_event *event, void *userdata) {
-        schedule_reload(userdata);
-        return 0;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -868,26 +853,6 @@ static int setup_psi(Manager *m) {
         r = sd_event_source_set_priority(m->psi_source, SD_EVENT_PRIORITY_IMPORTANT);
         if (r < 0)
                 return log_error_errno(r, "Failed to set the PSI trigger's priority: %m");
-        return 0;
-}
-
-static int setup_inotify(Manager *m) {
-        m->inotify_sources = calloc(m->config.n_policy_dirs, sizeof(sd_event_source *));
-        if (!m->inotify_sources)
-                return log_error_errno(ENOMEM, "Out of memory.");
-
-        for (size_t i = 0; i < m->config.n_policy_dirs; i++) {
-                int r = sd_event_add_inotify(m->event, &m->inotify_sources[m->n_inotify_sources],
-                                             m->config.policy_dirs[i],
-                                             IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                             IN_CREATE | IN_ONLYDIR | IN_DONT_FOLLOW,
-                                             on_inotify, m);
-                if (r == -ENOENT)
-                        continue; /* a directory that does not exist has nothing to watch */
-                if (r < 0)
-                        return log_error_errno(r, "Failed to watch '%s': %m", m->config.policy_dirs[i]);
-                m->n_inotify_sources++;
-        }
         return 0;
 }
 
@@ -965,6 +930,10 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         m->actuator_open = true;
 
         now = m->cur->timestamp_usec;
+        if (m->cur->zoneinfo.n_zones_skipped > 0)
+                log_warning("zoneinfo lists %" PRIu32 " zones with memory beyond the %d that memtuned keeps; "
+                            "their watermarks are not watched.", m->cur->zoneinfo.n_zones_skipped,
+                            ZONEINFO_ZONES_MAX);
         engine_init(&m->engine, m->cur, now);
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 m->expected[id] = m->cur->tunables.value[id];
@@ -999,15 +968,12 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC, now, 0, on_sample_timer, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the sample timer: %m");
-        r = sd_event_add_time(m->event, &m->reload_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0, on_reload_timer, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to add the reload timer: %m");
-        (void) sd_event_source_set_enabled(m->reload_timer, SD_EVENT_OFF);
 
         r = setup_psi(m);
         if (r < 0)
                 return r;
-        r = setup_inotify(m);
+        r = policywatch_new(m->event, m->config.policy_dirs, m->config.n_policy_dirs, on_policy_change, m,
+                            &m->policywatch);
         if (r < 0)
                 return r;
         r = manager_procs_start(m);
@@ -1046,12 +1012,9 @@ Manager *manager_free(Manager *m) {
         }
 
         sd_event_source_unref(m->sample_timer);
-        sd_event_source_unref(m->reload_timer);
         manager_procs_stop(m);
         sd_event_source_unref(m->psi_source);
-        for (size_t i = 0; i < m->n_inotify_sources; i++)
-                sd_event_source_unref(m->inotify_sources[i]);
-        free(m->inotify_sources);
+        m->policywatch = policywatch_free(m->policywatch);
         m->psi_fd = safe_close(m->psi_fd);
         sd_event_unref(m->event);
         if (m->sampler_ready)

@@ -34,11 +34,6 @@ typedef struct Bus Bus;
 /* The decisions kept for the bus and --once; older ones are dropped. */
 #define MANAGER_DECISIONS_MAX 256
 
-/* Policy changes arrive in bursts (an editor's save, a configuration
- * management run writing several files): wait this long after the last
- * change before reloading. */
-#define MANAGER_RELOAD_DEBOUNCE_USEC (500 * USEC_PER_MSEC)
-
 /* A PSI trigger: 5% of a 2 s window stalled ("some"). 2 s is the shortest
  * window the kernel grants without CAP_SYS_RESOURCE (TESTBED.md); 100 ms of
  * stall in it is where latency becomes visible. */
@@ -71,10 +66,8 @@ typedef struct Manager {
         char proc_root[256];            /* the --proc-root directory's path, for messages */
         sd_event *event;
         sd_event_source *sample_timer;
-        sd_event_source *reload_timer;
         sd_event_source *psi_source;
-        sd_event_source **inotify_sources;
-        size_t n_inotify_sources;
+        struct PolicyWatch *policywatch; /* the policy directories (policywatch.c) */
         int psi_fd;
 
         Policy *policy;                 /* the last good policy */

@@ -116,12 +116,9 @@ int procadj_write_at(int pid_fd, int pidfd, int value, unsigned flags, int *ret_
         return PROCADJ_WRITTEN;
 }
 
-int procadj_write(int proc_fd, pid_t pid, int pidfd, int value, unsigned flags, int *ret_old) {
+int procadj_pin(int proc_fd, pid_t pid, int pidfd) {
         _cleanup_close_ int pid_fd = -1;
         int r;
-
-        if (value < OOM_SCORE_ADJ_MIN || value > OOM_SCORE_ADJ_MAX)
-                return -EINVAL;
 
         pid_fd = procfs_open_pid(proc_fd, pid);
         if (pid_fd < 0)
@@ -138,6 +135,5 @@ int procadj_write(int proc_fd, pid_t pid, int pidfd, int value, unsigned flags, 
                 r = procfs_read_stat(pid_fd, &st);
                 return r >= 0 ? -ESTALE : -ESRCH;
         }
-
-        return procadj_write_at(pid_fd, pidfd, value, flags, ret_old);
+        return TAKE_FD(pid_fd);
 }

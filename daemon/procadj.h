@@ -22,12 +22,12 @@
  * directory still answers, the directory belongs to a newer process with the
  * same number: an impostor, reported and never written. */
 
-/* Positive results of procadj_write(). */
+/* Positive results of procadj_write_at(). */
 #define PROCADJ_UNCHANGED 0     /* already had the value: nothing written */
 #define PROCADJ_WRITTEN   1     /* written, and read back equal */
 #define PROCADJ_SPARED    2     /* found at -1000 with PROCADJ_SPARE_DISABLED: nothing written */
 
-/* Flags for procadj_write(). */
+/* Flags for procadj_write_at(). */
 #define PROCADJ_SPARE_DISABLED 1U /* leave a process found at -1000 alone */
 
 /* pidfd_open(2) through syscall(2) (glibc wrappers arrived in 2.36). Returns
@@ -40,23 +40,26 @@ int procadj_pidfd_open(pid_t pid);
  * -errno for other failures (-EBADF). */
 int procadj_pidfd_alive(int pidfd);
 
-/* Sets oom_score_adj of process pid, which pidfd refers to. proc_fd is the
- * procfs of the caller's PID namespace (pidfd and /proc must number alike).
- * Returns PROCADJ_WRITTEN, PROCADJ_UNCHANGED or PROCADJ_SPARED, or:
+/* The pin step, the first half of every write: opens /proc/PID below proc_fd
+ * (the procfs of the caller's PID namespace: pidfd and /proc must number
+ * alike) and proves with pidfd that the directory is pidfd's process.
+ * Returns the directory fd (owned by the caller), through which the process
+ * is read and written, or:
  *   -ESRCH   the process is gone: normal for short-lived ones, not an error
- *   -ESTALE  /proc/PID names another process now (the number was reused):
- *            nothing was written
+ *   -ESTALE  pidfd's process has been reaped and /proc/PID names another
+ *            process now (the number was reused): nothing may be written
+ *   -errno   from open() or the pidfd */
+int procadj_pin(int proc_fd, pid_t pid, int pidfd);
+
+/* The second half: sets oom_score_adj through pid_fd, a directory that
+ * procadj_pin() returned for pidfd. pidfd is checked again after the write.
+ * Returns PROCADJ_WRITTEN, PROCADJ_UNCHANGED or PROCADJ_SPARED, or:
+ *   -ESRCH   the process went away meanwhile (the write reached nobody else)
  *   -EACCES  lowering below the process's floor (oom_score_adj_min, normally
  *            0) without CAP_SYS_RESOURCE, or another user's process without
  *            CAP_DAC_OVERRIDE; -EPERM from LSMs
  *   -EINVAL  value outside -1000..1000
  *   -EIO     the value read back differs from the one written
- *   -EXDEV   proc_fd is not a procfs (a fixture tree): never written
+ *   -EXDEV   pid_fd is not in a procfs (a fixture tree): never written
  * The previous value is stored in *ret_old when known (>= 0 results). */
-int procadj_write(int proc_fd, pid_t pid, int pidfd, int value, unsigned flags, int *ret_old);
-
-/* The same through a /proc/PID directory fd that the caller has already
- * proven to be pidfd's process (procfs_open_pid() while the pidfd was alive,
- * checked after the open). pidfd is checked again after the write; -ESRCH if
- * the process went away meanwhile (the write then reached nobody else). */
 int procadj_write_at(int pid_fd, int pidfd, int value, unsigned flags, int *ret_old);

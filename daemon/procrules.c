@@ -181,6 +181,7 @@ struct ProcRules {
         ssize_t *name_rule;     /* per interned name: the current rule of that name, -1 */
         size_t n_name_rule;
         bool *denied;           /* per rule: a denial has been reported */
+        bool warned_full;       /* a refusal of the full table has been reported */
         ProcTable *table;
         DIR *proc_dir;          /* kept open: a rescan rewinds it instead of allocating */
         ProcInfo info;          /* scratch: the hot path does not allocate */
@@ -277,10 +278,6 @@ void procrules_forget(ProcRules *pr, pid_t pid) {
         proctable_remove(pr->table, pid);
 }
 
-size_t procrules_prune(ProcRules *pr) {
-        return proctable_prune(pr->table, pr->proc_fd);
-}
-
 int procrules_explain(ProcRules *pr, pid_t pid, const char **ret_rule_name, bool *ret_tracked) {
         const ProcEntry *e = proctable_get(pr->table, pid);
         ssize_t m;
@@ -298,14 +295,6 @@ int procrules_explain(ProcRules *pr, pid_t pid, const char **ret_rule_name, bool
         *ret_tracked = false;
         *ret_rule_name = m >= 0 ? pr->rules[m].name : NULL;
         return m >= 0;
-}
-
-const ProcEntry *procrules_lookup(ProcRules *pr, pid_t pid, const char **ret_rule_name) {
-        const ProcEntry *e = proctable_get(pr->table, pid);
-
-        if (e && ret_rule_name)
-                *ret_rule_name = proctable_name(pr->table, e->name);
-        return e;
 }
 
 /* The parent's rule for reset_children: only a live, tracked parent whose
@@ -357,13 +346,83 @@ static int apply_fixture(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
         return 0;
 }
 
+/* Pins pid (procadj_pin()) to the pidfd of its tracked entry when it has
+ * one, else to a fresh pidfd (*fresh_pidfd, owned by the caller). A tracked
+ * process that has been reaped loses its entry; when its number names
+ * another process now (-ESTALE), *ret_replaced says so and that process is
+ * pinned on its own. Returns the /proc/PID directory fd with the pidfd in
+ * *ret_pidfd and the surviving entry (with a pidfd or without one) in
+ * *ret_entry, or -ESRCH, -ESTALE, -errno. */
+static int pin(ProcRules *pr, pid_t pid, int *fresh_pidfd, int *ret_pidfd, ProcEntry **ret_entry,
+               bool *ret_replaced) {
+        ProcEntry *e = proctable_get(pr->table, pid);
+        int fd;
+
+        if (e && e->pidfd >= 0) {
+                fd = procadj_pin(pr->proc_fd, pid, e->pidfd);
+                if (fd >= 0) {
+                        *ret_pidfd = e->pidfd;
+                        *ret_entry = e;
+                        return fd;
+                }
+                if (fd != -ESRCH && fd != -ESTALE)
+                        return fd;
+                *ret_replaced = fd == -ESTALE;
+                proctable_remove(pr->table, pid);
+                e = NULL;
+        }
+
+        *fresh_pidfd = procadj_pidfd_open(pid);
+        if (*fresh_pidfd < 0)
+                return *fresh_pidfd;
+        fd = procadj_pin(pr->proc_fd, pid, *fresh_pidfd);
+        if (fd < 0)
+                return fd;
+        *ret_pidfd = *fresh_pidfd;
+        *ret_entry = e;
+        return fd;
+}
+
+/* Remembers a process whose score a rule set (or tried to: a denied write
+ * is remembered too, so rescans do not retry and warn every time). The
+ * pidfd moves into the table unless the entry has one already. A full table
+ * (PROCTABLE_ENTRIES_MAX) refuses: the process keeps its score, untracked. */
+static int track(ProcRules *pr, const ProcInfo *info, const ProcDecision *d, int r, int *fresh_pidfd,
+                 ProcOutcome *ret) {
+        ProcEntry *entry = proctable_get(pr->table, info->stat.pid), ne;
+        int k;
+
+        ne = (ProcEntry) {
+                .start_time = PROC_ENTRY_START(info->stat.start_time),
+                .pid = info->stat.pid,
+                .pidfd = entry && entry->pidfd >= 0 ? entry->pidfd : TAKE_FD(*fresh_pidfd),
+                .comm_hash = proctable_comm_hash(info->stat.comm),
+                .adj_set = (int16_t) (r >= 0 ? d->oom_score_adj : info->oom_score_adj),
+                .adj_found = (int16_t) (entry ? entry->adj_found : info->oom_score_adj),
+                .name = pr->rule_name[d->rule],
+                .kind = d->verdict == PROC_VERDICT_RESET ? PROC_ENTRY_RESET : PROC_ENTRY_RULE,
+                .flags = r < 0 ? PROC_ENTRY_DENIED : 0,
+        };
+        k = proctable_add(pr->table, &ne, NULL);
+        if (k == -ENOSPC) {
+                ret->untracked = true;
+                if (!pr->warned_full) {
+                        pr->warned_full = true;
+                        ret->first_untracked = true;
+                }
+                return 0;
+        }
+        return k;
+}
+
 int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
         _cleanup_close_ int fresh_pidfd = -1, pid_fd = -1;
         ProcInfo *info = &pr->info;
-        ProcEntry *entry, ne;
+        ProcEntry *entry = NULL;
         ProcDecision d;
         ProcParent parent;
-        int pidfd, r, old = 0;
+        bool replaced = false;
+        int pidfd = -1, r, old = 0;
         unsigned flags = 0;
 
         *ret = (ProcOutcome) { .pid = pid, .verdict = PROC_VERDICT_NONE, .rule = -1 };
@@ -371,44 +430,16 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
         if (pr->fixture)
                 return apply_fixture(pr, pid, ret);
 
-        /* A tracked process keeps its pidfd; a reaped one frees its number
-         * and its entry goes. */
-        entry = proctable_get(pr->table, pid);
-        if (entry && entry->pidfd >= 0 && procadj_pidfd_alive(entry->pidfd) != 1) {
-                proctable_remove(pr->table, pid);
-                entry = NULL;
-        }
-        if (entry && entry->pidfd >= 0)
-                pidfd = entry->pidfd;
-        else {
-                fresh_pidfd = procadj_pidfd_open(pid);
-                if (fresh_pidfd == -ESRCH) {
-                        ret->result = -ESRCH;
-                        return 0;
-                }
-                if (fresh_pidfd < 0)
-                        return fresh_pidfd;
-                pidfd = fresh_pidfd;
-        }
-
         /* The directory is bound to whoever holds the number now; the pidfd
          * still alive afterwards proves that is our process. */
-        pid_fd = procfs_open_pid(pr->proc_fd, pid);
-        if (pid_fd == -ESRCH) {
-                ret->result = -ESRCH;
+        pid_fd = pin(pr, pid, &fresh_pidfd, &pidfd, &entry, &replaced);
+        ret->replaced = replaced;
+        if (pid_fd == -ESRCH || pid_fd == -ESTALE) {
+                ret->result = pid_fd;
                 return 0;
         }
         if (pid_fd < 0)
                 return pid_fd;
-        r = procadj_pidfd_alive(pidfd);
-        if (r < 0)
-                return r;
-        if (r == 0) {
-                ret->result = -ESRCH;
-                if (entry)
-                        proctable_remove(pr->table, pid);
-                return 0;
-        }
 
         r = procfs_read_at(pid_fd, pr->needs | PROC_INFO_OOM_SCORE_ADJ, info);
         if (r == -ESRCH) {
@@ -460,28 +491,14 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret) {
         if (r < 0 && !is_denial(r)) {
                 /* Gone, or not written for another reason the outcome
                  * carries; a stale entry goes. */
-                if (entry && (r == -ESRCH || r == -ESTALE))
+                if (entry && r == -ESRCH)
                         proctable_remove(pr->table, pid);
                 return 0;
         }
         if (r == PROCADJ_SPARED)
                 return 0;
 
-        /* Track it: the pidfd moves into the table. A denied write is
-         * remembered too, so rescans do not retry (and warn) every time. */
-        entry = proctable_get(pr->table, pid);
-        ne = (ProcEntry) {
-                .start_time = PROC_ENTRY_START(info->stat.start_time),
-                .pid = pid,
-                .pidfd = entry && entry->pidfd >= 0 ? entry->pidfd : TAKE_FD(fresh_pidfd),
-                .comm_hash = proctable_comm_hash(info->stat.comm),
-                .adj_set = (int16_t) (r >= 0 ? d.oom_score_adj : info->oom_score_adj),
-                .adj_found = (int16_t) (entry ? entry->adj_found : info->oom_score_adj),
-                .name = pr->rule_name[d.rule],
-                .kind = d.verdict == PROC_VERDICT_RESET ? PROC_ENTRY_RESET : PROC_ENTRY_RULE,
-                .flags = r < 0 ? PROC_ENTRY_DENIED : 0,
-        };
-        return proctable_add(pr->table, &ne, NULL);
+        return track(pr, info, &d, r, &fresh_pidfd, ret);
 }
 
 /* Could procrules_apply_pid() do anything for this untracked process? */
@@ -507,6 +524,9 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
         int fd, r = 0;
 
         s.pruned = (unsigned) proctable_prune(pr->table, pr->proc_fd);
+        /* Report the next refusal of a full table again once it has room. */
+        if (proctable_size(pr->table) <= PROCTABLE_ENTRIES_MAX / 4 * 3)
+                pr->warned_full = false;
 
         if (!pr->proc_dir) {
                 fd = openat(pr->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -575,7 +595,7 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
                         s.written++;
                 else if (o.result == -ESRCH)
                         s.vanished++;
-                else if (o.result == -ESTALE)
+                else if (o.result == -ESTALE || o.replaced)
                         s.impostors++;
                 else if (is_denial(o.result))
                         s.denied++;

@@ -115,13 +115,22 @@ typedef struct ProcOutcome {
         /* PROCADJ_WRITTEN, PROCADJ_UNCHANGED, PROCADJ_SPARED, or -errno:
          * -ESRCH gone before the write (normal), -ESTALE impostor (never
          * written), -EACCES/-EPERM a capability is missing, others as
-         * procadj_write() (-EIO: read back differs). For NONE and GUARDED:
+         * procadj_write_at() (-EIO: read back differs). For NONE and GUARDED:
          * 0. With dry_run or a fixture root: PROCADJ_UNCHANGED, nothing
          * written. */
         int result;
         /* true on the first -EACCES/-EPERM of this rule since the rules were
          * set: the caller warns once per rule, not once per process. */
         bool first_denial;
+        /* pid was tracked for a process that has been reaped, and the number
+         * names another process now: that entry was dropped and this
+         * process judged on its own. */
+        bool replaced;
+        /* The table was full (PROCTABLE_ENTRIES_MAX): the score was set, the
+         * process is not remembered. first_untracked: the first such refusal
+         * since the table last had a quarter free; the caller warns once. */
+        bool untracked;
+        bool first_untracked;
 } ProcOutcome;
 
 /* Creates the applier over proc_fd (borrowed): the real /proc of memtuned's
@@ -164,7 +173,7 @@ typedef struct ProcRescanStats {
         unsigned matched;       /* APPLY or RESET verdicts */
         unsigned written;       /* PROCADJ_WRITTEN */
         unsigned vanished;      /* -ESRCH at any step */
-        unsigned impostors;     /* -ESTALE */
+        unsigned impostors;     /* -ESTALE, or a tracked number that names another process now */
         unsigned denied;        /* -EACCES/-EPERM */
         unsigned guarded;
         unsigned pruned;        /* tracked entries dropped because the process was gone */
@@ -179,15 +188,10 @@ typedef struct ProcRescanStats {
 int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *userdata,
                      ProcRescanStats *ret_stats);
 
-/* Drops pid's entry (e.g. on an exit event). */
+/* Drops pid's entry and closes its pidfd: on the exit event of its leader.
+ * Entries of processes that exit unseen (lost events, no connector) are
+ * pruned by the next rescan. */
 void procrules_forget(ProcRules *pr, pid_t pid);
-
-/* Drops the entries of reaped processes and closes their pidfds (a rescan
- * does this first). Tracked processes that exit keep an entry and a pidfd
- * until then: call it on a timer (about once a minute; 10,000 entries take
- * about 2 ms), or subscribe to PROC_WATCH_EXIT and call procrules_forget().
- * Returns the number dropped. */
-size_t procrules_prune(ProcRules *pr);
 
 /* Which rule governs pid, for the kill-order listing: the rule that set its
  * score if memtuned tracks it (*ret_tracked true), else the rule that would
@@ -196,9 +200,5 @@ size_t procrules_prune(ProcRules *pr);
  * NULL), -ESRCH if the process is gone, or another -errno. */
 int procrules_explain(ProcRules *pr, pid_t pid, const char **ret_rule_name, bool *ret_tracked);
 
-/* The tracked entry for pid, NULL if none; *ret_rule_name is the name of the
- * rule that set its score (valid until the table is freed). */
-const ProcEntry *procrules_lookup(ProcRules *pr, pid_t pid, const char **ret_rule_name);
-
-/* The table, for listing and for the footprint. */
+/* The table, for listing, the footprint and the tests (proctable_get()). */
 ProcTable *procrules_table(ProcRules *pr);

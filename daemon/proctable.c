@@ -76,7 +76,7 @@ int proctable_new(size_t max_pidfds, ProcTable **ret) {
                 return -ENOMEM;
         }
         t->n_slots = PROCTABLE_MIN_SLOTS;
-        t->max_pidfds = max_pidfds;
+        t->max_pidfds = MIN(max_pidfds, (size_t) PROCTABLE_ENTRIES_MAX);
         *ret = t;
         return 0;
 }
@@ -171,6 +171,11 @@ int proctable_add(ProcTable *t, const ProcEntry *e, ProcEntry **ret) {
                 if (ret)
                         *ret = p;
                 return 0;
+        }
+
+        if (t->n_entries >= PROCTABLE_ENTRIES_MAX) {
+                safe_close(copy.pidfd);
+                return -ENOSPC;
         }
 
         /* Keep the load at or below 70%: probes stay short. */

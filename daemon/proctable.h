@@ -46,11 +46,23 @@ typedef struct ProcEntry {
 
 typedef struct ProcTable ProcTable;
 
+/* The most entries a table holds, whatever users do: a process that memtuned
+ * scores is tracked, and any user can start processes that a rule matches.
+ * Past it, proctable_add() refuses new pids (the caller still scores the
+ * process, it only does not remember it: a rescan reads it again, and its
+ * children do not see its rule for reset_children). Refusal rather than
+ * eviction: the processes already tracked are the long-lived ones worth
+ * remembering, and no user can push them out. 65,536 entries take 131,072
+ * slots, 3 MiB, and at most as many pidfds. Exit events keep the table at
+ * the live processes a rule matched; a host with more of those than this is
+ * far beyond the 10,000 the design measures. */
+#define PROCTABLE_ENTRIES_MAX 65536U
+
 /* Creates an empty table. max_pidfds bounds how many pidfds it holds (0: the
  * soft RLIMIT_NOFILE less 256 for everything else); past it, entries are kept
  * without one. 10,000 tracked processes need RLIMIT_NOFILE above 10,256: the
  * daemon raises its soft limit to the hard one at start (systemd's default
- * hard limit is 524288). */
+ * hard limit is 524288). Either way never more than PROCTABLE_ENTRIES_MAX. */
 int proctable_new(size_t max_pidfds, ProcTable **ret);
 
 /* Closes every pidfd and frees the table; NULL is fine. Returns NULL. */
@@ -64,7 +76,9 @@ ProcEntry *proctable_get(ProcTable *t, pid_t pid);
 /* Adds or replaces the entry for e->pid (a replaced entry's pidfd is closed)
  * and takes ownership of e->pidfd, even on failure. If the table holds
  * max_pidfds already, the pidfd is closed and the entry kept with -1.
- * Returns 0 and the stored entry in *ret if given, or -ENOMEM. */
+ * Returns 0 and the stored entry in *ret if given, -ENOSPC for a new pid
+ * when the table holds PROCTABLE_ENTRIES_MAX entries (nothing stored), or
+ * -ENOMEM. */
 int proctable_add(ProcTable *t, const ProcEntry *e, ProcEntry **ret);
 
 /* Removes pid's entry and closes its pidfd. Returns 1 if there was one, 0. */

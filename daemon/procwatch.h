@@ -11,7 +11,8 @@
 /* The netlink proc connector: the kernel multicasts an event for every exec,
  * comm change, fork and exit. memtuned listens for exec and comm so that a new
  * process gets its score within microseconds instead of at the next /proc
- * scan. The socket is non-blocking; the manager adds procwatch_fd() to
+ * scan, and for exit so that it forgets a process (and closes its pidfd) as
+ * soon as it ends. The socket is non-blocking; the manager adds procwatch_fd() to
  * sd-event (EPOLLIN) and calls procwatch_receive() when it is readable.
  *
  * Lost events: when the socket buffer overflows the kernel drops events and
@@ -22,9 +23,9 @@
  * listener at nice 19, the default buffer did (docs TESTBED.md).
  *
  * Kernels from 6.6 filter events per socket (struct proc_input): procwatch
- * asks for only the events in its mask, which spares it the fork and exit
- * flood; older kernels ignore the request and deliver everything, which
- * procwatch then drops itself. */
+ * asks for only the events in its mask, which spares it the fork flood
+ * (and, for a mask without exit, the exit flood); older kernels ignore the
+ * request and deliver everything, which procwatch then drops itself. */
 
 typedef enum ProcWatchEventType {
         PROC_WATCH_EXEC,        /* pid exec'd a new program */
@@ -38,6 +39,11 @@ typedef enum ProcWatchEventType {
 
 #define PROC_WATCH_MASK(t) (1U << (t))
 #define PROC_WATCH_DEFAULT_MASK (PROC_WATCH_MASK(PROC_WATCH_EXEC) | PROC_WATCH_MASK(PROC_WATCH_COMM))
+/* What the daemon asks for: exit too, because each process it scores holds a
+ * pidfd in its table, and an exec storm of short-lived processes (any user
+ * can start one) would otherwise leave a pidfd per dead process open until
+ * the next rescan. The exit events cost one table lookup each. */
+#define PROC_WATCH_TRACK_MASK (PROC_WATCH_DEFAULT_MASK | PROC_WATCH_MASK(PROC_WATCH_EXIT))
 
 /* The socket buffer asked for; see above. */
 #define PROC_WATCH_RCVBUF_BYTES (8U * 1024 * 1024)

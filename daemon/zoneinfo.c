@@ -120,16 +120,53 @@ static int check_zone(const Zone *z, unsigned seen) {
         return 0;
 }
 
+static bool zone_empty(const Zone *z) {
+        return z->present == 0 && z->managed == 0;
+}
+
+/* Removes the empty zones from the table, keeping the order of the others.
+ * Returns how many went. */
+static size_t drop_empty(ZoneInfo *zi) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < zi->n_zones; i++)
+                if (!zone_empty(&zi->zones[i]))
+                        zi->zones[n++] = zi->zones[i];
+        n = zi->n_zones - n;
+        zi->n_zones -= n;
+        return n;
+}
+
+/* Files the zone just parsed, z: the table's last or the overflow slot.
+ * Once the table has overflowed, empty zones are left out throughout. */
+static void zone_done(ZoneInfo *zi, const Zone *z, const Zone *overflow, bool dropping) {
+        if (z == overflow) {
+                if (zone_empty(z))
+                        zi->n_zones_dropped++;
+                else
+                        zi->n_zones_skipped++;
+        } else if (dropping && zone_empty(z)) {
+                zi->n_zones--;
+                zi->n_zones_dropped++;
+        }
+}
+
 int zoneinfo_parse(const char *buf, size_t len, ZoneInfo *ret) {
         /* Static for the same reason as vmstat_parse(): ~43 KiB. */
         static ZoneInfo zi;
+        /* A zone that does not fit is still parsed (and checked) here. */
+        static Zone overflow;
         const char *end = buf + len;
         unsigned seen = 0;
+        bool have_node = false, dropping = false;
+        uint32_t last_node = 0;
         Zone *z = NULL;
         int r;
 
         zi.n_zones = 0;
         zi.n_nodes = 0;
+        zi.n_zones_dropped = 0;
+        zi.n_zones_skipped = 0;
 
         for (const char *p = buf, *eol; p < end; p = eol < end ? eol + 1 : end) {
                 const char *q;
@@ -143,17 +180,24 @@ int zoneinfo_parse(const char *buf, size_t len, ZoneInfo *ret) {
                                 r = check_zone(z, seen);
                                 if (r < 0)
                                         return r;
+                                zone_done(&zi, z, &overflow, dropping);
                         }
-                        if (zi.n_zones >= ZONEINFO_ZONES_MAX)
-                                return -E2BIG;
-                        z = &zi.zones[zi.n_zones];
+                        if (zi.n_zones >= ZONEINFO_ZONES_MAX) {
+                                zi.n_zones_dropped += (uint32_t) drop_empty(&zi);
+                                dropping = true;
+                        }
+                        if (zi.n_zones < ZONEINFO_ZONES_MAX)
+                                z = &zi.zones[zi.n_zones++];
+                        else
+                                z = &overflow;
                         r = parse_header(p, eol, z);
                         if (r < 0)
                                 return r;
                         /* Nodes come in order; count each once. */
-                        if (zi.n_zones == 0 || zi.zones[zi.n_zones - 1].node != z->node)
+                        if (!have_node || last_node != z->node)
                                 zi.n_nodes++;
-                        zi.n_zones++;
+                        have_node = true;
+                        last_node = z->node;
                         seen = 0;
                         continue;
                 }
@@ -205,6 +249,9 @@ int zoneinfo_parse(const char *buf, size_t len, ZoneInfo *ret) {
         r = check_zone(z, seen);
         if (r < 0)
                 return r;
+        zone_done(&zi, z, &overflow, dropping);
+        if (zi.n_zones == 0) /* past the table, and none of them holds memory */
+                return -ENODATA;
 
         memcpy(ret, &zi, zoneinfo_size(&zi));
         return 0;

@@ -7,8 +7,13 @@
 
 /* /proc/zoneinfo: per node and zone, free pages against the watermarks. */
 
-/* A node has at most 5 zones (DMA, DMA32, Normal, Movable, Device); 256 zones
- * covers 51 nodes, more than any server we know of. */
+/* A node lists 5 zones (DMA, DMA32, Normal, Movable, Device), most of them
+ * empty: a 64-node server (or one whose CXL memory expanders add nodes) lists
+ * 320, of which about 66 hold memory. The table keeps 256; when a host lists
+ * more, empty zones (no present or managed pages: nothing to watch, nothing
+ * the engine counts) make room first, and populated zones past 256 (more
+ * than 250 populated nodes) are skipped and counted, never an error. A fixed
+ * table keeps samples plain values that the sampling path never allocates. */
 #define ZONEINFO_ZONES_MAX 256
 #define ZONE_NAME_MAX 16
 #define ZONE_PROTECTION_MAX 8
@@ -22,7 +27,9 @@ typedef struct Zone {
 } Zone;
 
 typedef struct ZoneInfo {
-        uint32_t n_nodes;       /* distinct nodes listed */
+        uint32_t n_nodes;       /* distinct nodes listed, skipped zones' too */
+        uint32_t n_zones_dropped;  /* empty zones left out to make room */
+        uint32_t n_zones_skipped;  /* populated zones that did not fit: the caller warns */
         size_t n_zones;
         Zone zones[ZONEINFO_ZONES_MAX];
 } ZoneInfo;
@@ -30,9 +37,12 @@ typedef struct ZoneInfo {
 /* Parses the text of /proc/zoneinfo. Per-node stats and per-CPU pagesets are
  * skipped. Returns 0; -EINVAL for malformed or repeated keys, a zone header
  * that cannot be read, or watermarks out of order (min <= low <= high);
- * -ERANGE past 64 bits; -E2BIG for more than ZONEINFO_ZONES_MAX zones;
- * -ENODATA when no zone is listed or a zone lacks free, min, low, high,
- * present or managed. *ret is written only on success. */
+ * -ERANGE past 64 bits; -E2BIG for more than ZONE_PROTECTION_MAX
+ * protection values; -ENODATA when no zone is listed (or more than the
+ * table holds, none with memory) or a zone lacks free, min, low, high,
+ * present or managed. More than ZONEINFO_ZONES_MAX zones are not an error
+ * (see above: n_zones_dropped, n_zones_skipped). *ret is written only on
+ * success. */
 int zoneinfo_parse(const char *buf, size_t len, ZoneInfo *ret);
 
 /* Bytes of a ZoneInfo that hold data (for copying only the used part). */

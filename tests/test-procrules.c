@@ -17,6 +17,16 @@
 #include "procrules.h"
 #include "test-util.h"
 
+/* The tracked entry for pid and its rule's name, from the table. */
+static const ProcEntry *lookup(ProcRules *pr, pid_t pid, const char **ret_rule_name) {
+        ProcTable *t = procrules_table(pr);
+        const ProcEntry *e = proctable_get(t, pid);
+
+        if (e && ret_rule_name)
+                *ret_rule_name = proctable_name(t, e->name);
+        return e;
+}
+
 static ProcInfo info;
 
 static ProcessRule mk(const char *name, int adj) {
@@ -303,7 +313,7 @@ static void test_apply_fixture(void) {
         CHECK_EQ_INT(o.result, PROCADJ_UNCHANGED);
         CHECK_EQ_INT(o.new_adj, -900);
         CHECK_STREQ(o.rule_name, "protect-sshd");
-        CHECK(!procrules_lookup(pr, 104, NULL));
+        CHECK(!lookup(pr, 104, NULL));
         CHECK_EQ_INT(procrules_apply_pid(pr, 999, &o), 0);
         CHECK_EQ_INT(o.result, -ESRCH);
 
@@ -432,7 +442,7 @@ static void test_apply_real(int proc_fd) {
         CHECK_STREQ(o.rule_name, "raise");
         CHECK_STREQ(o.comm, "sleep");
         CHECK_EQ_INT(adj_of(a), 300);
-        e = procrules_lookup(pr, a, &name);
+        e = lookup(pr, a, &name);
         CHECK(e && e->pidfd >= 0 && e->adj_set == 300 && e->adj_found == 0 && e->kind == PROC_ENTRY_RULE);
         CHECK_STREQ(name, "raise");
         bool tracked = false;
@@ -458,7 +468,7 @@ static void test_apply_real(int proc_fd) {
                 CHECK_EQ_INT(procrules_apply_pid(pr, c, &o), 0);
                 CHECK_EQ_INT(o.result, -EACCES);
                 CHECK(!o.first_denial);
-                e = procrules_lookup(pr, c, NULL);
+                e = lookup(pr, c, NULL);
                 CHECK(e && (e->flags & PROC_ENTRY_DENIED) && e->adj_set == 0);
                 printf("skip: lowering oom_score_adj needs CAP_SYS_RESOURCE, which this machine's "
                        "bounding set lacks: EACCES checked, the write itself runs in the QEMU guests\n");
@@ -481,7 +491,7 @@ static void test_apply_real(int proc_fd) {
         /* Gone: a normal outcome, not an error. */
         CHECK_EQ_INT(procrules_apply_pid(pr, a, &o), 0);
         CHECK_EQ_INT(o.result, -ESRCH);
-        CHECK(!procrules_lookup(pr, a, NULL));
+        CHECK(!lookup(pr, a, NULL));
 
         /* memtuned itself is spared even by a rule that matches it. */
         ProcessRule self_rule[1] = { mk("all-tests", 700) };
@@ -501,7 +511,7 @@ static void test_apply_real(int proc_fd) {
         CHECK_EQ_INT(o.verdict, PROC_VERDICT_APPLY);
         CHECK_EQ_INT(o.result, PROCADJ_UNCHANGED);
         CHECK_EQ_INT(adj_of(a), 0);
-        CHECK(!procrules_lookup(pr, a, NULL));
+        CHECK(!lookup(pr, a, NULL));
         procrules_set_dry_run(pr, false);
         reap(a);
 
@@ -560,7 +570,7 @@ static void test_apply_real(int proc_fd) {
         CHECK_EQ_INT(o.result, PROCADJ_WRITTEN);
         CHECK_STREQ(o.rule_name, "parent");
         CHECK_EQ_INT(adj_of(child), 0);
-        e = procrules_lookup(pr, child, &name);
+        e = lookup(pr, child, &name);
         CHECK(e && e->kind == PROC_ENTRY_RESET);
         ASSERT(write(go[1], "x", 1) == 1);
         close(go[1]);
@@ -615,7 +625,8 @@ static void test_rescan_real(int proc_fd) {
         /* Gone processes are pruned. */
         for (size_t i = 0; i < 3; i++)
                 reap(kids[i]);
-        CHECK_EQ_INT(procrules_prune(pr), 3);
+        CHECK_EQ_INT(procrules_rescan(pr, false, NULL, NULL, &s), 0);
+        CHECK_EQ_INT(s.pruned, 3);
         CHECK_EQ_INT(procrules_rescan(pr, false, NULL, NULL, &s), 0);
         CHECK_EQ_INT(s.pruned, 0);
         CHECK_EQ_U64(proctable_size(procrules_table(pr)), 2);

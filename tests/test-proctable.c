@@ -229,10 +229,47 @@ static void test_footprint(void) {
                 CHECK(!!proctable_get(t, pid) == (pid % 1000 == 7));
 }
 
+/* The table is bounded whatever users do: past PROCTABLE_ENTRIES_MAX a new
+ * pid is refused (its pidfd closed), while tracked pids are still updated,
+ * and room made by a removal is usable again. */
+static void test_cap(void) {
+        _cleanup_(proctable_freep) ProcTable *t = NULL;
+        ProcEntry e;
+        int fd;
+
+        ASSERT(proctable_new(SIZE_MAX, &t) == 0);
+        for (pid_t pid = 1; pid <= (pid_t) PROCTABLE_ENTRIES_MAX; pid++) {
+                e = entry(pid, -1);
+                ASSERT(proctable_add(t, &e, NULL) == 0);
+        }
+        CHECK_EQ_U64(proctable_size(t), PROCTABLE_ENTRIES_MAX);
+
+        fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        ASSERT(fd >= 0);
+        e = entry((pid_t) PROCTABLE_ENTRIES_MAX + 1, fd);
+        CHECK_EQ_INT(proctable_add(t, &e, NULL), -ENOSPC);
+        CHECK(!fd_open(fd));            /* taken and closed, as on any failure */
+        CHECK(!proctable_get(t, (pid_t) PROCTABLE_ENTRIES_MAX + 1));
+        CHECK_EQ_U64(proctable_size(t), PROCTABLE_ENTRIES_MAX);
+
+        e = entry(7, -1);
+        e.adj_set = 77;
+        CHECK_EQ_INT(proctable_add(t, &e, NULL), 0);
+        CHECK_EQ_INT(proctable_get(t, 7)->adj_set, 77);
+
+        CHECK_EQ_INT(proctable_remove(t, 7), 1);
+        e = entry((pid_t) PROCTABLE_ENTRIES_MAX + 1, -1);
+        CHECK_EQ_INT(proctable_add(t, &e, NULL), 0);
+        CHECK_EQ_U64(proctable_size(t), PROCTABLE_ENTRIES_MAX);
+        /* 3 MiB of slots at most. */
+        CHECK(proctable_memory(t) < 4U * 1024 * 1024);
+}
+
 int main(void) {
         test_random();
         test_pidfds();
         test_names();
         test_footprint();
+        test_cap();
         return test_result("test-proctable");
 }

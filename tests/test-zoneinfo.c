@@ -61,15 +61,61 @@ static void test_hostile(void) {
                            "        present 1\n        managed 1\n        protection: (1,2,3,4,5,6,7,8,9)\n"), -E2BIG);
         CHECK(memcmp(&before, &zi, zoneinfo_size(&before)) == 0);
 
-        /* More zones than we keep. */
-        size_t n = (ZONEINFO_ZONES_MAX + 1) * 200;
+        /* More populated zones than we keep: once -E2BIG, which stopped the
+         * daemon; now the first 256 are kept and the rest counted. */
+        size_t n = (ZONEINFO_ZONES_MAX + 2) * 200;
         char *big = malloc(n), *p = big;
         ASSERT(big);
         for (int i = 0; i <= ZONEINFO_ZONES_MAX; i++)
                 p += sprintf(p, "Node %d, zone Normal\n  pages free 1\n        min 0\n        low 0\n        high 0\n"
                              "        present 1\n        managed 1\n", i);
-        CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), -E2BIG);
+        CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), 0);
+        CHECK_EQ_U64(zi.n_zones, ZONEINFO_ZONES_MAX);
+        CHECK_EQ_U64(zi.n_nodes, ZONEINFO_ZONES_MAX + 1);
+        CHECK_EQ_U64(zi.n_zones_skipped, 1);
+        CHECK_EQ_U64(zi.n_zones_dropped, 0);
+        CHECK_EQ_U64(zi.zones[ZONEINFO_ZONES_MAX - 1].node, ZONEINFO_ZONES_MAX - 1);
+        /* A zone that does not fit is still checked. */
+        p += sprintf(p, "Node 999, zone Normal\n  pages free 1\n        min 2\n        low 1\n        high 0\n"
+                     "        present 1\n        managed 1\n");
+        CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), -EINVAL);
+
+        /* More than the table holds and all empty: no zone to keep. */
+        p = big;
+        for (int i = 0; i <= ZONEINFO_ZONES_MAX; i++)
+                p += sprintf(p, "Node %d, zone Movable\n  pages free 0\n        min 0\n        low 0\n        high 0\n"
+                             "        present 0\n        managed 0\n", i);
+        CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), -ENODATA);
         free(big);
+}
+
+/* 64 nodes, 320 zones of which 65 hold memory (tests/data/numa64, grown
+ * from debian12-numa2 by its make-zoneinfo.sh): the empty zones make room. */
+static void test_fixture_numa64(void) {
+        size_t len;
+        char *buf = test_read_data("numa64/proc/zoneinfo", &len);
+
+        CHECK_EQ_INT(zoneinfo_parse(buf, len, &zi), 0);
+        CHECK_EQ_U64(zi.n_nodes, 64);
+        CHECK_EQ_U64(zi.n_zones, 65);
+        CHECK_EQ_U64(zi.n_zones_dropped, 320 - 65);
+        CHECK_EQ_U64(zi.n_zones_skipped, 0);
+        CHECK_EQ_U64(zi.zones[0].node, 0);
+        CHECK_STREQ(zi.zones[0].name, "DMA");
+        CHECK_EQ_U64(zi.zones[1].managed, 113500);
+        for (size_t i = 2; i < zi.n_zones; i++) {
+                CHECK_EQ_U64(zi.zones[i].node, i - 1);
+                CHECK_STREQ(zi.zones[i].name, "DMA32");
+                CHECK_EQ_U64(zi.zones[i].managed, 128366);
+        }
+        free(buf);
+
+        /* Below the limit nothing is dropped: empty zones stay listed. */
+        buf = test_read_data("debian12-numa2/proc/zoneinfo", &len);
+        CHECK_EQ_INT(zoneinfo_parse(buf, len, &zi), 0);
+        CHECK_EQ_U64(zi.n_zones, 10);
+        CHECK_EQ_U64(zi.n_zones_dropped, 0);
+        free(buf);
 }
 
 static void test_fixture_host(void) {
@@ -101,5 +147,6 @@ int main(void) {
         test_literals();
         test_hostile();
         test_fixture_host();
+        test_fixture_numa64();
         return test_result("test-zoneinfo");
 }
