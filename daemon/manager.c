@@ -945,7 +945,10 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                 if (m->actuator.entry[id].has_original)
                         engine_restore_baseline(&m->engine, id, m->actuator.entry[id].original);
         manager_learned_load(m, now);
-        manager_load_overrides(m, now);
+        /* Saved deadlines are CLOCK_REALTIME: converted with a monotonic time
+         * read beside it, not the sample's, which the policy load (a forked
+         * child) may have left far behind. */
+        manager_load_overrides(m, now_monotonic());
 
         r = sd_event_new(&m->event);
         if (r < 0)
