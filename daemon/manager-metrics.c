@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -154,10 +155,14 @@ static int metrics_dir_open(const char *path, const char **why) {
         fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
                 int r = -errno;
+                struct stat st;
 
+                /* O_DIRECTORY|O_NOFOLLOW on a symlink says ENOTDIR. */
+                if ((r == -ENOTDIR || r == -ELOOP) && lstat(path, &st) >= 0 && S_ISLNK(st.st_mode))
+                        r = -ELOOP;
                 *why = r == -ENOENT ? "it does not exist" :
                        r == -ELOOP ? "it is a symbolic link; give the directory it points to" :
-                       r == -ENOTDIR ? "it is not a directory (or is a symbolic link)" :
+                       r == -ENOTDIR ? "it is not a directory" :
                        "it cannot be opened";
                 return r;
         }
