@@ -626,6 +626,21 @@ int ctl_decisions(sd_bus *bus, const CtlOptions *o) {
         return fflush(stdout) == 0 ? CTL_EXIT_SUCCESS : CTL_EXIT_FAILURE;
 }
 
+int ctl_metrics(sd_bus *bus, const CtlOptions *o) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *text;
+        int r;
+
+        r = call(bus, "get the metrics", "GetMetrics", &reply, NULL);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return call_failed("read the metrics", r, NULL);
+        fputs(text, stdout);
+        return fflush(stdout) == 0 ? CTL_EXIT_SUCCESS : CTL_EXIT_FAILURE;
+}
+
 /* ---- changes ---------------------------------------------------------------------------- */
 
 int ctl_set(sd_bus *bus, const CtlOptions *o, const char *name, const char *value) {

@@ -59,6 +59,8 @@ int ctl_status(sd_bus *bus, const CtlOptions *o);
 int ctl_monitor(sd_bus *bus, const CtlOptions *o);
 int ctl_processes(sd_bus *bus, const CtlOptions *o);
 int ctl_decisions(sd_bus *bus, const CtlOptions *o);
+/* GetMetrics(): the Prometheus text that --metrics-dir writes, as it is now. */
+int ctl_metrics(sd_bus *bus, const CtlOptions *o);
 int ctl_set(sd_bus *bus, const CtlOptions *o, const char *name, const char *value);
 /* name NULL: every override, and the runtime mode. */
 int ctl_reset(sd_bus *bus, const CtlOptions *o, const char *name);

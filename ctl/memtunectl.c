@@ -46,6 +46,9 @@ static const struct {
           "each one's oom_score_adj (\"(overridden: adj N)\" when someone else changed it).\n" },
         { "decisions", "decisions [--limit N] [--json]\n\n"
           "List memtuned's decisions, newest first.\n" },
+        { "metrics", "metrics\n\n"
+          "Print memtuned's Prometheus metrics now: the text that memtuned --metrics-dir\n"
+          "writes for node_exporter's textfile collector (memtuned(8), METRICS).\n" },
         { "set", "set NAME VALUE [--for DURATION]\n\n"
           "Pin the vm tunable NAME at VALUE (an override), until reset or for DURATION\n"
           "(\"90s\", \"10min\", \"2h\", \"1h30m\"; a bare number is seconds). VALUE is a\n"
@@ -90,6 +93,7 @@ static void help(void) {
                "  monitor                 Follow changes as they happen\n"
                "  processes [--limit N]   Processes in the OOM killer's order\n"
                "  decisions [--limit N]   memtuned's decisions, newest first\n"
+               "  metrics                 The Prometheus metrics, as memtuned writes them\n"
                "  set NAME VALUE [--for DURATION]\n"
                "                          Pin a vm tunable (an override), for a while or\n"
                "                          until reset\n"
@@ -333,7 +337,7 @@ int main(int argc, char *argv[]) {
                 return usage_error("--for goes with set only", NULL);
 
         if (strcmp(verb, "status") == 0 || strcmp(verb, "monitor") == 0 || strcmp(verb, "processes") == 0 ||
-            strcmp(verb, "decisions") == 0 || strcmp(verb, "reload") == 0) {
+            strcmp(verb, "decisions") == 0 || strcmp(verb, "reload") == 0 || strcmp(verb, "metrics") == 0) {
                 if (n > 0)
                         return usage_error("Unexpected argument", args[0]);
         } else if (strcmp(verb, "set") == 0) {
@@ -360,6 +364,8 @@ int main(int argc, char *argv[]) {
                 return ctl_processes(bus, &arg_options);
         if (strcmp(verb, "decisions") == 0)
                 return ctl_decisions(bus, &arg_options);
+        if (strcmp(verb, "metrics") == 0)
+                return ctl_metrics(bus, &arg_options);
         if (strcmp(verb, "set") == 0)
                 return ctl_set(bus, &arg_options, args[0], args[1]);
         if (strcmp(verb, "reset") == 0)

@@ -672,6 +672,18 @@ static int method_describe(sd_bus_message *call, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(call, "s", b->describe);
 }
 
+/* The Prometheus text that --metrics-dir writes, rendered now. */
+static int method_get_metrics(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL;
+        Bus *b = userdata;
+        int r;
+
+        r = manager_metrics_text(b->manager, &text);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to render the metrics: %m");
+        return sd_bus_reply_method_return(call, "s", text);
+}
+
 static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const KillOrderEntry *e = NULL;
@@ -1061,6 +1073,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_PARAM(processes), method_list_processes, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetDecisions", "u", SD_BUS_PARAM(limit), "a" BUS_DECISION, SD_BUS_PARAM(decisions),
                                  method_get_decisions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetMetrics", NULL, , "s", SD_BUS_PARAM(text), method_get_metrics,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetOverride", "stt",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(value) SD_BUS_PARAM(duration_usec), NULL, ,
                                  method_privileged, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -36,6 +36,7 @@ static bool arg_check = false;
 static bool arg_dump = false;
 static bool arg_observe = false;
 static const char *arg_bus = NULL; /* the system bus if there is one */
+static const char *arg_metrics_dir = NULL;
 static uint64_t arg_interval_usec = USEC_PER_SEC;
 
 /* Upper bound for --interval: longer than that, rates say little about now. */
@@ -63,6 +64,8 @@ static void help(void) {
                "     --bus BUS           Serve org.memtuned1 on BUS: system, user, a D-Bus\n"
                "                         address (unix:path=...), or none (default: the system\n"
                "                         bus if there is one)\n"
+               "     --metrics-dir DIR   Write Prometheus metrics to DIR/memtuned.prom for\n"
+               "                         node_exporter's textfile collector (default: none)\n"
                "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
                "     --sys-root DIR      Read /sys from DIR (default /sys)\n",
                program_invocation_short_name, program_invocation_short_name,
@@ -97,6 +100,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_STATE_DIR,
                 ARG_OBSERVE,
                 ARG_BUS,
+                ARG_METRICS_DIR,
                 ARG_PROC_ROOT,
                 ARG_SYS_ROOT,
         };
@@ -112,6 +116,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "observe", no_argument, NULL, ARG_OBSERVE },
                 { "bus", required_argument, NULL, ARG_BUS },
+                { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
                 { "sys-root", required_argument, NULL, ARG_SYS_ROOT },
                 {}
@@ -175,6 +180,15 @@ static int parse_argv(int argc, char *argv[]) {
                                                        optarg);
                         arg_bus = optarg;
                         not_check = "--bus";
+                        break;
+                case ARG_METRICS_DIR:
+                        /* Opened at each attempt while it fails: a relative
+                         * path would depend on the working directory. */
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "Invalid --metrics-dir '%s': expected an absolute "
+                                                       "path such as /var/lib/prometheus/node-exporter.", optarg);
+                        arg_metrics_dir = optarg;
+                        not_check = "--metrics-dir";
                         break;
                 case ARG_PROC_ROOT:
                         arg_proc_root = optarg;
@@ -350,6 +364,7 @@ static int run_daemon(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs)
                 .observe = arg_observe,
                 .bus = arg_bus ?: "system",
                 .bus_optional = !arg_bus,
+                .metrics_dir = arg_metrics_dir,
         };
         int r;
 

@@ -30,6 +30,11 @@ static int on_outcome(const ProcOutcome *o, void *userdata) {
 
         if (o->verdict != PROC_VERDICT_APPLY && o->verdict != PROC_VERDICT_RESET)
                 return 0;
+        m->metrics_counters.rule_matches++;
+        if (o->result == PROCADJ_WRITTEN)
+                m->metrics_counters.rule_writes++;
+        else if (o->result < 0 && o->result != -ESRCH && o->result != -ESTALE)
+                m->metrics_counters.rule_write_failures++;
 
         if (o->first_untracked)
                 log_warning("Tracking %u processes, the most memtuned remembers: pid %d (%s) and further new "

@@ -145,12 +145,14 @@ int manager_reload(Manager *m) {
                 /* Logged: the host facts could not be read, the policy was not looked at. */
                 log_error("Could not evaluate the policy without the host facts; the last good policy (%s) stays "
                           "in force.", m->policy->name);
+                m->metrics_counters.reloads_rejected++;
                 manager_notify_status(m, "READY=1\n");
                 return r;
         }
         if (r < 0) {
                 policy_log_errors(error);
                 log_error("Rejected the new policy; the last good policy (%s) stays in force.", m->policy->name);
+                m->metrics_counters.reloads_rejected++;
                 free(m->policy_error);
                 m->policy_error = TAKE_PTR(error);
                 bus_emit_policy_reloaded(m->bus, false);
@@ -162,6 +164,7 @@ int manager_reload(Manager *m) {
         policy_free(m->policy);
         m->policy = p;
         m->policy_error = mfree(m->policy_error);
+        m->metrics_counters.reloads_applied++;
         log_info("Policy '%s' in force (%zu file%s, mode %s).", p->name, p->n_files, p->n_files == 1 ? "" : "s",
                  policy_mode_to_string(p->mode));
         manager_notify_status(m, "READY=1\n");
@@ -491,6 +494,7 @@ static void manager_publish(Manager *m, uint64_t now) {
         }
         bus_emit_changes(m->bus);
         manager_ping(m, now);
+        manager_metrics_publish(m, now);
 }
 
 /* Brings every managed tunable to its target. The targets, not the
@@ -534,6 +538,7 @@ static void plan_log(Manager *m, TickCause cause, uint64_t reaction_usec, const 
         }
         for (size_t i = 0; i < m->plan.n_decisions; i++) {
                 decision_remember(m, &m->plan.decisions[i]);
+                metrics_count_decision(&m->metrics_counters, &m->plan.decisions[i], cause, reaction_usec);
                 log_decision(&m->plan.decisions[i], !manager_enforcing(m), tick_cause_to_string(cause),
                              reaction_usec);
         }
@@ -622,6 +627,8 @@ static void notice_outside_changes(Manager *m, uint64_t now) {
                                  "); %" PRIu64 " is now the value restored on stop, and %s.",
                                  tunable_info(id)->name, v, m->expected[id], v,
                                  outside_change_outcome(m, id, now, outcome, sizeof(outcome)));
+                        if (m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED || m->plan.tunables[id].managed)
+                                m->metrics_counters.external_changes++;
                         (void) actuator_note_current(&m->actuator, id, v);
                         engine_set_baseline(&m->engine, id, v);
                 }
@@ -654,6 +661,7 @@ static int tick_sample(Manager *m, TickTimes *t) {
                         log_warning_errno(r, "Failed to parse '%s', skipping this sample: %m",
                                           proc_path(m, failed, path, sizeof(path)));
                 m->warned_sample_failure = true;
+                m->metrics_counters.samples_skipped++;
                 return r;
         }
         m->warned_sample_failure = false;
@@ -1024,6 +1032,7 @@ Manager *manager_free(Manager *m) {
                 sampler_close(&m->sampler);
         policy_free(m->policy);
         free(m->policy_error);
+        manager_metrics_free(m->metrics);
         free(m->prev);
         free(m->cur);
         free(m);

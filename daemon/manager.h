@@ -10,6 +10,7 @@
 #include "actuator.h"
 #include "engine.h"
 #include "killorder.h"
+#include "metrics.h"
 #include "procwatch.h"
 #include "override.h"
 #include "policy.h"
@@ -27,9 +28,11 @@ typedef struct ManagerConfig {
         bool observe;                   /* --observe: never write, whatever the policy says */
         const char *bus;                /* --bus: "system", "user", an address; NULL or "none": no bus */
         bool bus_optional;              /* no --bus given: without a bus (or the name), run anyway */
+        const char *metrics_dir;        /* --metrics-dir: write MANAGER_METRICS_FILE there; NULL: not */
 } ManagerConfig;
 
 typedef struct Bus Bus;
+typedef struct ManagerMetrics ManagerMetrics;
 
 /* The decisions kept for the bus and --once; older ones are dropped. */
 #define MANAGER_DECISIONS_MAX 256
@@ -121,6 +124,9 @@ typedef struct Manager {
         Bus *bus;                       /* NULL without a bus */
         bool has_runtime_mode;          /* SetMode(): runtime_mode wins over the policy's until reset */
         PolicyMode runtime_mode;
+
+        MetricsCounters metrics_counters; /* incremented where each event happens */
+        ManagerMetrics *metrics;        /* manager-metrics.c, NULL until first used */
 } Manager;
 
 /* Opens everything the daemon needs (sampler, state directory, policy). An
@@ -226,3 +232,27 @@ void manager_notify_status(Manager *m, const char *prefix);
 /* At the end of every tick: pings systemd's watchdog if it is on, together
  * with the status line; otherwise sends the status line if it changed. */
 void manager_ping(Manager *m, uint64_t now);
+
+/* Prometheus metrics (manager-metrics.c). The file node_exporter's textfile
+ * collector reads is written from the tick, never from a timer of its own:
+ * at most every MANAGER_METRICS_INTERVAL_USEC and only when a value changed,
+ * but at least every MANAGER_METRICS_REFRESH_USEC, so that its timestamp
+ * tells stale data from a quiet machine. 10 s is a scrape interval's order;
+ * 5 min is the calm tick (60 s) several times over. */
+#define MANAGER_METRICS_FILE "memtuned.prom"
+#define MANAGER_METRICS_INTERVAL_USEC (10 * USEC_PER_SEC)
+#define MANAGER_METRICS_REFRESH_USEC (300 * USEC_PER_SEC)
+
+/* The manager's state as metrics input (strings borrowed until the next
+ * tick); now is CLOCK_MONOTONIC, realtime CLOCK_REALTIME at the same moment. */
+void manager_metrics_gather(Manager *m, uint64_t now, uint64_t realtime, MetricsInput *ret);
+
+/* The metrics text now, for the bus: 0 with a malloc()ed string, or -errno. */
+int manager_metrics_text(Manager *m, char **ret);
+
+/* At the end of a tick: writes the file when due (with --metrics-dir). A
+ * directory that is missing, a symlink or not writable gets one warning per
+ * run of failures; the daemon goes on. */
+void manager_metrics_publish(Manager *m, uint64_t now);
+
+ManagerMetrics *manager_metrics_free(ManagerMetrics *mm);

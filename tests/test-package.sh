@@ -67,8 +67,8 @@ sed 's/^/#   /' "$tmp/files"
 make -C "$src" install DESTDIR="$tmp/inst" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; exit 99; }
 (cd "$tmp/inst" && find . ! -type d | sed 's|^\.||' | sort) >"$tmp/installed"
 # dh_compress gzips the man pages and larger documentation; debhelper adds
-# the copyright file and the Debian changelog.
-sed -E 's/\.gz$//' "$tmp/files" | grep -vE '^/usr/share/doc/memtuned/(copyright|changelog\.Debian)$' |
+# the copyright file, the Debian changelog and README.Debian.
+sed -E 's/\.gz$//' "$tmp/files" | grep -vE '^/usr/share/doc/memtuned/(copyright|changelog\.Debian|README\.Debian)$' |
         sort >"$tmp/files-normalised"
 check "the package holds exactly what make install installs" \
         diff -u "$tmp/installed" "$tmp/files-normalised"

@@ -141,6 +141,10 @@ int statefile_remove(int dir_fd, const char *name) {
 }
 
 int statefile_write(int dir_fd, const char *name, const void *buf, size_t len) {
+        return statefile_write_mode(dir_fd, name, buf, len, (mode_t) -1);
+}
+
+int statefile_write_mode(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode) {
         char tmp[STATEFILE_NAME_MAX];
         _cleanup_close_ int fd = -1;
         size_t n = 0;
@@ -161,6 +165,11 @@ int statefile_write(int dir_fd, const char *name, const void *buf, size_t len) {
         fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0)
                 return negative_errno();
+        /* Before the rename: the file is never seen with another mode. */
+        if (mode != (mode_t) -1 && fchmod(fd, mode) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
 
         while (n < len) {
                 ssize_t k = write(fd, (const char *) buf + n, len - n);

@@ -33,6 +33,10 @@ int statefile_read(int dir_fd, const char *name, char *buf, size_t size);
  * -errno; on failure name is untouched. */
 int statefile_write(int dir_fd, const char *name, const void *buf, size_t len);
 
+/* statefile_write() with exactly mode, whatever the umask: for a file that
+ * another user's process reads (node_exporter under memtuned's UMask=0077). */
+int statefile_write_mode(int dir_fd, const char *name, const void *buf, size_t len, mode_t mode);
+
 /* Removes dir_fd/name (nothing there is fine) and fsync()s the directory.
  * Returns 0 or -errno. */
 int statefile_remove(int dir_fd, const char *name);
