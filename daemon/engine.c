@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "macro.h"
+#include "string-table.h"
 
 #define NEVER USEC_INFINITY
 #define BIT32(n) (UINT32_C(1) << (n))
@@ -20,9 +21,7 @@ static const char *const pressure_level_table[_PRESSURE_LEVEL_MAX] = {
         [PRESSURE_CRITICAL] = "critical",
 };
 
-const char *pressure_level_to_string(PressureLevel l) {
-        return (unsigned) l < _PRESSURE_LEVEL_MAX ? pressure_level_table[l] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(pressure_level, PressureLevel, );
 
 static const char *const tunable_source_table[_TUNABLE_SOURCE_MAX] = {
         [TUNABLE_SOURCE_NONE] = "none",
@@ -32,9 +31,7 @@ static const char *const tunable_source_table[_TUNABLE_SOURCE_MAX] = {
         [TUNABLE_SOURCE_OVERRIDE] = "override",
 };
 
-const char *tunable_source_to_string(TunableSource s) {
-        return (unsigned) s < _TUNABLE_SOURCE_MAX ? tunable_source_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tunable_source, TunableSource, );
 
 /* ---- text ------------------------------------------------------------------ */
 

@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "paths.h"
 #include "policy-internal.h"
+#include "string-table.h"
 #include "units.h"
 
 char *const policy_dirs_standard[POLICY_DIRS_STANDARD_N] = {
@@ -98,13 +99,8 @@ const char *const tunable_mode_table[_TUNABLE_MODE_MAX] = {
         [TUNABLE_MODE_ADAPTIVE] = "adaptive",
 };
 
-const char *policy_mode_to_string(PolicyMode m) {
-        return m < _POLICY_MODE_MAX ? policy_mode_table[m] : NULL;
-}
-
-const char *tunable_mode_to_string(TunableMode m) {
-        return m < _TUNABLE_MODE_MAX ? tunable_mode_table[m] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(policy_mode, PolicyMode, );
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tunable_mode, TunableMode, );
 
 /* ---- small helpers ------------------------------------------------------------- */
 
