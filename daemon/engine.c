@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "macro.h"
 #include "string-table.h"
+#include "units.h"
 
 #define NEVER USEC_INFINITY
 #define BIT32(n) (UINT32_C(1) << (n))
@@ -83,37 +84,6 @@ static Str fmt_rate(double v) {
                 snprintf(r.s, sizeof(r.s), "%.0f", v);
         else
                 snprintf(r.s, sizeof(r.s), "%.1f", v);
-        return r;
-}
-
-/* "250 ms", "10 s", "90 s", "10 min", "3 h". */
-static Str fmt_usec(uint64_t u) {
-        uint64_t s = (u + USEC_PER_SEC / 2) / USEC_PER_SEC;
-        Str r;
-
-        if (u < USEC_PER_SEC)
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " ms", u / USEC_PER_MSEC);
-        else if (s < 120 || s % 60 != 0)
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " s", s);
-        else if (s < 2 * 3600 || s % 3600 != 0)
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " min", s / 60);
-        else
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " h", s / 3600);
-        return r;
-}
-
-/* "512 kB", "480 MiB", "1.5 GiB", "24 GiB". */
-static Str fmt_kb(uint64_t kb) {
-        Str r;
-
-        if (kb < 1024)
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " kB", kb);
-        else if (kb < UINT64_C(1024) * 1024)
-                snprintf(r.s, sizeof(r.s), "%.0f MiB", (double) kb / 1024);
-        else if (kb < UINT64_C(10) * 1024 * 1024)
-                snprintf(r.s, sizeof(r.s), "%.1f GiB", (double) kb / (1024 * 1024));
-        else
-                snprintf(r.s, sizeof(r.s), "%.0f GiB", (double) kb / (1024 * 1024));
         return r;
 }
 
@@ -526,7 +496,7 @@ static void adaptive_clamp(Step *st, TunableId id) {
 /* pgscan_direct 1840/s, allocstall 35/s over 10 s, PSI some 12.5% */
 static void add_reclaim_evidence(const Step *st, Text *w) {
         text_add(w, "pgscan_direct %s/s, allocstall %s/s over %s", fmt_rate(st->avg_direct).s,
-                 fmt_rate(st->avg_stall).s, fmt_usec(st->window).s);
+                 fmt_rate(st->avg_stall).s, FORMAT_DURATION_HUMAN(st->window));
         if (st->o.has_psi && st->o.psi_some > 0) {
                 text_add(w, ", PSI some %.1f%%", st->o.psi_some);
                 if (st->o.has_full && st->o.psi_full > 0)
@@ -673,7 +643,7 @@ static void watermarks(Step *st) {
                                 continue;
                         if (!ready) {
                                 text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
-                                         fmt_usec(usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))).s);
+                                         FORMAT_DURATION_HUMAN(usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))));
                                 break;
                         }
                         w = text_start(why, sizeof(why));
@@ -722,7 +692,7 @@ static void watermarks(Step *st) {
                         continue;
                 w = text_start(why, sizeof(why));
                 text_add(&w, "calm for %s (pgscan_direct %s/s, allocstall %s/s): back to the baseline %" PRIu64,
-                         fmt_usec(st->now - e->calm_since_usec).s, fmt_rate(st->o.direct).s,
+                         FORMAT_DURATION_HUMAN(st->now - e->calm_since_usec), fmt_rate(st->o.direct).s,
                          fmt_rate(st->o.has_stall ? st->o.stall : 0).s, b.rest);
                 if (t->level > b.rest) {
                         text_add(&w, "; remembers %" PRIu64 " for the next direct reclaim", t->level);
@@ -823,16 +793,16 @@ static void numa(Step *st) {
                 if (o->has_zrf)
                         text_add(&w, "zone_reclaim_failed %s/s, ", fmt_rate(e->numa_failed_pages / secs).s);
                 text_add(&w, "pgscan_direct %s/s over %s) while node %" PRIu32 " had %s free above its high watermark",
-                         fmt_rate(e->numa_direct_pages / secs).s, fmt_usec(st->now - e->numa_since_usec).s,
-                         high.node, fmt_kb((high.free - high.high) * e->page_kb).s);
+                         fmt_rate(e->numa_direct_pages / secs).s, FORMAT_DURATION_HUMAN(st->now - e->numa_since_usec),
+                         high.node, FORMAT_SIZE((high.free - high.high) * e->page_kb));
                 level_move(st, id, 0, why);
                 e->numa_since_usec = NEVER;
                 return;
         }
         text_set(note, ENGINE_REASON_MAX, "local reclaim on node %" PRIu32 " while node %" PRIu32
                  " has %s free, for %s",
-                 low.node, high.node, fmt_kb((high.free - high.high) * e->page_kb).s,
-                 fmt_usec(st->now - e->numa_since_usec).s);
+                 low.node, high.node, FORMAT_SIZE((high.free - high.high) * e->page_kb),
+                 FORMAT_DURATION_HUMAN(st->now - e->numa_since_usec));
 }
 
 static void swap_forget(Engine *e) {
@@ -908,7 +878,7 @@ static void swappiness(Step *st) {
                 }
                 if (!lasted(st->now, e->swap_since_usec, st->window) || !cooled(st->now, t->last_step_usec, cooldown)) {
                         text_set(note, ENGINE_REASON_MAX, "%s thrashing for %s",
-                                 trend > 0 ? "page cache" : "anon memory", fmt_usec(st->now - e->swap_since_usec).s);
+                                 trend > 0 ? "page cache" : "anon memory", FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
                         return;
                 }
 
@@ -918,12 +888,12 @@ static void swappiness(Step *st) {
                         text_add(&w, "file refaults %s/s, anon refaults and swap-ins %s/s over %s: "
                                  "the page cache thrashes while anon memory is cold",
                                  fmt_rate(e->swap_file_pages / secs).s, fmt_rate(e->swap_anon_pages / secs).s,
-                                 fmt_usec(st->now - e->swap_since_usec).s);
+                                 FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
                 else
                         text_add(&w, "anon refaults and swap-ins %s/s, file refaults %s/s over %s: "
                                  "anon memory thrashes through swap",
                                  fmt_rate(e->swap_anon_pages / secs).s, fmt_rate(e->swap_file_pages / secs).s,
-                                 fmt_usec(st->now - e->swap_since_usec).s);
+                                 FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
                 level_move(st, id, trend > 0 ? MIN(t->level + ENGINE_SWAPPINESS_STEP, b.hi)
                                              : (t->level > b.lo + ENGINE_SWAPPINESS_STEP ? t->level - ENGINE_SWAPPINESS_STEP : b.lo),
                            why);
@@ -943,7 +913,7 @@ static void swappiness(Step *st) {
 
         w = text_start(why, sizeof(why));
         text_add(&w, "calm for %s and refaults balanced: back towards the baseline %" PRIu64,
-                 fmt_usec(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)).s, b.rest);
+                 FORMAT_DURATION_HUMAN(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)), b.rest);
         if (t->level > b.rest)
                 level_move(st, id, t->level - MIN(t->level - b.rest, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
         else
@@ -973,7 +943,7 @@ static void note_watermark(Step *st, TunableId id, const Bounds *b, Text *w) {
                 text_add(w, "calm, but the kernel is boosting the watermarks: the calm clock waits; ");
         if (st->calm && t->level != b->rest) {
                 text_add(w, "calm for %s; back to the baseline after %s of calm",
-                         fmt_usec(usec_sub(st->now, st->e->calm_since_usec)).s, fmt_usec(st->th->calm_usec).s);
+                         FORMAT_DURATION_HUMAN(usec_sub(st->now, st->e->calm_since_usec)), FORMAT_DURATION_HUMAN(st->th->calm_usec));
                 return;
         }
         if (st->calm && t->learned > 0)
@@ -1023,7 +993,7 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
                         if (ov->expires_usec == NEVER)
                                 text_add(&w, " until cleared");
                         else
-                                text_add(&w, " for %s", fmt_usec(ov->expires_usec - st->now).s);
+                                text_add(&w, " for %s", FORMAT_DURATION_HUMAN(ov->expires_usec - st->now));
                         target = safety_clamp(st, id, target, &w);
                         text_add(&n, "%s", why);
                         if (tp->mode == TUNABLE_MODE_FIXED) {
@@ -1131,7 +1101,7 @@ static void plan_evidence(const Step *st, Plan *plan) {
                         text_add(&w, ", pswpin %s/s", fmt_rate(o->pswpin).s);
                 if (o->has_zrf && o->zrf > 0)
                         text_add(&w, ", zone_reclaim_failed %s/s", fmt_rate(o->zrf).s);
-                text_add(&w, " over %s", fmt_usec(o->interval).s);
+                text_add(&w, " over %s", FORMAT_DURATION_HUMAN(o->interval));
         }
         if (o->has_psi) {
                 text_add(&w, "; PSI some %.1f%%", o->psi_some);

@@ -113,7 +113,7 @@
 #define ENGINE_HISTORY_MAX 256
 
 /* A decision's reason: "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s,
- * allocstall 35/s over 10 s" fits with room for a cap note. */
+ * allocstall 35/s over 10s" fits with room for a cap note. */
 #define ENGINE_REASON_MAX 256
 
 typedef enum PressureLevel {

@@ -336,6 +336,19 @@ static void test_parse_duration(void) {
         CHECK_EQ_INT(parse_duration("99999999999999999h", &u), -ERANGE);
 }
 
+/* The formats of the engine's reasons: durations rounded down, milliseconds
+ * below a second; sizes with one decimal unless whole. */
+static void test_format_for_people(void) {
+        CHECK_STREQ(FORMAT_DURATION_HUMAN(250 * USEC_PER_MSEC), "250ms");
+        CHECK_STREQ(FORMAT_DURATION_HUMAN(999), "0s");
+        CHECK_STREQ(FORMAT_DURATION_HUMAN(1500 * USEC_PER_MSEC), "1s");
+        CHECK_STREQ(FORMAT_DURATION_HUMAN(599 * USEC_PER_SEC + 700 * USEC_PER_MSEC), "9min 59s");
+        CHECK_STREQ(FORMAT_SIZE(512), "512 kB");
+        CHECK_STREQ(FORMAT_SIZE(1536), "1.5 MiB");
+        CHECK_STREQ(FORMAT_SIZE(491520), "480 MiB");
+        CHECK_STREQ(FORMAT_SIZE(UINT64_C(24) * 1024 * 1024), "24 GiB");
+}
+
 static void test_parse_kernel_version(void) {
         unsigned v[3], n;
 
@@ -1331,6 +1344,7 @@ int main(void) {
 
         test_parse_size();
         test_parse_duration();
+        test_format_for_people();
         test_parse_kernel_version();
         test_default();
         test_full();

@@ -217,8 +217,13 @@ const char *format_duration_human(char *buf, size_t size, uint64_t usec) {
 
         if (size > 0)
                 buf[0] = 0;
+        /* Below a second the seconds would say "0s" of a 100 ms sample
+         * interval: milliseconds, rounded down too. */
         if (sec == 0) {
-                snprintf(buf, size, "0s");
+                if (usec >= USEC_PER_MSEC)
+                        snprintf(buf, size, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
+                else
+                        snprintf(buf, size, "0s");
                 return buf;
         }
         for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {

@@ -40,8 +40,9 @@ int parse_duration_full(const char *s, uint64_t *ret_usec);
  * returns. (The policy loader may move to parse_duration_full().) */
 int parse_duration(const char *s, uint64_t *ret_usec);
 
-/* Formats microseconds for people, rounded down to seconds, in at most two
- * units: "1h 30min", "45s", "1d 1h", "0s". Returns buf. */
+/* Formats microseconds for people (the client, the engine's reasons), rounded
+ * down to seconds, in at most two units: "1h 30min", "45s", "1d 1h"; below a
+ * second in milliseconds: "250ms", "0s". Returns buf. */
 const char *format_duration_human(char *buf, size_t size, uint64_t usec);
 #define FORMAT_DURATION_HUMAN(u) format_duration_human((char[DURATION_BUF]) {}, DURATION_BUF, (u))
 
