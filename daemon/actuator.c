@@ -366,11 +366,10 @@ int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec,
                 return -EBUSY;
 
         /* Durable before the kernel sees the value: the original, and both
-         * the value there now and the new one as memtuned's. Recording only a
-         * tunable's first write lost the original when a kill fell between a
-         * later write and its record: the restarted daemon found a value it
-         * did not know as its own, took it for the administrator's and never
-         * restored the original. */
+         * the value there now and the new one as memtuned's. A kill between
+         * any write and its record then still leaves a value the restarted
+         * daemon knows as its own; one it does not know it takes for the
+         * administrator's, and it would never restore the original. */
         ActuatorEntry saved = *e;
         if (!e->has_original)
                 *e = (ActuatorEntry) {

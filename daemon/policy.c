@@ -106,9 +106,9 @@ DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tunable_mode, TunableMode, );
 
 /* Makes room for element n (0-based) of the array a of n elements of size
  * bytes each: the array holds 8, then each power of two, and is realloc'ed
- * only when n reaches one of those. Growing it one element at a time made a
- * reload realloc() each array through every size from one element up, and
- * glibc parked the blocks of each size in its per-size caches, a few more
+ * only when n reaches one of those: grown one element at a time, each array
+ * would pass through every size from one element up at each reload, and
+ * glibc parks the blocks of each size in its per-size caches, a few more
  * with every reload. Returns the array, moved or not, or NULL on ENOMEM (a
  * is then untouched). */
 void *array_grow(void *a, size_t n, size_t size) {
