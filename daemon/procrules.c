@@ -99,7 +99,10 @@ bool procrules_names_explicitly(const ProcessRule *rule, const ProcInfo *info) {
         return false;
 }
 
-ProcGuard procrules_guard(const ProcInfo *info, pid_t self_pid) {
+/* The first guard that applies: PID 1, kernel thread (PF_KTHREAD in stat,
+ * or "Kthread: 1"), self_pid, oom_score_adj -1000 (only checked when info
+ * holds PROC_INFO_OOM_SCORE_ADJ). */
+static ProcGuard procrules_guard(const ProcInfo *info, pid_t self_pid) {
         if (info->stat.pid == 1)
                 return PROC_GUARD_PID1;
         if ((info->stat.flags & PROC_PF_KTHREAD) ||
