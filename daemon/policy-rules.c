@@ -226,6 +226,131 @@ static int resolve_user(const char *name, uid_t *ret) {
         }
 }
 
+/* match.comm: a glob that can match a name of at most COMM_LEN_MAX characters. */
+static void match_comm(Ctx *c, const config_setting_t *e, const char *kw, ProcessMatch *m) {
+        const char *v;
+        size_t min_len;
+
+        if (!get_glob(c, e, kw, &v))
+                return;
+        (void) glob_check(v, &min_len);
+        if (min_len > COMM_LEN_MAX) {
+                if (!glob_has_magic(v)) {
+                        char cut[COMM_LEN_MAX + 1];
+
+                        snprintf(cut, sizeof(cut), "%s", v);
+                        ctx_error(c, line_of(e), kw,
+                                  "%s can never match: the kernel keeps only the first %d characters "
+                                  "of a process name; did you mean %s?",
+                                  QUOTED(v), COMM_LEN_MAX, QUOTED(cut));
+                } else
+                        ctx_error(c, line_of(e), kw,
+                                  "%s can never match: the kernel keeps only the first %d characters "
+                                  "of a process name",
+                                  QUOTED(v), COMM_LEN_MAX);
+                return;
+        }
+        set_string(c, &m->comm, v);
+}
+
+/* match.exe and match.cgroup: an absolute path glob (or one starting with *). */
+static void match_path(Ctx *c, const config_setting_t *e, const char *kw, char **field) {
+        const char *v;
+
+        if (!get_glob(c, e, kw, &v))
+                return;
+        if (v[0] != '/' && v[0] != '*') {
+                ctx_error(c, line_of(e), kw, "%s must be an absolute path (or start with *)", QUOTED(v));
+                return;
+        }
+        set_string(c, field, v);
+}
+
+/* match.unit: a glob with a unit type, or one with wildcards. */
+static void match_unit(Ctx *c, const config_setting_t *e, const char *kw, ProcessMatch *m) {
+        const char *v;
+
+        if (!get_glob(c, e, kw, &v))
+                return;
+        if (!glob_has_magic(v) && !strchr(v, '.')) {
+                _cleanup_free_ char *service = format("%s.service", v);
+
+                ctx_error(c, line_of(e), kw, "%s has no unit type and can never match; did you mean %s?",
+                          QUOTED(v), QUOTED(service ?: v));
+                return;
+        }
+        set_string(c, &m->unit, v);
+}
+
+/* match.cmdline: an extended regular expression, bounded (regex_check()) and compiled. */
+static void match_cmdline(Ctx *c, const config_setting_t *e, const char *kw, ProcessMatch *m) {
+        const char *v, *problem;
+        int r;
+
+        if (!get_string(c, e, kw, &v))
+                return;
+        if (strlen(v) > CMDLINE_REGEX_MAX) {
+                ctx_error(c, line_of(e), kw, "the regular expression is longer than %d characters",
+                          CMDLINE_REGEX_MAX);
+                return;
+        }
+        problem = regex_check(v);
+        if (problem) {
+                ctx_error(c, line_of(e), kw, "the regular expression %s", problem);
+                return;
+        }
+        if (m->has_cmdline_re) {
+                regfree(&m->cmdline_re);
+                m->has_cmdline_re = false;
+        }
+        r = regcomp(&m->cmdline_re, v, REG_EXTENDED | REG_NOSUB);
+        if (r != 0) {
+                char msg[128];
+
+                regerror(r, &m->cmdline_re, msg, sizeof(msg));
+                ctx_error(c, line_of(e), kw, "invalid regular expression %s: %s", QUOTED(v), msg);
+                return;
+        }
+        m->has_cmdline_re = true;
+        set_string(c, &m->cmdline, v);
+}
+
+/* match.user: a user name, resolved to its uid when resolve is set. */
+static void match_user(Ctx *c, const config_setting_t *e, const char *kw, bool resolve, ProcessMatch *m) {
+        const char *v;
+        uid_t u = 0;
+        int r;
+
+        if (!get_string(c, e, kw, &v))
+                return;
+        if (!is_printable(v, true) || strchr(v, ':')) {
+                ctx_error(c, line_of(e), kw, "%s is not a valid user name", QUOTED(v));
+                return;
+        }
+        set_string(c, &m->user, v);
+        if (!resolve)
+                return;
+        r = resolve_user(v, &u);
+        if (r == -ENOENT)
+                ctx_error(c, line_of(e), kw, "unknown user %s", QUOTED(v));
+        else if (r < 0)
+                ctx_error(c, line_of(e), kw, "cannot look up user %s: %s", QUOTED(v), strerror(-r));
+        else {
+                m->uid = u;
+                m->has_uid = true;
+        }
+}
+
+/* match.uid: a number; (uid_t) -1 means "no user" to the kernel's set*id() calls. */
+static void match_uid(Ctx *c, const config_setting_t *e, const char *kw, ProcessMatch *m) {
+        int64_t uid;
+
+        if (!get_int(c, e, kw, 0, (int64_t) UINT32_MAX - 1, &uid))
+                return;
+        m->uid = (uid_t) uid;
+        m->has_uid = true;
+}
+
 static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, bool resolve, ProcessMatch *m) {
         const config_setting_t *set[_MKEY_MAX] = {};
         char where[96], kw[128];
@@ -239,10 +364,6 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
         for (int i = 0; i < config_setting_length(s); i++) {
                 const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
                 int k = key_index(config_setting_name(e), match_keys);
-                const char *v;
-                size_t min_len;
-                int64_t uid;
-                int r;
 
                 if (k < 0) {
                         unknown_key(c, e, where, "match key", match_keys);
@@ -254,106 +375,25 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
 
                 switch (k) {
                 case MKEY_COMM:
-                        if (!get_glob(c, e, kw, &v))
-                                break;
-                        (void) glob_check(v, &min_len);
-                        if (min_len > COMM_LEN_MAX) {
-                                if (!glob_has_magic(v)) {
-                                        char cut[COMM_LEN_MAX + 1];
-
-                                        snprintf(cut, sizeof(cut), "%s", v);
-                                        ctx_error(c, line_of(e), kw,
-                                                  "%s can never match: the kernel keeps only the first %d characters "
-                                                  "of a process name; did you mean %s?",
-                                                  QUOTED(v), COMM_LEN_MAX, QUOTED(cut));
-                                } else
-                                        ctx_error(c, line_of(e), kw,
-                                                  "%s can never match: the kernel keeps only the first %d characters "
-                                                  "of a process name",
-                                                  QUOTED(v), COMM_LEN_MAX);
-                                break;
-                        }
-                        set_string(c, &m->comm, v);
+                        match_comm(c, e, kw, m);
                         break;
                 case MKEY_EXE:
+                        match_path(c, e, kw, &m->exe);
+                        break;
                 case MKEY_CGROUP:
-                        if (!get_glob(c, e, kw, &v))
-                                break;
-                        if (v[0] != '/' && v[0] != '*') {
-                                ctx_error(c, line_of(e), kw, "%s must be an absolute path (or start with *)",
-                                          QUOTED(v));
-                                break;
-                        }
-                        set_string(c, k == MKEY_EXE ? &m->exe : &m->cgroup, v);
+                        match_path(c, e, kw, &m->cgroup);
                         break;
                 case MKEY_UNIT:
-                        if (!get_glob(c, e, kw, &v))
-                                break;
-                        if (!glob_has_magic(v) && !strchr(v, '.')) {
-                                _cleanup_free_ char *service = format("%s.service", v);
-
-                                ctx_error(c, line_of(e), kw,
-                                          "%s has no unit type and can never match; did you mean %s?", QUOTED(v),
-                                          QUOTED(service ?: v));
-                                break;
-                        }
-                        set_string(c, &m->unit, v);
+                        match_unit(c, e, kw, m);
                         break;
                 case MKEY_CMDLINE:
-                        if (!get_string(c, e, kw, &v))
-                                break;
-                        if (strlen(v) > CMDLINE_REGEX_MAX) {
-                                ctx_error(c, line_of(e), kw, "the regular expression is longer than %d characters",
-                                          CMDLINE_REGEX_MAX);
-                                break;
-                        }
-                        const char *problem = regex_check(v);
-                        if (problem) {
-                                ctx_error(c, line_of(e), kw, "the regular expression %s", problem);
-                                break;
-                        }
-                        if (m->has_cmdline_re) {
-                                regfree(&m->cmdline_re);
-                                m->has_cmdline_re = false;
-                        }
-                        r = regcomp(&m->cmdline_re, v, REG_EXTENDED | REG_NOSUB);
-                        if (r != 0) {
-                                char msg[128];
-
-                                regerror(r, &m->cmdline_re, msg, sizeof(msg));
-                                ctx_error(c, line_of(e), kw, "invalid regular expression %s: %s", QUOTED(v), msg);
-                                break;
-                        }
-                        m->has_cmdline_re = true;
-                        set_string(c, &m->cmdline, v);
+                        match_cmdline(c, e, kw, m);
                         break;
                 case MKEY_USER:
-                        if (!get_string(c, e, kw, &v))
-                                break;
-                        if (!is_printable(v, true) || strchr(v, ':')) {
-                                ctx_error(c, line_of(e), kw, "%s is not a valid user name", QUOTED(v));
-                                break;
-                        }
-                        set_string(c, &m->user, v);
-                        if (!resolve)
-                                break;
-                        uid_t u = 0;
-                        r = resolve_user(v, &u);
-                        if (r == -ENOENT)
-                                ctx_error(c, line_of(e), kw, "unknown user %s", QUOTED(v));
-                        else if (r < 0)
-                                ctx_error(c, line_of(e), kw, "cannot look up user %s: %s", QUOTED(v), strerror(-r));
-                        else {
-                                m->uid = u;
-                                m->has_uid = true;
-                        }
+                        match_user(c, e, kw, resolve, m);
                         break;
                 case MKEY_UID:
-                        /* (uid_t) -1 means "no user" to the kernel's set*id() calls. */
-                        if (!get_int(c, e, kw, 0, (int64_t) UINT32_MAX - 1, &uid))
-                                break;
-                        m->uid = (uid_t) uid;
-                        m->has_uid = true;
+                        match_uid(c, e, kw, m);
                         break;
                 }
         }
