@@ -487,68 +487,78 @@ static ProcessRule *find_rule(Policy *p, const char *name) {
         return NULL;
 }
 
-static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
-        const config_setting_t *name_s, *enabled_s;
-        _cleanup_(process_rule_done) ProcessRule r = {};
-        unsigned err0 = c->n_errors;
-        bool holds, enabled = true, has_adj = false, has_match = false, match_ok = false, adj_ok = false;
-        const config_setting_t *match_s = NULL;
-        unsigned match_err0;
-        const char *name = NULL;
-        char where[64], kw[96], why[256];
-        int64_t adj;
+/* Records a rule's name as seen in this file, for the duplicate check.
+ * Returns false on ENOMEM (c->oom set). */
+static bool rule_name_remember(Ctx *c, const char *name, unsigned line) {
+        SeenRule *ns = array_grow(c->seen, c->n_seen, sizeof(SeenRule));
 
-        snprintf(where, sizeof(where), "processes[%zu]", index);
-        if (!check_group(c, s, where))
-                return;
+        if (!ns) {
+                c->oom = true;
+                return false;
+        }
+        c->seen = ns;
+        c->seen[c->n_seen].name = strdup(name);
+        c->seen[c->n_seen].line = line;
+        if (!c->seen[c->n_seen].name) {
+                c->oom = true;
+                return false;
+        }
+        c->n_seen++;
+        return true;
+}
 
-        name_s = config_setting_get_member(s, "name");
+/* A rule's name: present, valid, and not used by an earlier rule of the
+ * file. Stores it in *ret_name (NULL when it is missing or wrong: reported).
+ * Returns false on ENOMEM. */
+static bool rule_name(Ctx *c, const config_setting_t *name_s, const config_setting_t *s, const char *where,
+                      const char **ret_name) {
+        const char *name;
+        char kw[96];
+
+        *ret_name = NULL;
         snprintf(kw, sizeof(kw), "%s.name", where);
-        if (!name_s)
+        if (!name_s) {
                 ctx_error(c, line_of(s), where, "missing name: every rule needs one, for logs and overrides");
-        else if (get_string(c, name_s, kw, &name)) {
-                if (!is_valid_rule_name(name)) {
-                        ctx_error(c, line_of(name_s), kw,
-                                  "%s: a rule name is at most %d letters, digits and . _ - @ :", QUOTED(name),
-                                  RULE_NAME_MAX);
-                        name = NULL;
-                } else {
-                        for (size_t i = 0; i < c->n_seen; i++)
-                                if (strcmp(c->seen[i].name, name) == 0) {
-                                        ctx_error(c, line_of(name_s), kw,
-                                                  "duplicate rule name %s (first used at line %u)", QUOTED(name),
-                                                  c->seen[i].line);
-                                        name = NULL;
-                                        break;
-                                }
-                        if (name) {
-                                SeenRule *ns = array_grow(c->seen, c->n_seen, sizeof(SeenRule));
-                                if (!ns) {
-                                        c->oom = true;
-                                        return;
-                                }
-                                c->seen = ns;
-                                c->seen[c->n_seen].name = strdup(name);
-                                c->seen[c->n_seen].line = line_of(name_s);
-                                if (!c->seen[c->n_seen].name) {
-                                        c->oom = true;
-                                        return;
-                                }
-                                c->n_seen++;
-                        }
+                return true;
+        }
+        if (!get_string(c, name_s, kw, &name))
+                return true;
+        if (!is_valid_rule_name(name)) {
+                ctx_error(c, line_of(name_s), kw, "%s: a rule name is at most %d letters, digits and . _ - @ :",
+                          QUOTED(name), RULE_NAME_MAX);
+                return true;
+        }
+        for (size_t i = 0; i < c->n_seen; i++)
+                if (strcmp(c->seen[i].name, name) == 0) {
+                        ctx_error(c, line_of(name_s), kw, "duplicate rule name %s (first used at line %u)",
+                                  QUOTED(name), c->seen[i].line);
+                        return true;
                 }
-        }
+        if (!rule_name_remember(c, name, line_of(name_s)))
+                return false;
+        *ret_name = name;
+        return true;
+}
 
-        section_holds(c, s, where, &holds, why, sizeof(why));
-        enabled_s = config_setting_get_member(s, "enabled");
-        if (enabled_s) {
-                snprintf(kw, sizeof(kw), "%s.enabled", where);
-                (void) get_bool(c, enabled_s, kw, &enabled);
-        }
+/* What parse_rule_keys() found. */
+typedef struct RuleKeys {
+        const config_setting_t *match_s;
+        bool has_match, has_adj;
+        bool match_ok, adj_ok;  /* given without errors */
+} RuleKeys;
 
+/* The keys of a rule other than name, enabled and when, into r. resolve:
+ * look up match.user (only for a rule that applies). */
+static void parse_rule_keys(Ctx *c, const config_setting_t *s, const char *where, bool resolve, ProcessRule *r,
+                            RuleKeys *ret) {
+        char kw[96];
+
+        *ret = (RuleKeys) {};
         for (int i = 0; i < config_setting_length(s); i++) {
                 const config_setting_t *m = config_setting_get_elem(s, (unsigned) i);
                 int k = key_index(config_setting_name(m), rule_keys);
+                unsigned match_err0;
+                int64_t adj;
                 bool b;
 
                 if (k < 0) {
@@ -558,45 +568,37 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
                 snprintf(kw, sizeof(kw), "%s.%s", where, rule_keys[k]);
                 switch (k) {
                 case RKEY_MATCH:
-                        has_match = true;
-                        match_s = m;
+                        ret->has_match = true;
+                        ret->match_s = m;
                         match_err0 = c->n_errors;
-                        parse_match(c, m, where, c->apply && holds && enabled, &r.match);
-                        match_ok = c->n_errors == match_err0;
+                        parse_match(c, m, where, resolve, &r->match);
+                        ret->match_ok = c->n_errors == match_err0;
                         break;
                 case RKEY_OOM_SCORE_ADJ:
-                        has_adj = true;
+                        ret->has_adj = true;
                         if (get_int(c, m, kw, -1000, 1000, &adj)) {
-                                r.oom_score_adj = (int) adj;
-                                adj_ok = true;
+                                r->oom_score_adj = (int) adj;
+                                ret->adj_ok = true;
                         }
                         break;
                 case RKEY_RESET_CHILDREN:
                         if (get_bool(c, m, kw, &b))
-                                r.reset_children = b;
+                                r->reset_children = b;
                         break;
                 default:
-                        break; /* name, enabled, when: done above */
+                        break; /* name, enabled, when: done by parse_rule() */
                 }
         }
+}
 
-        if (enabled && !has_match)
-                ctx_error(c, line_of(s), where, "missing match: say which processes the rule is for");
-        if (enabled && !has_adj)
-                ctx_error(c, line_of(s), where, "missing oom_score_adj");
-        if (match_ok && adj_ok)
-                check_protection(c, match_s, where, name_s ? config_setting_get_string(name_s) : NULL,
-                                 &r.match, r.oom_score_adj);
-
-        if (c->n_errors > err0 || !c->apply || !name)
-                return;
-        if (!holds) {
-                ctx_note(c, "%s:%u: rule \"%s\" does not apply: %s", c->path, line_of(s), name, why);
-                return;
-        }
-
+/* Puts a checked rule into the policy: a disabled one removes the rule of
+ * that name from earlier files, an enabled one replaces it or is appended.
+ * Takes r's contents on success. */
+static void rule_store(Ctx *c, const config_setting_t *s, const char *where, const char *name, bool enabled,
+                       ProcessRule *r) {
         Policy *p = c->p;
-        ProcessRule *old = find_rule(p, name);
+        ProcessRule *old = find_rule(p, name), *nr;
+
         if (!enabled) {
                 if (old) {
                         size_t i = (size_t) (old - p->rules);
@@ -608,30 +610,72 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
                 return;
         }
 
-        r.name = strdup(name);
-        if (!r.name) {
+        r->name = strdup(name);
+        if (!r->name) {
                 c->oom = true;
                 return;
         }
-        r.origin = ctx_origin(c, s);
+        r->origin = ctx_origin(c, s);
         if (old) {
                 process_rule_done(old);
-                *old = r;
-                r = (ProcessRule) {};
+                *old = *r;
+                *r = (ProcessRule) {};
                 return;
         }
         if (p->n_rules >= POLICY_RULES_MAX) {
                 ctx_error(c, line_of(s), where, "too many process rules: at most %u", POLICY_RULES_MAX);
                 return;
         }
-        ProcessRule *nr = array_grow(p->rules, p->n_rules, sizeof(ProcessRule));
+        nr = array_grow(p->rules, p->n_rules, sizeof(ProcessRule));
         if (!nr) {
                 c->oom = true;
                 return;
         }
         p->rules = nr;
-        p->rules[p->n_rules++] = r;
-        r = (ProcessRule) {};
+        p->rules[p->n_rules++] = *r;
+        *r = (ProcessRule) {};
+}
+
+static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
+        const config_setting_t *name_s, *enabled_s;
+        _cleanup_(process_rule_done) ProcessRule r = {};
+        unsigned err0 = c->n_errors;
+        bool holds, enabled = true;
+        const char *name;
+        char where[64], kw[96], why[256];
+        RuleKeys keys;
+
+        snprintf(where, sizeof(where), "processes[%zu]", index);
+        if (!check_group(c, s, where))
+                return;
+
+        name_s = config_setting_get_member(s, "name");
+        if (!rule_name(c, name_s, s, where, &name))
+                return;
+
+        section_holds(c, s, where, &holds, why, sizeof(why));
+        enabled_s = config_setting_get_member(s, "enabled");
+        if (enabled_s) {
+                snprintf(kw, sizeof(kw), "%s.enabled", where);
+                (void) get_bool(c, enabled_s, kw, &enabled);
+        }
+
+        parse_rule_keys(c, s, where, c->apply && holds && enabled, &r, &keys);
+        if (enabled && !keys.has_match)
+                ctx_error(c, line_of(s), where, "missing match: say which processes the rule is for");
+        if (enabled && !keys.has_adj)
+                ctx_error(c, line_of(s), where, "missing oom_score_adj");
+        if (keys.match_ok && keys.adj_ok)
+                check_protection(c, keys.match_s, where, name_s ? config_setting_get_string(name_s) : NULL,
+                                 &r.match, r.oom_score_adj);
+
+        if (c->n_errors > err0 || !c->apply || !name)
+                return;
+        if (!holds) {
+                ctx_note(c, "%s:%u: rule \"%s\" does not apply: %s", c->path, line_of(s), name, why);
+                return;
+        }
+        rule_store(c, s, where, name, enabled, &r);
 }
 
 void parse_processes_section(Ctx *c, const config_setting_t *s) {
