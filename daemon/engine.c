@@ -608,82 +608,81 @@ static void watermarks_decay(Step *st, uint64_t effective) {
         }
 }
 
-static void watermarks(Step *st) {
-        static const TunableId up_order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
-        static const TunableId down_order[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
-        const PolicyThresholds *th = st->th;
-        Engine *e = st->e;
+/* One step up of id (min_free_kbytes or watermark_scale_factor) towards
+ * b->hi, with the evidence and any limit reached as the reason. */
+static void watermark_step_up(Step *st, TunableId id, uint64_t effective, const Bounds *b) {
         const TunableId wsf = TUNABLE_WATERMARK_SCALE_FACTOR;
-        bool cool = cooled(st->now, e->watermark_step_usec, th->cooldown_usec);
-        uint64_t wait = MAX(th->cooldown_usec, st->window), effective, next;
+        Engine *e = st->e;
+        uint64_t level = e->tunables[id].level, next;
         char why[ENGINE_REASON_MAX];
-        Text w;
+        Text w = text_start(why, sizeof(why));
 
-        if (!st->controlled[TUNABLE_MIN_FREE_KBYTES] && !st->controlled[wsf])
+        add_reclaim_evidence(st, &w);
+        if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
+                text_add(&w, "; watermark_scale_factor at its maximum %" PRIu64, e->tunables[wsf].level);
+        if (id == wsf)
+                next = wsf_step_up(st, level, effective, b->hi, &w);
+        else
+                next = step_up(level, st->th->step_factor, b->hi);
+        if (next == b->hi) {
+                if (b->capped && b->hi == st->cap_kb)
+                        text_add(&w, "; reached the reserve cap (%g%% of RAM)", st->cap_percent);
+                else if (b->capped)
+                        text_add(&w, "; reached the baseline, above the reserve cap");
+                else
+                        text_add(&w, "; reached the policy's maximum");
+        }
+        level_move(st, id, next, why);
+}
+
+/* Under direct reclaim: back to the learned levels, or one step of the first
+ * tunable with room (watermark_scale_factor first), once a whole window of
+ * evidence has been gathered since the last step. */
+static void watermarks_up(Step *st, uint64_t effective, bool cool) {
+        static const TunableId up_order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+        Engine *e = st->e;
+        uint64_t wait = MAX(st->th->cooldown_usec, st->window);
+        /* Each step is judged on a whole window of evidence gathered after
+         * the previous one, so kswapd has had time to respond. */
+        bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
+
+        if (ready && watermarks_recall(st))
                 return;
-        effective = wsf_first_effective(st->s);
 
-        if (st->trouble && !st->calm) {
-                /* Each step is judged on a whole window of evidence gathered
-                 * after the previous one, so kswapd has had time to respond. */
-                bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
+        for (size_t i = 0; i < ELEMENTSOF(up_order); i++) {
+                TunableId id = up_order[i];
+                Bounds b;
 
-                if (ready && watermarks_recall(st))
-                        return;
-
-                for (size_t i = 0; i < ELEMENTSOF(up_order); i++) {
-                        TunableId id = up_order[i];
-                        EngineTunable *t = &e->tunables[id];
-                        Bounds b;
-
-                        if (!st->controlled[id])
-                                continue;
-                        b = bounds_of(st, id);
-                        if (t->level >= b.hi)
-                                continue;
-                        if (!ready) {
-                                text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
-                                         FORMAT_DURATION_HUMAN(usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))));
-                                break;
-                        }
-                        w = text_start(why, sizeof(why));
-                        add_reclaim_evidence(st, &w);
-                        if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
-                                text_add(&w, "; watermark_scale_factor at its maximum %" PRIu64,
-                                         e->tunables[wsf].level);
-                        if (id == wsf)
-                                next = wsf_step_up(st, t->level, effective, b.hi, &w);
-                        else
-                                next = step_up(t->level, th->step_factor, b.hi);
-                        if (next == b.hi) {
-                                if (b.capped && b.hi == st->cap_kb)
-                                        text_add(&w, "; reached the reserve cap (%g%% of RAM)", st->cap_percent);
-                                else if (b.capped)
-                                        text_add(&w, "; reached the baseline, above the reserve cap");
-                                else
-                                        text_add(&w, "; reached the policy's maximum");
-                        }
-                        level_move(st, id, next, why);
-                        break;
-                }
+                if (!st->controlled[id])
+                        continue;
+                b = bounds_of(st, id);
+                if (e->tunables[id].level >= b.hi)
+                        continue;
+                if (!ready)
+                        text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
+                                 FORMAT_DURATION_HUMAN(usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))));
+                else
+                        watermark_step_up(st, id, effective, &b);
                 return;
         }
+}
 
-        watermarks_decay(st, effective);
-        if (!st->calm || !cool ||
-            !lasted(st->now, later(e->calm_since_usec, e->watermark_step_usec), th->calm_usec))
-                return;
+/* Calm for calm_usec: both go back to their baselines in this one step.
+ * Steps down in between would test nothing (a calm machine gives no evidence
+ * of what the next load needs, and the learned level brings that back in one
+ * step), while every minute at a wide gap costs page cache that a re-read
+ * working set must fault back in; so the cost ends within calm_usec of the
+ * load. */
+static void watermarks_back(Step *st) {
+        static const TunableId down_order[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
+        Engine *e = st->e;
+        char why[ENGINE_REASON_MAX];
 
-        /* Calm for calm_usec: both go back to their baselines in this one
-         * step. Steps down in between would test nothing (a calm machine
-         * gives no evidence of what the next load needs, and the learned
-         * level brings that back in one step), while every minute at a wide
-         * gap costs page cache that a re-read working set must fault back
-         * in; so the cost ends within calm_usec of the load. */
         for (size_t i = 0; i < ELEMENTSOF(down_order); i++) {
                 TunableId id = down_order[i];
                 EngineTunable *t = &e->tunables[id];
                 Bounds b;
+                Text w;
 
                 if (!st->controlled[id])
                         continue;
@@ -701,6 +700,26 @@ static void watermarks(Step *st) {
                 }
                 level_move(st, id, b.rest, why);
         }
+}
+
+static void watermarks(Step *st) {
+        Engine *e = st->e;
+        bool cool = cooled(st->now, e->watermark_step_usec, st->th->cooldown_usec);
+        uint64_t effective;
+
+        if (!st->controlled[TUNABLE_MIN_FREE_KBYTES] && !st->controlled[TUNABLE_WATERMARK_SCALE_FACTOR])
+                return;
+        effective = wsf_first_effective(st->s);
+
+        if (st->trouble && !st->calm) {
+                watermarks_up(st, effective, cool);
+                return;
+        }
+
+        watermarks_decay(st, effective);
+        if (st->calm && cool &&
+            lasted(st->now, later(e->calm_since_usec, e->watermark_step_usec), st->th->calm_usec))
+                watermarks_back(st);
 }
 
 typedef struct NodeFree {
