@@ -830,35 +830,12 @@ static void swap_forget(Engine *e) {
         e->swap_quiet_since_usec = NEVER;
 }
 
-static void swappiness(Step *st) {
-        const TunableId id = TUNABLE_SWAPPINESS;
-        const PolicyThresholds *th = st->th;
-        Engine *e = st->e;
-        EngineTunable *t = &e->tunables[id];
-        const Obs *o = &st->o;
-        uint64_t cooldown = th->cooldown_usec * ENGINE_SWAPPINESS_COOLDOWN_FACTOR;
-        char *note = st->note[id];
-        double anon = 0, file = 0, secs;
-        char why[ENGINE_REASON_MAX];
-        Text w;
+/* Which side thrashes in this sample: +1 the page cache (file refaults
+ * dominate), -1 anon memory (anon refaults and swap-ins dominate), 0 neither.
+ * The rates go to *ret_anon and *ret_file. */
+static int swap_trend_of(const Obs *o, double *ret_anon, double *ret_file) {
+        double anon = 0, file = 0;
         int trend = 0;
-        Bounds b;
-
-        if (!st->controlled[id])
-                return;
-        b = bounds_of(st, id);
-
-        if (st->s->meminfo.field[MEMINFO_SWAP_TOTAL] == 0) {
-                swap_forget(e);
-                text_set(note, ENGINE_REASON_MAX, "no swap: swappiness has no effect, left at %" PRIu64, t->level);
-                return;
-        }
-        if (o->rates && !o->has_refault) {
-                swap_forget(e);
-                text_set(note, ENGINE_REASON_MAX,
-                         "no workingset_refault_anon/_file counters (kernel before 5.9): left at %" PRIu64, t->level);
-                return;
-        }
 
         if (o->rates) {
                 anon = o->refault_anon + (o->has_pswpin ? o->pswpin : 0);
@@ -868,75 +845,139 @@ static void swappiness(Step *st) {
                 else if (anon >= ENGINE_REFAULT_THRASH_PAGES_PER_S && file * ENGINE_REFAULT_DOMINANCE <= anon)
                         trend = -1;
         }
+        *ret_anon = anon;
+        *ret_file = file;
+        return trend;
+}
+
+/* Keeps the running evidence: since when the trend holds (and the pages
+ * refaulted since), or since when neither side thrashes. */
+static void swap_track(Step *st, int trend, double anon, double file) {
+        Engine *e = st->e;
+        const Obs *o = &st->o;
+        double secs;
 
         if (trend == 0) {
                 if (e->swap_trend != 0 || e->swap_quiet_since_usec == NEVER)
                         e->swap_quiet_since_usec = o->rates ? o->start : st->now;
                 e->swap_trend = 0;
                 e->swap_since_usec = NEVER;
-        } else {
-                e->swap_quiet_since_usec = NEVER;
-                if (trend != e->swap_trend || e->swap_since_usec == NEVER) {
-                        e->swap_trend = trend;
-                        e->swap_since_usec = o->start;
-                        e->swap_anon_pages = e->swap_file_pages = 0;
-                }
-                secs = (double) o->interval / USEC_PER_SEC;
-                e->swap_anon_pages += anon * secs;
-                e->swap_file_pages += file * secs;
+                return;
         }
-
-        if (trend != 0) {
-                bool room = trend > 0 ? t->level < b.hi : t->level > b.lo;
-
-                if (!room) {
-                        text_set(note, ENGINE_REASON_MAX, "%s thrashing, but at the policy's %s %" PRIu64,
-                                 trend > 0 ? "page cache" : "anon memory", trend > 0 ? "maximum" : "minimum",
-                                 t->level);
-                        return;
-                }
-                if (!lasted(st->now, e->swap_since_usec, st->window) || !cooled(st->now, t->last_step_usec, cooldown)) {
-                        text_set(note, ENGINE_REASON_MAX, "%s thrashing for %s",
-                                 trend > 0 ? "page cache" : "anon memory", FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
-                        return;
-                }
-
-                secs = (double) (st->now - e->swap_since_usec) / USEC_PER_SEC;
-                w = text_start(why, sizeof(why));
-                if (trend > 0)
-                        text_add(&w, "file refaults %s/s, anon refaults and swap-ins %s/s over %s: "
-                                 "the page cache thrashes while anon memory is cold",
-                                 fmt_rate(e->swap_file_pages / secs).s, fmt_rate(e->swap_anon_pages / secs).s,
-                                 FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
-                else
-                        text_add(&w, "anon refaults and swap-ins %s/s, file refaults %s/s over %s: "
-                                 "anon memory thrashes through swap",
-                                 fmt_rate(e->swap_anon_pages / secs).s, fmt_rate(e->swap_file_pages / secs).s,
-                                 FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
-                level_move(st, id, trend > 0 ? MIN(t->level + ENGINE_SWAPPINESS_STEP, b.hi)
-                                             : (t->level > b.lo + ENGINE_SWAPPINESS_STEP ? t->level - ENGINE_SWAPPINESS_STEP : b.lo),
-                           why);
-                /* The next step is judged on evidence after this one. */
-                e->swap_since_usec = st->now;
+        e->swap_quiet_since_usec = NEVER;
+        if (trend != e->swap_trend || e->swap_since_usec == NEVER) {
+                e->swap_trend = trend;
+                e->swap_since_usec = o->start;
                 e->swap_anon_pages = e->swap_file_pages = 0;
+        }
+        secs = (double) o->interval / USEC_PER_SEC;
+        e->swap_anon_pages += anon * secs;
+        e->swap_file_pages += file * secs;
+}
+
+/* One side thrashes: a step towards the other once it has lasted a window
+ * and the cool-down has passed. */
+static void swap_step(Step *st, int trend, const Bounds *b, uint64_t cooldown) {
+        const TunableId id = TUNABLE_SWAPPINESS;
+        Engine *e = st->e;
+        EngineTunable *t = &e->tunables[id];
+        char *note = st->note[id];
+        bool room = trend > 0 ? t->level < b->hi : t->level > b->lo;
+        char why[ENGINE_REASON_MAX];
+        uint64_t next;
+        double secs;
+        Text w;
+
+        if (!room) {
+                text_set(note, ENGINE_REASON_MAX, "%s thrashing, but at the policy's %s %" PRIu64,
+                         trend > 0 ? "page cache" : "anon memory", trend > 0 ? "maximum" : "minimum", t->level);
+                return;
+        }
+        if (!lasted(st->now, e->swap_since_usec, st->window) || !cooled(st->now, t->last_step_usec, cooldown)) {
+                text_set(note, ENGINE_REASON_MAX, "%s thrashing for %s", trend > 0 ? "page cache" : "anon memory",
+                         FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
                 return;
         }
 
-        /* Calm, and refaults balanced, for calm_usec since both began and
-         * since the last step. */
-        if (t->level == b.rest || !st->calm || e->swap_quiet_since_usec == NEVER ||
+        secs = (double) (st->now - e->swap_since_usec) / USEC_PER_SEC;
+        w = text_start(why, sizeof(why));
+        if (trend > 0)
+                text_add(&w, "file refaults %s/s, anon refaults and swap-ins %s/s over %s: "
+                         "the page cache thrashes while anon memory is cold",
+                         fmt_rate(e->swap_file_pages / secs).s, fmt_rate(e->swap_anon_pages / secs).s,
+                         FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
+        else
+                text_add(&w, "anon refaults and swap-ins %s/s, file refaults %s/s over %s: "
+                         "anon memory thrashes through swap",
+                         fmt_rate(e->swap_anon_pages / secs).s, fmt_rate(e->swap_file_pages / secs).s,
+                         FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
+        if (trend > 0)
+                next = MIN(t->level + ENGINE_SWAPPINESS_STEP, b->hi);
+        else
+                next = t->level > b->lo + ENGINE_SWAPPINESS_STEP ? t->level - ENGINE_SWAPPINESS_STEP : b->lo;
+        level_move(st, id, next, why);
+        /* The next step is judged on evidence after this one. */
+        e->swap_since_usec = st->now;
+        e->swap_anon_pages = e->swap_file_pages = 0;
+}
+
+/* Calm, and refaults balanced, for calm_usec since both began and since the
+ * last step: one step back towards the baseline. */
+static void swap_back(Step *st, const Bounds *b, uint64_t cooldown) {
+        const TunableId id = TUNABLE_SWAPPINESS;
+        Engine *e = st->e;
+        EngineTunable *t = &e->tunables[id];
+        char why[ENGINE_REASON_MAX];
+        Text w;
+
+        if (t->level == b->rest || !st->calm || e->swap_quiet_since_usec == NEVER ||
             !cooled(st->now, t->last_step_usec, cooldown) ||
             !lasted(st->now, later(later(e->calm_since_usec, e->swap_quiet_since_usec), t->last_step_usec),
-                    th->calm_usec))
+                    st->th->calm_usec))
                 return;
 
         w = text_start(why, sizeof(why));
         text_add(&w, "calm for %s and refaults balanced: back towards the baseline %" PRIu64,
-                 FORMAT_DURATION_HUMAN(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)), b.rest);
-        if (t->level > b.rest)
-                level_move(st, id, t->level - MIN(t->level - b.rest, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+                 FORMAT_DURATION_HUMAN(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)), b->rest);
+        if (t->level > b->rest)
+                level_move(st, id, t->level - MIN(t->level - b->rest, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
         else
-                level_move(st, id, t->level + MIN(b.rest - t->level, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+                level_move(st, id, t->level + MIN(b->rest - t->level, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+}
+
+static void swappiness(Step *st) {
+        const TunableId id = TUNABLE_SWAPPINESS;
+        Engine *e = st->e;
+        EngineTunable *t = &e->tunables[id];
+        const Obs *o = &st->o;
+        uint64_t cooldown = st->th->cooldown_usec * ENGINE_SWAPPINESS_COOLDOWN_FACTOR;
+        double anon, file;
+        int trend;
+        Bounds b;
+
+        if (!st->controlled[id])
+                return;
+        b = bounds_of(st, id);
+
+        if (st->s->meminfo.field[MEMINFO_SWAP_TOTAL] == 0) {
+                swap_forget(e);
+                text_set(st->note[id], ENGINE_REASON_MAX, "no swap: swappiness has no effect, left at %" PRIu64,
+                         t->level);
+                return;
+        }
+        if (o->rates && !o->has_refault) {
+                swap_forget(e);
+                text_set(st->note[id], ENGINE_REASON_MAX,
+                         "no workingset_refault_anon/_file counters (kernel before 5.9): left at %" PRIu64, t->level);
+                return;
+        }
+
+        trend = swap_trend_of(o, &anon, &file);
+        swap_track(st, trend, anon, file);
+        if (trend != 0)
+                swap_step(st, trend, &b, cooldown);
+        else
+                swap_back(st, &b, cooldown);
 }
 
 /* The state of an adaptive watermark tunable that did not move, for the plan. */
