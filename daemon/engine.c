@@ -1003,7 +1003,8 @@ static void note_watermark(Step *st, TunableId id, const Bounds *b, Text *w) {
                 text_add(w, "calm, but the kernel is boosting the watermarks: the calm clock waits; ");
         if (st->calm && t->level != b->rest) {
                 text_add(w, "calm for %s; back to the baseline after %s of calm",
-                         FORMAT_DURATION_HUMAN(usec_sub(st->now, st->e->calm_since_usec)), FORMAT_DURATION_HUMAN(st->th->calm_usec));
+                         FORMAT_DURATION_HUMAN(usec_sub(st->now, st->e->calm_since_usec)),
+                         FORMAT_DURATION_HUMAN(st->th->calm_usec));
                 return;
         }
         if (st->calm && t->learned > 0)

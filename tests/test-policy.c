@@ -563,8 +563,8 @@ static void test_errors(void) {
         expect_error("thresholds: { calm = \"2d\"; };", &host_small,
                      "t.conf:1: thresholds.calm: 48h is out of range 1s..24h");
         expect_error("thresholds: { calm = \"1h 30min\"; };", &host_small,
-                     "t.conf:1: thresholds.calm: invalid duration \"1h 30min\": use numbers with a unit us, ms, s, min, h or d "
-                     "(\"10s\", \"500ms\", \"1h30min\")");
+                     "t.conf:1: thresholds.calm: invalid duration \"1h 30min\": use numbers with a unit us, ms, s, "
+                     "min, h or d (\"10s\", \"500ms\", \"1h30min\")");
         expect_error("thresholds: { calm = \"99999999999999999h\"; };", &host_small,
                      "t.conf:1: thresholds.calm: \"99999999999999999h\" is out of range 1s..24h");
         expect_error("thresholds: { cooldown = -1; };", &host_small,
