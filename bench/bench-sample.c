@@ -279,13 +279,6 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
-        static const char *const tunable_paths[_TUNABLE_MAX] = {
-                [TUNABLE_MIN_FREE_KBYTES] = "sys/vm/min_free_kbytes",
-                [TUNABLE_WATERMARK_SCALE_FACTOR] = "sys/vm/watermark_scale_factor",
-                [TUNABLE_SWAPPINESS] = "sys/vm/swappiness",
-                [TUNABLE_ZONE_RECLAIM_MODE] = "sys/vm/zone_reclaim_mode",
-                [TUNABLE_WATERMARK_BOOST_FACTOR] = "sys/vm/watermark_boost_factor",
-        };
         _cleanup_free_ Sample *sample = NULL;
         _cleanup_close_ int proc_fd = -1;
         const char *failed = NULL;
@@ -338,8 +331,8 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
-                if (floor_add(&fl, proc_fd, tunable_paths[i], &sampler.tunable[i]) < 0) {
-                        fprintf(stderr, "Failed to open '%s': %m\n", tunable_paths[i]);
+                if (floor_add(&fl, proc_fd, tunable_info(i)->path, &sampler.tunable[i]) < 0) {
+                        fprintf(stderr, "Failed to open '%s': %m\n", tunable_info(i)->path);
                         return 1;
                 }
 

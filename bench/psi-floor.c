@@ -102,13 +102,8 @@ static int floor_setup(int proc_fd) {
                 r = floor_add(proc_fd, "meminfo", &sampler.meminfo);
         if (r >= 0)
                 r = floor_add(proc_fd, "pressure/memory", &sampler.psi);
-        for (TunableId id = 0; id < _TUNABLE_MAX && r >= 0; id++) {
-                char path[64];
-
-                /* The sampler's path for it, as actuator.c builds it. */
-                snprintf(path, sizeof(path), "sys/vm/%s", tunable_info(id)->name);
-                r = floor_add(proc_fd, path, &sampler.tunable[id]);
-        }
+        for (TunableId id = 0; id < _TUNABLE_MAX && r >= 0; id++)
+                r = floor_add(proc_fd, tunable_info(id)->path, &sampler.tunable[id]);
         sampler_close(&sampler);
         if (r < 0)
                 fprintf(stderr, "Failed to set up the floor's files: %s\n", strerror(-r));

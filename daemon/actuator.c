@@ -18,25 +18,22 @@
 
 #define STATE_FILE_MAX 4096
 
-/* The state file's text: "NAME ORIGINAL WRITTEN" per tunable memtuned
- * changed, and "NAME ORIGINAL WRITTEN writing=PENDING" for the one about to be
- * written (pending_id, or _TUNABLE_MANAGED_MAX for none): a crash between the
- * kernel write and the next save leaves the kernel at PENDING, which must
- * still count as memtuned's. Returns the length, or -ENOBUFS. */
-static int state_format(const Actuator *a, TunableId pending_id, uint64_t pending, char *buf, size_t size) {
+int actuator_format_originals(const ActuatorSaved saved[], char *buf, size_t size) {
         size_t n = 0;
 
+        if (size == 0)
+                return -ENOBUFS;
         buf[0] = 0;
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
-                const ActuatorEntry *e = &a->entry[id];
+                const ActuatorSaved *s = &saved[id];
                 int k;
 
-                if (!e->has_original)
+                if (!s->present)
                         continue;
-                k = snprintf(buf + n, size - n, "%s %" PRIu64 " %" PRIu64, tunable_info(id)->name, e->original,
-                             e->has_written ? e->written : e->original);
-                if (k >= 0 && (size_t) k < size - n && id == pending_id)
-                        k += snprintf(buf + n + k, size - n - k, " writing=%" PRIu64, pending);
+                k = snprintf(buf + n, size - n, "%s %" PRIu64 " %" PRIu64, tunable_info(id)->name, s->original,
+                             s->written);
+                if (k >= 0 && (size_t) k < size - n && s->has_pending)
+                        k += snprintf(buf + n + k, size - n - k, " writing=%" PRIu64, s->pending);
                 if (k >= 0 && (size_t) k < size - n)
                         k += snprintf(buf + n + k, size - n - k, "\n");
                 if (k < 0 || (size_t) k >= size - n)
@@ -44,6 +41,29 @@ static int state_format(const Actuator *a, TunableId pending_id, uint64_t pendin
                 n += (size_t) k;
         }
         return (int) n;
+}
+
+/* The state file's text for a: the tunable about to be written (pending_id,
+ * or _TUNABLE_MANAGED_MAX for none) carries "writing=PENDING", since a crash
+ * between the kernel write and the next save leaves the kernel at PENDING,
+ * which must still count as memtuned's. Returns the length, or -ENOBUFS. */
+static int state_format(const Actuator *a, TunableId pending_id, uint64_t pending, char *buf, size_t size) {
+        ActuatorSaved saved[_TUNABLE_MANAGED_MAX] = {};
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                const ActuatorEntry *e = &a->entry[id];
+
+                if (!e->has_original)
+                        continue;
+                saved[id] = (ActuatorSaved) {
+                        .present = true,
+                        .original = e->original,
+                        .written = e->has_written ? e->written : e->original,
+                        .has_pending = id == pending_id,
+                        .pending = pending,
+                };
+        }
+        return actuator_format_originals(saved, buf, size);
 }
 
 /* Writes the state file atomically (util/statefile.h), or removes it when
@@ -64,21 +84,13 @@ static int state_save(Actuator *a) {
         return state_save_pending(a, _TUNABLE_MANAGED_MAX, 0);
 }
 
-/* A loaded entry: its values, and the value about to be written when the
- * file was saved (pending). */
-typedef struct LoadedEntry {
-        ActuatorEntry e;
-        bool has_pending;
-        uint64_t pending;
-} LoadedEntry;
+int actuator_parse_originals(const char *text, size_t n, ActuatorSaved ret[]) {
+        ActuatorSaved saved[_TUNABLE_MANAGED_MAX] = {};
+        const char *end = text + n;
 
-/* Lines "NAME ORIGINAL WRITTEN [writing=PENDING]". */
-static int state_parse(const char *buf, size_t len, LoadedEntry entries[]) {
-        const char *end = buf + len;
-
-        if (memchr(buf, 0, len))
+        if (memchr(text, 0, n))
                 return -EBADMSG;
-        for (const char *p = buf; p < end; p = line_next(p, end)) {
+        for (const char *p = text; p < end; p = line_next(p, end)) {
                 const char *sp = memchr(p, ' ', (size_t) (end - p)), *q;
                 char name[64];
                 uint64_t orig, written, pending = 0;
@@ -90,7 +102,7 @@ static int state_parse(const char *buf, size_t len, LoadedEntry entries[]) {
                 memcpy(name, p, (size_t) (sp - p));
                 name[sp - p] = 0;
                 id = tunable_from_name(name);
-                if (id < 0 || id >= _TUNABLE_MANAGED_MAX || entries[id].e.has_original)
+                if (id < 0 || id >= _TUNABLE_MANAGED_MAX || saved[id].present)
                         return -EBADMSG;
                 r = parse_u64(sp + 1, end, &q, &orig);
                 if (r < 0 || q >= end || *q != ' ')
@@ -106,17 +118,16 @@ static int state_parse(const char *buf, size_t len, LoadedEntry entries[]) {
                 }
                 if (q < end && *q != '\n')
                         return -EBADMSG;
-                entries[id] = (LoadedEntry) {
-                        .e = {
-                                .has_original = true,
-                                .original = orig,
-                                .has_written = true,
-                                .written = written,
-                        },
+                saved[id] = (ActuatorSaved) {
+                        .present = true,
+                        .original = orig,
+                        .written = written,
                         .has_pending = has_pending,
                         .pending = pending,
                 };
         }
+
+        memcpy(ret, saved, sizeof(saved));
         return 0;
 }
 
@@ -228,7 +239,7 @@ static int state_move_aside(Actuator *a, const char *what) {
 }
 
 static int state_load(Actuator *a, int proc_fd, const char *state_dir) {
-        LoadedEntry loaded[_TUNABLE_MANAGED_MAX] = {};
+        ActuatorSaved loaded[_TUNABLE_MANAGED_MAX];
         char buf[STATE_FILE_MAX];
         uint64_t mem_total_kb = 0;
         bool changed = false;
@@ -249,7 +260,7 @@ static int state_load(Actuator *a, int proc_fd, const char *state_dir) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read the state file '%s/" ACTUATOR_STATE_FILE "': %m",
                                        state_dir);
-        r = state_parse(buf, (size_t) r, loaded);
+        r = actuator_parse_originals(buf, (size_t) r, loaded);
         if (r < 0)
                 /* Keep the evidence, and go on without originals: the values
                  * now in the kernel are the best we know. */
@@ -260,31 +271,35 @@ static int state_load(Actuator *a, int proc_fd, const char *state_dir) {
                 return log_error_errno(r, "Failed to read MemTotal to check the saved originals: %m");
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
-                const LoadedEntry *l = &loaded[id];
+                const ActuatorSaved *l = &loaded[id];
                 uint64_t current;
                 char why[128];
 
-                if (!l->e.has_original)
+                if (!l->present)
                         continue;
                 r = tunable_read(proc_fd, id, &current);
-                if (r >= 0 && original_check(id, l->e.original, mem_total_kb, why, sizeof(why)) < 0) {
+                if (r >= 0 && original_check(id, l->original, mem_total_kb, why, sizeof(why)) < 0) {
                         log_warning("Ignoring the original vm.%s = %" PRIu64 " in '%s/" ACTUATOR_STATE_FILE "': %s. "
                                     "The current value %" PRIu64 " counts as the original.",
-                                    tunable_info(id)->name, l->e.original, state_dir, why, current);
+                                    tunable_info(id)->name, l->original, state_dir, why, current);
                         changed = true;
                         continue;
                 }
-                if (r < 0 || (current != l->e.written && !(l->has_pending && current == l->pending))) {
+                if (r < 0 || (current != l->written && !(l->has_pending && current == l->pending))) {
                         /* Changed while we were not running (or gone): not ours to restore. */
                         dropped++;
                         continue;
                 }
-                a->entry[id] = l->e;
                 /* The kernel holds the value about to be written when the
                  * last instance stopped: that one is memtuned's now. */
-                if (current != l->e.written)
+                if (current != l->written)
                         changed = true;
-                a->entry[id].written = current;
+                a->entry[id] = (ActuatorEntry) {
+                        .has_original = true,
+                        .original = l->original,
+                        .has_written = true,
+                        .written = current,
+                };
         }
         if (dropped > 0 || changed) {
                 r = state_save(a);
@@ -351,11 +366,10 @@ int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec,
                 return -EBUSY;
 
         /* Durable before the kernel sees the value: the original, and both
-         * the value there now and the new one as memtuned's. Recording only a
-         * tunable's first write lost the original when a kill fell between a
-         * later write and its record: the restarted daemon found a value it
-         * did not know as its own, took it for the administrator's and never
-         * restored the original. */
+         * the value there now and the new one as memtuned's. A kill between
+         * any write and its record then still leaves a value the restarted
+         * daemon knows as its own; one it does not know it takes for the
+         * administrator's, and it would never restore the original. */
         ActuatorEntry saved = *e;
         if (!e->has_original)
                 *e = (ActuatorEntry) {

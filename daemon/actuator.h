@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tunable.h"
@@ -40,6 +41,30 @@ typedef struct Actuator {
          * that point would leave things. */
         bool test_stop_after_kernel_write;
 } Actuator;
+
+/* One tunable's line in the state file ACTUATOR_STATE_FILE:
+ * "NAME ORIGINAL WRITTEN", with " writing=PENDING" while a write is under way. */
+typedef struct ActuatorSaved {
+        bool present;           /* the file has a line for this tunable */
+        uint64_t original;      /* the value before memtuned's first write */
+        uint64_t written;       /* the value memtuned wrote last */
+        bool has_pending;       /* a write of pending was under way */
+        uint64_t pending;
+} ActuatorSaved;
+
+/* Parses the state file's text (n bytes at text, not NUL terminated): lines
+ * as above, for distinct managed tunables, separated by newlines. Fills
+ * ret[_TUNABLE_MANAGED_MAX] (present false where no line names the tunable)
+ * and returns 0; -EBADMSG for anything else (a NUL byte, an unknown, unmanaged
+ * or repeated name, a number missing or past 64 bits, text after the numbers),
+ * ret untouched then. Values are not checked against bounds here:
+ * actuator_open() does. */
+int actuator_parse_originals(const char *text, size_t n, ActuatorSaved ret[]);
+
+/* Formats saved[_TUNABLE_MANAGED_MAX] as the state file's text, one line per
+ * present entry in TunableId order, which actuator_parse_originals() reads
+ * back to the same entries. Returns the length (< size), or -ENOBUFS. */
+int actuator_format_originals(const ActuatorSaved saved[], char *buf, size_t size);
 
 /* Opens the state directory (creating it, mode 0755), refuses one that
  * belongs to another user than root or the effective uid or that group or

@@ -9,6 +9,8 @@
 
 #include "engine.h"
 #include "macro.h"
+#include "string-table.h"
+#include "units.h"
 
 #define NEVER USEC_INFINITY
 #define BIT32(n) (UINT32_C(1) << (n))
@@ -20,9 +22,7 @@ static const char *const pressure_level_table[_PRESSURE_LEVEL_MAX] = {
         [PRESSURE_CRITICAL] = "critical",
 };
 
-const char *pressure_level_to_string(PressureLevel l) {
-        return (unsigned) l < _PRESSURE_LEVEL_MAX ? pressure_level_table[l] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(pressure_level, PressureLevel, );
 
 static const char *const tunable_source_table[_TUNABLE_SOURCE_MAX] = {
         [TUNABLE_SOURCE_NONE] = "none",
@@ -32,9 +32,7 @@ static const char *const tunable_source_table[_TUNABLE_SOURCE_MAX] = {
         [TUNABLE_SOURCE_OVERRIDE] = "override",
 };
 
-const char *tunable_source_to_string(TunableSource s) {
-        return (unsigned) s < _TUNABLE_SOURCE_MAX ? tunable_source_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tunable_source, TunableSource, );
 
 /* ---- text ------------------------------------------------------------------ */
 
@@ -86,37 +84,6 @@ static Str fmt_rate(double v) {
                 snprintf(r.s, sizeof(r.s), "%.0f", v);
         else
                 snprintf(r.s, sizeof(r.s), "%.1f", v);
-        return r;
-}
-
-/* "250 ms", "10 s", "90 s", "10 min", "3 h". */
-static Str fmt_usec(uint64_t u) {
-        uint64_t s = (u + USEC_PER_SEC / 2) / USEC_PER_SEC;
-        Str r;
-
-        if (u < USEC_PER_SEC)
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " ms", u / USEC_PER_MSEC);
-        else if (s < 120 || s % 60 != 0)
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " s", s);
-        else if (s < 2 * 3600 || s % 3600 != 0)
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " min", s / 60);
-        else
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " h", s / 3600);
-        return r;
-}
-
-/* "512 kB", "480 MiB", "1.5 GiB", "24 GiB". */
-static Str fmt_kb(uint64_t kb) {
-        Str r;
-
-        if (kb < 1024)
-                snprintf(r.s, sizeof(r.s), "%" PRIu64 " kB", kb);
-        else if (kb < UINT64_C(1024) * 1024)
-                snprintf(r.s, sizeof(r.s), "%.0f MiB", (double) kb / 1024);
-        else if (kb < UINT64_C(10) * 1024 * 1024)
-                snprintf(r.s, sizeof(r.s), "%.1f GiB", (double) kb / (1024 * 1024));
-        else
-                snprintf(r.s, sizeof(r.s), "%.0f GiB", (double) kb / (1024 * 1024));
         return r;
 }
 
@@ -529,7 +496,7 @@ static void adaptive_clamp(Step *st, TunableId id) {
 /* pgscan_direct 1840/s, allocstall 35/s over 10 s, PSI some 12.5% */
 static void add_reclaim_evidence(const Step *st, Text *w) {
         text_add(w, "pgscan_direct %s/s, allocstall %s/s over %s", fmt_rate(st->avg_direct).s,
-                 fmt_rate(st->avg_stall).s, fmt_usec(st->window).s);
+                 fmt_rate(st->avg_stall).s, FORMAT_DURATION_HUMAN(st->window));
         if (st->o.has_psi && st->o.psi_some > 0) {
                 text_add(w, ", PSI some %.1f%%", st->o.psi_some);
                 if (st->o.has_full && st->o.psi_full > 0)
@@ -641,82 +608,81 @@ static void watermarks_decay(Step *st, uint64_t effective) {
         }
 }
 
-static void watermarks(Step *st) {
-        static const TunableId up_order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
-        static const TunableId down_order[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
-        const PolicyThresholds *th = st->th;
-        Engine *e = st->e;
+/* One step up of id (min_free_kbytes or watermark_scale_factor) towards
+ * b->hi, with the evidence and any limit reached as the reason. */
+static void watermark_step_up(Step *st, TunableId id, uint64_t effective, const Bounds *b) {
         const TunableId wsf = TUNABLE_WATERMARK_SCALE_FACTOR;
-        bool cool = cooled(st->now, e->watermark_step_usec, th->cooldown_usec);
-        uint64_t wait = MAX(th->cooldown_usec, st->window), effective, next;
+        Engine *e = st->e;
+        uint64_t level = e->tunables[id].level, next;
         char why[ENGINE_REASON_MAX];
-        Text w;
+        Text w = text_start(why, sizeof(why));
 
-        if (!st->controlled[TUNABLE_MIN_FREE_KBYTES] && !st->controlled[wsf])
+        add_reclaim_evidence(st, &w);
+        if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
+                text_add(&w, "; watermark_scale_factor at its maximum %" PRIu64, e->tunables[wsf].level);
+        if (id == wsf)
+                next = wsf_step_up(st, level, effective, b->hi, &w);
+        else
+                next = step_up(level, st->th->step_factor, b->hi);
+        if (next == b->hi) {
+                if (b->capped && b->hi == st->cap_kb)
+                        text_add(&w, "; reached the reserve cap (%g%% of RAM)", st->cap_percent);
+                else if (b->capped)
+                        text_add(&w, "; reached the baseline, above the reserve cap");
+                else
+                        text_add(&w, "; reached the policy's maximum");
+        }
+        level_move(st, id, next, why);
+}
+
+/* Under direct reclaim: back to the learned levels, or one step of the first
+ * tunable with room (watermark_scale_factor first), once a whole window of
+ * evidence has been gathered since the last step. */
+static void watermarks_up(Step *st, uint64_t effective, bool cool) {
+        static const TunableId up_order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+        Engine *e = st->e;
+        uint64_t wait = MAX(st->th->cooldown_usec, st->window);
+        /* Each step is judged on a whole window of evidence gathered after
+         * the previous one, so kswapd has had time to respond. */
+        bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
+
+        if (ready && watermarks_recall(st))
                 return;
-        effective = wsf_first_effective(st->s);
 
-        if (st->trouble && !st->calm) {
-                /* Each step is judged on a whole window of evidence gathered
-                 * after the previous one, so kswapd has had time to respond. */
-                bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
+        for (size_t i = 0; i < ELEMENTSOF(up_order); i++) {
+                TunableId id = up_order[i];
+                Bounds b;
 
-                if (ready && watermarks_recall(st))
-                        return;
-
-                for (size_t i = 0; i < ELEMENTSOF(up_order); i++) {
-                        TunableId id = up_order[i];
-                        EngineTunable *t = &e->tunables[id];
-                        Bounds b;
-
-                        if (!st->controlled[id])
-                                continue;
-                        b = bounds_of(st, id);
-                        if (t->level >= b.hi)
-                                continue;
-                        if (!ready) {
-                                text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
-                                         fmt_usec(usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))).s);
-                                break;
-                        }
-                        w = text_start(why, sizeof(why));
-                        add_reclaim_evidence(st, &w);
-                        if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
-                                text_add(&w, "; watermark_scale_factor at its maximum %" PRIu64,
-                                         e->tunables[wsf].level);
-                        if (id == wsf)
-                                next = wsf_step_up(st, t->level, effective, b.hi, &w);
-                        else
-                                next = step_up(t->level, th->step_factor, b.hi);
-                        if (next == b.hi) {
-                                if (b.capped && b.hi == st->cap_kb)
-                                        text_add(&w, "; reached the reserve cap (%g%% of RAM)", st->cap_percent);
-                                else if (b.capped)
-                                        text_add(&w, "; reached the baseline, above the reserve cap");
-                                else
-                                        text_add(&w, "; reached the policy's maximum");
-                        }
-                        level_move(st, id, next, why);
-                        break;
-                }
+                if (!st->controlled[id])
+                        continue;
+                b = bounds_of(st, id);
+                if (e->tunables[id].level >= b.hi)
+                        continue;
+                if (!ready)
+                        text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
+                                 FORMAT_DURATION_HUMAN(usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))));
+                else
+                        watermark_step_up(st, id, effective, &b);
                 return;
         }
+}
 
-        watermarks_decay(st, effective);
-        if (!st->calm || !cool ||
-            !lasted(st->now, later(e->calm_since_usec, e->watermark_step_usec), th->calm_usec))
-                return;
+/* Calm for calm_usec: both go back to their baselines in this one step.
+ * Steps down in between would test nothing (a calm machine gives no evidence
+ * of what the next load needs, and the learned level brings that back in one
+ * step), while every minute at a wide gap costs page cache that a re-read
+ * working set must fault back in; so the cost ends within calm_usec of the
+ * load. */
+static void watermarks_back(Step *st) {
+        static const TunableId down_order[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
+        Engine *e = st->e;
+        char why[ENGINE_REASON_MAX];
 
-        /* Calm for calm_usec: both go back to their baselines in this one
-         * step. Steps down in between would test nothing (a calm machine
-         * gives no evidence of what the next load needs, and the learned
-         * level brings that back in one step), while every minute at a wide
-         * gap costs page cache that a re-read working set must fault back
-         * in; so the cost ends within calm_usec of the load. */
         for (size_t i = 0; i < ELEMENTSOF(down_order); i++) {
                 TunableId id = down_order[i];
                 EngineTunable *t = &e->tunables[id];
                 Bounds b;
+                Text w;
 
                 if (!st->controlled[id])
                         continue;
@@ -725,7 +691,7 @@ static void watermarks(Step *st) {
                         continue;
                 w = text_start(why, sizeof(why));
                 text_add(&w, "calm for %s (pgscan_direct %s/s, allocstall %s/s): back to the baseline %" PRIu64,
-                         fmt_usec(st->now - e->calm_since_usec).s, fmt_rate(st->o.direct).s,
+                         FORMAT_DURATION_HUMAN(st->now - e->calm_since_usec), fmt_rate(st->o.direct).s,
                          fmt_rate(st->o.has_stall ? st->o.stall : 0).s, b.rest);
                 if (t->level > b.rest) {
                         text_add(&w, "; remembers %" PRIu64 " for the next direct reclaim", t->level);
@@ -734,6 +700,26 @@ static void watermarks(Step *st) {
                 }
                 level_move(st, id, b.rest, why);
         }
+}
+
+static void watermarks(Step *st) {
+        Engine *e = st->e;
+        bool cool = cooled(st->now, e->watermark_step_usec, st->th->cooldown_usec);
+        uint64_t effective;
+
+        if (!st->controlled[TUNABLE_MIN_FREE_KBYTES] && !st->controlled[TUNABLE_WATERMARK_SCALE_FACTOR])
+                return;
+        effective = wsf_first_effective(st->s);
+
+        if (st->trouble && !st->calm) {
+                watermarks_up(st, effective, cool);
+                return;
+        }
+
+        watermarks_decay(st, effective);
+        if (st->calm && cool &&
+            lasted(st->now, later(e->calm_since_usec, e->watermark_step_usec), st->th->calm_usec))
+                watermarks_back(st);
 }
 
 typedef struct NodeFree {
@@ -826,16 +812,16 @@ static void numa(Step *st) {
                 if (o->has_zrf)
                         text_add(&w, "zone_reclaim_failed %s/s, ", fmt_rate(e->numa_failed_pages / secs).s);
                 text_add(&w, "pgscan_direct %s/s over %s) while node %" PRIu32 " had %s free above its high watermark",
-                         fmt_rate(e->numa_direct_pages / secs).s, fmt_usec(st->now - e->numa_since_usec).s,
-                         high.node, fmt_kb((high.free - high.high) * e->page_kb).s);
+                         fmt_rate(e->numa_direct_pages / secs).s, FORMAT_DURATION_HUMAN(st->now - e->numa_since_usec),
+                         high.node, FORMAT_SIZE((high.free - high.high) * e->page_kb));
                 level_move(st, id, 0, why);
                 e->numa_since_usec = NEVER;
                 return;
         }
         text_set(note, ENGINE_REASON_MAX, "local reclaim on node %" PRIu32 " while node %" PRIu32
                  " has %s free, for %s",
-                 low.node, high.node, fmt_kb((high.free - high.high) * e->page_kb).s,
-                 fmt_usec(st->now - e->numa_since_usec).s);
+                 low.node, high.node, FORMAT_SIZE((high.free - high.high) * e->page_kb),
+                 FORMAT_DURATION_HUMAN(st->now - e->numa_since_usec));
 }
 
 static void swap_forget(Engine *e) {
@@ -844,35 +830,12 @@ static void swap_forget(Engine *e) {
         e->swap_quiet_since_usec = NEVER;
 }
 
-static void swappiness(Step *st) {
-        const TunableId id = TUNABLE_SWAPPINESS;
-        const PolicyThresholds *th = st->th;
-        Engine *e = st->e;
-        EngineTunable *t = &e->tunables[id];
-        const Obs *o = &st->o;
-        uint64_t cooldown = th->cooldown_usec * ENGINE_SWAPPINESS_COOLDOWN_FACTOR;
-        char *note = st->note[id];
-        double anon = 0, file = 0, secs;
-        char why[ENGINE_REASON_MAX];
-        Text w;
+/* Which side thrashes in this sample: +1 the page cache (file refaults
+ * dominate), -1 anon memory (anon refaults and swap-ins dominate), 0 neither.
+ * The rates go to *ret_anon and *ret_file. */
+static int swap_trend_of(const Obs *o, double *ret_anon, double *ret_file) {
+        double anon = 0, file = 0;
         int trend = 0;
-        Bounds b;
-
-        if (!st->controlled[id])
-                return;
-        b = bounds_of(st, id);
-
-        if (st->s->meminfo.field[MEMINFO_SWAP_TOTAL] == 0) {
-                swap_forget(e);
-                text_set(note, ENGINE_REASON_MAX, "no swap: swappiness has no effect, left at %" PRIu64, t->level);
-                return;
-        }
-        if (o->rates && !o->has_refault) {
-                swap_forget(e);
-                text_set(note, ENGINE_REASON_MAX,
-                         "no workingset_refault_anon/_file counters (kernel before 5.9): left at %" PRIu64, t->level);
-                return;
-        }
 
         if (o->rates) {
                 anon = o->refault_anon + (o->has_pswpin ? o->pswpin : 0);
@@ -882,75 +845,139 @@ static void swappiness(Step *st) {
                 else if (anon >= ENGINE_REFAULT_THRASH_PAGES_PER_S && file * ENGINE_REFAULT_DOMINANCE <= anon)
                         trend = -1;
         }
+        *ret_anon = anon;
+        *ret_file = file;
+        return trend;
+}
+
+/* Keeps the running evidence: since when the trend holds (and the pages
+ * refaulted since), or since when neither side thrashes. */
+static void swap_track(Step *st, int trend, double anon, double file) {
+        Engine *e = st->e;
+        const Obs *o = &st->o;
+        double secs;
 
         if (trend == 0) {
                 if (e->swap_trend != 0 || e->swap_quiet_since_usec == NEVER)
                         e->swap_quiet_since_usec = o->rates ? o->start : st->now;
                 e->swap_trend = 0;
                 e->swap_since_usec = NEVER;
-        } else {
-                e->swap_quiet_since_usec = NEVER;
-                if (trend != e->swap_trend || e->swap_since_usec == NEVER) {
-                        e->swap_trend = trend;
-                        e->swap_since_usec = o->start;
-                        e->swap_anon_pages = e->swap_file_pages = 0;
-                }
-                secs = (double) o->interval / USEC_PER_SEC;
-                e->swap_anon_pages += anon * secs;
-                e->swap_file_pages += file * secs;
+                return;
         }
-
-        if (trend != 0) {
-                bool room = trend > 0 ? t->level < b.hi : t->level > b.lo;
-
-                if (!room) {
-                        text_set(note, ENGINE_REASON_MAX, "%s thrashing, but at the policy's %s %" PRIu64,
-                                 trend > 0 ? "page cache" : "anon memory", trend > 0 ? "maximum" : "minimum",
-                                 t->level);
-                        return;
-                }
-                if (!lasted(st->now, e->swap_since_usec, st->window) || !cooled(st->now, t->last_step_usec, cooldown)) {
-                        text_set(note, ENGINE_REASON_MAX, "%s thrashing for %s",
-                                 trend > 0 ? "page cache" : "anon memory", fmt_usec(st->now - e->swap_since_usec).s);
-                        return;
-                }
-
-                secs = (double) (st->now - e->swap_since_usec) / USEC_PER_SEC;
-                w = text_start(why, sizeof(why));
-                if (trend > 0)
-                        text_add(&w, "file refaults %s/s, anon refaults and swap-ins %s/s over %s: "
-                                 "the page cache thrashes while anon memory is cold",
-                                 fmt_rate(e->swap_file_pages / secs).s, fmt_rate(e->swap_anon_pages / secs).s,
-                                 fmt_usec(st->now - e->swap_since_usec).s);
-                else
-                        text_add(&w, "anon refaults and swap-ins %s/s, file refaults %s/s over %s: "
-                                 "anon memory thrashes through swap",
-                                 fmt_rate(e->swap_anon_pages / secs).s, fmt_rate(e->swap_file_pages / secs).s,
-                                 fmt_usec(st->now - e->swap_since_usec).s);
-                level_move(st, id, trend > 0 ? MIN(t->level + ENGINE_SWAPPINESS_STEP, b.hi)
-                                             : (t->level > b.lo + ENGINE_SWAPPINESS_STEP ? t->level - ENGINE_SWAPPINESS_STEP : b.lo),
-                           why);
-                /* The next step is judged on evidence after this one. */
-                e->swap_since_usec = st->now;
+        e->swap_quiet_since_usec = NEVER;
+        if (trend != e->swap_trend || e->swap_since_usec == NEVER) {
+                e->swap_trend = trend;
+                e->swap_since_usec = o->start;
                 e->swap_anon_pages = e->swap_file_pages = 0;
+        }
+        secs = (double) o->interval / USEC_PER_SEC;
+        e->swap_anon_pages += anon * secs;
+        e->swap_file_pages += file * secs;
+}
+
+/* One side thrashes: a step towards the other once it has lasted a window
+ * and the cool-down has passed. */
+static void swap_step(Step *st, int trend, const Bounds *b, uint64_t cooldown) {
+        const TunableId id = TUNABLE_SWAPPINESS;
+        Engine *e = st->e;
+        EngineTunable *t = &e->tunables[id];
+        char *note = st->note[id];
+        bool room = trend > 0 ? t->level < b->hi : t->level > b->lo;
+        char why[ENGINE_REASON_MAX];
+        uint64_t next;
+        double secs;
+        Text w;
+
+        if (!room) {
+                text_set(note, ENGINE_REASON_MAX, "%s thrashing, but at the policy's %s %" PRIu64,
+                         trend > 0 ? "page cache" : "anon memory", trend > 0 ? "maximum" : "minimum", t->level);
+                return;
+        }
+        if (!lasted(st->now, e->swap_since_usec, st->window) || !cooled(st->now, t->last_step_usec, cooldown)) {
+                text_set(note, ENGINE_REASON_MAX, "%s thrashing for %s", trend > 0 ? "page cache" : "anon memory",
+                         FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
                 return;
         }
 
-        /* Calm, and refaults balanced, for calm_usec since both began and
-         * since the last step. */
-        if (t->level == b.rest || !st->calm || e->swap_quiet_since_usec == NEVER ||
+        secs = (double) (st->now - e->swap_since_usec) / USEC_PER_SEC;
+        w = text_start(why, sizeof(why));
+        if (trend > 0)
+                text_add(&w, "file refaults %s/s, anon refaults and swap-ins %s/s over %s: "
+                         "the page cache thrashes while anon memory is cold",
+                         fmt_rate(e->swap_file_pages / secs).s, fmt_rate(e->swap_anon_pages / secs).s,
+                         FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
+        else
+                text_add(&w, "anon refaults and swap-ins %s/s, file refaults %s/s over %s: "
+                         "anon memory thrashes through swap",
+                         fmt_rate(e->swap_anon_pages / secs).s, fmt_rate(e->swap_file_pages / secs).s,
+                         FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
+        if (trend > 0)
+                next = MIN(t->level + ENGINE_SWAPPINESS_STEP, b->hi);
+        else
+                next = t->level > b->lo + ENGINE_SWAPPINESS_STEP ? t->level - ENGINE_SWAPPINESS_STEP : b->lo;
+        level_move(st, id, next, why);
+        /* The next step is judged on evidence after this one. */
+        e->swap_since_usec = st->now;
+        e->swap_anon_pages = e->swap_file_pages = 0;
+}
+
+/* Calm, and refaults balanced, for calm_usec since both began and since the
+ * last step: one step back towards the baseline. */
+static void swap_back(Step *st, const Bounds *b, uint64_t cooldown) {
+        const TunableId id = TUNABLE_SWAPPINESS;
+        Engine *e = st->e;
+        EngineTunable *t = &e->tunables[id];
+        char why[ENGINE_REASON_MAX];
+        Text w;
+
+        if (t->level == b->rest || !st->calm || e->swap_quiet_since_usec == NEVER ||
             !cooled(st->now, t->last_step_usec, cooldown) ||
             !lasted(st->now, later(later(e->calm_since_usec, e->swap_quiet_since_usec), t->last_step_usec),
-                    th->calm_usec))
+                    st->th->calm_usec))
                 return;
 
         w = text_start(why, sizeof(why));
         text_add(&w, "calm for %s and refaults balanced: back towards the baseline %" PRIu64,
-                 fmt_usec(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)).s, b.rest);
-        if (t->level > b.rest)
-                level_move(st, id, t->level - MIN(t->level - b.rest, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+                 FORMAT_DURATION_HUMAN(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)), b->rest);
+        if (t->level > b->rest)
+                level_move(st, id, t->level - MIN(t->level - b->rest, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
         else
-                level_move(st, id, t->level + MIN(b.rest - t->level, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+                level_move(st, id, t->level + MIN(b->rest - t->level, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+}
+
+static void swappiness(Step *st) {
+        const TunableId id = TUNABLE_SWAPPINESS;
+        Engine *e = st->e;
+        EngineTunable *t = &e->tunables[id];
+        const Obs *o = &st->o;
+        uint64_t cooldown = st->th->cooldown_usec * ENGINE_SWAPPINESS_COOLDOWN_FACTOR;
+        double anon, file;
+        int trend;
+        Bounds b;
+
+        if (!st->controlled[id])
+                return;
+        b = bounds_of(st, id);
+
+        if (st->s->meminfo.field[MEMINFO_SWAP_TOTAL] == 0) {
+                swap_forget(e);
+                text_set(st->note[id], ENGINE_REASON_MAX, "no swap: swappiness has no effect, left at %" PRIu64,
+                         t->level);
+                return;
+        }
+        if (o->rates && !o->has_refault) {
+                swap_forget(e);
+                text_set(st->note[id], ENGINE_REASON_MAX,
+                         "no workingset_refault_anon/_file counters (kernel before 5.9): left at %" PRIu64, t->level);
+                return;
+        }
+
+        trend = swap_trend_of(o, &anon, &file);
+        swap_track(st, trend, anon, file);
+        if (trend != 0)
+                swap_step(st, trend, &b, cooldown);
+        else
+                swap_back(st, &b, cooldown);
 }
 
 /* The state of an adaptive watermark tunable that did not move, for the plan. */
@@ -976,7 +1003,8 @@ static void note_watermark(Step *st, TunableId id, const Bounds *b, Text *w) {
                 text_add(w, "calm, but the kernel is boosting the watermarks: the calm clock waits; ");
         if (st->calm && t->level != b->rest) {
                 text_add(w, "calm for %s; back to the baseline after %s of calm",
-                         fmt_usec(usec_sub(st->now, st->e->calm_since_usec)).s, fmt_usec(st->th->calm_usec).s);
+                         FORMAT_DURATION_HUMAN(usec_sub(st->now, st->e->calm_since_usec)),
+                         FORMAT_DURATION_HUMAN(st->th->calm_usec));
                 return;
         }
         if (st->calm && t->learned > 0)
@@ -1026,7 +1054,7 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
                         if (ov->expires_usec == NEVER)
                                 text_add(&w, " until cleared");
                         else
-                                text_add(&w, " for %s", fmt_usec(ov->expires_usec - st->now).s);
+                                text_add(&w, " for %s", FORMAT_DURATION_HUMAN(ov->expires_usec - st->now));
                         target = safety_clamp(st, id, target, &w);
                         text_add(&n, "%s", why);
                         if (tp->mode == TUNABLE_MODE_FIXED) {
@@ -1134,7 +1162,7 @@ static void plan_evidence(const Step *st, Plan *plan) {
                         text_add(&w, ", pswpin %s/s", fmt_rate(o->pswpin).s);
                 if (o->has_zrf && o->zrf > 0)
                         text_add(&w, ", zone_reclaim_failed %s/s", fmt_rate(o->zrf).s);
-                text_add(&w, " over %s", fmt_usec(o->interval).s);
+                text_add(&w, " over %s", FORMAT_DURATION_HUMAN(o->interval));
         }
         if (o->has_psi) {
                 text_add(&w, "; PSI some %.1f%%", o->psi_some);

@@ -68,8 +68,8 @@
 /* watermark_scale_factor doubles per step above the first value that moves a
  * watermark (a policy's larger step_factor wins): the kernel's gap is linear
  * in it there, so each step widens the gap by as much as all steps before it.
- * With 1.25 (the old default) the 1 GiB guest of bench/vm-effect went 115 ->
- * 144 -> 180 in 60 s while the stalls went on; they stopped at 1000. */
+ * Measured with a factor of 1.25 on the 1 GiB guest of bench/vm-effect: 115 ->
+ * 144 -> 180 in 60 s while the stalls go on; they stop at 1000. */
 #define ENGINE_WSF_STEP_FACTOR 2
 
 /* Calm means below this share of each trouble threshold: between the two the
@@ -113,7 +113,7 @@
 #define ENGINE_HISTORY_MAX 256
 
 /* A decision's reason: "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s,
- * allocstall 35/s over 10 s" fits with room for a cap note. */
+ * allocstall 35/s over 10s" fits with room for a cap note. */
 #define ENGINE_REASON_MAX 256
 
 typedef enum PressureLevel {

@@ -8,6 +8,7 @@
 #include "macro.h"
 #include "meminfo.h"
 #include "procfile.h"
+#include "units.h"
 #include "zoneinfo.h"
 
 /* Same limits as the sampler: zoneinfo lists every CPU's pageset per zone, so
@@ -72,30 +73,21 @@ static uint32_t numa_nodes(const ZoneInfo *z) {
 }
 
 int hostinfo_parse_release(const char *release, unsigned ret[3]) {
-        unsigned v[3] = {};
-        const char *p = release;
+        char prefix[32];
+        unsigned n_parts;
+        size_t n;
 
-        for (size_t i = 0; i < 3; i++) {
-                unsigned long x = 0;
-
-                if (*p < '0' || *p > '9') {
-                        if (i == 0)
-                                return -EINVAL;
-                        break;
-                }
-                for (; *p >= '0' && *p <= '9'; p++) {
-                        x = x * 10 + (unsigned) (*p - '0');
-                        if (x > 65535)
-                                return -EINVAL;
-                }
-                v[i] = (unsigned) x;
-                if (*p != '.')
-                        break;
-                p++;
-        }
-
-        memcpy(ret, v, sizeof(v));
-        return 0;
+        /* The numeric prefix, at most three numbers: "6.1.0" of "6.1.0-18-amd64",
+         * "4.19.0" of "4.19.0.1", "6.9" of "6.9-rc1". */
+        n = strspn(release, "0123456789");
+        for (unsigned parts = 1; parts < 3 && release[n] == '.' && release[n + 1] >= '0' && release[n + 1] <= '9';
+             parts++)
+                n += 1 + strspn(release + n + 1, "0123456789");
+        if (n == 0 || n >= sizeof(prefix))
+                return -EINVAL;
+        memcpy(prefix, release, n);
+        prefix[n] = 0;
+        return parse_kernel_version(prefix, ret, &n_parts);
 }
 
 /* Reads a one-line sysctl into buf without its newline. */

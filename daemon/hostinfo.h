@@ -24,6 +24,7 @@ int hostinfo_read(int proc_fd, HostInfo *ret);
 int hostinfo_from(int proc_fd, const MemInfo *meminfo, const ZoneInfo *zoneinfo, HostInfo *ret);
 
 /* Parses a kernel release ("6.1.0-18-amd64", "6.18.44-fc") into its first
- * three numbers; missing ones are 0. Returns 0 or -EINVAL when it does not
- * start with a number. */
+ * three numbers with parse_kernel_version() (util/units.h), so a policy's
+ * "kernel" condition and the host read alike; missing ones are 0. Returns 0
+ * or -EINVAL when it does not start with a number, or a number is above 65535. */
 int hostinfo_parse_release(const char *release, unsigned ret[3]);

@@ -176,6 +176,9 @@ int overrides_parse(const char *buf, size_t len, uint64_t now_mono, uint64_t now
         const char *end = buf + len;
         unsigned expired = 0;
 
+        /* A NUL would end a name early: "swappiness\0junk" is no swappiness. */
+        if (memchr(buf, 0, len))
+                return -EBADMSG;
         for (const char *p = buf; p < end; p = line_next(p, end)) {
                 const char *sp = memchr(p, ' ', (size_t) (end - p)), *q;
                 char name[OVERRIDE_NAME_MAX + 1];
@@ -247,8 +250,7 @@ int overrides_load(int dir_fd, uint64_t now_mono, uint64_t now_real, Override re
         if (r == -ENOENT)
                 return 0;
         if (r >= 0)
-                r = memchr(buf, 0, (size_t) r) ? -EBADMSG :
-                        overrides_parse(buf, (size_t) r, now_mono, now_real, ret, ret_expired);
+                r = overrides_parse(buf, (size_t) r, now_mono, now_real, ret, ret_expired);
         /* Something else than a regular file (a FIFO, a directory) is no
          * state file either, and in the way of the next save. */
         if (r == -EFBIG || r == -EBADMSG || r == -EISDIR || r == -ELOOP || r == -EBADFD) {

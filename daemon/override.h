@@ -75,12 +75,15 @@ uint64_t override_deadline_realtime(uint64_t expires_mono, uint64_t now_mono, ui
  * or "infinity". Returns the length written (< size), or -ENOBUFS. */
 int overrides_format(const Override o[], uint64_t now_mono, uint64_t now_real, char *buf, size_t size);
 
-/* Parses the state file's text into ret (zeroed first, _TUNABLE_MANAGED_MAX
- * entries), converting deadlines to CLOCK_MONOTONIC. Lines whose deadline has
- * passed at now_real are skipped and counted in *ret_expired (if given).
- * Returns 0, or -EBADMSG for anything else than well-formed lines naming
- * distinct managed tunables (then ret holds nothing). Values are not checked
- * against bounds here: the caller does that with override_check(). */
+/* Parses the state file's text (len bytes at buf, not NUL terminated) into
+ * ret (_TUNABLE_MANAGED_MAX entries, inactive where no line names the
+ * tunable), converting deadlines to CLOCK_MONOTONIC: an active entry expires
+ * at USEC_INFINITY or after now_mono, at most OVERRIDE_DURATION_MAX_USEC
+ * later. Lines whose deadline has passed at now_real are skipped and counted
+ * in *ret_expired (if given). Returns 0, or -EBADMSG for anything else than
+ * well-formed lines naming distinct managed tunables (a NUL byte included);
+ * ret and *ret_expired are untouched then. Values are not checked against
+ * bounds here: the caller does that with override_check(). */
 int overrides_parse(const char *buf, size_t len, uint64_t now_mono, uint64_t now_real, Override ret[],
                     unsigned *ret_expired);
 

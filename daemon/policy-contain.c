@@ -123,6 +123,97 @@ static _Noreturn void child_run(int fd, int stderr_fd, Policy *p, const char *pa
  * length (quoted values are cut) fit easily. */
 #define CHILD_REPORT_MAX (256u * 1024u)
 
+/* Reads the child's report from fd into report (up to CHILD_REPORT_MAX bytes)
+ * until the child closes it, the deadline passes or the report is full.
+ * Returns the bytes read; *ret_killed says whether the child must be
+ * stopped (too slow, or too much output). */
+static size_t report_read(int fd, char *report, uint64_t deadline, bool *ret_killed) {
+        size_t n = 0;
+
+        *ret_killed = false;
+        for (;;) {
+                uint64_t now = now_monotonic();
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                ssize_t k;
+                int r;
+
+                if (now >= deadline) {
+                        *ret_killed = true;
+                        break;
+                }
+                r = poll(&pfd, 1, (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT_MAX));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        break;
+                if (r == 0)
+                        continue;
+                if (n >= CHILD_REPORT_MAX) {
+                        *ret_killed = true;
+                        break;
+                }
+                k = read(fd, report + n, CHILD_REPORT_MAX - n);
+                if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (k <= 0)
+                        break;
+                n += (size_t) k;
+        }
+        return n;
+}
+
+/* Waits for pid. Returns true with its status, false when it cannot be
+ * reaped (ECHILD: SIGCHLD is ignored and the kernel reaped it). */
+static bool child_reap(pid_t pid, int *ret_status) {
+        for (;;) {
+                if (waitpid(pid, ret_status, 0) >= 0)
+                        return true;
+                if (errno != EINTR)
+                        return false;
+        }
+}
+
+/* Whether the report is whole: records "E<message>\0" for each error, then
+ * "D\0" last. report[n] must be writable. */
+static bool report_complete(char *report, size_t n) {
+        report[n] = 0;
+        for (size_t i = 0; i < n;) {
+                size_t len = strnlen(report + i, n - i);
+
+                if (i + len >= n)
+                        return false; /* cut short */
+                if (report[i] == 'D' && len == 1 && i + 2 == n)
+                        return true;
+                if (report[i] != 'E')
+                        return false;
+                i += len + 1;
+        }
+        return false;
+}
+
+/* Appends the error for a child that ended without a whole report or a zero
+ * exit status: how it ended, and the first line it wrote to stderr_fd. */
+static int push_child_failure(PolicyErrors *errors, const char *path, int stderr_fd, bool reaped, int status) {
+        char out[256] = "", how[64];
+
+        if (stderr_fd >= 0) {
+                ssize_t k = pread(stderr_fd, out, sizeof(out) - 1, 0);
+                if (k > 0) {
+                        out[k] = 0;
+                        out[strcspn(out, "\n")] = 0;
+                }
+        }
+        if (reaped && WIFSIGNALED(status))
+                snprintf(how, sizeof(how), "was killed by signal %s", strsignal(WTERMSIG(status)) ?: "?");
+        else if (reaped && WIFEXITED(status))
+                snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+        else
+                snprintf(how, sizeof(how), "ended without a verdict");
+        return strv_push(&errors->messages, &errors->n,
+                         format("%s: the parser %s%s%s%s: the file cannot be read safely", path, how,
+                                out[0] ? " (" : "", out[0] ? QUOTED(out) : "", out[0] ? ")" : ""));
+}
+
 /* Parses and validates text in a forked child with the limits of
  * policy_parse_limits. Appends the child's errors, or one saying how it
  * failed. Returns 0 (check errors->n) or -ENOMEM. */
@@ -132,9 +223,9 @@ int contained_check(Policy *p, const char *path, const char *text, const HostInf
         _cleanup_(scratch_done) Scratch buf = SCRATCH_NULL;
         char *report;
         int pipefd[2], status = 0;
-        size_t n = 0;
-        bool killed = false, done = false;
-        uint64_t as_limit = 0, deadline;
+        size_t n;
+        bool killed, done, reaped;
+        uint64_t as_limit = 0;
         pid_t pid;
 
         if (scratch_new(&buf, CHILD_REPORT_MAX + 1) < 0)
@@ -170,62 +261,12 @@ int contained_check(Policy *p, const char *path, const char *text, const HostInf
         }
         close(pipefd[1]);
 
-        deadline = now_monotonic() + policy_parse_limits.timeout_usec;
-        for (;;) {
-                uint64_t now = now_monotonic();
-                struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-                ssize_t k;
-                int r;
-
-                if (now >= deadline) {
-                        killed = true;
-                        break;
-                }
-                r = poll(&pfd, 1, (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT_MAX));
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        break;
-                if (r == 0)
-                        continue;
-                if (n >= CHILD_REPORT_MAX) {
-                        killed = true;
-                        break;
-                }
-                k = read(pipefd[0], report + n, CHILD_REPORT_MAX - n);
-                if (k < 0 && (errno == EINTR || errno == EAGAIN))
-                        continue;
-                if (k <= 0)
-                        break;
-                n += (size_t) k;
-        }
+        n = report_read(pipefd[0], report, now_monotonic() + policy_parse_limits.timeout_usec, &killed);
         close(pipefd[0]);
         if (killed)
                 (void) kill(pid, SIGKILL);
-
-        bool reaped = false;
-        for (;;) {
-                if (waitpid(pid, &status, 0) >= 0) {
-                        reaped = true;
-                        break;
-                }
-                if (errno != EINTR)
-                        break; /* ECHILD: SIGCHLD is ignored and the kernel reaped it */
-        }
-
-        /* Records: "E<message>\0" for each error, then "D\0" last. */
-        report[n] = 0;
-        for (size_t i = 0; i < n && !done;) {
-                size_t len = strnlen(report + i, n - i);
-
-                if (i + len >= n)
-                        break; /* cut short */
-                if (report[i] == 'D' && len == 1 && i + 2 == n)
-                        done = true;
-                else if (report[i] != 'E')
-                        break;
-                i += len + 1;
-        }
+        reaped = child_reap(pid, &status);
+        done = report_complete(report, n);
 
         if (killed) {
                 if (n >= CHILD_REPORT_MAX)
@@ -235,27 +276,8 @@ int contained_check(Policy *p, const char *path, const char *text, const HostInf
                                  format("%s: parsing took longer than %s and was stopped", path,
                                         FORMAT_DURATION(policy_parse_limits.timeout_usec)));
         }
-        if (!done || (reaped && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))) {
-                char out[256] = "";
-
-                if (stderr_fd >= 0) {
-                        ssize_t k = pread(stderr_fd, out, sizeof(out) - 1, 0);
-                        if (k > 0) {
-                                out[k] = 0;
-                                out[strcspn(out, "\n")] = 0;
-                        }
-                }
-                char how[64];
-                if (reaped && WIFSIGNALED(status))
-                        snprintf(how, sizeof(how), "was killed by signal %s", strsignal(WTERMSIG(status)) ?: "?");
-                else if (reaped && WIFEXITED(status))
-                        snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
-                else
-                        snprintf(how, sizeof(how), "ended without a verdict");
-                return strv_push(&errors->messages, &errors->n,
-                                 format("%s: the parser %s%s%s%s: the file cannot be read safely", path, how,
-                                        out[0] ? " (" : "", out[0] ? QUOTED(out) : "", out[0] ? ")" : ""));
-        }
+        if (!done || (reaped && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)))
+                return push_child_failure(errors, path, stderr_fd, reaped, status);
 
         for (size_t i = 0; i + 2 < n;) {
                 size_t len = strlen(report + i);

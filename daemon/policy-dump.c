@@ -92,10 +92,8 @@ static void dump_match_string(FILE *f, const char *key, const char *v) {
         fprintf(f, "                        %s = %s;\n", key, e ?: "\"\"");
 }
 
-void policy_dump(const Policy *p, FILE *f) {
-        const PolicyThresholds *t = &p->thresholds;
-        char value[64];
-
+/* The header: the files that applied, what did not, the warnings. */
+static void dump_header(const Policy *p, FILE *f) {
         fputs("# The effective memtuned policy.\n", f);
         if (p->n_files == 0)
                 fputs("# No policy file applied: these are the built-in defaults.\n", f);
@@ -115,7 +113,9 @@ void policy_dump(const Policy *p, FILE *f) {
                 for (size_t i = 0; i < p->n_warnings; i++)
                         fprintf(f, "#   %s\n", p->warnings[i]);
         }
+}
 
+static void dump_policy_section(const Policy *p, FILE *f) {
         fputs("\npolicy: {\n", f);
         {
                 _cleanup_free_ char *name = escape_string(p->name);
@@ -126,8 +126,11 @@ void policy_dump(const Policy *p, FILE *f) {
                 dump_line(f, p->description_origin, NULL, "        description = %s;", d ?: "\"\"");
         }
         dump_line(f, p->mode_origin, NULL, "        mode = \"%s\";", policy_mode_to_string(p->mode));
-        fputs("};\n\ntunables: {\n", f);
+        fputs("};\n", f);
+}
 
+static void dump_tunables(const Policy *p, FILE *f) {
+        fputs("\ntunables: {\n", f);
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 const TunablePolicy *tp = &p->tunables[id];
 
@@ -141,81 +144,96 @@ void policy_dump(const Policy *p, FILE *f) {
                 }
                 fputs("        };\n", f);
         }
+        fputs("};\n", f);
+}
 
-        fputs("};\n\nthresholds: {\n", f);
-        for (PolicyThreshold k = 0; k < _POLICY_THRESHOLD_MAX; k++) {
-                switch (k) {
-                case POLICY_THRESHOLD_DIRECT_RECLAIM_PAGES_PER_S:
-                        format_double(value, sizeof(value), t->direct_reclaim_pages_per_s);
-                        break;
-                case POLICY_THRESHOLD_ALLOCSTALL_PER_S:
-                        format_double(value, sizeof(value), t->allocstall_per_s);
-                        break;
-                case POLICY_THRESHOLD_PSI_SOME_LOW:
-                        format_centi(value, sizeof(value), t->psi_some_low);
-                        break;
-                case POLICY_THRESHOLD_PSI_SOME_MEDIUM:
-                        format_centi(value, sizeof(value), t->psi_some_medium);
-                        break;
-                case POLICY_THRESHOLD_PSI_SOME_CRITICAL:
-                        format_centi(value, sizeof(value), t->psi_some_critical);
-                        break;
-                case POLICY_THRESHOLD_PSI_FULL_CRITICAL:
-                        format_centi(value, sizeof(value), t->psi_full_critical);
-                        break;
-                case POLICY_THRESHOLD_WINDOW:
-                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->window_usec));
-                        break;
-                case POLICY_THRESHOLD_CALM:
-                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->calm_usec));
-                        break;
-                case POLICY_THRESHOLD_COOLDOWN:
-                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->cooldown_usec));
-                        break;
-                case POLICY_THRESHOLD_STEP_FACTOR:
-                        format_double(value, sizeof(value), t->step_factor);
-                        break;
-                case POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT:
-                        format_double(value, sizeof(value), t->max_reserve_ram_percent);
-                        break;
-                case POLICY_THRESHOLD_MAX_RESERVE:
-                        snprintf(value, sizeof(value), "%" PRIu64, t->max_reserve_kb);
-                        break;
-                case POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN:
-                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->sample_interval_min_usec));
-                        break;
-                case POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX:
-                        snprintf(value, sizeof(value), "\"%s\"", FORMAT_DURATION(t->sample_interval_max_usec));
-                        break;
-                default:
-                        value[0] = 0;
-                }
-                dump_line(f, t->origins[k], NULL, "        %s = %s;", threshold_keys[k], value);
+static const char *format_quoted_duration(char *buf, size_t size, uint64_t usec) {
+        snprintf(buf, size, "\"%s\"", FORMAT_DURATION(usec));
+        return buf;
+}
+
+/* Threshold k's value in policy syntax. */
+static const char *format_threshold(const PolicyThresholds *t, PolicyThreshold k, char *buf, size_t size) {
+        switch (k) {
+        case POLICY_THRESHOLD_DIRECT_RECLAIM_PAGES_PER_S:
+                return format_double(buf, size, t->direct_reclaim_pages_per_s);
+        case POLICY_THRESHOLD_ALLOCSTALL_PER_S:
+                return format_double(buf, size, t->allocstall_per_s);
+        case POLICY_THRESHOLD_PSI_SOME_LOW:
+                return format_centi(buf, size, t->psi_some_low);
+        case POLICY_THRESHOLD_PSI_SOME_MEDIUM:
+                return format_centi(buf, size, t->psi_some_medium);
+        case POLICY_THRESHOLD_PSI_SOME_CRITICAL:
+                return format_centi(buf, size, t->psi_some_critical);
+        case POLICY_THRESHOLD_PSI_FULL_CRITICAL:
+                return format_centi(buf, size, t->psi_full_critical);
+        case POLICY_THRESHOLD_WINDOW:
+                return format_quoted_duration(buf, size, t->window_usec);
+        case POLICY_THRESHOLD_CALM:
+                return format_quoted_duration(buf, size, t->calm_usec);
+        case POLICY_THRESHOLD_COOLDOWN:
+                return format_quoted_duration(buf, size, t->cooldown_usec);
+        case POLICY_THRESHOLD_STEP_FACTOR:
+                return format_double(buf, size, t->step_factor);
+        case POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT:
+                return format_double(buf, size, t->max_reserve_ram_percent);
+        case POLICY_THRESHOLD_MAX_RESERVE:
+                snprintf(buf, size, "%" PRIu64, t->max_reserve_kb);
+                return buf;
+        case POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN:
+                return format_quoted_duration(buf, size, t->sample_interval_min_usec);
+        case POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX:
+                return format_quoted_duration(buf, size, t->sample_interval_max_usec);
+        default:
+                buf[0] = 0;
+                return buf;
         }
+}
 
-        fputs("};\n\nprocesses: (", f);
-        for (size_t i = 0; i < p->n_rules; i++) {
-                const ProcessRule *r = &p->rules[i];
-                const ProcessMatch *m = &r->match;
-                _cleanup_free_ char *name = escape_string(r->name);
+static void dump_thresholds(const Policy *p, FILE *f) {
+        char value[64];
 
-                fprintf(f, "%s\n        { # %s\n", i > 0 ? "," : "", ORIGIN(r->origin));
-                fprintf(f, "                name = %s;\n", name ?: "\"\"");
-                fputs("                match: {\n", f);
-                dump_match_string(f, "comm", m->comm);
-                dump_match_string(f, "exe", m->exe);
-                dump_match_string(f, "cmdline", m->cmdline);
-                if (m->user)
-                        dump_match_string(f, "user", m->user);
-                else if (m->has_uid)
-                        fprintf(f, "                        uid = %" PRIu32 "%s;\n", (uint32_t) m->uid,
-                                m->uid > INT32_MAX ? "L" : "");
-                dump_match_string(f, "cgroup", m->cgroup);
-                dump_match_string(f, "unit", m->unit);
-                fputs("                };\n", f);
-                fprintf(f, "                oom_score_adj = %d;\n", r->oom_score_adj);
-                fprintf(f, "                reset_children = %s;\n", r->reset_children ? "true" : "false");
-                fputs("        }", f);
-        }
+        fputs("\nthresholds: {\n", f);
+        for (PolicyThreshold k = 0; k < _POLICY_THRESHOLD_MAX; k++)
+                dump_line(f, p->thresholds.origins[k], NULL, "        %s = %s;", threshold_keys[k],
+                          format_threshold(&p->thresholds, k, value, sizeof(value)));
+        fputs("};\n", f);
+}
+
+static void dump_rule(const ProcessRule *r, bool first, FILE *f) {
+        const ProcessMatch *m = &r->match;
+        _cleanup_free_ char *name = escape_string(r->name);
+
+        fprintf(f, "%s\n        { # %s\n", first ? "" : ",", ORIGIN(r->origin));
+        fprintf(f, "                name = %s;\n", name ?: "\"\"");
+        fputs("                match: {\n", f);
+        dump_match_string(f, "comm", m->comm);
+        dump_match_string(f, "exe", m->exe);
+        dump_match_string(f, "cmdline", m->cmdline);
+        if (m->user)
+                dump_match_string(f, "user", m->user);
+        else if (m->has_uid)
+                fprintf(f, "                        uid = %" PRIu32 "%s;\n", (uint32_t) m->uid,
+                        m->uid > INT32_MAX ? "L" : "");
+        dump_match_string(f, "cgroup", m->cgroup);
+        dump_match_string(f, "unit", m->unit);
+        fputs("                };\n", f);
+        fprintf(f, "                oom_score_adj = %d;\n", r->oom_score_adj);
+        fprintf(f, "                reset_children = %s;\n", r->reset_children ? "true" : "false");
+        fputs("        }", f);
+}
+
+static void dump_rules(const Policy *p, FILE *f) {
+        fputs("\nprocesses: (", f);
+        for (size_t i = 0; i < p->n_rules; i++)
+                dump_rule(&p->rules[i], i == 0, f);
         fputs(p->n_rules > 0 ? "\n);\n" : ");\n", f);
+}
+
+void policy_dump(const Policy *p, FILE *f) {
+        dump_header(p, f);
+        dump_policy_section(p, f);
+        dump_tunables(p, f);
+        dump_thresholds(p, f);
+        dump_rules(p, f);
 }

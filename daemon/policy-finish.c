@@ -139,7 +139,7 @@ void policy_finish(Policy *p, const HostInfo *host, PolicyErrors *errors) {
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 TunablePolicy *t = &p->tunables[id];
-                const char *mode = tunable_mode_table[t->mode];
+                const char *mode = tunable_mode_to_string(t->mode);
 
                 snprintf(where, sizeof(where), "tunables.%s", tunable_info(id)->name);
 

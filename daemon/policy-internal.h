@@ -160,13 +160,13 @@ void thresholds_check_order(const Policy *p, const char *here, const PolicyThres
  * the child's report, up to CHILD_REPORT_MAX) are mapped rather than
  * malloc'ed. glibc serves a malloc() of 128 KiB or more with mmap() and, when
  * such a block is freed, raises that threshold to the block's size and the
- * heap's trim threshold to twice it. The 1 MiB text buffer of the first load
- * did that: from then on the reload path's buffers came from the heap, landed
- * at different addresses from one reload to the next, and the heap kept
- * every page it had touched (bench/growth: the heap grew to 2.6 MB and
- * RssAnon by about 100 kB over 1,000 reloads, while valgrind showed the live
- * heap flat). A mapping costs two system calls per file, holds only the pages
- * written, and munmap() gives them all back. */
+ * heap's trim threshold to twice it. A malloc'ed 1 MiB text buffer does that
+ * at the first load: from then on the reload path's buffers come from the
+ * heap, land at different addresses from one reload to the next, and the
+ * heap keeps every page it has touched (measured with bench/growth: the heap
+ * grows to 2.6 MB and RssAnon by about 100 kB over 1,000 reloads, while
+ * valgrind shows the live heap flat). A mapping costs two system calls per
+ * file, holds only the pages written, and munmap() gives them all back. */
 typedef struct Scratch {
         char *p;
         size_t size;

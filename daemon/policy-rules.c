@@ -226,6 +226,131 @@ static int resolve_user(const char *name, uid_t *ret) {
         }
 }
 
+/* match.comm: a glob that can match a name of at most COMM_LEN_MAX characters. */
+static void match_comm(Ctx *c, const config_setting_t *e, const char *kw, ProcessMatch *m) {
+        const char *v;
+        size_t min_len;
+
+        if (!get_glob(c, e, kw, &v))
+                return;
+        (void) glob_check(v, &min_len);
+        if (min_len > COMM_LEN_MAX) {
+                if (!glob_has_magic(v)) {
+                        char cut[COMM_LEN_MAX + 1];
+
+                        snprintf(cut, sizeof(cut), "%s", v);
+                        ctx_error(c, line_of(e), kw,
+                                  "%s can never match: the kernel keeps only the first %d characters "
+                                  "of a process name; did you mean %s?",
+                                  QUOTED(v), COMM_LEN_MAX, QUOTED(cut));
+                } else
+                        ctx_error(c, line_of(e), kw,
+                                  "%s can never match: the kernel keeps only the first %d characters "
+                                  "of a process name",
+                                  QUOTED(v), COMM_LEN_MAX);
+                return;
+        }
+        set_string(c, &m->comm, v);
+}
+
+/* match.exe and match.cgroup: an absolute path glob (or one starting with *). */
+static void match_path(Ctx *c, const config_setting_t *e, const char *kw, char **field) {
+        const char *v;
+
+        if (!get_glob(c, e, kw, &v))
+                return;
+        if (v[0] != '/' && v[0] != '*') {
+                ctx_error(c, line_of(e), kw, "%s must be an absolute path (or start with *)", QUOTED(v));
+                return;
+        }
+        set_string(c, field, v);
+}
+
+/* match.unit: a glob with a unit type, or one with wildcards. */
+static void match_unit(Ctx *c, const config_setting_t *e, const char *kw, ProcessMatch *m) {
+        const char *v;
+
+        if (!get_glob(c, e, kw, &v))
+                return;
+        if (!glob_has_magic(v) && !strchr(v, '.')) {
+                _cleanup_free_ char *service = format("%s.service", v);
+
+                ctx_error(c, line_of(e), kw, "%s has no unit type and can never match; did you mean %s?",
+                          QUOTED(v), QUOTED(service ?: v));
+                return;
+        }
+        set_string(c, &m->unit, v);
+}
+
+/* match.cmdline: an extended regular expression, bounded (regex_check()) and compiled. */
+static void match_cmdline(Ctx *c, const config_setting_t *e, const char *kw, ProcessMatch *m) {
+        const char *v, *problem;
+        int r;
+
+        if (!get_string(c, e, kw, &v))
+                return;
+        if (strlen(v) > CMDLINE_REGEX_MAX) {
+                ctx_error(c, line_of(e), kw, "the regular expression is longer than %d characters",
+                          CMDLINE_REGEX_MAX);
+                return;
+        }
+        problem = regex_check(v);
+        if (problem) {
+                ctx_error(c, line_of(e), kw, "the regular expression %s", problem);
+                return;
+        }
+        if (m->has_cmdline_re) {
+                regfree(&m->cmdline_re);
+                m->has_cmdline_re = false;
+        }
+        r = regcomp(&m->cmdline_re, v, REG_EXTENDED | REG_NOSUB);
+        if (r != 0) {
+                char msg[128];
+
+                regerror(r, &m->cmdline_re, msg, sizeof(msg));
+                ctx_error(c, line_of(e), kw, "invalid regular expression %s: %s", QUOTED(v), msg);
+                return;
+        }
+        m->has_cmdline_re = true;
+        set_string(c, &m->cmdline, v);
+}
+
+/* match.user: a user name, resolved to its uid when resolve is set. */
+static void match_user(Ctx *c, const config_setting_t *e, const char *kw, bool resolve, ProcessMatch *m) {
+        const char *v;
+        uid_t u = 0;
+        int r;
+
+        if (!get_string(c, e, kw, &v))
+                return;
+        if (!is_printable(v, true) || strchr(v, ':')) {
+                ctx_error(c, line_of(e), kw, "%s is not a valid user name", QUOTED(v));
+                return;
+        }
+        set_string(c, &m->user, v);
+        if (!resolve)
+                return;
+        r = resolve_user(v, &u);
+        if (r == -ENOENT)
+                ctx_error(c, line_of(e), kw, "unknown user %s", QUOTED(v));
+        else if (r < 0)
+                ctx_error(c, line_of(e), kw, "cannot look up user %s: %s", QUOTED(v), strerror(-r));
+        else {
+                m->uid = u;
+                m->has_uid = true;
+        }
+}
+
+/* match.uid: a number; (uid_t) -1 means "no user" to the kernel's set*id() calls. */
+static void match_uid(Ctx *c, const config_setting_t *e, const char *kw, ProcessMatch *m) {
+        int64_t uid;
+
+        if (!get_int(c, e, kw, 0, (int64_t) UINT32_MAX - 1, &uid))
+                return;
+        m->uid = (uid_t) uid;
+        m->has_uid = true;
+}
+
 static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, bool resolve, ProcessMatch *m) {
         const config_setting_t *set[_MKEY_MAX] = {};
         char where[96], kw[128];
@@ -239,10 +364,6 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
         for (int i = 0; i < config_setting_length(s); i++) {
                 const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
                 int k = key_index(config_setting_name(e), match_keys);
-                const char *v;
-                size_t min_len;
-                int64_t uid;
-                int r;
 
                 if (k < 0) {
                         unknown_key(c, e, where, "match key", match_keys);
@@ -254,106 +375,25 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
 
                 switch (k) {
                 case MKEY_COMM:
-                        if (!get_glob(c, e, kw, &v))
-                                break;
-                        (void) glob_check(v, &min_len);
-                        if (min_len > COMM_LEN_MAX) {
-                                if (!glob_has_magic(v)) {
-                                        char cut[COMM_LEN_MAX + 1];
-
-                                        snprintf(cut, sizeof(cut), "%s", v);
-                                        ctx_error(c, line_of(e), kw,
-                                                  "%s can never match: the kernel keeps only the first %d characters "
-                                                  "of a process name; did you mean %s?",
-                                                  QUOTED(v), COMM_LEN_MAX, QUOTED(cut));
-                                } else
-                                        ctx_error(c, line_of(e), kw,
-                                                  "%s can never match: the kernel keeps only the first %d characters "
-                                                  "of a process name",
-                                                  QUOTED(v), COMM_LEN_MAX);
-                                break;
-                        }
-                        set_string(c, &m->comm, v);
+                        match_comm(c, e, kw, m);
                         break;
                 case MKEY_EXE:
+                        match_path(c, e, kw, &m->exe);
+                        break;
                 case MKEY_CGROUP:
-                        if (!get_glob(c, e, kw, &v))
-                                break;
-                        if (v[0] != '/' && v[0] != '*') {
-                                ctx_error(c, line_of(e), kw, "%s must be an absolute path (or start with *)",
-                                          QUOTED(v));
-                                break;
-                        }
-                        set_string(c, k == MKEY_EXE ? &m->exe : &m->cgroup, v);
+                        match_path(c, e, kw, &m->cgroup);
                         break;
                 case MKEY_UNIT:
-                        if (!get_glob(c, e, kw, &v))
-                                break;
-                        if (!glob_has_magic(v) && !strchr(v, '.')) {
-                                _cleanup_free_ char *service = format("%s.service", v);
-
-                                ctx_error(c, line_of(e), kw,
-                                          "%s has no unit type and can never match; did you mean %s?", QUOTED(v),
-                                          QUOTED(service ?: v));
-                                break;
-                        }
-                        set_string(c, &m->unit, v);
+                        match_unit(c, e, kw, m);
                         break;
                 case MKEY_CMDLINE:
-                        if (!get_string(c, e, kw, &v))
-                                break;
-                        if (strlen(v) > CMDLINE_REGEX_MAX) {
-                                ctx_error(c, line_of(e), kw, "the regular expression is longer than %d characters",
-                                          CMDLINE_REGEX_MAX);
-                                break;
-                        }
-                        const char *problem = regex_check(v);
-                        if (problem) {
-                                ctx_error(c, line_of(e), kw, "the regular expression %s", problem);
-                                break;
-                        }
-                        if (m->has_cmdline_re) {
-                                regfree(&m->cmdline_re);
-                                m->has_cmdline_re = false;
-                        }
-                        r = regcomp(&m->cmdline_re, v, REG_EXTENDED | REG_NOSUB);
-                        if (r != 0) {
-                                char msg[128];
-
-                                regerror(r, &m->cmdline_re, msg, sizeof(msg));
-                                ctx_error(c, line_of(e), kw, "invalid regular expression %s: %s", QUOTED(v), msg);
-                                break;
-                        }
-                        m->has_cmdline_re = true;
-                        set_string(c, &m->cmdline, v);
+                        match_cmdline(c, e, kw, m);
                         break;
                 case MKEY_USER:
-                        if (!get_string(c, e, kw, &v))
-                                break;
-                        if (!is_printable(v, true) || strchr(v, ':')) {
-                                ctx_error(c, line_of(e), kw, "%s is not a valid user name", QUOTED(v));
-                                break;
-                        }
-                        set_string(c, &m->user, v);
-                        if (!resolve)
-                                break;
-                        uid_t u = 0;
-                        r = resolve_user(v, &u);
-                        if (r == -ENOENT)
-                                ctx_error(c, line_of(e), kw, "unknown user %s", QUOTED(v));
-                        else if (r < 0)
-                                ctx_error(c, line_of(e), kw, "cannot look up user %s: %s", QUOTED(v), strerror(-r));
-                        else {
-                                m->uid = u;
-                                m->has_uid = true;
-                        }
+                        match_user(c, e, kw, resolve, m);
                         break;
                 case MKEY_UID:
-                        /* (uid_t) -1 means "no user" to the kernel's set*id() calls. */
-                        if (!get_int(c, e, kw, 0, (int64_t) UINT32_MAX - 1, &uid))
-                                break;
-                        m->uid = (uid_t) uid;
-                        m->has_uid = true;
+                        match_uid(c, e, kw, m);
                         break;
                 }
         }
@@ -447,68 +487,78 @@ static ProcessRule *find_rule(Policy *p, const char *name) {
         return NULL;
 }
 
-static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
-        const config_setting_t *name_s, *enabled_s;
-        _cleanup_(process_rule_done) ProcessRule r = {};
-        unsigned err0 = c->n_errors;
-        bool holds, enabled = true, has_adj = false, has_match = false, match_ok = false, adj_ok = false;
-        const config_setting_t *match_s = NULL;
-        unsigned match_err0;
-        const char *name = NULL;
-        char where[64], kw[96], why[256];
-        int64_t adj;
+/* Records a rule's name as seen in this file, for the duplicate check.
+ * Returns false on ENOMEM (c->oom set). */
+static bool rule_name_remember(Ctx *c, const char *name, unsigned line) {
+        SeenRule *ns = array_grow(c->seen, c->n_seen, sizeof(SeenRule));
 
-        snprintf(where, sizeof(where), "processes[%zu]", index);
-        if (!check_group(c, s, where))
-                return;
+        if (!ns) {
+                c->oom = true;
+                return false;
+        }
+        c->seen = ns;
+        c->seen[c->n_seen].name = strdup(name);
+        c->seen[c->n_seen].line = line;
+        if (!c->seen[c->n_seen].name) {
+                c->oom = true;
+                return false;
+        }
+        c->n_seen++;
+        return true;
+}
 
-        name_s = config_setting_get_member(s, "name");
+/* A rule's name: present, valid, and not used by an earlier rule of the
+ * file. Stores it in *ret_name (NULL when it is missing or wrong: reported).
+ * Returns false on ENOMEM. */
+static bool rule_name(Ctx *c, const config_setting_t *name_s, const config_setting_t *s, const char *where,
+                      const char **ret_name) {
+        const char *name;
+        char kw[96];
+
+        *ret_name = NULL;
         snprintf(kw, sizeof(kw), "%s.name", where);
-        if (!name_s)
+        if (!name_s) {
                 ctx_error(c, line_of(s), where, "missing name: every rule needs one, for logs and overrides");
-        else if (get_string(c, name_s, kw, &name)) {
-                if (!is_valid_rule_name(name)) {
-                        ctx_error(c, line_of(name_s), kw,
-                                  "%s: a rule name is at most %d letters, digits and . _ - @ :", QUOTED(name),
-                                  RULE_NAME_MAX);
-                        name = NULL;
-                } else {
-                        for (size_t i = 0; i < c->n_seen; i++)
-                                if (strcmp(c->seen[i].name, name) == 0) {
-                                        ctx_error(c, line_of(name_s), kw,
-                                                  "duplicate rule name %s (first used at line %u)", QUOTED(name),
-                                                  c->seen[i].line);
-                                        name = NULL;
-                                        break;
-                                }
-                        if (name) {
-                                SeenRule *ns = array_grow(c->seen, c->n_seen, sizeof(SeenRule));
-                                if (!ns) {
-                                        c->oom = true;
-                                        return;
-                                }
-                                c->seen = ns;
-                                c->seen[c->n_seen].name = strdup(name);
-                                c->seen[c->n_seen].line = line_of(name_s);
-                                if (!c->seen[c->n_seen].name) {
-                                        c->oom = true;
-                                        return;
-                                }
-                                c->n_seen++;
-                        }
+                return true;
+        }
+        if (!get_string(c, name_s, kw, &name))
+                return true;
+        if (!is_valid_rule_name(name)) {
+                ctx_error(c, line_of(name_s), kw, "%s: a rule name is at most %d letters, digits and . _ - @ :",
+                          QUOTED(name), RULE_NAME_MAX);
+                return true;
+        }
+        for (size_t i = 0; i < c->n_seen; i++)
+                if (strcmp(c->seen[i].name, name) == 0) {
+                        ctx_error(c, line_of(name_s), kw, "duplicate rule name %s (first used at line %u)",
+                                  QUOTED(name), c->seen[i].line);
+                        return true;
                 }
-        }
+        if (!rule_name_remember(c, name, line_of(name_s)))
+                return false;
+        *ret_name = name;
+        return true;
+}
 
-        section_holds(c, s, where, &holds, why, sizeof(why));
-        enabled_s = config_setting_get_member(s, "enabled");
-        if (enabled_s) {
-                snprintf(kw, sizeof(kw), "%s.enabled", where);
-                (void) get_bool(c, enabled_s, kw, &enabled);
-        }
+/* What parse_rule_keys() found. */
+typedef struct RuleKeys {
+        const config_setting_t *match_s;
+        bool has_match, has_adj;
+        bool match_ok, adj_ok;  /* given without errors */
+} RuleKeys;
 
+/* The keys of a rule other than name, enabled and when, into r. resolve:
+ * look up match.user (only for a rule that applies). */
+static void parse_rule_keys(Ctx *c, const config_setting_t *s, const char *where, bool resolve, ProcessRule *r,
+                            RuleKeys *ret) {
+        char kw[96];
+
+        *ret = (RuleKeys) {};
         for (int i = 0; i < config_setting_length(s); i++) {
                 const config_setting_t *m = config_setting_get_elem(s, (unsigned) i);
                 int k = key_index(config_setting_name(m), rule_keys);
+                unsigned match_err0;
+                int64_t adj;
                 bool b;
 
                 if (k < 0) {
@@ -518,45 +568,37 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
                 snprintf(kw, sizeof(kw), "%s.%s", where, rule_keys[k]);
                 switch (k) {
                 case RKEY_MATCH:
-                        has_match = true;
-                        match_s = m;
+                        ret->has_match = true;
+                        ret->match_s = m;
                         match_err0 = c->n_errors;
-                        parse_match(c, m, where, c->apply && holds && enabled, &r.match);
-                        match_ok = c->n_errors == match_err0;
+                        parse_match(c, m, where, resolve, &r->match);
+                        ret->match_ok = c->n_errors == match_err0;
                         break;
                 case RKEY_OOM_SCORE_ADJ:
-                        has_adj = true;
+                        ret->has_adj = true;
                         if (get_int(c, m, kw, -1000, 1000, &adj)) {
-                                r.oom_score_adj = (int) adj;
-                                adj_ok = true;
+                                r->oom_score_adj = (int) adj;
+                                ret->adj_ok = true;
                         }
                         break;
                 case RKEY_RESET_CHILDREN:
                         if (get_bool(c, m, kw, &b))
-                                r.reset_children = b;
+                                r->reset_children = b;
                         break;
                 default:
-                        break; /* name, enabled, when: done above */
+                        break; /* name, enabled, when: done by parse_rule() */
                 }
         }
+}
 
-        if (enabled && !has_match)
-                ctx_error(c, line_of(s), where, "missing match: say which processes the rule is for");
-        if (enabled && !has_adj)
-                ctx_error(c, line_of(s), where, "missing oom_score_adj");
-        if (match_ok && adj_ok)
-                check_protection(c, match_s, where, name_s ? config_setting_get_string(name_s) : NULL,
-                                 &r.match, r.oom_score_adj);
-
-        if (c->n_errors > err0 || !c->apply || !name)
-                return;
-        if (!holds) {
-                ctx_note(c, "%s:%u: rule \"%s\" does not apply: %s", c->path, line_of(s), name, why);
-                return;
-        }
-
+/* Puts a checked rule into the policy: a disabled one removes the rule of
+ * that name from earlier files, an enabled one replaces it or is appended.
+ * Takes r's contents on success. */
+static void rule_store(Ctx *c, const config_setting_t *s, const char *where, const char *name, bool enabled,
+                       ProcessRule *r) {
         Policy *p = c->p;
-        ProcessRule *old = find_rule(p, name);
+        ProcessRule *old = find_rule(p, name), *nr;
+
         if (!enabled) {
                 if (old) {
                         size_t i = (size_t) (old - p->rules);
@@ -568,30 +610,72 @@ static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
                 return;
         }
 
-        r.name = strdup(name);
-        if (!r.name) {
+        r->name = strdup(name);
+        if (!r->name) {
                 c->oom = true;
                 return;
         }
-        r.origin = ctx_origin(c, s);
+        r->origin = ctx_origin(c, s);
         if (old) {
                 process_rule_done(old);
-                *old = r;
-                r = (ProcessRule) {};
+                *old = *r;
+                *r = (ProcessRule) {};
                 return;
         }
         if (p->n_rules >= POLICY_RULES_MAX) {
                 ctx_error(c, line_of(s), where, "too many process rules: at most %u", POLICY_RULES_MAX);
                 return;
         }
-        ProcessRule *nr = array_grow(p->rules, p->n_rules, sizeof(ProcessRule));
+        nr = array_grow(p->rules, p->n_rules, sizeof(ProcessRule));
         if (!nr) {
                 c->oom = true;
                 return;
         }
         p->rules = nr;
-        p->rules[p->n_rules++] = r;
-        r = (ProcessRule) {};
+        p->rules[p->n_rules++] = *r;
+        *r = (ProcessRule) {};
+}
+
+static void parse_rule(Ctx *c, const config_setting_t *s, size_t index) {
+        const config_setting_t *name_s, *enabled_s;
+        _cleanup_(process_rule_done) ProcessRule r = {};
+        unsigned err0 = c->n_errors;
+        bool holds, enabled = true;
+        const char *name;
+        char where[64], kw[96], why[256];
+        RuleKeys keys;
+
+        snprintf(where, sizeof(where), "processes[%zu]", index);
+        if (!check_group(c, s, where))
+                return;
+
+        name_s = config_setting_get_member(s, "name");
+        if (!rule_name(c, name_s, s, where, &name))
+                return;
+
+        section_holds(c, s, where, &holds, why, sizeof(why));
+        enabled_s = config_setting_get_member(s, "enabled");
+        if (enabled_s) {
+                snprintf(kw, sizeof(kw), "%s.enabled", where);
+                (void) get_bool(c, enabled_s, kw, &enabled);
+        }
+
+        parse_rule_keys(c, s, where, c->apply && holds && enabled, &r, &keys);
+        if (enabled && !keys.has_match)
+                ctx_error(c, line_of(s), where, "missing match: say which processes the rule is for");
+        if (enabled && !keys.has_adj)
+                ctx_error(c, line_of(s), where, "missing oom_score_adj");
+        if (keys.match_ok && keys.adj_ok)
+                check_protection(c, keys.match_s, where, name_s ? config_setting_get_string(name_s) : NULL,
+                                 &r.match, r.oom_score_adj);
+
+        if (c->n_errors > err0 || !c->apply || !name)
+                return;
+        if (!holds) {
+                ctx_note(c, "%s:%u: rule \"%s\" does not apply: %s", c->path, line_of(s), name, why);
+                return;
+        }
+        rule_store(c, s, where, name, enabled, &r);
 }
 
 void parse_processes_section(Ctx *c, const config_setting_t *s) {

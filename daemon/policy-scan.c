@@ -503,10 +503,16 @@ bool get_duration(Ctx *c, const config_setting_t *s, const char *where, uint64_t
                 v = (uint64_t) secs * USEC_PER_SEC;
         } else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
                 const char *str = config_setting_get_string(s);
-                r = parse_duration(str, &v);
+                r = parse_duration_full(str, &v);
+                if (r == -ERANGE) {
+                        ctx_error(c, line_of(s), where, "%s is out of range %s..%s", QUOTED(str), FORMAT_DURATION(lo),
+                                  FORMAT_DURATION(hi));
+                        return false;
+                }
                 if (r < 0) {
                         ctx_error(c, line_of(s), where,
-                                  "invalid duration %s: use a number with a unit ms, s, min or h (\"10s\", \"500ms\")",
+                                  "invalid duration %s: use numbers with a unit us, ms, s, min, h or d "
+                                  "(\"10s\", \"500ms\", \"1h30min\")",
                                   QUOTED(str));
                         return false;
                 }

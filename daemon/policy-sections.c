@@ -236,11 +236,11 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
 
         if (mode >= 0 && mode != TUNABLE_MODE_FIXED && set[TKEY_VALUE])
                 ctx_error(c, line_of(set[TKEY_VALUE]), where, "value is used only with mode \"fixed\", not \"%s\"",
-                          tunable_mode_table[mode]);
+                          tunable_mode_to_string(mode));
         for (int k = TKEY_MIN; k <= TKEY_MAX; k++)
                 if (mode >= 0 && mode != TUNABLE_MODE_ADAPTIVE && set[k])
                         ctx_error(c, line_of(set[k]), where, "%s is used only with mode \"adaptive\", not \"%s\"",
-                                  tunable_keys[k], tunable_mode_table[mode]);
+                                  tunable_keys[k], tunable_mode_to_string(mode));
 
         if (c->n_errors > err0) {
                 check_bounds_unapplied(c, id, set, v, mode);

@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "paths.h"
 #include "policy-internal.h"
+#include "string-table.h"
 #include "units.h"
 
 char *const policy_dirs_standard[POLICY_DIRS_STANDARD_N] = {
@@ -98,21 +99,16 @@ const char *const tunable_mode_table[_TUNABLE_MODE_MAX] = {
         [TUNABLE_MODE_ADAPTIVE] = "adaptive",
 };
 
-const char *policy_mode_to_string(PolicyMode m) {
-        return m < _POLICY_MODE_MAX ? policy_mode_table[m] : NULL;
-}
-
-const char *tunable_mode_to_string(TunableMode m) {
-        return m < _TUNABLE_MODE_MAX ? tunable_mode_table[m] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(policy_mode, PolicyMode, );
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tunable_mode, TunableMode, );
 
 /* ---- small helpers ------------------------------------------------------------- */
 
 /* Makes room for element n (0-based) of the array a of n elements of size
  * bytes each: the array holds 8, then each power of two, and is realloc'ed
- * only when n reaches one of those. Growing it one element at a time made a
- * reload realloc() each array through every size from one element up, and
- * glibc parked the blocks of each size in its per-size caches, a few more
+ * only when n reaches one of those: grown one element at a time, each array
+ * would pass through every size from one element up at each reload, and
+ * glibc parks the blocks of each size in its per-size caches, a few more
  * with every reload. Returns the array, moved or not, or NULL on ENOMEM (a
  * is then untouched). */
 void *array_grow(void *a, size_t n, size_t size) {

@@ -129,7 +129,9 @@ int procfs_parse_oom_score_adj(const char *buf, int *ret);
 
 /* Readers relative to a /proc/PID directory fd. -ESRCH when the process is
  * gone (the kernel's ENOENT and ESRCH both map to it); other -errno as is;
- * parse errors as the parsers. */
+ * parse errors as the parsers. The daemon reads stat through these; status,
+ * oom_score_adj and oom_score are read for tests on fixture trees (the
+ * daemon takes them through procfs_read_at() and procadj.c). */
 int procfs_read_stat(int pid_fd, ProcStat *ret);
 int procfs_read_status(int pid_fd, ProcStatus *ret);
 int procfs_read_oom_score_adj(int pid_fd, int *ret);

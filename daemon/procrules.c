@@ -15,6 +15,7 @@
 #include "parse.h"
 #include "procadj.h"
 #include "procrules.h"
+#include "string-table.h"
 
 /* ---- the pure part ------------------------------------------------------- */
 
@@ -98,7 +99,10 @@ bool procrules_names_explicitly(const ProcessRule *rule, const ProcInfo *info) {
         return false;
 }
 
-ProcGuard procrules_guard(const ProcInfo *info, pid_t self_pid) {
+/* The first guard that applies: PID 1, kernel thread (PF_KTHREAD in stat,
+ * or "Kthread: 1"), self_pid, oom_score_adj -1000 (only checked when info
+ * holds PROC_INFO_OOM_SCORE_ADJ). */
+static ProcGuard procrules_guard(const ProcInfo *info, pid_t self_pid) {
         if (info->stat.pid == 1)
                 return PROC_GUARD_PID1;
         if ((info->stat.flags & PROC_PF_KTHREAD) ||
@@ -146,26 +150,24 @@ int procrules_decide(const ProcessRule *rules, size_t n_rules, const ProcInfo *i
         return 0;
 }
 
-const char *proc_guard_to_string(ProcGuard g) {
-        static const char *const table[_PROC_GUARD_MAX] = {
-                [PROC_GUARD_NONE] = "none",
-                [PROC_GUARD_PID1] = "pid1",
-                [PROC_GUARD_KTHREAD] = "kernel-thread",
-                [PROC_GUARD_SELF] = "memtuned",
-                [PROC_GUARD_OOM_DISABLED] = "oom-disabled",
-        };
-        return (unsigned) g < _PROC_GUARD_MAX ? table[g] : NULL;
-}
+static const char *const proc_guard_table[_PROC_GUARD_MAX] = {
+        [PROC_GUARD_NONE] = "none",
+        [PROC_GUARD_PID1] = "pid1",
+        [PROC_GUARD_KTHREAD] = "kernel-thread",
+        [PROC_GUARD_SELF] = "memtuned",
+        [PROC_GUARD_OOM_DISABLED] = "oom-disabled",
+};
 
-const char *proc_verdict_to_string(ProcVerdict v) {
-        static const char *const table[_PROC_VERDICT_MAX] = {
-                [PROC_VERDICT_NONE] = "none",
-                [PROC_VERDICT_APPLY] = "apply",
-                [PROC_VERDICT_RESET] = "reset",
-                [PROC_VERDICT_GUARDED] = "guarded",
-        };
-        return (unsigned) v < _PROC_VERDICT_MAX ? table[v] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(proc_guard, ProcGuard, );
+
+static const char *const proc_verdict_table[_PROC_VERDICT_MAX] = {
+        [PROC_VERDICT_NONE] = "none",
+        [PROC_VERDICT_APPLY] = "apply",
+        [PROC_VERDICT_RESET] = "reset",
+        [PROC_VERDICT_GUARDED] = "guarded",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(proc_verdict, ProcVerdict, );
 
 /* ---- applying --------------------------------------------------------------- */
 

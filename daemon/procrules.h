@@ -81,11 +81,6 @@ ssize_t procrules_match(const ProcessRule *rules, size_t n_rules, const ProcInfo
  * init, kernel threads, memtuned and deliberately unkillable processes. */
 bool procrules_names_explicitly(const ProcessRule *rule, const ProcInfo *info);
 
-/* The first guard that applies: PID 1, kernel thread (PF_KTHREAD in stat,
- * or "Kthread: 1"), self_pid, oom_score_adj -1000 (only checked when info
- * holds PROC_INFO_OOM_SCORE_ADJ). */
-ProcGuard procrules_guard(const ProcInfo *info, pid_t self_pid);
-
 /* Decides for one process. info should hold what procrules_needs() asks for
  * plus PROC_INFO_OOM_SCORE_ADJ. A child is RESET only when no rule matches,
  * parent->rule has reset_children, and the child still has the value

@@ -32,13 +32,6 @@ void sampler_close(Sampler *s) {
 }
 
 int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
-        static const char *const tunable_paths[_TUNABLE_MAX] = {
-                [TUNABLE_MIN_FREE_KBYTES] = "sys/vm/min_free_kbytes",
-                [TUNABLE_WATERMARK_SCALE_FACTOR] = "sys/vm/watermark_scale_factor",
-                [TUNABLE_SWAPPINESS] = "sys/vm/swappiness",
-                [TUNABLE_ZONE_RECLAIM_MODE] = "sys/vm/zone_reclaim_mode",
-                [TUNABLE_WATERMARK_BOOST_FACTOR] = "sys/vm/watermark_boost_factor",
-        };
         const struct {
                 ProcFile *f;
                 const char *path;
@@ -72,11 +65,11 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
         }
 
         for (size_t i = 0; i < _TUNABLE_MAX; i++) {
-                r = procfile_open(&s->tunable[i], proc_dirfd, tunable_paths[i], TUNABLE_BUF_SIZE,
+                r = procfile_open(&s->tunable[i], proc_dirfd, tunable_info(i)->path, TUNABLE_BUF_SIZE,
                                   TUNABLE_BUF_SIZE, true);
                 if (r < 0 && r != -ENOENT) {
                         if (ret_failed_path)
-                                *ret_failed_path = tunable_paths[i];
+                                *ret_failed_path = tunable_info(i)->path;
                         sampler_close(s);
                         return r;
                 }

@@ -50,19 +50,3 @@ int tunable_read(int proc_dirfd, TunableId id, uint64_t *ret) {
                 return r;
         return tunable_parse(buf, (size_t) r, ret);
 }
-
-int tunables_read(int proc_dirfd, Tunables *ret) {
-        Tunables t = {};
-
-        for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
-                int r = tunable_read(proc_dirfd, id, &t.value[id]);
-                if (r == -ENOENT)
-                        continue;
-                if (r < 0)
-                        return r;
-                t.present |= UINT32_C(1) << id;
-        }
-
-        *ret = t;
-        return 0;
-}

@@ -53,7 +53,3 @@ int tunable_parse(const char *buf, size_t len, uint64_t *ret);
 /* Reads sys/vm/<name> below proc_dirfd into value. Returns 0, -ENOENT when the
  * file does not exist, -EINVAL for text that is not a number, or -errno. */
 int tunable_read(int proc_dirfd, TunableId id, uint64_t *ret);
-
-/* Reads every tunable; a missing file leaves its present bit clear. Returns 0
- * or the first error other than -ENOENT. */
-int tunables_read(int proc_dirfd, Tunables *ret);

@@ -389,9 +389,56 @@ static void test_state_dir(void) {
         close(proc);
 }
 
+/* The state file's parser on literals: what it accepts, what it refuses,
+ * and the formatter's text read back. */
+static void test_parse_originals(void) {
+        static const char *const bad[] = {
+                "min_free_kbytes 67584\n",
+                "min_free_kbytes 67584 84480 writing=\n",
+                "min_free_kbytes 67584 84480 trailing\n",
+                "min_free_kbytes -1 84480\n",
+                "min_free_kbytes 99999999999999999999999 1\n",
+                "watermark_boost_factor 1 2\n",
+                "nope 1 2\n",
+                "swappiness 60 70\nswappiness 60 70\n",
+                "\nswappiness 60 70\n",
+        };
+        ActuatorSaved s[_TUNABLE_MANAGED_MAX], again[_TUNABLE_MANAGED_MAX];
+        const char *text;
+        char buf[512];
+        int n;
+
+        CHECK_EQ_INT(actuator_parse_originals("", 0, s), 0);
+        CHECK(!s[TUNABLE_SWAPPINESS].present);
+        /* the last line without its newline */
+        text = "swappiness 60 70\nmin_free_kbytes 67584 84480 writing=105600";
+        CHECK_EQ_INT(actuator_parse_originals(text, strlen(text), s), 0);
+        CHECK(s[TUNABLE_SWAPPINESS].present && s[TUNABLE_SWAPPINESS].original == 60 &&
+              s[TUNABLE_SWAPPINESS].written == 70 && !s[TUNABLE_SWAPPINESS].has_pending);
+        CHECK(s[TUNABLE_MIN_FREE_KBYTES].present && s[TUNABLE_MIN_FREE_KBYTES].has_pending &&
+              s[TUNABLE_MIN_FREE_KBYTES].pending == 105600);
+        CHECK(!s[TUNABLE_ZONE_RECLAIM_MODE].present);
+
+        n = actuator_format_originals(s, buf, sizeof(buf));
+        CHECK(n > 0);
+        CHECK_STREQ(buf, "min_free_kbytes 67584 84480 writing=105600\nswappiness 60 70\n");
+        CHECK_EQ_INT(actuator_parse_originals(buf, (size_t) n, again), 0);
+        CHECK(memcmp(&again[TUNABLE_SWAPPINESS], &s[TUNABLE_SWAPPINESS], sizeof(ActuatorSaved)) == 0);
+        CHECK_EQ_INT(actuator_format_originals(s, buf, 10), -ENOBUFS);
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                memset(s, 0xff, sizeof(s));
+                if (actuator_parse_originals(bad[i], strlen(bad[i]), s) != -EBADMSG)
+                        fprintf(stderr, "accepted: %s", bad[i]), test_failures++;
+                CHECK(((const unsigned char *) s)[0] == 0xff);
+        }
+        CHECK_EQ_INT(actuator_parse_originals("swappiness\0 60 70\n", 19, s), -EBADMSG);
+}
+
 int main(void) {
         char cmd[600];
 
+        test_parse_originals();
         setup();
         test_write_restore();
         test_external_change();

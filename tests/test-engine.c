@@ -101,7 +101,7 @@ static void test_burst(void) {
         CHECK(sim.plan.trouble);
         CHECK_EQ_U64(count(&sim, MFK), 4);
         CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s");
+                       "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10s");
         CHECK_DECISION(nth(&sim, MFK, 1), AT(40), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, MFK, 2), AT(70), MFK, 105600, 132000, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, MFK, 3), AT(100), MFK, 132000, 165000, TUNABLE_SOURCE_ADAPTIVE, NULL);
@@ -114,11 +114,11 @@ static void test_burst(void) {
         CHECK_EQ_U64(count(&sim, MFK), 4);
         CHECK(sim.plan.calm);
         CHECK_STREQ(sim.plan.tunables[MFK].reason,
-                    "adaptive 0..503316, baseline 67584: calm for 599 s; back to the baseline after 10 min of calm");
+                    "adaptive 0..503316, baseline 67584: calm for 9min 59s; back to the baseline after 10min of calm");
         sim_run(&sim, 1 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 5);
         CHECK_DECISION(nth(&sim, MFK, 4), AT(700), MFK, 165000, 67584, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 165000 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
+                       "min_free_kbytes 165000 -> 67584: calm for 10min (pgscan_direct 0/s, allocstall 0/s): "
                        "back to the baseline 67584; remembers 165000 for the next direct reclaim");
         CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
         sim_run(&sim, 1 * SEC, SEC);
@@ -150,7 +150,7 @@ static void test_burst_psi(void) {
         sim.load = (Load) { .direct = 1840, .stall = 35, .psi_some = 12.5, .psi_full = 3 };
         sim_run(&sim, 10 * SEC, SEC);
         CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s, "
+                       "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10s, "
                        "PSI some 12.5% full 3.0%");
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_LOW);
 
@@ -161,7 +161,7 @@ static void test_burst_psi(void) {
         sim.load = (Load) { .direct = 100, .stall = 12 };
         sim_run(&sim, 10 * SEC, SEC);
         CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 67584 -> 84480: pgscan_direct 100/s, allocstall 12/s over 10 s");
+                       "min_free_kbytes 67584 -> 84480: pgscan_direct 100/s, allocstall 12/s over 10s");
 }
 
 /* A cool-down shorter than the window: each step still waits for a whole
@@ -177,7 +177,7 @@ static void test_window_after_step(void) {
         CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, MFK, 1), AT(20), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, MFK, 2), AT(30), MFK, 105600, 132000, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_STREQ(sim.plan.tunables[MFK].reason, "adaptive 0..503316, baseline 67584: direct reclaim; next step in 5 s");
+        CHECK_STREQ(sim.plan.tunables[MFK].reason, "adaptive 0..503316, baseline 67584: direct reclaim; next step in 5s");
 }
 
 /* Sustained pressure: watermark_scale_factor first, then min_free_kbytes,
@@ -205,13 +205,13 @@ static void test_sustained(void) {
                 CHECK_DECISION(nth(&sim, MFK, i), AT(t), MFK, i == 0 ? 67584 : mfk_steps[i - 1], mfk_steps[i],
                                TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_STREQ(nth(&sim, WSF, 3)->reason,
-                    "watermark_scale_factor 88 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                    "watermark_scale_factor 88 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10s; "
                     "reached the policy's maximum");
         CHECK_STREQ(nth(&sim, MFK, 0)->reason,
-                    "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                    "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10s; "
                     "watermark_scale_factor at its maximum 100");
         CHECK_STREQ(nth(&sim, MFK, 6)->reason,
-                    "min_free_kbytes 257813 -> 262144: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                    "min_free_kbytes 257813 -> 262144: pgscan_direct 1840/s, allocstall 35/s over 10s; "
                     "watermark_scale_factor at its maximum 100; reached the policy's maximum");
         CHECK_EQ_U64(sim_target(&sim, WSF), 100);
         CHECK_EQ_U64(sim_target(&sim, MFK), 262144);
@@ -234,13 +234,13 @@ static void test_wsf_effective(void) {
         sim_run(&sim, 11 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 1);
         CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 22, TUNABLE_SOURCE_ADAPTIVE,
-                       "watermark_scale_factor 10 -> 22: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                       "watermark_scale_factor 10 -> 22: pgscan_direct 1840/s, allocstall 35/s over 10s; "
                        "straight to 22: below it min/4 spaces the watermarks");
         sim.load = (Load) {};
         sim_run(&sim, 11 * MINUTE, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 2);
         CHECK_DECISION(nth(&sim, WSF, 1), AT(611), WSF, 22, 10, TUNABLE_SOURCE_ADAPTIVE,
-                       "watermark_scale_factor 22 -> 10: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
+                       "watermark_scale_factor 22 -> 10: calm for 10min (pgscan_direct 0/s, allocstall 0/s): "
                        "back to the baseline 10; remembers 22 for the next direct reclaim");
 
         /* A boost raises zoneinfo's min, not the base the kernel divides. */
@@ -261,7 +261,7 @@ static void test_wsf_effective(void) {
         load_trouble(&sim);
         sim_run(&sim, 11 * SEC, SEC);
         CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 20, TUNABLE_SOURCE_ADAPTIVE,
-                       "watermark_scale_factor 10 -> 20: pgscan_direct 1840/s, allocstall 35/s over 10 s");
+                       "watermark_scale_factor 10 -> 20: pgscan_direct 1840/s, allocstall 35/s over 10s");
 
         /* A first effective value above the policy's maximum: plain steps. */
         sim_new(&sim);
@@ -283,7 +283,7 @@ static void test_reserve_cap(void) {
         sim_run(&sim, 600 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 3);
         CHECK_DECISION(nth(&sim, MFK, 2), AT(70), MFK, 105600, 125829, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 105600 -> 125829: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                       "min_free_kbytes 105600 -> 125829: pgscan_direct 1840/s, allocstall 35/s over 10s; "
                        "reached the reserve cap (3% of RAM)");
         CHECK_STREQ(sim.plan.tunables[MFK].reason,
                     "adaptive 0..125829, baseline 67584: direct reclaim, but at its reserve cap");
@@ -298,7 +298,7 @@ static void test_reserve_cap(void) {
         CHECK_EQ_U64(count(&sim, MFK), 6);
         CHECK_DECISION(nth(&sim, MFK, 4), AT(130), MFK, 165000, 206250, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, MFK, 5), AT(160), MFK, 206250, 209715, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 206250 -> 209715: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                       "min_free_kbytes 206250 -> 209715: pgscan_direct 1840/s, allocstall 35/s over 10s; "
                        "reached the reserve cap (5% of RAM)");
 
         /* A policy minimum above the cap: the cap wins. */
@@ -388,12 +388,12 @@ static void test_numa(void) {
         sim_run(&sim, 9 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, ZRM), 0);
         CHECK_STREQ(sim.plan.tunables[ZRM].reason,
-                    "adaptive 0..7, baseline 1: local reclaim on node 0 while node 1 has 480 MiB free, for 9 s");
+                    "adaptive 0..7, baseline 1: local reclaim on node 0 while node 1 has 480 MiB free, for 9s");
         sim_run(&sim, 300 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, ZRM), 1);
         CHECK_DECISION(nth(&sim, ZRM, 0), AT(10), ZRM, 1, 0, TUNABLE_SOURCE_ADAPTIVE,
                        "zone_reclaim_mode 1 -> 0: node 0 reclaimed locally (zone_reclaim_failed 12/s, "
-                       "pgscan_direct 900/s over 10 s) while node 1 had 480 MiB free above its high watermark");
+                       "pgscan_direct 900/s over 10s) while node 1 had 480 MiB free above its high watermark");
         CHECK_STREQ(sim.plan.tunables[ZRM].reason,
                     "adaptive 0..7, baseline 1: 0: allocations use other nodes before reclaiming");
 
@@ -467,7 +467,7 @@ static void test_swap(void) {
         sim_run(&sim, 300 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, SWP), 3);
         CHECK_DECISION(nth(&sim, SWP, 0), AT(10), SWP, 60, 70, TUNABLE_SOURCE_ADAPTIVE,
-                       "swappiness 60 -> 70: file refaults 2400/s, anon refaults and swap-ins 20/s over 10 s: "
+                       "swappiness 60 -> 70: file refaults 2400/s, anon refaults and swap-ins 20/s over 10s: "
                        "the page cache thrashes while anon memory is cold");
         CHECK_DECISION(nth(&sim, SWP, 1), AT(130), SWP, 70, 80, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, SWP, 2), AT(250), SWP, 80, 90, TUNABLE_SOURCE_ADAPTIVE, NULL);
@@ -477,7 +477,7 @@ static void test_swap(void) {
         sim_run(&sim, 1800 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, SWP), 6);
         CHECK_DECISION(nth(&sim, SWP, 3), AT(900), SWP, 90, 80, TUNABLE_SOURCE_ADAPTIVE,
-                       "swappiness 90 -> 80: calm for 10 min and refaults balanced: back towards the baseline 60");
+                       "swappiness 90 -> 80: calm for 10min and refaults balanced: back towards the baseline 60");
         CHECK_DECISION(nth(&sim, SWP, 5), AT(2100), SWP, 70, 60, TUNABLE_SOURCE_ADAPTIVE, NULL);
 
         /* Anon thrashing through swap: down. */
@@ -488,7 +488,7 @@ static void test_swap(void) {
         sim.load = (Load) { .refault_anon = 500, .pswpin = 400, .refault_file = 100 };
         sim_run(&sim, 1000 * SEC, SEC);
         CHECK_DECISION(nth(&sim, SWP, 0), AT(10), SWP, 60, 50, TUNABLE_SOURCE_ADAPTIVE,
-                       "swappiness 60 -> 50: anon refaults and swap-ins 900/s, file refaults 100/s over 10 s: "
+                       "swappiness 60 -> 50: anon refaults and swap-ins 900/s, file refaults 100/s over 10s: "
                        "anon memory thrashes through swap");
         CHECK_EQ_U64(count(&sim, SWP), 4);      /* 50, 40, 30, 20: the policy's minimum */
         CHECK_EQ_U64(sim_target(&sim, SWP), 20);
@@ -570,9 +570,9 @@ static void test_overrides(void) {
         load_trouble(&sim);
         sim_step(&sim, SEC);
         CHECK_DECISION(nth(&sim, MFK, 0), AT(1), MFK, 67584, 131072, TUNABLE_SOURCE_OVERRIDE,
-                       "min_free_kbytes 67584 -> 131072: override for 5 min");
+                       "min_free_kbytes 67584 -> 131072: override for 5min");
         CHECK_EQ_INT(sim.plan.tunables[MFK].source, TUNABLE_SOURCE_OVERRIDE);
-        CHECK_STREQ(sim.plan.tunables[MFK].reason, "override for 5 min");
+        CHECK_STREQ(sim.plan.tunables[MFK].reason, "override for 5min");
         /* Trouble for 5 min under the override: the adaptive position waits. */
         sim_run(&sim, 299 * SEC, SEC);
         CHECK_EQ_U64(sim.n_log, 1);
@@ -583,7 +583,7 @@ static void test_overrides(void) {
         CHECK(sim.plan.tunables[MFK].override_expired);
         CHECK_DECISION(nth(&sim, MFK, 1), AT(301), MFK, 131072, 84480, TUNABLE_SOURCE_ADAPTIVE,
                        "min_free_kbytes 131072 -> 84480: override expired; pgscan_direct 1840/s, allocstall 35/s "
-                       "over 10 s");
+                       "over 10s");
         sim.ov[MFK].active = false;
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(nth(&sim, MFK, 2), AT(331), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
@@ -756,7 +756,7 @@ static void test_pressure(void) {
         sim_step(&sim, SEC);
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_CRITICAL);
         CHECK_STREQ(sim.plan.evidence,
-                    "pgscan_direct 0/s, allocstall 0/s, refaults anon 0/s file 0/s over 1 s; PSI some 15.0% full 25.0%; "
+                    "pgscan_direct 0/s, allocstall 0/s, refaults anon 0/s file 0/s over 1s; PSI some 15.0% full 25.0%; "
                     "pressure critical");
 
         /* Around one threshold, within the hysteresis band: one change. */
@@ -822,7 +822,7 @@ static void test_interval(void) {
         sim_step(&sim, 60 * SEC);
         CHECK_EQ_INT(sim.r, 1);
         CHECK_STREQ(sim.plan.decisions[0].reason,
-                    "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10 s");
+                    "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10s");
 }
 
 /* A value changed behind memtuned's back becomes the baseline. */
@@ -868,7 +868,7 @@ static void test_restore_baseline(void) {
         sim_run(&sim, 700 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 1);
         CHECK_DECISION(nth(&sim, MFK, 0), AT(600), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 84480 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): back "
+                       "min_free_kbytes 84480 -> 67584: calm for 10min (pgscan_direct 0/s, allocstall 0/s): back "
                        "to the baseline 67584; remembers 84480 for the next direct reclaim");
 
         /* Unmanaged after a restart: handed back at once. */
@@ -983,7 +983,7 @@ static void test_recall(void) {
         CHECK_EQ_U64(count(&sim, WSF), 5);
         CHECK_EQ_U64(count(&sim, MFK), 2);
         CHECK_DECISION(nth(&sim, MFK, 1), AT(730), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 84480 -> 67584: calm for 10 min (pgscan_direct 0/s, allocstall 0/s): "
+                       "min_free_kbytes 84480 -> 67584: calm for 10min (pgscan_direct 0/s, allocstall 0/s): "
                        "back to the baseline 67584; remembers 84480 for the next direct reclaim");
         CHECK_DECISION(nth(&sim, WSF, 4), AT(730), WSF, 100, 10, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_EQ_U64(sim.e.tunables[WSF].learned, 100);
@@ -996,7 +996,7 @@ static void test_recall(void) {
         CHECK_EQ_U64(count(&sim, WSF), 6);
         CHECK_EQ_U64(count(&sim, MFK), 3);
         CHECK_DECISION(nth(&sim, WSF, 5), AT(760), WSF, 10, 100, TUNABLE_SOURCE_ADAPTIVE,
-                       "watermark_scale_factor 10 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10 s; "
+                       "watermark_scale_factor 10 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10s; "
                        "straight back to 100, the level that stopped direct reclaim before");
         CHECK_DECISION(nth(&sim, MFK, 2), AT(760), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
         /* Still trouble: climbing goes on from there, a cool-down later. */

@@ -18,6 +18,10 @@ static void test_release(void) {
         CHECK_EQ_INT(hostinfo_parse_release("", v), -EINVAL);
         CHECK_EQ_INT(hostinfo_parse_release("linux-6.1", v), -EINVAL);
         CHECK_EQ_INT(hostinfo_parse_release("99999999.1", v), -EINVAL);
+        CHECK_EQ_INT(hostinfo_parse_release("6.70000", v), -EINVAL);
+        CHECK_EQ_INT(hostinfo_parse_release("6.-rc1", v), 0);
+        CHECK(v[0] == 6 && v[1] == 0 && v[2] == 0);
+        CHECK_EQ_INT(hostinfo_parse_release("0000000000000000000000000000000006.1", v), -EINVAL);
 }
 
 static void test_fixtures(void) {

@@ -199,6 +199,10 @@ static void test_format_parse(void) {
         CHECK_EQ_INT(overrides_parse("", 0, mono, real, p, NULL), 0);
         CHECK_EQ_INT(overrides_parse("swappiness 10 infinity", 22, mono, real, p, NULL), 0);
         CHECK(p[TUNABLE_SWAPPINESS].active);
+        /* a NUL inside a name, and the parser leaves ret alone on failure */
+        memset(p, 0xff, sizeof(p));
+        CHECK_EQ_INT(overrides_parse("swappiness\0x 10 infinity\n", 25, mono, real, p, NULL), -EBADMSG);
+        CHECK(((const unsigned char *) p)[0] == 0xff);
 }
 
 static void test_file(void) {

@@ -310,30 +310,59 @@ static void test_parse_size(void) {
 static void test_parse_duration(void) {
         uint64_t u = 0;
 
-        CHECK_EQ_INT(parse_duration("10s", &u), 0);
+        CHECK_EQ_INT(parse_duration_full("10s", &u), 0);
         CHECK_EQ_U64(u, 10 * USEC_PER_SEC);
-        CHECK_EQ_INT(parse_duration("500ms", &u), 0);
+        CHECK_EQ_INT(parse_duration_full("500ms", &u), 0);
         CHECK_EQ_U64(u, 500 * USEC_PER_MSEC);
-        CHECK_EQ_INT(parse_duration("10m", &u), 0);
+        CHECK_EQ_INT(parse_duration_full("10m", &u), 0);
         CHECK_EQ_U64(u, 600 * USEC_PER_SEC);
-        CHECK_EQ_INT(parse_duration("10min", &u), 0);
+        CHECK_EQ_INT(parse_duration_full("10min", &u), 0);
         CHECK_EQ_U64(u, 600 * USEC_PER_SEC);
-        CHECK_EQ_INT(parse_duration("2h", &u), 0);
+        CHECK_EQ_INT(parse_duration_full("2h", &u), 0);
         CHECK_EQ_U64(u, 7200 * USEC_PER_SEC);
-        CHECK_EQ_INT(parse_duration("100us", &u), 0);
+        CHECK_EQ_INT(parse_duration_full("100us", &u), 0);
         CHECK_EQ_U64(u, 100);
-        CHECK_EQ_INT(parse_duration("1.5s", &u), 0);
+        CHECK_EQ_INT(parse_duration_full("1.5s", &u), 0);
         CHECK_EQ_U64(u, 1500 * USEC_PER_MSEC);
-        CHECK_EQ_INT(parse_duration("0s", &u), 0);
+        CHECK_EQ_INT(parse_duration_full("0s", &u), 0);
         CHECK_EQ_U64(u, 0);
 
-        CHECK_EQ_INT(parse_duration("10", &u), -EINVAL);
-        CHECK_EQ_INT(parse_duration("10 s", &u), -EINVAL);
-        CHECK_EQ_INT(parse_duration("s", &u), -EINVAL);
-        CHECK_EQ_INT(parse_duration("10sec", &u), -EINVAL);
-        CHECK_EQ_INT(parse_duration("-1s", &u), -EINVAL);
-        CHECK_EQ_INT(parse_duration("10d", &u), -EINVAL);
-        CHECK_EQ_INT(parse_duration("99999999999999999h", &u), -ERANGE);
+        CHECK_EQ_INT(parse_duration_full("10", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration_full("10 s", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration_full("s", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration_full("10sec", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration_full("-1s", &u), -EINVAL);
+        CHECK_EQ_INT(parse_duration_full("10d", &u), 0);
+        CHECK_EQ_U64(u, 10 * 86400 * USEC_PER_SEC);
+        CHECK_EQ_INT(parse_duration_full("99999999999999999h", &u), -ERANGE);
+}
+
+/* The formats of the engine's reasons: durations rounded down, milliseconds
+ * below a second; sizes with one decimal unless whole. */
+static void test_format_for_people(void) {
+        CHECK_STREQ(FORMAT_DURATION_HUMAN(250 * USEC_PER_MSEC), "250ms");
+        CHECK_STREQ(FORMAT_DURATION_HUMAN(999), "0s");
+        CHECK_STREQ(FORMAT_DURATION_HUMAN(1500 * USEC_PER_MSEC), "1s");
+        CHECK_STREQ(FORMAT_DURATION_HUMAN(599 * USEC_PER_SEC + 700 * USEC_PER_MSEC), "9min 59s");
+        CHECK_STREQ(FORMAT_SIZE(512), "512 kB");
+        CHECK_STREQ(FORMAT_SIZE(1536), "1.5 MiB");
+        CHECK_STREQ(FORMAT_SIZE(491520), "480 MiB");
+        CHECK_STREQ(FORMAT_SIZE(UINT64_C(24) * 1024 * 1024), "24 GiB");
+}
+
+/* A policy's durations take the whole grammar: days and sums of terms. */
+static void test_policy_durations(void) {
+        _cleanup_(policy_errors_free) PolicyErrors e = {};
+        Policy *p;
+
+        p = load("thresholds: { calm = \"1d\"; cooldown = \"1h30m\"; window = \"1min30s\"; };", &host_small, false, &e);
+        CHECK(p);
+        if (p) {
+                CHECK_EQ_U64(p->thresholds.calm_usec, 86400 * USEC_PER_SEC);
+                CHECK_EQ_U64(p->thresholds.cooldown_usec, 5400 * USEC_PER_SEC);
+                CHECK_EQ_U64(p->thresholds.window_usec, 90 * USEC_PER_SEC);
+        }
+        policy_free(p);
 }
 
 static void test_parse_kernel_version(void) {
@@ -532,8 +561,12 @@ static void test_errors(void) {
                      "t.conf:1: thresholds.psi_full_critical: 100.5 is out of range: it must be above 0 and at "
                      "most 100");
         expect_error("thresholds: { calm = \"2d\"; };", &host_small,
-                     "t.conf:1: thresholds.calm: invalid duration \"2d\": use a number with a unit ms, s, min or h "
-                     "(\"10s\", \"500ms\")");
+                     "t.conf:1: thresholds.calm: 48h is out of range 1s..24h");
+        expect_error("thresholds: { calm = \"1h 30min\"; };", &host_small,
+                     "t.conf:1: thresholds.calm: invalid duration \"1h 30min\": use numbers with a unit us, ms, s, "
+                     "min, h or d (\"10s\", \"500ms\", \"1h30min\")");
+        expect_error("thresholds: { calm = \"99999999999999999h\"; };", &host_small,
+                     "t.conf:1: thresholds.calm: \"99999999999999999h\" is out of range 1s..24h");
         expect_error("thresholds: { cooldown = -1; };", &host_small,
                      "t.conf:1: thresholds.cooldown: -1s is out of range 0us..24h");
         expect_error("thresholds: { direct_reclaim_pages_per_s = 0; };", &host_small,
@@ -898,8 +931,8 @@ static void test_layering(void) {
                          tmp_path("usr/40-bad.conf"));
                 CHECK(has_error(&e, want));
                 snprintf(want, sizeof(want),
-                         "%s:2: thresholds.window: invalid duration \"1y\": use a number with a unit ms, s, min or h "
-                         "(\"10s\", \"500ms\")",
+                         "%s:2: thresholds.window: invalid duration \"1y\": use numbers with a unit us, ms, s, min, "
+                         "h or d (\"10s\", \"500ms\", \"1h30min\")",
                          tmp_path("etc/90-bad.conf"));
                 CHECK(has_error(&e, want));
         }
@@ -1331,6 +1364,8 @@ int main(void) {
 
         test_parse_size();
         test_parse_duration();
+        test_format_for_people();
+        test_policy_durations();
         test_parse_kernel_version();
         test_default();
         test_full();

@@ -22,10 +22,6 @@ int log_get_max_level(void) {
         return max_level;
 }
 
-void log_set_prefix(int on) {
-        use_prefix = on;
-}
-
 /* journald sets JOURNAL_STREAM=DEV:INO for the stream it hands a service; when
  * stderr is that stream, priority prefixes are understood. */
 void log_setup(void) {

@@ -9,12 +9,11 @@
 #include "macro.h"
 
 /* Logging for manager, bus and main. Lines go to stderr; when stderr is the
- * journal (JOURNAL_STREAM matches) or log_set_prefix(true), each line carries a
+ * journal (JOURNAL_STREAM matches), each line carries a
  * "<N>" priority prefix that journald turns into the record's priority. */
 
 void log_set_max_level(int level);
 int log_get_max_level(void);
-void log_set_prefix(int on);
 void log_setup(void);
 
 /* Logs and returns -abs(error) (or 0 when error is 0), so callers can write

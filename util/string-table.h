@@ -18,7 +18,7 @@
  *     int tick_cause_from_string(const char *s);        the value, or -EINVAL (also for NULL)
  *
  * The _to_string() compares as size_t, so a negative value is out of range
- * too (the check that several hand-written tables lacked). */
+ * too. */
 #define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, scope)                          \
         scope const char *name##_to_string(type i) {                                     \
                 if ((size_t) i >= ELEMENTSOF(name##_table))                              \

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -141,9 +140,7 @@ static const struct {
         { "d", 86400 * USEC_PER_SEC },
 };
 
-/* The one duration parser. single: one term only, and no "d" (the policy's
- * older subset, parse_duration()). */
-static int parse_duration_terms(const char *s, bool single, uint64_t *ret_usec) {
+int parse_duration_full(const char *s, uint64_t *ret_usec) {
         const char *p = s;
         uint64_t total = 0;
 
@@ -186,7 +183,7 @@ static int parse_duration_terms(const char *s, bool single, uint64_t *ret_usec) 
                         p += n;
                         break;
                 }
-                if (unit == 0 || (single && (unit == 86400 * USEC_PER_SEC || *p != 0)))
+                if (unit == 0)
                         return -EINVAL;
                 /* frac < 1000 and unit <= 86400 s: frac * unit fits. */
                 if (__builtin_mul_overflow(whole, unit, &usec) || __builtin_add_overflow(usec, frac * unit / 1000, &usec) ||
@@ -196,14 +193,6 @@ static int parse_duration_terms(const char *s, bool single, uint64_t *ret_usec) 
 
         *ret_usec = total;
         return 0;
-}
-
-int parse_duration(const char *s, uint64_t *ret_usec) {
-        return parse_duration_terms(s, true, ret_usec);
-}
-
-int parse_duration_full(const char *s, uint64_t *ret_usec) {
-        return parse_duration_terms(s, false, ret_usec);
 }
 
 const char *format_duration_human(char *buf, size_t size, uint64_t usec) {
@@ -217,8 +206,13 @@ const char *format_duration_human(char *buf, size_t size, uint64_t usec) {
 
         if (size > 0)
                 buf[0] = 0;
+        /* Below a second the seconds would say "0s" of a 100 ms sample
+         * interval: milliseconds, rounded down too. */
         if (sec == 0) {
-                snprintf(buf, size, "0s");
+                if (usec >= USEC_PER_MSEC)
+                        snprintf(buf, size, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
+                else
+                        snprintf(buf, size, "0s");
                 return buf;
         }
         for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {

@@ -31,17 +31,14 @@ int parse_size(const char *s, uint64_t ram_kb, uint64_t *ret_kb);
 /* The duration grammar: terms NUMBER UNIT without spaces, units "us", "ms",
  * "s", "m" or "min", "h", "d"; a decimal point is allowed ("1.5h", at most
  * three decimals); terms add up ("1h30m"). A bare number is not a duration:
- * a caller that means seconds by it says so itself (memtunectl --for).
+ * a caller that means seconds by it says so itself (memtunectl --for, the
+ * policy's integers).
  * Returns 0, -EINVAL, or -ERANGE past 64 bits of microseconds. */
 int parse_duration_full(const char *s, uint64_t *ret_usec);
 
-/* The same grammar restricted to one term and without "d", as policy files
- * had it: "500ms", "10s", "10m" or "10min", "2h", "100us", "1.5s". Same
- * returns. (The policy loader may move to parse_duration_full().) */
-int parse_duration(const char *s, uint64_t *ret_usec);
-
-/* Formats microseconds for people, rounded down to seconds, in at most two
- * units: "1h 30min", "45s", "1d 1h", "0s". Returns buf. */
+/* Formats microseconds for people (the client, the engine's reasons), rounded
+ * down to seconds, in at most two units: "1h 30min", "45s", "1d 1h"; below a
+ * second in milliseconds: "250ms", "0s". Returns buf. */
 const char *format_duration_human(char *buf, size_t size, uint64_t usec);
 #define FORMAT_DURATION_HUMAN(u) format_duration_human((char[DURATION_BUF]) {}, DURATION_BUF, (u))
 

@@ -70,7 +70,7 @@ log "until the decision: pgscan_direct +$((scan1 - scan0)), zone_reclaim_failed 
 decision=$(mt_log | grep -E 'zone_reclaim_mode 1 -> 0' | head -n1)
 log "decision: $decision"
 check "the decision log says why, naming both nodes" \
-    grep -Eq 'zone_reclaim_mode 1 -> 0: node 0 reclaimed locally \(.*pgscan_direct [0-9.]+/s over [0-9.]+ (ms|s|min)\) while node 1 had [0-9.]+ [kMG]i?B free above its high watermark' <<<"$decision"
+    grep -Eq 'zone_reclaim_mode 1 -> 0: node 0 reclaimed locally \(.*pgscan_direct [0-9.]+/s over [0-9]+(ms|s|min|h)( [0-9]+(min|s))?\) while node 1 had [0-9.]+ [kMG]i?B free above its high watermark' <<<"$decision"
 check "the workload did reclaim directly before the decision" test "$((scan1 - scan0))" -gt 0
 
 # with 0, node 0's allocations spill over to node 1 instead
