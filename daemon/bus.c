@@ -930,7 +930,9 @@ void bus_publish(Bus *b, const ManagerChanges *c) {
 
         if (c->reloaded)
                 emit_policy_reloaded(b, &st, !c->reload_failed);
-        n = manager_get_decisions(b->manager, MIN(c->n_decisions, (size_t) MANAGER_DECISIONS_MAX), decisions);
+        /* (a limit of 0 would ask for all of them) */
+        n = c->n_decisions == 0 ? 0 :
+            manager_get_decisions(b->manager, MIN(c->n_decisions, (size_t) MANAGER_DECISIONS_MAX), decisions);
         while (n > 0) /* oldest first */
                 emit_tunable_changed(b, decisions[--n]);
         if (c->changed & MANAGER_CHANGE_PRESSURE)
