@@ -61,7 +61,6 @@ typedef enum TickCause {
 const char *tick_cause_to_string(TickCause c);
 int tick_cause_from_string(const char *s);
 
-
 /* The daemon's state; its fields are manager*.c's own (manager-internal.h).
  * Everyone else reads it through the functions below. */
 typedef struct Manager Manager;
@@ -162,7 +161,6 @@ typedef enum ManagerChange {
         MANAGER_CHANGE_ZONES            = 1u << 11,
         MANAGER_CHANGE_RATES            = 1u << 12,
         MANAGER_CHANGE_SAMPLE           = 1u << 13,     /* a new sample (its time) */
-        _MANAGER_CHANGE_COUNT           = 14,
 } ManagerChange;
 
 /* A process whose oom_score_adj a rule wrote. */
@@ -176,7 +174,8 @@ typedef struct ManagerProcessAdjusted {
 /* Everything since the last flush; borrowed for the call. */
 typedef struct ManagerChanges {
         unsigned changed;               /* ManagerChange bits: these values differ */
-        size_t n_decisions;             /* new decisions: the newest n of manager_get_decisions() */
+        size_t n_decisions;             /* new decisions: the newest n of manager_get_decisions()
+                                         * (0: none; not a limit of 0, which means all) */
         PressureLevel pressure_previous; /* with MANAGER_CHANGE_PRESSURE: the level announced before */
         bool reloaded;                  /* a reload was tried (manager_reload()) */
         bool reload_failed;             /* ... and its policy was rejected (policy_error says why) */
