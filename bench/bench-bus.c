@@ -41,6 +41,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "parse.h"
+#include "report.h"
 
 #define TARGET_RATIO 1.5
 /* 10,000 round trips at ~30-100 us take 0.3-1 s per kind and give a p99
@@ -403,7 +404,7 @@ static int time_json(Stats *st, size_t *ret_size) {
                 char *json = NULL;
                 uint64_t t0 = now_ns(), t1;
 
-                r = bus_describe_json(m, &json);
+                r = report_describe_string(m, &json);
                 t1 = now_ns();
                 if (r < 0)
                         break;

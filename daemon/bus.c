@@ -54,7 +54,8 @@ typedef struct AuthQuery {
         struct AuthQuery *prev, *next;
 } AuthQuery;
 
-/* The properties whose changes are announced, in vtable order. */
+/* The properties whose changes are announced, in vtable order; each is one
+ * ManagerChange bit (property_changes[]). */
 typedef enum BusProperty {
         PROP_MODE,
         PROP_MODE_SOURCE,
@@ -90,8 +91,26 @@ static const char *const property_names[_PROP_MAX] = {
         [PROP_SAMPLE_TIMESTAMP] = "SampleTimestamp",
 };
 
+static const unsigned property_changes[_PROP_MAX] = {
+        [PROP_MODE] = MANAGER_CHANGE_MODE,
+        [PROP_MODE_SOURCE] = MANAGER_CHANGE_MODE_SOURCE,
+        [PROP_POLICY_NAME] = MANAGER_CHANGE_POLICY_NAME,
+        [PROP_POLICY_FILES] = MANAGER_CHANGE_POLICY_FILES,
+        [PROP_POLICY_ERROR] = MANAGER_CHANGE_POLICY_ERROR,
+        [PROP_PRESSURE_LEVEL] = MANAGER_CHANGE_PRESSURE,
+        [PROP_PSI_AVAILABLE] = MANAGER_CHANGE_PSI_AVAILABLE,
+        [PROP_PSI_SOME] = MANAGER_CHANGE_PSI_SOME,
+        [PROP_PSI_FULL] = MANAGER_CHANGE_PSI_FULL,
+        [PROP_TUNABLES] = MANAGER_CHANGE_TUNABLES,
+        [PROP_OVERRIDES] = MANAGER_CHANGE_OVERRIDES,
+        [PROP_ZONES] = MANAGER_CHANGE_ZONES,
+        [PROP_VMSTAT_RATES] = MANAGER_CHANGE_RATES,
+        [PROP_SAMPLE_TIMESTAMP] = MANAGER_CHANGE_SAMPLE,
+};
+
 struct Bus {
         Manager *manager;
+        sd_event *event;                /* the manager's loop, borrowed */
         sd_bus *bus;
         sd_bus_slot *name_slot;
         sd_bus_slot *disconnect_slot;
@@ -99,12 +118,6 @@ struct Bus {
 
         AuthQuery *queries;
         size_t n_queries;
-
-        /* What was last announced: a hash per property, the decision ring's
-         * position, the pressure level. */
-        uint64_t hash[_PROP_MAX];
-        size_t decisions_seen;
-        PressureLevel pressure_seen;
 
         bool optional;                  /* bus_new() */
         sd_event_source *drop_source;   /* optional and refused the name: drop the bus */
@@ -209,60 +222,12 @@ static int read_string(sd_bus_message *call, const char *what, size_t max, const
         return 0;
 }
 
-static const Policy *policy_of(const Bus *b) {
-        return b->manager->policy;
-}
+/* The manager's state now (borrowed until it next runs). */
+static ManagerStatus status_of(const Bus *b) {
+        ManagerStatus st;
 
-/* ---- the state as rows, shared by properties, hashes and Describe() ---------- */
-
-typedef struct TunableRow {
-        const char *name;
-        uint64_t current, original, target;
-        const char *source, *mode, *reason;
-} TunableRow;
-
-/* False when the kernel does not have the tunable. */
-static bool tunable_row(const Manager *m, TunableId id, TunableRow *ret) {
-        const Sample *s = manager_sample(m);
-        TunableRow r = { .name = tunable_info(id)->name };
-
-        if (!tunables_has(&s->tunables, id))
-                return false;
-        r.current = s->tunables.value[id];
-        /* What memtuned wrote since the sample, if it did: the kernel holds
-         * that now (manager_tick() notices any change by others). */
-        if (id < _TUNABLE_MANAGED_MAX && m->expected_valid[id])
-                r.current = m->expected[id];
-        if (id >= _TUNABLE_MANAGED_MAX) {
-                r.original = r.target = r.current;
-                r.source = "none";
-                r.mode = "unmanaged";
-                r.reason = "shown, never managed";
-        } else {
-                const TunablePlan *p = &m->plan.tunables[id];
-
-                r.original = m->actuator.entry[id].has_original ? m->actuator.entry[id].original : r.current;
-                if (p->present) {
-                        r.target = p->target;
-                        r.source = tunable_source_to_string(p->source);
-                        r.reason = p->reason;
-                } else {
-                        r.target = r.current;
-                        r.source = "none";
-                        r.reason = "";
-                }
-                r.mode = tunable_mode_to_string(m->policy->tunables[id].mode);
-        }
-        *ret = r;
-        return true;
-}
-
-static const char *mode_string(const Manager *m) {
-        return manager_enforcing(m) ? "enforce" : "observe";
-}
-
-static const char *pressure_string(const Manager *m) {
-        return pressure_level_to_string(m->plan.pressure) ?: "none";
+        manager_get_status(b->manager, &st);
+        return st;
 }
 
 /* ---- properties ----------------------------------------------------------------- */
@@ -276,46 +241,39 @@ PROPERTY_GETTER(property_get_version) {
 }
 
 PROPERTY_GETTER(property_get_mode) {
-        Bus *b = userdata;
-        return sd_bus_message_append(reply, "s", mode_string(b->manager));
+        return sd_bus_message_append(reply, "s", status_of(userdata).mode);
 }
 
 PROPERTY_GETTER(property_get_mode_source) {
-        Bus *b = userdata;
-        return sd_bus_message_append(reply, "s", manager_mode_source(b->manager));
+        return sd_bus_message_append(reply, "s", status_of(userdata).mode_source);
 }
 
 PROPERTY_GETTER(property_get_policy_name) {
-        Bus *b = userdata;
-        return append_str(reply, policy_of(b)->name);
+        return append_str(reply, status_of(userdata).policy_name);
 }
 
 PROPERTY_GETTER(property_get_policy_files) {
-        Bus *b = userdata;
-        const Policy *p = policy_of(b);
+        ManagerStatus st = status_of(userdata);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "s");
-        for (size_t i = 0; r >= 0 && i < p->n_files; i++)
-                r = append_str(reply, p->files[i]);
+        for (size_t i = 0; r >= 0 && i < st.n_policy_files; i++)
+                r = append_str(reply, st.policy_files[i]);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
 }
 
 PROPERTY_GETTER(property_get_policy_error) {
-        Bus *b = userdata;
-        return append_str(reply, b->manager->policy_error);
+        return append_str(reply, status_of(userdata).policy_error);
 }
 
 PROPERTY_GETTER(property_get_pressure_level) {
-        Bus *b = userdata;
-        return sd_bus_message_append(reply, "s", pressure_string(b->manager));
+        return sd_bus_message_append(reply, "s", status_of(userdata).pressure_level);
 }
 
 PROPERTY_GETTER(property_get_psi_available) {
-        Bus *b = userdata;
-        return sd_bus_message_append(reply, "b", manager_sample(b->manager)->psi.available);
+        return sd_bus_message_append(reply, "b", status_of(userdata).psi->available);
 }
 
 static int append_psi_line(sd_bus_message *reply, const PsiLine *l) {
@@ -324,13 +282,11 @@ static int append_psi_line(sd_bus_message *reply, const PsiLine *l) {
 }
 
 PROPERTY_GETTER(property_get_psi_some) {
-        Bus *b = userdata;
-        return append_psi_line(reply, &manager_sample(b->manager)->psi.some);
+        return append_psi_line(reply, &status_of(userdata).psi->some);
 }
 
 PROPERTY_GETTER(property_get_psi_full) {
-        Bus *b = userdata;
-        const Psi *psi = &manager_sample(b->manager)->psi;
+        const Psi *psi = status_of(userdata).psi;
         static const PsiLine none = {};
 
         return append_psi_line(reply, psi->has_full ? &psi->full : &none);
@@ -338,20 +294,20 @@ PROPERTY_GETTER(property_get_psi_full) {
 
 PROPERTY_GETTER(property_get_tunables) {
         Bus *b = userdata;
+        ManagerTunableRow rows[_TUNABLE_MAX];
+        size_t n = manager_get_tunables(b->manager, rows);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', BUS_TUNABLE);
-        for (TunableId id = 0; r >= 0 && id < _TUNABLE_MAX; id++) {
-                TunableRow t;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const ManagerTunableRow *t = &rows[i];
 
-                if (!tunable_row(b->manager, id, &t))
-                        continue;
                 r = sd_bus_message_open_container(reply, 'r', BUS_TUNABLE_ROW);
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "stttss", t.name, t.current, t.original, t.target, t.source,
-                                                  t.mode);
+                        r = sd_bus_message_append(reply, "stttss", t->name, t->current, t->original, t->target,
+                                                  t->source, t->mode);
                 if (r >= 0)
-                        r = append_str(reply, t.reason);
+                        r = append_str(reply, t->reason);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
         }
@@ -362,18 +318,15 @@ PROPERTY_GETTER(property_get_tunables) {
 
 PROPERTY_GETTER(property_get_overrides) {
         Bus *b = userdata;
-        const Manager *m = b->manager;
+        ManagerOverrideRow rows[_TUNABLE_MANAGED_MAX];
+        size_t n = manager_get_overrides(b->manager, rows);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', BUS_OVERRIDE);
-        for (TunableId id = 0; r >= 0 && id < _TUNABLE_MANAGED_MAX; id++) {
-                const Override *o = &m->overrides[id];
-
-                if (!o->active)
-                        continue;
-                r = sd_bus_message_append(reply, BUS_OVERRIDE, tunable_info(id)->name, o->value,
-                                          o->expires_usec == USEC_INFINITY ? 0 : mono_to_real(b, o->expires_usec));
-        }
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, BUS_OVERRIDE, rows[i].name, rows[i].value,
+                                          rows[i].expires_usec == USEC_INFINITY ? 0 :
+                                          mono_to_real(b, rows[i].expires_usec));
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
@@ -381,12 +334,13 @@ PROPERTY_GETTER(property_get_overrides) {
 
 PROPERTY_GETTER(property_get_zones) {
         Bus *b = userdata;
-        const ZoneInfo *z = &manager_sample(b->manager)->zoneinfo;
+        const Zone *zones;
+        size_t n = manager_get_zones(b->manager, &zones);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', BUS_ZONE);
-        for (size_t i = 0; r >= 0 && i < z->n_zones; i++) {
-                const Zone *zone = &z->zones[i];
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const Zone *zone = &zones[i];
 
                 r = sd_bus_message_open_container(reply, 'r', BUS_ZONE_ROW);
                 if (r >= 0)
@@ -406,13 +360,13 @@ PROPERTY_GETTER(property_get_zones) {
 
 PROPERTY_GETTER(property_get_vmstat_rates) {
         Bus *b = userdata;
-        const Manager *m = b->manager;
+        ManagerRateRow rows[_VMSTAT_FIELD_MAX];
+        size_t n = manager_get_rates(b->manager, rows);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "{sd}");
-        for (VmStatField f = 0; r >= 0 && m->have_rates && f < _VMSTAT_FIELD_MAX; f++)
-                if (rates_has(&m->rates, f))
-                        r = sd_bus_message_append(reply, "{sd}", vmstat_field_name(f), m->rates.vmstat[f]);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "{sd}", rows[i].name, rows[i].per_second);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
@@ -420,197 +374,10 @@ PROPERTY_GETTER(property_get_vmstat_rates) {
 
 PROPERTY_GETTER(property_get_sample_timestamp) {
         Bus *b = userdata;
-        return sd_bus_message_append(reply, "t", mono_to_real(b, manager_sample(b->manager)->timestamp_usec));
+        return sd_bus_message_append(reply, "t", mono_to_real(b, status_of(b).sample_usec));
 }
 
-/* ---- change detection: FNV-1a over each property's value ------------------------ */
-
-#define FNV_OFFSET UINT64_C(14695981039346656037)
-#define FNV_PRIME UINT64_C(1099511628211)
-
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
-        for (const unsigned char *c = p; n > 0; n--, c++)
-                h = (h ^ *c) * FNV_PRIME;
-        return h;
-}
-
-static uint64_t hash_str(uint64_t h, const char *s) {
-        return hash_bytes(h, s ?: "", strlen(s ?: "") + 1);
-}
-
-static uint64_t hash_u64(uint64_t h, uint64_t v) {
-        return hash_bytes(h, &v, sizeof(v));
-}
-
-static uint64_t property_hash(const Bus *b, BusProperty p) {
-        const Manager *m = b->manager;
-        const Sample *s = manager_sample(m);
-        uint64_t h = FNV_OFFSET;
-
-        switch (p) {
-        case PROP_MODE:
-                return hash_str(h, mode_string(m));
-        case PROP_MODE_SOURCE:
-                return hash_str(h, manager_mode_source(m));
-        case PROP_POLICY_NAME:
-                return hash_str(h, m->policy->name);
-        case PROP_POLICY_FILES:
-                for (size_t i = 0; i < m->policy->n_files; i++)
-                        h = hash_str(h, m->policy->files[i]);
-                return hash_u64(h, m->policy->n_files);
-        case PROP_POLICY_ERROR:
-                return hash_str(h, m->policy_error);
-        case PROP_PRESSURE_LEVEL:
-                return hash_str(h, pressure_string(m));
-        case PROP_PSI_AVAILABLE:
-                return hash_u64(h, s->psi.available);
-        case PROP_PSI_SOME:
-                return hash_bytes(h, &s->psi.some, sizeof(s->psi.some));
-        case PROP_PSI_FULL:
-                return hash_bytes(hash_u64(h, s->psi.has_full), &s->psi.full, sizeof(s->psi.full));
-        case PROP_TUNABLES:
-                for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
-                        TunableRow t;
-
-                        if (!tunable_row(m, id, &t))
-                                continue;
-                        h = hash_str(h, t.name);
-                        h = hash_u64(hash_u64(hash_u64(h, t.current), t.original), t.target);
-                        h = hash_str(hash_str(hash_str(h, t.source), t.mode), t.reason);
-                }
-                return h;
-        case PROP_OVERRIDES:
-                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
-                        if (m->overrides[id].active)
-                                h = hash_u64(hash_u64(hash_u64(h, id), m->overrides[id].value),
-                                             m->overrides[id].expires_usec);
-                return h;
-        case PROP_ZONES:
-                for (size_t i = 0; i < s->zoneinfo.n_zones; i++) {
-                        const Zone *z = &s->zoneinfo.zones[i];
-
-                        h = hash_str(hash_u64(h, z->node), z->name);
-                        h = hash_u64(hash_u64(hash_u64(h, z->free), z->min), z->low);
-                        h = hash_u64(hash_u64(hash_u64(h, z->high), z->boost), z->managed);
-                }
-                return h;
-        case PROP_VMSTAT_RATES:
-                if (!m->have_rates)
-                        return h;
-                for (VmStatField f = 0; f < _VMSTAT_FIELD_MAX; f++)
-                        if (rates_has(&m->rates, f))
-                                h = hash_bytes(hash_u64(h, f), &m->rates.vmstat[f], sizeof(double));
-                return h;
-        case PROP_SAMPLE_TIMESTAMP:
-                return hash_u64(h, s->timestamp_usec);
-        default:
-                return h;
-        }
-}
-
-/* ---- Describe(): the whole state as JSON ----------------------------------------- */
-
-static void json_decision(int64_t offset, JsonWriter *w, const Decision *d) {
-        json_object_begin(w, NULL);
-        json_u64(w, "time_usec", mono_to_real_at(offset, d->time_usec));
-        json_string(w, "tunable", tunable_info(d->tunable)->name);
-        json_u64(w, "old_value", d->old_value);
-        json_u64(w, "new_value", d->new_value);
-        json_string(w, "source", tunable_source_to_string(d->source));
-        json_string(w, "reason", d->reason);
-        json_object_end(w);
-}
-
-/* The i-th newest decision (0: the newest). */
-static const Decision *decision_nth(const Manager *m, size_t i) {
-        return &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1 - i) % MANAGER_DECISIONS_MAX];
-}
-
-/* Writes the whole state as JSON to f (errors show in f's error flag). */
-static void describe_write(const Manager *m, int64_t offset, FILE *f) {
-        const Sample *s = manager_sample(m);
-        const Policy *p = m->policy;
-        JsonWriter w;
-
-        json_init(&w, f, false);
-        json_object_begin(&w, NULL);
-        json_u64(&w, "version", 1);
-        json_string(&w, "memtuned", PACKAGE_VERSION);
-        json_string(&w, "mode", mode_string(m));
-        json_string(&w, "mode_source", manager_mode_source(m));
-        json_object_begin(&w, "policy");
-        json_string(&w, "name", p->name);
-        json_string(&w, "policy_mode", policy_mode_to_string(p->mode));
-        json_array_begin(&w, "files");
-        for (size_t i = 0; i < p->n_files; i++)
-                json_string(&w, NULL, p->files[i]);
-        json_array_end(&w);
-        json_string(&w, "error", m->policy_error);
-        json_object_end(&w);
-        json_string(&w, "pressure_level", pressure_string(m));
-        json_u64(&w, "sample_time_usec", mono_to_real_at(offset, s->timestamp_usec));
-        json_u64(&w, "samples", m->n_samples);
-
-        report_json_fields(&w, s, m->have_rates ? &m->rates : NULL);
-
-        json_array_begin(&w, "control");
-        for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
-                TunableRow t;
-
-                if (!tunable_row(m, id, &t))
-                        continue;
-                json_object_begin(&w, NULL);
-                json_string(&w, "name", t.name);
-                json_u64(&w, "current", t.current);
-                json_u64(&w, "original", t.original);
-                json_u64(&w, "target", t.target);
-                json_string(&w, "source", t.source);
-                json_string(&w, "mode", t.mode);
-                json_string(&w, "reason", t.reason);
-                json_object_end(&w);
-        }
-        json_array_end(&w);
-
-        json_array_begin(&w, "overrides");
-        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
-                const Override *o = &m->overrides[id];
-
-                if (!o->active)
-                        continue;
-                json_object_begin(&w, NULL);
-                json_string(&w, "name", tunable_info(id)->name);
-                json_u64(&w, "value", o->value);
-                if (o->expires_usec == USEC_INFINITY)
-                        json_null(&w, "expires_usec");
-                else
-                        json_u64(&w, "expires_usec", mono_to_real_at(offset, o->expires_usec));
-                json_object_end(&w);
-        }
-        json_array_end(&w);
-
-        json_array_begin(&w, "decisions");
-        for (size_t i = 0; i < MIN(m->n_decisions, (size_t) BUS_DESCRIBE_DECISIONS_MAX); i++)
-                json_decision(offset, &w, decision_nth(m, i));
-        json_array_end(&w);
-
-        json_object_end(&w);
-}
-
-int bus_describe_json(const Manager *m, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        FILE *f;
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        describe_write(m, (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC), f);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        utf8_sanitize(buf);
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
+/* ---- Describe(): the whole state as JSON (report.c builds it) ---------------------- */
 
 /* Describe()'s first buffer: the answer is about 4 KiB with the shipped
  * policy and a full decision list. */
@@ -635,7 +402,7 @@ static int describe_update(Bus *b) {
                         if (!f)
                                 return -ENOMEM;
                         (void) setvbuf(f, NULL, _IONBF, 0);
-                        describe_write(b->manager, b->realtime_offset, f);
+                        report_describe_json(f, b->manager, b->realtime_offset);
                         /* fmemopen() NUL-terminates when there is room: the
                          * text fits when it ends before the last byte. */
                         fits = fflush(f) == 0 && !ferror(f) && ftell(f) < (long) b->describe_size - 1;
@@ -734,20 +501,22 @@ static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_er
 
 static int method_get_decisions(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const Decision *decisions[MANAGER_DECISIONS_MAX];
         Bus *b = userdata;
-        const Manager *m = b->manager;
         uint32_t limit;
+        size_t n;
         int r;
 
         r = sd_bus_message_read(call, "u", &limit);
         if (r < 0)
                 return r;
 
+        n = manager_get_decisions(b->manager, MIN((size_t) limit, (size_t) MANAGER_DECISIONS_MAX), decisions);
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', BUS_DECISION);
-        for (size_t i = 0; r >= 0 && i < m->n_decisions && (limit == 0 || i < limit); i++) {
-                const Decision *d = decision_nth(m, i);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const Decision *d = decisions[i];
 
                 r = sd_bus_message_open_container(reply, 'r', BUS_DECISION_ROW);
                 if (r >= 0)
@@ -989,7 +758,7 @@ static int set_mode_unpack(Bus *b, sd_bus_message *call, BusRequest *req, sd_bus
                 return error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
                                   "Unknown mode '%s'; expected 'enforce', 'observe', or '' for the policy's mode.",
                                   req->mode);
-        if (strcmp(req->mode, "enforce") == 0 && b->manager->config.observe)
+        if (strcmp(req->mode, "enforce") == 0 && status_of(b).observe_only)
                 return error_setf(error, BUS_ERROR_OBSERVE_ONLY, "memtuned was started with --observe and never "
                                   "writes; restart it without --observe to enforce.");
         return 0;
@@ -1010,7 +779,7 @@ static int reload_act(Bus *b, const BusRequest *req, sd_bus_error *error) {
         r = manager_reload(b->manager);
         if (r == -EINVAL) {
                 if (asprintf(&msg, "The policy was rejected; the last good policy stays in force:\n%s",
-                             b->manager->policy_error ?: "") < 0)
+                             status_of(b).policy_error ?: "") < 0)
                         return -ENOMEM;
                 return error_set(error, BUS_ERROR_POLICY_REJECTED, msg);
         }
@@ -1120,85 +889,80 @@ static void emit_tunable_changed(Bus *b, const Decision *d) {
         emit_signal(b, m, r, "TunableChanged");
 }
 
-void bus_emit_changes(Bus *b) {
-        const Manager *m;
-        char *names[_PROP_MAX + 1];
-        size_t n = 0;
+static void emit_pressure_changed(Bus *b, const char *level, PressureLevel previous) {
+        sd_bus_message *s = NULL;
         int r;
 
-        if (!b)
-                return;
-        m = b->manager;
-        b->describe_valid = false;
-        clock_offset_update(b);
-
-        while (b->decisions_seen != m->decisions_next) {
-                emit_tunable_changed(b, &m->decisions[b->decisions_seen]);
-                b->decisions_seen = (b->decisions_seen + 1) % MANAGER_DECISIONS_MAX;
-        }
-
-        if (m->plan.pressure != b->pressure_seen) {
-                sd_bus_message *s = NULL;
-
-                r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "PressureLevelChanged");
-                if (r >= 0)
-                        r = sd_bus_message_append(s, "ss", pressure_string(m),
-                                                  pressure_level_to_string(b->pressure_seen) ?: "none");
-                emit_signal(b, s, r, "PressureLevelChanged");
-                b->pressure_seen = m->plan.pressure;
-        }
-
-        for (BusProperty p = 0; p < _PROP_MAX; p++) {
-                uint64_t h = property_hash(b, p);
-
-                if (h == b->hash[p])
-                        continue;
-                b->hash[p] = h;
-                names[n++] = (char *) property_names[p];
-        }
-        names[n] = NULL;
-        if (n == 0)
-                return;
-        r = sd_bus_emit_properties_changed_strv(b->bus, BUS_PATH, BUS_INTERFACE, names);
-        if (r < 0)
-                log_warning_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
+        r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "PressureLevelChanged");
+        if (r >= 0)
+                r = sd_bus_message_append(s, "ss", level, pressure_level_to_string(previous) ?: "none");
+        emit_signal(b, s, r, "PressureLevelChanged");
 }
 
-void bus_emit_policy_reloaded(Bus *b, bool success) {
+static void emit_policy_reloaded(Bus *b, const ManagerStatus *st, bool success) {
         sd_bus_message *s = NULL;
-        const Manager *m;
         int r;
 
-        if (!b)
-                return;
-        m = b->manager;
         r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "PolicyReloaded");
         if (r >= 0)
                 r = sd_bus_message_append(s, "b", success);
         if (r >= 0)
-                r = append_str(s, m->policy->name);
+                r = append_str(s, st->policy_name);
         if (r >= 0)
-                r = append_str(s, success ? "" : m->policy_error);
+                r = append_str(s, success ? "" : st->policy_error);
         emit_signal(b, s, r, "PolicyReloaded");
-        bus_emit_changes(b);
 }
 
-void bus_emit_process_adjusted(Bus *b, pid_t pid, const char *comm, int old_adj, int new_adj, const char *rule) {
+static void emit_process_adjusted(Bus *b, const ManagerProcessAdjusted *a) {
         sd_bus_message *s = NULL;
+        int r;
+
+        r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "ProcessAdjusted");
+        if (r >= 0)
+                r = sd_bus_message_append(s, "u", (uint32_t) a->pid);
+        if (r >= 0)
+                r = append_str(s, a->comm);
+        if (r >= 0)
+                r = sd_bus_message_append(s, "ii", (int32_t) a->old_adj, (int32_t) a->new_adj);
+        if (r >= 0)
+                r = append_str(s, a->rule);
+        emit_signal(b, s, r, "ProcessAdjusted");
+}
+
+void bus_publish(Bus *b, const ManagerChanges *c) {
+        const Decision *decisions[MANAGER_DECISIONS_MAX];
+        ManagerStatus st;
+        char *names[_PROP_MAX + 1];
+        size_t n, n_names = 0;
         int r;
 
         if (!b)
                 return;
-        r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "ProcessAdjusted");
-        if (r >= 0)
-                r = sd_bus_message_append(s, "u", (uint32_t) pid);
-        if (r >= 0)
-                r = append_str(s, comm);
-        if (r >= 0)
-                r = sd_bus_message_append(s, "ii", (int32_t) old_adj, (int32_t) new_adj);
-        if (r >= 0)
-                r = append_str(s, rule);
-        emit_signal(b, s, r, "ProcessAdjusted");
+        manager_get_status(b->manager, &st);
+        b->describe_valid = false;
+        clock_offset_update(b);
+
+        if (c->reloaded)
+                emit_policy_reloaded(b, &st, !c->reload_failed);
+        /* (a limit of 0 would ask for all of them) */
+        n = c->n_decisions == 0 ? 0 :
+            manager_get_decisions(b->manager, MIN(c->n_decisions, (size_t) MANAGER_DECISIONS_MAX), decisions);
+        while (n > 0) /* oldest first */
+                emit_tunable_changed(b, decisions[--n]);
+        if (c->changed & MANAGER_CHANGE_PRESSURE)
+                emit_pressure_changed(b, st.pressure_level, c->pressure_previous);
+        for (size_t i = 0; i < c->n_adjusted; i++)
+                emit_process_adjusted(b, &c->adjusted[i]);
+
+        for (BusProperty p = 0; p < _PROP_MAX; p++)
+                if (c->changed & property_changes[p])
+                        names[n_names++] = (char *) property_names[p];
+        names[n_names] = NULL;
+        if (n_names == 0)
+                return;
+        r = sd_bus_emit_properties_changed_strv(b->bus, BUS_PATH, BUS_INTERFACE, names);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
 }
 
 /* ---- connection ---------------------------------------------------------------------- */
@@ -1206,11 +970,9 @@ void bus_emit_process_adjusted(Bus *b, pid_t pid, const char *comm, int old_adj,
 /* Drops the bus from outside its own callbacks. */
 static int on_drop_bus(sd_event_source *s, void *userdata) {
         Bus *b = userdata;
-        Manager *m = b->manager;
 
         (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
-        m->bus = bus_free(m->bus);
-        manager_notify_ready(m);
+        manager_drop_bus(b->manager); /* frees b */
         return 0;
 }
 
@@ -1225,22 +987,22 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error 
                 log_warning("The bus does not let memtuned own " BUS_NAME " (is dbus/org.memtuned1.conf installed "
                             "in the bus's system.d?); running without the bus. --bus none says so, --bus system "
                             "requires it.");
-                r = sd_event_add_defer(b->manager->event, &b->drop_source, on_drop_bus, b);
+                r = sd_event_add_defer(b->event, &b->drop_source, on_drop_bus, b);
                 if (r < 0)
-                        return sd_event_exit(b->manager->event, r);
+                        return sd_event_exit(b->event, r);
                 return 0;
         }
         if (e) {
                 r = sd_bus_error_get_errno(e);
                 log_error("Failed to own the bus name " BUS_NAME ": %s (is dbus/org.memtuned1.conf installed in "
                           "the bus's system.d?)", e->message ?: e->name);
-                return sd_event_exit(b->manager->event, r > 0 ? -r : -EACCES);
+                return sd_event_exit(b->event, r > 0 ? -r : -EACCES);
         }
         r = sd_bus_message_read(reply, "u", &ret);
         if (r < 0 || (ret != 1 && ret != 4)) { /* PRIMARY_OWNER, ALREADY_OWNER */
                 log_error("Failed to own the bus name " BUS_NAME ": another process has it (is memtuned already "
                           "running?).");
-                return sd_event_exit(b->manager->event, -EEXIST);
+                return sd_event_exit(b->event, -EEXIST);
         }
 
         b->name_owned = true;
@@ -1257,7 +1019,7 @@ static int on_disconnected(sd_bus_message *message, void *userdata, sd_bus_error
          * detached the connection from the event loop here: the manager's
          * loop is the one to end. */
         log_error("Lost the connection to the bus; stopping.");
-        return sd_event_exit(b->manager->event, -ECONNRESET);
+        return sd_event_exit(b->event, -ECONNRESET);
 }
 
 static int bus_open(const char *address, sd_bus **ret) {
@@ -1287,7 +1049,7 @@ static int bus_open(const char *address, sd_bus **ret) {
         return 0;
 }
 
-int bus_new(Manager *m, const char *address, bool optional, Bus **ret) {
+int bus_new(Manager *m, sd_event *event, const char *address, bool optional, Bus **ret) {
         Bus *b;
         int r;
 
@@ -1295,6 +1057,7 @@ int bus_new(Manager *m, const char *address, bool optional, Bus **ret) {
         if (!b)
                 return log_error_errno(ENOMEM, "Out of memory.");
         b->manager = m;
+        b->event = event;
         b->optional = optional;
 
         r = bus_open(address, &b->bus);
@@ -1312,7 +1075,7 @@ int bus_new(Manager *m, const char *address, bool optional, Bus **ret) {
                 goto fail;
         }
 
-        r = sd_bus_attach_event(b->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        r = sd_bus_attach_event(b->bus, event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {
                 log_error_errno(r, "Failed to attach the bus to the event loop: %m");
                 goto fail;
@@ -1335,12 +1098,6 @@ int bus_new(Manager *m, const char *address, bool optional, Bus **ret) {
                 goto fail;
         }
 
-        /* What a client reading the properties now sees: changes are
-         * announced relative to it. */
-        for (BusProperty p = 0; p < _PROP_MAX; p++)
-                b->hash[p] = property_hash(b, p);
-        b->decisions_seen = m->decisions_next;
-        b->pressure_seen = m->plan.pressure;
         clock_offset_update(b);
 
         *ret = b;

@@ -5,12 +5,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <systemd/sd-event.h>
+
 #include "bus-contract.h"
 #include "macro.h"
 
 /* The only module that knows D-Bus on the daemon's side: org.memtuned1 on
- * the system bus (or any bus given by address). Handlers unpack, call
- * manager_*(), pack; the manager calls bus_emit_*() after each change. The
+ * the system bus (or any bus given by address). A skin over the manager:
+ * handlers unpack, call manager_*() (its read API and its administrator's
+ * calls), pack; the manager hands what changed to bus_publish(), which turns
+ * it into signals. The
  * interface is documented in dbus/org.memtuned1.Manager.xml (which equals
  * what the daemon introspects) and memtunectl(1).
  *
@@ -32,14 +36,12 @@
 #define BUS_AUTH_PENDING_MAX 128
 #define BUS_AUTH_PENDING_PER_UID_MAX 8
 
-/* Describe() and GetDecisions(0) list at most this many decisions. */
-#define BUS_DESCRIBE_DECISIONS_MAX 16
-
 typedef struct Bus Bus;
 typedef struct Manager Manager;
+typedef struct ManagerChanges ManagerChanges;
 
 /* Connects to address ("system", "user", or a D-Bus address such as
- * "unix:path=/run/x"), attaches to the manager's event loop, exports the
+ * "unix:path=/run/x"), attaches to the manager's event loop (event), exports the
  * object and asks for BUS_NAME. manager_notify_ready() is called once the
  * name is owned; failing to own it (another instance, a bus policy that
  * refuses) ends the event loop with an error, as does losing the connection.
@@ -47,27 +49,18 @@ typedef struct Manager Manager;
  * optional: nobody asked for the bus (memtuned without --bus), so memory
  * tuning must not depend on it: when the bus cannot be reached, or its policy
  * does not let memtuned own the name (no org.memtuned1.conf installed), say
- * so and go on without (0 and *ret NULL; or m->bus dropped later). Another
+ * so and go on without (0 and *ret NULL; or manager_drop_bus() later). Another
  * owner of the name stops memtuned either way: two daemons would fight over
  * the same sysctls. */
-int bus_new(Manager *m, const char *address, bool optional, Bus **ret);
+int bus_new(Manager *m, sd_event *event, const char *address, bool optional, Bus **ret);
 
 /* Drops pending polkit queries (their callers get no answer: the connection
  * closes), releases the name, closes. NULL is fine; returns NULL. */
 Bus *bus_free(Bus *b);
 
-/* After a tick or a change by a method: TunableChanged for each new decision,
- * PressureLevelChanged, and PropertiesChanged for every property whose value
- * changed since the last call. NULL is fine. */
-void bus_emit_changes(Bus *b);
-
-/* PolicyReloaded(success, policy name, error text). NULL is fine. */
-void bus_emit_policy_reloaded(Bus *b, bool success);
-
-/* ProcessAdjusted(pid, comm, old, new oom_score_adj, rule name), for the
- * process rules. NULL is fine. */
-void bus_emit_process_adjusted(Bus *b, pid_t pid, const char *comm, int old_adj, int new_adj, const char *rule);
-
-/* Describe()'s JSON for m's state now, freshly built (the bus caches it per
- * change). Returns 0 and a malloc'ed string, or -ENOMEM. */
-int bus_describe_json(const Manager *m, char **ret);
+/* What changed since the last call (manager_flush_changes()), as signals:
+ * PolicyReloaded, TunableChanged for each new decision (oldest first),
+ * PressureLevelChanged, ProcessAdjusted for each process, then one
+ * PropertiesChanged naming every property whose value changed. Describe()'s
+ * cached answer is built again at the next call. NULL is fine. */
+void bus_publish(Bus *b, const ManagerChanges *changes);

@@ -12,7 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "manager-internal.h"
 #include "metrics.h"
 #include "sha256.h"
 #include "statefile.h"
@@ -101,23 +101,36 @@ void manager_metrics_gather(Manager *m, uint64_t now, uint64_t realtime, Metrics
 
         if (mm)
                 in.policy_digest = policy_digest(mm, m->policy, m->metrics_counters.reloads_applied);
-        memcpy(in.vmstat, s->vmstat.field, sizeof(in.vmstat));
-        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
-                const TunablePlan *p = &m->plan.tunables[id];
-                const Override *o = &m->overrides[id];
-                MetricsTunable *t = &in.tunables[id];
+        ManagerTunableRow rows[_TUNABLE_MAX];
+        ManagerOverrideRow overrides[_TUNABLE_MANAGED_MAX];
+        size_t n, n_overrides;
 
-                if (!tunables_has(&s->tunables, id))
+        memcpy(in.vmstat, s->vmstat.field, sizeof(in.vmstat));
+        /* The same rows as the bus's Tunables: one meaning of current,
+         * original and target. */
+        n = manager_get_tunables(m, rows);
+        n_overrides = manager_get_overrides(m, overrides);
+        for (size_t i = 0; i < n; i++) {
+                TunableId id = rows[i].id;
+                MetricsTunable *t;
+
+                if (id >= _TUNABLE_MANAGED_MAX)
                         continue;
+                t = &in.tunables[id];
                 t->present = true;
-                /* What memtuned wrote since the sample, as the bus shows it. */
-                t->current = m->expected_valid[id] ? m->expected[id] : s->tunables.value[id];
-                t->original = m->actuator.entry[id].has_original ? m->actuator.entry[id].original : t->current;
-                t->target = p->present ? p->target : t->current;
-                t->source = tunable_source_to_string(p->present ? p->source : TUNABLE_SOURCE_NONE);
-                t->override_active = o->active && o->expires_usec > now;
-                t->override_expiry_usec = o->expires_usec == USEC_INFINITY ? USEC_INFINITY :
-                                          realtime + (o->expires_usec - MIN(o->expires_usec, now));
+                t->current = rows[i].current;
+                t->original = rows[i].original;
+                t->target = rows[i].target;
+                t->source = rows[i].source;
+        }
+        for (size_t i = 0; i < n_overrides; i++) {
+                MetricsTunable *t = &in.tunables[overrides[i].id];
+                uint64_t e = overrides[i].expires_usec;
+
+                if (e <= now) /* expired, cleared at the next tick */
+                        continue;
+                t->override_active = true;
+                t->override_expiry_usec = e == USEC_INFINITY ? USEC_INFINITY : realtime + (e - MIN(e, now));
         }
         *ret = in;
 }

@@ -11,11 +11,10 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "bus.h"
 #include "clock.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "manager-internal.h"
 #include "procadj.h"
 
 static const char *rule_name(const ProcOutcome *o) {
@@ -45,7 +44,7 @@ static int on_outcome(const ProcOutcome *o, void *userdata) {
         case PROCADJ_WRITTEN:
                 log_info("pid %d (%s): oom_score_adj %d -> %d (%s '%s')", (int) o->pid, o->comm, o->old_adj,
                          o->new_adj, what, rule_name(o));
-                bus_emit_process_adjusted(m->bus, o->pid, o->comm, o->old_adj, o->new_adj, rule_name(o));
+                manager_note_process_adjusted(m, o->pid, o->comm, o->old_adj, o->new_adj, rule_name(o));
                 break;
         case PROCADJ_UNCHANGED:
                 if (observe && o->old_adj != o->new_adj)
@@ -112,6 +111,7 @@ static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         rescan(m, m->rescan_full);
         m->rescan_full = false;
         arm_rescan(m, m->procwatch ? MANAGER_RESCAN_INTERVAL_USEC : MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC);
+        manager_flush_changes(m);
         return 0;
 }
 
@@ -174,6 +174,7 @@ static int on_procwatch(sd_event_source *s, int fd, uint32_t revents, void *user
         r = procwatch_receive(m->procwatch, on_proc_event, m);
         if (r < 0)
                 log_warning_errno(r, "Failed to receive process events, ignoring: %m");
+        manager_flush_changes(m);
         return 0;
 }
 

@@ -20,7 +20,7 @@
 #include "learned.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "manager-internal.h"
 #include "override.h"
 #include "procfile.h"
 #include "parse.h"
@@ -49,6 +49,33 @@ static void decision_remember(Manager *m, const Decision *d) {
         m->decisions_next = (m->decisions_next + 1) % MANAGER_DECISIONS_MAX;
         if (m->n_decisions < MANAGER_DECISIONS_MAX)
                 m->n_decisions++;
+        if (m->decisions_unpublished < MANAGER_DECISIONS_MAX)
+                m->decisions_unpublished++;
+}
+
+/* Marks the mode and its source when they differ from what they were before
+ * a change (manager_enforcing() and manager_mode_source() then). */
+static void mark_mode(Manager *m, bool was_enforcing, const char *old_source) {
+        if (manager_enforcing(m) != was_enforcing)
+                manager_mark(m, MANAGER_CHANGE_MODE);
+        if (strcmp(manager_mode_source(m), old_source) != 0)
+                manager_mark(m, MANAGER_CHANGE_MODE_SOURCE);
+}
+
+static bool str_equal(const char *a, const char *b) {
+        return strcmp(a ?: "", b ?: "") == 0;
+}
+
+/* Marks what a new policy changes of what is shown. */
+static void mark_policy(Manager *m, const Policy *old, const Policy *new) {
+        bool files = old->n_files == new->n_files;
+
+        for (size_t i = 0; files && i < new->n_files; i++)
+                files = str_equal(old->files[i], new->files[i]);
+        if (!files)
+                manager_mark(m, MANAGER_CHANGE_POLICY_FILES);
+        if (!str_equal(old->name, new->name))
+                manager_mark(m, MANAGER_CHANGE_POLICY_NAME);
 }
 
 /* All error lines in one string, one per line. */
@@ -131,15 +158,21 @@ static void policy_log_errors(const char *text) {
         }
 }
 
-int manager_reload(Manager *m) {
+static int reload(Manager *m) {
         _cleanup_free_ char *error = NULL;
         uint64_t start = now_monotonic();
+        bool was_enforcing = manager_enforcing(m);
+        const char *old_source = manager_mode_source(m);
         Policy *p = NULL;
         int r;
 
         (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading policy\nMONOTONIC_USEC=%" PRIu64,
                           now_monotonic());
 
+        /* Before the first tick the sample shown is the one this reads over. */
+        if (!m->have_prev)
+                manager_mark(m, MANAGER_CHANGE_SAMPLE | MANAGER_CHANGE_PSI_AVAILABLE | MANAGER_CHANGE_PSI_SOME |
+                                MANAGER_CHANGE_PSI_FULL | MANAGER_CHANGE_ZONES);
         r = policy_try_load(m, true, &p, &error);
         if (r < 0 && !error) {
                 /* Logged: the host facts could not be read, the policy was not looked at. */
@@ -149,31 +182,44 @@ int manager_reload(Manager *m) {
                 manager_notify_status(m, "READY=1\n");
                 return r;
         }
+        m->reloaded = true;
         if (r < 0) {
                 policy_log_errors(error);
                 log_error("Rejected the new policy; the last good policy (%s) stays in force.", m->policy->name);
                 m->metrics_counters.reloads_rejected++;
+                if (!str_equal(m->policy_error, error))
+                        manager_mark(m, MANAGER_CHANGE_POLICY_ERROR);
                 free(m->policy_error);
                 m->policy_error = TAKE_PTR(error);
-                bus_emit_policy_reloaded(m->bus, false);
+                m->reload_failed = true;
                 manager_notify_status(m, "READY=1\n");
                 return -EINVAL;
         }
 
         (void) manager_procs_policy_changed(m, p);
+        mark_policy(m, m->policy, p);
         policy_free(m->policy);
         m->policy = p;
+        if (m->policy_error)
+                manager_mark(m, MANAGER_CHANGE_POLICY_ERROR);
         m->policy_error = mfree(m->policy_error);
         m->metrics_counters.reloads_applied++;
+        mark_mode(m, was_enforcing, old_source);
         log_info("Policy '%s' in force (%zu file%s, mode %s).", p->name, p->n_files, p->n_files == 1 ? "" : "s",
                  policy_mode_to_string(p->mode));
         manager_notify_status(m, "READY=1\n");
-        bus_emit_policy_reloaded(m->bus, true);
 
         /* Apply the new policy now rather than at the next (maybe slow) tick. */
         if (m->event)
                 (void) manager_tick(m, TICK_POLICY, start, now_monotonic());
         return 0;
+}
+
+int manager_reload(Manager *m) {
+        int r = reload(m);
+
+        manager_flush_changes(m);
+        return r;
 }
 
 /* ---- The administrator's interface: overrides, mode, publishing ---------- */
@@ -188,6 +234,11 @@ const char *manager_mode_source(const Manager *m) {
         if (m->config.observe)
                 return "command-line";
         return m->has_runtime_mode ? "runtime" : "policy";
+}
+
+void manager_drop_bus(Manager *m) {
+        m->bus = bus_free(m->bus);
+        manager_notify_ready(m);
 }
 
 void manager_notify_ready(Manager *m) {
@@ -250,6 +301,11 @@ static int overrides_commit(Manager *m, const Override o[], uint64_t now, char *
                          strerror(-r));
                 return log_error_errno(r, "Failed to save the overrides in '%s': %m", m->config.state_dir);
         }
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                if (o[id].active != m->overrides[id].active ||
+                    (o[id].active && (o[id].value != m->overrides[id].value ||
+                                      o[id].expires_usec != m->overrides[id].expires_usec)))
+                        manager_mark(m, MANAGER_CHANGE_OVERRIDES);
         memcpy(m->overrides, o, sizeof(m->overrides));
         return 0;
 }
@@ -296,7 +352,7 @@ int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t 
                 log_notice("Override: vm.%s = %" PRIu64 " for %" PRIu64 " s.", name, value,
                            (duration_usec + USEC_PER_SEC - 1) / USEC_PER_SEC);
         (void) manager_tick(m, TICK_ADMIN, now, now);
-        bus_emit_changes(m->bus); /* also when the tick could not sample */
+        manager_flush_changes(m); /* also when the tick could not sample */
         return admin_write_error(m, "The override is in force", msg, msg_size);
 }
 
@@ -332,13 +388,15 @@ int manager_clear_override(Manager *m, const char *name, char *msg, size_t msg_s
         log_notice("Override%s of %s cleared; the policy is in control again.", name && *name ? "" : "s",
                    name && *name ? name : "every tunable");
         (void) manager_tick(m, TICK_ADMIN, now, now);
-        bus_emit_changes(m->bus); /* also when the tick could not sample */
+        manager_flush_changes(m); /* also when the tick could not sample */
         r = admin_write_error(m, "The override is cleared", msg, msg_size);
         return r < 0 ? r : 1;
 }
 
 int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
         uint64_t now = now_monotonic();
+        bool was_enforcing = manager_enforcing(m);
+        const char *old_source = manager_mode_source(m);
         PolicyMode pm;
 
         if (!mode || !*mode) {
@@ -346,8 +404,9 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
                         return 0;
                 m->has_runtime_mode = false;
                 log_notice("Runtime mode reset; the policy's mode (%s) applies.", policy_mode_to_string(m->policy->mode));
+                mark_mode(m, was_enforcing, old_source);
                 (void) manager_tick(m, TICK_ADMIN, now, now);
-                bus_emit_changes(m->bus);
+                manager_flush_changes(m);
                 return admin_write_error(m, "The runtime mode is reset", msg, msg_size);
         }
 
@@ -368,10 +427,11 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
 
         m->has_runtime_mode = true;
         m->runtime_mode = pm;
+        mark_mode(m, was_enforcing, old_source);
         log_notice("Mode set to %s at runtime (the policy says %s) until restart or reset.", mode,
                    policy_mode_to_string(m->policy->mode));
         (void) manager_tick(m, TICK_ADMIN, now, now);
-        bus_emit_changes(m->bus);
+        manager_flush_changes(m);
         return admin_write_error(m, "The mode is set", msg, msg_size);
 }
 
@@ -476,7 +536,7 @@ static void manager_load_overrides(Manager *m, uint64_t now) {
 }
 
 /* The end of every tick: expired overrides are dropped (the engine already
- * ignores them), then the bus says what changed. */
+ * ignores them), then what changed is announced. */
 static void manager_publish(Manager *m, uint64_t now) {
         bool dropped = false;
 
@@ -485,6 +545,7 @@ static void manager_publish(Manager *m, uint64_t now) {
                         continue;
                 m->overrides[id].active = false;
                 dropped = true;
+                manager_mark(m, MANAGER_CHANGE_OVERRIDES);
                 log_notice("The override of vm.%s expired; the policy is in control again.", tunable_info(id)->name);
         }
         if (dropped) {
@@ -492,7 +553,7 @@ static void manager_publish(Manager *m, uint64_t now) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to save the overrides, ignoring: %m");
         }
-        bus_emit_changes(m->bus);
+        manager_flush_changes(m);
         manager_ping(m, now);
         manager_metrics_publish(m, now);
 }
@@ -647,6 +708,59 @@ typedef struct TickTimes {
         bool learned_changed;           /* a watermark level or learned level moved: save them */
 } TickTimes;
 
+static bool psi_line_equal(const PsiLine *a, const PsiLine *b) {
+        return a->avg10 == b->avg10 && a->avg60 == b->avg60 && a->avg300 == b->avg300 && a->total == b->total;
+}
+
+static bool zones_equal(const ZoneInfo *a, const ZoneInfo *b) {
+        if (a->n_zones != b->n_zones)
+                return false;
+        for (size_t i = 0; i < a->n_zones; i++) {
+                const Zone *x = &a->zones[i], *y = &b->zones[i];
+
+                if (x->node != y->node || strcmp(x->name, y->name) != 0 || x->free != y->free || x->min != y->min ||
+                    x->low != y->low || x->high != y->high || x->boost != y->boost || x->managed != y->managed)
+                        return false;
+        }
+        return true;
+}
+
+/* Marks what the new sample (cur) changes of what is shown (prev's, or
+ * before the first tick, cur's own, which is overwritten: all of it). */
+static void mark_sample(Manager *m) {
+        const Psi *a = &m->prev->psi, *b = &m->cur->psi;
+        static const PsiLine none = {};
+
+        manager_mark(m, MANAGER_CHANGE_SAMPLE);
+        if (!m->have_prev) {
+                manager_mark(m, MANAGER_CHANGE_PSI_AVAILABLE | MANAGER_CHANGE_PSI_SOME | MANAGER_CHANGE_PSI_FULL |
+                                MANAGER_CHANGE_ZONES);
+                return;
+        }
+        if (a->available != b->available)
+                manager_mark(m, MANAGER_CHANGE_PSI_AVAILABLE);
+        if (!psi_line_equal(&a->some, &b->some))
+                manager_mark(m, MANAGER_CHANGE_PSI_SOME);
+        if (!psi_line_equal(a->has_full ? &a->full : &none, b->has_full ? &b->full : &none))
+                manager_mark(m, MANAGER_CHANGE_PSI_FULL);
+        if (!zones_equal(&m->prev->zoneinfo, &m->cur->zoneinfo))
+                manager_mark(m, MANAGER_CHANGE_ZONES);
+}
+
+/* Marks the rates when the new ones (have, new) differ from those shown. */
+static void mark_rates(Manager *m, bool have, const Rates *new) {
+        if (have != m->have_rates)
+                manager_mark(m, MANAGER_CHANGE_RATES);
+        if (!have || !m->have_rates)
+                return;
+        for (VmStatField f = 0; f < _VMSTAT_FIELD_MAX; f++)
+                if (rates_has(new, f) != rates_has(&m->rates, f) ||
+                    (rates_has(new, f) && new->vmstat[f] != m->rates.vmstat[f])) {
+                        manager_mark(m, MANAGER_CHANGE_RATES);
+                        return;
+                }
+}
+
 /* Reads a sample into m->cur. A failure (hostile or changing kernel text) is
  * logged once per run of failures; the caller skips the tick. */
 static int tick_sample(Manager *m, TickTimes *t) {
@@ -666,6 +780,7 @@ static int tick_sample(Manager *m, TickTimes *t) {
         }
         m->warned_sample_failure = false;
         m->n_samples++;
+        mark_sample(m);
         t->sampled = now_monotonic();
         notice_outside_changes(m, t->now);
         return 0;
@@ -685,6 +800,7 @@ static int tick_decide(Manager *m, TickTimes *t) {
                 rates_extend(&rates, &m->rates);
                 t->extended = true;
         }
+        mark_rates(m, ok, &rates);
         m->have_rates = ok;
         if (ok)
                 m->rates = rates;
@@ -789,8 +905,10 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
         next = r < 0 ? m->policy->thresholds.sample_interval_max_usec :
                retry ? ACTUATOR_MIN_WRITE_INTERVAL_USEC : m->plan.next_sample_usec;
         /* Publish (which pings the watchdog) first: the timer is capped at
-         * half the watchdog after the newest ping, not the previous one (which
-         * made a calm daemon tick every 28 and 32 s instead of every 60). */
+         * half the watchdog after the newest ping, so the ping must be this
+         * tick's; capped from an older ping, the next tick comes early and
+         * its successor late, and a calm daemon wakes more often than the
+         * watchdog needs. */
         manager_publish(m, now);
         arm_sample_timer(m, now + next);
         return 0;
@@ -880,33 +998,13 @@ static int proc_root_name(int proc_fd, char *buf, size_t size) {
         return 0;
 }
 
-int manager_new(const ManagerConfig *config, Manager **ret) {
-        _cleanup_(manager_freep) Manager *m = NULL;
-        _cleanup_free_ char *error = NULL;
+/* Opens the sampler and reads the first sample into m->cur. */
+static int start_sampler(Manager *m) {
         char path[PATH_MAX];
         const char *failed = NULL;
-        sigset_t mask;
-        uint64_t now;
         int r;
 
-        m = calloc(1, sizeof(Manager));
-        if (!m)
-                return log_error_errno(ENOMEM, "Out of memory.");
-        m->config = *config;
-        m->psi_fd = -1;
-        m->psi_wake_usec = USEC_INFINITY;
-
-        /* Both samples up front: the loop never allocates. */
-        m->prev = malloc(sizeof(Sample));
-        m->cur = malloc(sizeof(Sample));
-        if (!m->prev || !m->cur)
-                return log_error_errno(ENOMEM, "Out of memory.");
-
-        r = proc_root_name(config->proc_fd, m->proc_root, sizeof(m->proc_root));
-        if (r < 0)
-                return r;
-
-        r = sampler_open(&m->sampler, config->proc_fd, &failed);
+        r = sampler_open(&m->sampler, m->config.proc_fd, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to open '%s': %m", proc_path(m, failed, path, sizeof(path)));
         m->sampler_ready = true;
@@ -916,6 +1014,13 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         r = sampler_read_start(&m->sampler, m->cur, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to parse '%s': %m", proc_path(m, failed, path, sizeof(path)));
+        return 0;
+}
+
+/* The configured policy, or the built-in default when it is invalid. */
+static int start_policy(Manager *m) {
+        _cleanup_free_ char *error = NULL;
+        int r;
 
         r = policy_try_load(m, false, &m->policy, &error);
         if (r < 0 && !error)
@@ -928,8 +1033,16 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to set up the default policy: %m");
         }
+        return 0;
+}
 
-        r = actuator_open(&m->actuator, config->proc_fd, config->state_dir);
+/* The actuator (the originals of a previous run), then the engine's state
+ * from the first sample, the learned levels and the saved overrides. */
+static int start_control(Manager *m) {
+        uint64_t now = m->cur->timestamp_usec;
+        int r;
+
+        r = actuator_open(&m->actuator, m->config.proc_fd, m->config.state_dir);
         if (r < 0 && r != -EBADMSG) /* -EBADMSG: usable without originals; either way it said why */
                 return r;
         if (r > 0)
@@ -937,7 +1050,6 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                            r == 1 ? "it" : "them");
         m->actuator_open = true;
 
-        now = m->cur->timestamp_usec;
         if (m->cur->zoneinfo.n_zones_skipped > 0)
                 log_warning("zoneinfo lists %" PRIu32 " zones with memory beyond the %d that memtuned keeps; "
                             "their watermarks are not watched.", m->cur->zoneinfo.n_zones_skipped,
@@ -957,6 +1069,14 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
          * read beside it, not the sample's, which the policy load (a forked
          * child) may have left far behind. */
         manager_load_overrides(m, now_monotonic());
+        return 0;
+}
+
+/* The event loop and its sources: signals, the sample timer (first due at
+ * once), the PSI trigger, the policy directories, the process rules. */
+static int start_event_loop(Manager *m) {
+        sigset_t mask;
+        int r;
 
         r = sd_event_new(&m->event);
         if (r < 0)
@@ -976,7 +1096,8 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
-        r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC, now, 0, on_sample_timer, m);
+        r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC, m->cur->timestamp_usec, 0,
+                              on_sample_timer, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the sample timer: %m");
 
@@ -987,12 +1108,47 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                             &m->policywatch);
         if (r < 0)
                 return r;
-        r = manager_procs_start(m);
+        return manager_procs_start(m);
+}
+
+int manager_new(const ManagerConfig *config, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        m->config = *config;
+        m->psi_fd = -1;
+        m->psi_wake_usec = USEC_INFINITY;
+
+        /* Both samples up front: the loop never allocates. */
+        m->prev = malloc(sizeof(Sample));
+        m->cur = malloc(sizeof(Sample));
+        if (!m->prev || !m->cur)
+                return log_error_errno(ENOMEM, "Out of memory.");
+
+        r = proc_root_name(config->proc_fd, m->proc_root, sizeof(m->proc_root));
+        if (r < 0)
+                return r;
+        r = start_sampler(m);
+        if (r < 0)
+                return r;
+        r = start_policy(m);
+        if (r < 0)
+                return r;
+        r = start_control(m);
+        if (r < 0)
+                return r;
+        r = start_event_loop(m);
         if (r < 0)
                 return r;
 
+        /* The state now is what a client reading it first sees: changes are
+         * announced relative to it. */
+        manager_flush_changes(m);
         if (config->bus && strcmp(config->bus, "none") != 0) {
-                r = bus_new(m, config->bus, config->bus_optional, &m->bus);
+                r = bus_new(m, m->event, config->bus, config->bus_optional, &m->bus);
                 if (r < 0)
                         return r;
         }
@@ -1033,6 +1189,7 @@ Manager *manager_free(Manager *m) {
         policy_free(m->policy);
         free(m->policy_error);
         manager_metrics_free(m->metrics);
+        free(m->adjusted);
         free(m->prev);
         free(m->cur);
         free(m);

@@ -14,6 +14,7 @@
 #include "procwatch.h"
 #include "override.h"
 #include "policy.h"
+#include "procrules.h"
 #include "sample.h"
 
 /* The daemon: one sd-event loop that samples, decides, acts, reloads policy
@@ -31,7 +32,6 @@ typedef struct ManagerConfig {
         const char *metrics_dir;        /* --metrics-dir: write MANAGER_METRICS_FILE there; NULL: not */
 } ManagerConfig;
 
-typedef struct Bus Bus;
 typedef struct ManagerMetrics ManagerMetrics;
 
 /* The decisions kept for the bus and --once; older ones are dropped. */
@@ -64,70 +64,127 @@ typedef enum TickCause {
 const char *tick_cause_to_string(TickCause c);
 int tick_cause_from_string(const char *s);
 
-typedef struct Manager {
-        ManagerConfig config;
-        char proc_root[256];            /* the --proc-root directory's path, for messages */
-        sd_event *event;
-        sd_event_source *sample_timer;
-        sd_event_source *psi_source;
-        struct PolicyWatch *policywatch; /* the policy directories (policywatch.c) */
-        int psi_fd;
+/* The daemon's state; its fields are manager*.c's own (manager-internal.h).
+ * Everyone else reads it through the functions below. */
+typedef struct Manager Manager;
 
-        Policy *policy;                 /* the last good policy */
-        char *policy_error;             /* the last rejected policy's errors, or NULL */
-        HostInfo host;
+/* ---- Reading the state (the bus, Describe(), metrics) ------------------------
+ * Plain values, no D-Bus types. Strings and pointers are borrowed from the
+ * manager and stay valid until it next runs (a tick, a reload, a method, a
+ * process event): a reader copies what it keeps. None of these allocate or
+ * fail. Times are CLOCK_MONOTONIC microseconds. */
 
-        Sampler sampler;
-        bool sampler_ready;
-        Sample *prev, *cur;             /* allocated once at start */
-        bool have_prev;
-        Rates rates;
-        bool have_rates;
-        Engine engine;
-        Plan plan;
-        PressureLevel pressure_logged;  /* the level plan_log() last logged */
-        Override overrides[_TUNABLE_MANAGED_MAX];
-        Actuator actuator;
-        bool actuator_open;
-        /* What each tunable should hold now: the last sample's value, or what
-         * memtuned wrote since. Anything else was changed behind its back. */
-        uint64_t expected[_TUNABLE_MANAGED_MAX];
-        bool expected_valid[_TUNABLE_MANAGED_MAX];
-        /* The last tick's write of each tunable: 1 written, 0 nothing to
-         * write, or -errno; what an administrator's call reports. */
-        int write_result[_TUNABLE_MANAGED_MAX];
+typedef struct ManagerStatus {
+        bool enforcing;                 /* writes happen (manager_enforcing()) */
+        bool observe_only;              /* --observe: never writes, whatever a policy or SetMode() says */
+        const char *mode;               /* "enforce" or "observe": the effective mode */
+        const char *mode_source;        /* "command-line" (--observe), "runtime" (SetMode) or "policy" */
+        const char *policy_name;        /* the policy in force (the last good one) */
+        const char *policy_mode;        /* what that policy says: "enforce" or "observe" */
+        char *const *policy_files;      /* the files it came from, lowest priority first */
+        size_t n_policy_files;
+        const char *policy_error;       /* the last rejected policy's errors, one per line; NULL: none */
+        PressureLevel pressure;
+        const char *pressure_level;     /* pressure as text: "none", "moderate", ... */
+        const Sample *sample;           /* the newest sample: meminfo, vmstat, zones, tunables as read */
+        const Psi *psi;                 /* its PSI averages (psi->available false: no PSI) */
+        uint64_t sample_usec;           /* its time */
+        uint64_t n_samples;             /* samples taken since start */
+        const Rates *rates;             /* between the last two samples; NULL before there are two */
+} ManagerStatus;
 
-        Decision decisions[MANAGER_DECISIONS_MAX];
-        size_t n_decisions, decisions_next;
+void manager_get_status(const Manager *m, ManagerStatus *ret);
 
-        uint64_t n_samples;
-        /* The PSI trigger's oldest wake no tick has answered yet: sd-event's
-         * CLOCK_MONOTONIC time of the epoll wake that reported the fd ready.
-         * USEC_INFINITY: none waiting. */
-        uint64_t psi_wake_usec;
-        /* systemd's watchdog (WATCHDOG_USEC), 0 if off. The tick pings it,
-         * so the interval between ticks is at most half of it: a calm
-         * daemon wakes once for both, and a stuck sampler trips it too. */
-        uint64_t watchdog_usec;
-        uint64_t watchdog_ping_usec;
-        bool warned_sample_failure;
-        char status[320];               /* the last STATUS= sent */
+/* One vm tunable as memtuned sees it. */
+typedef struct ManagerTunableRow {
+        TunableId id;
+        const char *name;               /* "swappiness" */
+        uint64_t current;               /* what the kernel holds: the last sample's value, or what memtuned
+                                         * wrote since */
+        uint64_t original;              /* what is restored on stop: the value before memtuned's first write
+                                         * (the actuator's record), else current */
+        uint64_t target;                /* what memtuned steers to; current when it steers nothing */
+        const char *source;             /* who sets target: "fixed", "adaptive", "override", ... or "none" */
+        const char *mode;               /* the policy's mode for it; "unmanaged" for one never managed */
+        const char *reason;             /* the state in one line; "" when there is none */
+} ManagerTunableRow;
 
-        ProcRules *procrules;           /* process rules, oom_score_adj (manager-procs.c) */
-        ProcWatch *procwatch;           /* NULL without the proc connector */
-        sd_event_source *procwatch_source, *rescan_timer;
-        bool rescan_full;               /* the next rescan re-decides tracked processes too */
-        KillOrderEntry *killorder;      /* manager_list_processes()'s cache, or NULL */
-        size_t n_killorder, killorder_limit;
-        uint64_t killorder_usec;        /* when it was built */
+/* The tunables this kernel has, in TunableId order, into rows. Returns how
+ * many (at most _TUNABLE_MAX). */
+size_t manager_get_tunables(const Manager *m, ManagerTunableRow rows[static _TUNABLE_MAX]);
 
-        Bus *bus;                       /* NULL without a bus */
-        bool has_runtime_mode;          /* SetMode(): runtime_mode wins over the policy's until reset */
-        PolicyMode runtime_mode;
+/* The newest sample's zones (borrowed). Returns how many. */
+size_t manager_get_zones(const Manager *m, const Zone **ret);
 
-        MetricsCounters metrics_counters; /* incremented where each event happens */
-        ManagerMetrics *metrics;        /* manager-metrics.c, NULL until first used */
-} Manager;
+typedef struct ManagerRateRow {
+        VmStatField field;
+        const char *name;               /* vmstat's name, "pgscan_direct" */
+        double per_second;
+} ManagerRateRow;
+
+/* The vmstat rates between the last two samples, the fields this kernel
+ * reports, into rows. Returns how many (0 before there are two samples). */
+size_t manager_get_rates(const Manager *m, ManagerRateRow rows[static _VMSTAT_FIELD_MAX]);
+
+typedef struct ManagerOverrideRow {
+        TunableId id;
+        const char *name;
+        uint64_t value;
+        uint64_t expires_usec;          /* USEC_INFINITY: until cleared */
+} ManagerOverrideRow;
+
+/* The overrides in force, in TunableId order, into rows. Returns how many. */
+size_t manager_get_overrides(const Manager *m, ManagerOverrideRow rows[static _TUNABLE_MANAGED_MAX]);
+
+/* The decisions remembered (at most MANAGER_DECISIONS_MAX), newest first:
+ * the newest limit of them (0: all) as pointers into ret, which has room for
+ * that many. The decisions are borrowed until the next tick. Returns how
+ * many. */
+size_t manager_get_decisions(const Manager *m, size_t limit, const Decision *ret[]);
+
+/* The kill order: see manager_list_processes() below. */
+
+/* ---- What changed: announced in one place -------------------------------------
+ * The manager marks what it changes; at the end of each tick, method, reload
+ * and batch of process events it hands everything marked since the last time
+ * to bus_publish() (manager-internal.h: manager_flush_changes()). One bit per
+ * published item: */
+typedef enum ManagerChange {
+        MANAGER_CHANGE_MODE             = 1u << 0,
+        MANAGER_CHANGE_MODE_SOURCE      = 1u << 1,
+        MANAGER_CHANGE_POLICY_NAME      = 1u << 2,
+        MANAGER_CHANGE_POLICY_FILES     = 1u << 3,
+        MANAGER_CHANGE_POLICY_ERROR     = 1u << 4,
+        MANAGER_CHANGE_PRESSURE         = 1u << 5,
+        MANAGER_CHANGE_PSI_AVAILABLE    = 1u << 6,
+        MANAGER_CHANGE_PSI_SOME         = 1u << 7,
+        MANAGER_CHANGE_PSI_FULL         = 1u << 8,
+        MANAGER_CHANGE_TUNABLES         = 1u << 9,
+        MANAGER_CHANGE_OVERRIDES        = 1u << 10,
+        MANAGER_CHANGE_ZONES            = 1u << 11,
+        MANAGER_CHANGE_RATES            = 1u << 12,
+        MANAGER_CHANGE_SAMPLE           = 1u << 13,     /* a new sample (its time) */
+} ManagerChange;
+
+/* A process whose oom_score_adj a rule wrote. */
+typedef struct ManagerProcessAdjusted {
+        pid_t pid;
+        char comm[PROC_COMM_MAX];
+        int old_adj, new_adj;
+        const char *rule;               /* borrowed from the rules in force */
+} ManagerProcessAdjusted;
+
+/* Everything since the last flush; borrowed for the call. */
+typedef struct ManagerChanges {
+        unsigned changed;               /* ManagerChange bits: these values differ */
+        size_t n_decisions;             /* new decisions: the newest n of manager_get_decisions()
+                                         * (0: none; not a limit of 0, which means all) */
+        PressureLevel pressure_previous; /* with MANAGER_CHANGE_PRESSURE: the level announced before */
+        bool reloaded;                  /* a reload was tried (manager_reload()) */
+        bool reload_failed;             /* ... and its policy was rejected (policy_error says why) */
+        const ManagerProcessAdjusted *adjusted;
+        size_t n_adjusted;
+} ManagerChanges;
 
 /* Opens everything the daemon needs (sampler, state directory, policy). An
  * invalid policy at start is logged and replaced by the built-in default (all
@@ -220,6 +277,10 @@ int manager_list_processes(Manager *m, size_t limit, const KillOrderEntry **ret,
 
 /* Drops the cached kill order (its rule names belong to the old rules). */
 void manager_processes_invalidate(Manager *m);
+
+/* The bus gave up the name it was not allowed to own (bus_new()'s optional
+ * case): frees it, and memtuned goes on without, saying READY=1. */
+void manager_drop_bus(Manager *m);
 
 /* READY=1 with a status line; at start once the bus name is owned. */
 void manager_notify_ready(Manager *m);

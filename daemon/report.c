@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "config.h"
 #include "macro.h"
 #include "report.h"
 #include "string-table.h"
 #include "units.h"
+#include "utf8.h"
 
 ZoneState zone_state(const Zone *z) {
         if (z->managed == 0)
@@ -320,4 +325,110 @@ void report_killorder_json(JsonWriter *w, const KillOrderEntry *e, size_t n) {
                 json_object_end(w);
         }
         json_array_end(w);
+}
+
+/* A CLOCK_MONOTONIC time as CLOCK_REALTIME, given the offset between them;
+ * 0 stays 0 (never). */
+static uint64_t mono_to_real(int64_t offset, uint64_t t) {
+        int64_t r = (int64_t) t + offset;
+
+        return t == 0 || r <= 0 ? 0 : (uint64_t) r;
+}
+
+void report_describe_json(FILE *f, const Manager *m, int64_t realtime_offset) {
+        const Decision *decisions[REPORT_DESCRIBE_DECISIONS_MAX];
+        ManagerOverrideRow overrides[_TUNABLE_MANAGED_MAX];
+        ManagerTunableRow tunables[_TUNABLE_MAX];
+        ManagerStatus st;
+        size_t n;
+        JsonWriter w;
+
+        manager_get_status(m, &st);
+        json_init(&w, f, false);
+        json_object_begin(&w, NULL);
+        json_u64(&w, "version", 1);
+        json_string(&w, "memtuned", PACKAGE_VERSION);
+        json_string(&w, "mode", st.mode);
+        json_string(&w, "mode_source", st.mode_source);
+        json_object_begin(&w, "policy");
+        json_string(&w, "name", st.policy_name);
+        json_string(&w, "policy_mode", st.policy_mode);
+        json_array_begin(&w, "files");
+        for (size_t i = 0; i < st.n_policy_files; i++)
+                json_string(&w, NULL, st.policy_files[i]);
+        json_array_end(&w);
+        json_string(&w, "error", st.policy_error);
+        json_object_end(&w);
+        json_string(&w, "pressure_level", st.pressure_level);
+        json_u64(&w, "sample_time_usec", mono_to_real(realtime_offset, st.sample_usec));
+        json_u64(&w, "samples", st.n_samples);
+
+        report_json_fields(&w, st.sample, st.rates);
+
+        json_array_begin(&w, "control");
+        n = manager_get_tunables(m, tunables);
+        for (size_t i = 0; i < n; i++) {
+                const ManagerTunableRow *t = &tunables[i];
+
+                json_object_begin(&w, NULL);
+                json_string(&w, "name", t->name);
+                json_u64(&w, "current", t->current);
+                json_u64(&w, "original", t->original);
+                json_u64(&w, "target", t->target);
+                json_string(&w, "source", t->source);
+                json_string(&w, "mode", t->mode);
+                json_string(&w, "reason", t->reason);
+                json_object_end(&w);
+        }
+        json_array_end(&w);
+
+        json_array_begin(&w, "overrides");
+        n = manager_get_overrides(m, overrides);
+        for (size_t i = 0; i < n; i++) {
+                const ManagerOverrideRow *o = &overrides[i];
+
+                json_object_begin(&w, NULL);
+                json_string(&w, "name", o->name);
+                json_u64(&w, "value", o->value);
+                if (o->expires_usec == USEC_INFINITY)
+                        json_null(&w, "expires_usec");
+                else
+                        json_u64(&w, "expires_usec", mono_to_real(realtime_offset, o->expires_usec));
+                json_object_end(&w);
+        }
+        json_array_end(&w);
+
+        json_array_begin(&w, "decisions");
+        n = manager_get_decisions(m, REPORT_DESCRIBE_DECISIONS_MAX, decisions);
+        for (size_t i = 0; i < n; i++) {
+                const Decision *d = decisions[i];
+
+                json_object_begin(&w, NULL);
+                json_u64(&w, "time_usec", mono_to_real(realtime_offset, d->time_usec));
+                json_string(&w, "tunable", tunable_info(d->tunable)->name);
+                json_u64(&w, "old_value", d->old_value);
+                json_u64(&w, "new_value", d->new_value);
+                json_string(&w, "source", tunable_source_to_string(d->source));
+                json_string(&w, "reason", d->reason);
+                json_object_end(&w);
+        }
+        json_array_end(&w);
+
+        json_object_end(&w);
+}
+
+int report_describe_string(const Manager *m, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        report_describe_json(f, m, (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC));
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        utf8_sanitize(buf);
+        *ret = TAKE_PTR(buf);
+        return 0;
 }

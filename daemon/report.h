@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "json.h"
 #include "killorder.h"
+#include "manager.h"
 #include "policy.h"
 #include "sample.h"
 
@@ -41,3 +42,16 @@ void report_plan_json(JsonWriter *w, const Policy *p, const Plan *plan);
  * how many processes there were in all (the table shows the first n). */
 void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_total);
 void report_killorder_json(JsonWriter *w, const KillOrderEntry *e, size_t n);
+
+/* Describe()'s JSON (memtunectl status --json; dbus/org.memtuned1.Manager.xml):
+ * the daemon's whole state, built from manager.h's read API only. Describe()
+ * lists the newest REPORT_DESCRIBE_DECISIONS_MAX decisions. Times are shown
+ * in CLOCK_REALTIME: realtime_offset is CLOCK_REALTIME minus CLOCK_MONOTONIC,
+ * taken once by the caller so that one state always reads the same. Errors
+ * show in f's error flag. */
+#define REPORT_DESCRIBE_DECISIONS_MAX 16
+void report_describe_json(FILE *f, const Manager *m, int64_t realtime_offset);
+
+/* The same, freshly built into a malloc'ed string (valid UTF-8) with the
+ * clocks' offset of now. Returns 0, or -ENOMEM. */
+int report_describe_string(const Manager *m, char **ret);

@@ -626,6 +626,11 @@ check "... the expiry is logged" logged "The override of vm.swappiness expired; 
 check "monitor saw TunableChanged swappiness 33 -> 10 (override expired)" wait_for 3 grep -q \
         '"event":"TunableChanged","name":"swappiness","old_value":33,"new_value":10,"source":"fixed","reason":"swappiness 33 -> 10: override expired' \
         "$tmp/monitor.json"
+check "... once, as was the override's own (each decision is signalled once)" sh -c "[ \"\$(grep -c \
+        '\"event\":\"TunableChanged\",\"name\":\"swappiness\",\"old_value\":10,\"new_value\":33,' \
+        '$tmp/monitor.json')\" = 1 ] && [ \"\$(grep -c \
+        '\"event\":\"TunableChanged\",\"name\":\"swappiness\",\"old_value\":33,\"new_value\":10,' \
+        '$tmp/monitor.json')\" = 1 ]"
 check "monitor saw PropertiesChanged Overrides [] " grep -q '"Overrides":\[\]' "$tmp/monitor.json"
 check "monitor --json writes one JSON document per line" sh -c "while read -r l; do printf '%s' \"\$l\" | \
         $PY -c 'import json,sys; json.load(sys.stdin)' || exit 1; done <'$tmp/monitor.json'"

