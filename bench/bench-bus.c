@@ -12,8 +12,8 @@
  * payload). The client (this process) calls them in rotation, each kind going
  * first in turn. By default every process is pinned to one CPU, as
  * bench-sample is: a round trip then costs the same context switches on both
- * sides, and the spread between CPUs (TESTBED.md: ~34 us on one vCPU, ~100 us
- * across) does not swamp the comparison; --spread leaves placement to the
+ * sides, and the spread between CPUs (measured on a 2-vCPU VM: ~34 us on one
+ * vCPU, ~100 us across) does not swamp the comparison; --spread leaves placement to the
  * scheduler. A last table times building Describe()'s JSON in this process,
  * which the daemon does once per change (a tick) and caches.
  * Run by bench/run, which writes BENCHMARKS.md. */
@@ -203,17 +203,15 @@ static int start_daemon(const char *address) {
                 char policy_dir[512], state_dir[512];
                 char *dirs[1] = { policy_dir };
                 Manager *m = NULL;
-                int proc_fd, sys_fd, r;
+                int proc_fd, r;
 
                 snprintf(policy_dir, sizeof(policy_dir), "%s/policies.d", tmpdir);
                 snprintf(state_dir, sizeof(state_dir), "%s/state", tmpdir);
                 (void) mkdir(policy_dir, 0755);
                 proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                sys_fd = open("/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 log_set_max_level(LOG_WARNING);
                 ManagerConfig config = {
                         .proc_fd = proc_fd,
-                        .sys_fd = sys_fd,
                         .policy_dirs = dirs,
                         .n_policy_dirs = 1,
                         .state_dir = state_dir,
@@ -382,16 +380,14 @@ static int time_json(Stats *st, size_t *ret_size) {
         char policy_dir[512], state_dir[512];
         char *dirs[1] = { policy_dir };
         Manager *m = NULL;
-        int proc_fd, sys_fd, r;
+        int proc_fd, r;
 
         snprintf(policy_dir, sizeof(policy_dir), "%s/policies.d", tmpdir);
         snprintf(state_dir, sizeof(state_dir), "%s/state-local", tmpdir);
         (void) mkdir(policy_dir, 0755);
         proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        sys_fd = open("/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         ManagerConfig config = {
                 .proc_fd = proc_fd,
-                .sys_fd = sys_fd,
                 .policy_dirs = dirs,
                 .n_policy_dirs = 1,
                 .state_dir = state_dir,
@@ -415,7 +411,6 @@ static int time_json(Stats *st, size_t *ret_size) {
         }
         manager_free(m);
         close(proc_fd);
-        close(sys_fd);
         qsort(st->ns, st->n, sizeof(uint64_t), cmp_u64);
         return r;
 }

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "macro.h"
 #include "schedslice.h"
+#include "units.h"
 
 #ifndef MCL_ONFAULT
 #define MCL_ONFAULT 4
@@ -170,10 +171,10 @@ static bool memory_lock(void) {
         struct rlimit rl = {};
 
         if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur != RLIM_INFINITY) {
-                log_warning("Not locking memtuned's memory: RLIMIT_MEMLOCK is %llu KiB (hard limit %llu KiB); "
+                log_warning("Not locking memtuned's memory: RLIMIT_MEMLOCK is %s (hard limit %s); "
                             "memtuned.service sets LimitMEMLOCK=infinity. Under the pressure it manages, its own "
                             "pages may be reclaimed and its reactions delayed.",
-                            (unsigned long long) rl.rlim_cur / 1024, (unsigned long long) rl.rlim_max / 1024);
+                            FORMAT_SIZE((uint64_t) rl.rlim_cur / 1024), FORMAT_SIZE((uint64_t) rl.rlim_max / 1024));
                 return false;
         }
         if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) >= 0)

@@ -26,7 +26,6 @@
 #include "sample.h"
 
 static const char *arg_proc_root = "/proc";
-static const char *arg_sys_root = "/sys";
 static const char *arg_state_dir = "/run/memtuned";
 static char **arg_policy_dirs = NULL;
 static size_t arg_n_policy_dirs = 0;
@@ -66,8 +65,7 @@ static void help(void) {
                "                         bus if there is one)\n"
                "     --metrics-dir DIR   Write Prometheus metrics to DIR/memtuned.prom for\n"
                "                         node_exporter's textfile collector (default: none)\n"
-               "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
-               "     --sys-root DIR      Read /sys from DIR (default /sys)\n",
+               "     --proc-root DIR     Read /proc from DIR (default /proc)\n",
                program_invocation_short_name, program_invocation_short_name,
                program_invocation_short_name);
 }
@@ -102,7 +100,6 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_BUS,
                 ARG_METRICS_DIR,
                 ARG_PROC_ROOT,
-                ARG_SYS_ROOT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -118,7 +115,6 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
-                { "sys-root", required_argument, NULL, ARG_SYS_ROOT },
                 {}
         };
         bool interval_set = false;
@@ -192,10 +188,6 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_PROC_ROOT:
                         arg_proc_root = optarg;
-                        break;
-                case ARG_SYS_ROOT:
-                        arg_sys_root = optarg;
-                        not_check = "--sys-root";
                         break;
                 case '?':
                         return -EINVAL;
@@ -353,11 +345,10 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         return 0;
 }
 
-static int run_daemon(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
+static int run_daemon(int proc_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagerConfig config = {
                 .proc_fd = proc_fd,
-                .sys_fd = sys_fd,
                 .policy_dirs = dirs,
                 .n_policy_dirs = n_dirs,
                 .state_dir = arg_state_dir,
@@ -375,7 +366,7 @@ static int run_daemon(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs)
 }
 
 int main(int argc, char *argv[]) {
-        _cleanup_close_ int proc_fd = -1, sys_fd = -1;
+        _cleanup_close_ int proc_fd = -1;
         char *const *dirs;
         size_t n_dirs;
         int r;
@@ -403,9 +394,6 @@ int main(int argc, char *argv[]) {
         r = open_root(arg_proc_root, &proc_fd);
         if (r < 0)
                 return 1;
-        r = open_root(arg_sys_root, &sys_fd);
-        if (r < 0)
-                return 1;
 
         dirs = arg_n_policy_dirs > 0 ? arg_policy_dirs : policy_dirs_standard;
         n_dirs = arg_n_policy_dirs > 0 ? arg_n_policy_dirs : POLICY_DIRS_STANDARD_N;
@@ -416,5 +404,5 @@ int main(int argc, char *argv[]) {
         if (arg_once)
                 return run_once(proc_fd, dirs, n_dirs) < 0 ? 1 : 0;
 
-        return run_daemon(proc_fd, sys_fd, dirs, n_dirs) < 0 ? 1 : 0;
+        return run_daemon(proc_fd, dirs, n_dirs) < 0 ? 1 : 0;
 }

@@ -313,7 +313,7 @@ static int load_file(Policy *p, const char *path, const HostInfo *host, PolicyEr
         if (r != 0)
                 return MIN(r, 0);
         if ((uint64_t) st.st_size > POLICY_FILE_SIZE_MAX)
-                return add_error(errors, path, "the file is larger than %u KiB", POLICY_FILE_SIZE_MAX / 1024);
+                return add_error(errors, path, "the file is larger than %s", FORMAT_SIZE(POLICY_FILE_SIZE_MAX / 1024));
 
         /* Read to EOF: the file may grow while we read. */
         if (scratch_new(&buf, POLICY_FILE_SIZE_MAX + 2) < 0)
@@ -329,8 +329,8 @@ static int load_file(Policy *p, const char *path, const HostInfo *host, PolicyEr
                         break;
                 n += (size_t) k;
                 if (n > POLICY_FILE_SIZE_MAX)
-                        return add_error(errors, path, "the file is larger than %u KiB",
-                                         POLICY_FILE_SIZE_MAX / 1024);
+                        return add_error(errors, path, "the file is larger than %s",
+                                         FORMAT_SIZE(POLICY_FILE_SIZE_MAX / 1024));
         }
         text[n] = 0;
         fd = safe_close(fd);
@@ -586,7 +586,7 @@ int policy_load_string(const char *name, const char *text, size_t len, const Hos
         int r;
 
         if (len > POLICY_FILE_SIZE_MAX) {
-                r = add_error(&errors, name, "the file is larger than %u KiB", POLICY_FILE_SIZE_MAX / 1024);
+                r = add_error(&errors, name, "the file is larger than %s", FORMAT_SIZE(POLICY_FILE_SIZE_MAX / 1024));
                 if (r < 0)
                         return r;
                 return load_finish(&p, host, &errors, ret, ret_errors);

@@ -29,8 +29,6 @@ check "--check --bus is a usage error" \
         usage_error "--bus cannot be combined with --check." --check --bus none "$tmp/good.conf"
 check "--check --state-dir is a usage error" \
         usage_error "--state-dir cannot be combined with --check." --check --state-dir "$tmp" "$tmp/good.conf"
-check "--check --sys-root is a usage error" \
-        usage_error "--sys-root cannot be combined with --check." --check --sys-root "$tmp" "$tmp/good.conf"
 check "--dump without --check is a usage error" usage_error "--dump needs --check." --dump
 
 check "--check --dump --proc-root --policy-dir PATH is valid" \

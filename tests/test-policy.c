@@ -998,7 +998,7 @@ static void test_hostile_files(void) {
                 ASSERT(fclose(f) == 0);
         }
         CHECK(!load_dirs(&e));
-        snprintf(want, sizeof(want), "%s: the file is larger than 1024 KiB", tmp_path("etc/10-huge.conf"));
+        snprintf(want, sizeof(want), "%s: the file is larger than 1 MiB", tmp_path("etc/10-huge.conf"));
         CHECK(has_error(&e, want));
         ASSERT(unlink(tmp_path("etc/10-huge.conf")) == 0);
 
