@@ -158,12 +158,35 @@ static void policy_log_errors(const char *text) {
         }
 }
 
+/* The policy as --dump prints it (every value and where it comes from), to
+ * tell a reload that changed nothing; NULL when out of memory. */
+static char *policy_text(const Policy *p) {
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&buf, &n);
+
+        if (!f)
+                return NULL;
+        policy_dump(p, f);
+        if (fclose(f) != 0)
+                return mfree(buf);
+        return buf;
+}
+
+/* Whether two policies say the same, value by value and line by line. */
+static bool policy_same(const Policy *a, const Policy *b) {
+        _cleanup_free_ char *x = policy_text(a), *y = policy_text(b);
+
+        return x && y && strcmp(x, y) == 0;
+}
+
 static int reload(Manager *m) {
         _cleanup_free_ char *error = NULL;
         uint64_t start = now_monotonic();
         bool was_enforcing = manager_enforcing(m);
         const char *old_source = manager_mode_source(m);
         Policy *p = NULL;
+        bool same;
         int r;
 
         (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading policy\nMONOTONIC_USEC=%" PRIu64,
@@ -184,8 +207,15 @@ static int reload(Manager *m) {
         }
         m->reloaded = true;
         if (r < 0) {
-                policy_log_errors(error);
-                log_error("Rejected the new policy; the last good policy (%s) stays in force.", m->policy->name);
+                /* A file touched again with the same errors says so once. */
+                if (str_equal(m->policy_error, error))
+                        log_error("The policy files still have the errors reported before; the last good policy "
+                                  "(%s) stays in force.", m->policy->name);
+                else {
+                        policy_log_errors(error);
+                        log_error("Rejected the new policy; the last good policy (%s) stays in force.",
+                                  m->policy->name);
+                }
                 m->metrics_counters.reloads_rejected++;
                 if (!str_equal(m->policy_error, error))
                         manager_mark(m, MANAGER_CHANGE_POLICY_ERROR);
@@ -196,6 +226,7 @@ static int reload(Manager *m) {
                 return -EINVAL;
         }
 
+        same = !m->policy_error && policy_same(m->policy, p);
         (void) manager_procs_policy_changed(m, p);
         mark_policy(m, m->policy, p);
         policy_free(m->policy);
@@ -205,8 +236,11 @@ static int reload(Manager *m) {
         m->policy_error = mfree(m->policy_error);
         m->metrics_counters.reloads_applied++;
         mark_mode(m, was_enforcing, old_source);
-        log_info("Policy '%s' in force (%zu file%s, mode %s).", p->name, p->n_files, p->n_files == 1 ? "" : "s",
-                 policy_mode_to_string(p->mode));
+        if (same)
+                log_info("Policy '%s' reloaded, unchanged.", p->name);
+        else
+                log_info("Policy '%s' in force (%zu file%s, mode %s).", p->name, p->n_files,
+                         p->n_files == 1 ? "" : "s", policy_mode_to_string(p->mode));
         manager_notify_status(m, "READY=1\n");
 
         /* Apply the new policy now rather than at the next (maybe slow) tick. */

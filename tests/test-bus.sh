@@ -275,7 +275,7 @@ check "busctl SetMode '' (back to the policy) as root" bctl call org.memtuned1 /
         org.memtuned1.Manager SetMode s ""
 check "... ModeSource is the policy again" is_prop ModeSource 's "policy"'
 check "busctl Reload as root" bctl call org.memtuned1 /org/memtuned1 org.memtuned1.Manager Reload
-check "... the policy is loaded again" logged "Policy 'test' in force"
+check "... the policy is loaded again" logged "Policy 'test' reloaded, unchanged."
 
 # 4. memtunectl: every command, its JSON, its exit statuses.
 check "memtunectl status" sh -c "'$memtunectl' --bus-address='$ADDR' status >'$tmp/status.txt'"

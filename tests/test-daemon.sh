@@ -92,6 +92,10 @@ check "a broken policy is rejected with FILE:LINE" wait_for 5 logged "$tmp/polic
 check "the rejection names the last good policy" wait_for 5 logged "the last good policy (fixed-10) stays in force"
 sleep 0.3
 check "the last good policy stays" is_value swappiness 10
+kill -HUP "$pid"
+check "the same errors again are not repeated" \
+        wait_for 5 logged "The policy files still have the errors reported before; the last good policy (fixed-10)"
+check "... the FILE:LINE line stays single" test "$(count_logged "$tmp/policy/50-test.conf:2:")" -eq 1
 policy 50-test.conf 'policy: { name = "fixed-20"; };
 tunables: { swappiness: { mode = "fixed"; value = 20; }; };'
 check "inotify picks up a new file and applies it" wait_for 10 is_value swappiness 20

@@ -23,7 +23,8 @@ POLICY
 B=(busctl --system)
 OBJ=(org.memtuned1 /org/memtuned1 org.memtuned1.Manager)
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
-in_force() { mt_log | grep -cE "^Policy '.*' in force" || true; }
+# A reload logs "Policy 'NAME' in force" (changed) or "... reloaded, unchanged."
+in_force() { mt_log | grep -cE "^Policy '.*' (in force|reloaded)" || true; }
 
 # ---- 1. enable --now, status --------------------------------------------------------
 mt_start
@@ -40,7 +41,7 @@ sed 's/^/#   /' /tmp/status.txt | head -n 8
 # (a build configured for /usr/local once looked there and ran the built-in
 # policy): the vendor file plus this scenario's make two.
 check "the installed vendor default policy is in force beneath this scenario's file" \
-    mt_log_has "^Policy 'vm-service-bus' in force \(2 files"
+    bash -c "busctl --system get-property ${OBJ[*]} PolicyFiles | grep -q '2 \"/usr/lib/memtuned/policies.d/50-default.conf\"'"
 check "memtuned --check --dump names the vendor file" \
     bash -c "memtuned --check --dump 2>&1 | grep -q /usr/lib/memtuned/policies.d/50-default.conf"
 
@@ -86,12 +87,12 @@ check "uid 65534: memtunectl mode observe denied" denied memtunectl mode observe
 check "uid 65534: memtunectl reload denied" denied memtunectl reload
 sleep 2
 check "nothing changed: swappiness 17, mode enforce, no reload" \
-    bash -c "[ \"\$(cat /proc/sys/vm/swappiness)\" = 17 ] && busctl --system get-property ${OBJ[*]} Mode | grep -q enforce && [ \"\$(journalctl --sync; journalctl -b -u memtuned -o cat | grep -cE \"^Policy '.*' in force\")\" = $n0 ]"
+    bash -c "[ \"\$(cat /proc/sys/vm/swappiness)\" = 17 ] && busctl --system get-property ${OBJ[*]} Mode | grep -q enforce && [ \"\$(journalctl --sync; journalctl -b -u memtuned -o cat | grep -cE \"^Policy '.*' (in force|reloaded)\")\" = $n0 ]"
 
 # ---- 4. systemctl reload ---------------------------------------------------------------
 pid=$(mt_pid)
 check "systemctl reload" systemctl reload memtuned
-check "... the daemon reloaded its policy" wait_for 15 bash -c "[ \"\$(journalctl --sync; journalctl -b -u memtuned -o cat | grep -cE \"^Policy '.*' in force\")\" -gt $n0 ]"
+check "... the daemon reloaded its policy" wait_for 15 bash -c "[ \"\$(journalctl --sync; journalctl -b -u memtuned -o cat | grep -cE \"^Policy '.*' (in force|reloaded)\")\" -gt $n0 ]"
 check "... without a restart" test "$(mt_pid)" = "$pid"
 
 # ---- 5. stop restores; kill -9, restart, stop restores the true originals ---------------
