@@ -99,7 +99,8 @@ static const char *format_time(uint64_t realtime_usec, char *buf, size_t size) {
         time_t t = (time_t) (realtime_usec / USEC_PER_SEC);
         struct tm tm;
 
-        if (realtime_usec == 0 || !localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        if (realtime_usec == 0 || !localtime_r(&t, &tm) ||
+            strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
                 snprintf(buf, size, "-");
         return buf;
 }
@@ -121,19 +122,14 @@ int ctl_exit_status(int r, const sd_bus_error *e) {
                 "org.freedesktop.DBus.Error.AuthFailed",
         };
         static const char *const unreachable[] = {
-                SD_BUS_ERROR_SERVICE_UNKNOWN,
-                SD_BUS_ERROR_NAME_HAS_NO_OWNER,
-                SD_BUS_ERROR_NO_REPLY,
-                SD_BUS_ERROR_TIMEOUT,
-                SD_BUS_ERROR_DISCONNECTED,
-                SD_BUS_ERROR_NO_SERVER,
-                SD_BUS_ERROR_UNKNOWN_OBJECT,
-                SD_BUS_ERROR_UNKNOWN_INTERFACE,
+                SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_NO_REPLY,
+                SD_BUS_ERROR_TIMEOUT,         SD_BUS_ERROR_DISCONNECTED,      SD_BUS_ERROR_NO_SERVER,
+                SD_BUS_ERROR_UNKNOWN_OBJECT,  SD_BUS_ERROR_UNKNOWN_INTERFACE,
         };
         /* No bus, or the connection to it broke (a socket, or ssh for -H). */
         static const int transport[] = {
-                ENOENT, ECONNREFUSED, ENOTCONN, ECONNRESET, ECONNABORTED, EPIPE,
-                ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EHOSTDOWN,
+                ENOENT, ECONNREFUSED, ENOTCONN,     ECONNRESET,  ECONNABORTED,
+                EPIPE,  ETIMEDOUT,    EHOSTUNREACH, ENETUNREACH, EHOSTDOWN,
         };
 
         if (e && sd_bus_error_is_set(e) && strncmp(e->name, "System.Error.", strlen("System.Error.")) != 0) {
@@ -169,11 +165,15 @@ static int call_failed(const char *what, int r, const sd_bus_error *e) {
                 else if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
                         /* The bus daemon's own message is a dump of its rule
                          * match: say what it means, keep it for debugging. */
-                        fprintf(stderr, "Failed to %s: permission denied; the bus policy allows this to root only.\n"
-                                "(%s)\n", what, e->message ?: e->name);
+                        fprintf(stderr,
+                                "Failed to %s: permission denied; the bus policy allows this to root only.\n"
+                                "(%s)\n",
+                                what, e->message ?: e->name);
                 else if (status == CTL_EXIT_DENIED)
-                        fprintf(stderr, "Failed to %s: permission denied: %s\nChanging memtuned needs root, or "
-                                "polkit's authorization for " BUS_POLKIT_ACTION ".\n", what, e->message ?: e->name);
+                        fprintf(stderr,
+                                "Failed to %s: permission denied: %s\nChanging memtuned needs root, or "
+                                "polkit's authorization for " BUS_POLKIT_ACTION ".\n",
+                                what, e->message ?: e->name);
                 else
                         fprintf(stderr, "Failed to %s: %s\n", what, e->message ?: e->name);
         } else
@@ -181,7 +181,8 @@ static int call_failed(const char *what, int r, const sd_bus_error *e) {
         return status;
 }
 
-static int call(sd_bus *bus, const char *what, const char *member, sd_bus_message **ret, const char *types, ...) {
+static int call(sd_bus *bus, const char *what, const char *member, sd_bus_message **ret, const char *types,
+                ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         va_list ap;
@@ -261,8 +262,8 @@ typedef union CtlItem {
 static int read_tunable(sd_bus_message *m, CtlItem *i) {
         CtlTunable *t = &i->tunable;
 
-        return sd_bus_message_read(m, BUS_TUNABLE, &t->name, &t->current, &t->original, &t->target, &t->source,
-                                   &t->mode, &t->reason);
+        return sd_bus_message_read(m, BUS_TUNABLE, &t->name, &t->current, &t->original, &t->target,
+                                   &t->source, &t->mode, &t->reason);
 }
 
 static int read_zone(sd_bus_message *m, CtlItem *i) {
@@ -367,14 +368,14 @@ static int state_parse(sd_bus_message *m, CtlState *s) {
                 else if (strcmp(name, "PSIFull") == 0)
                         r = read_psi(m, s->full);
                 else if (strcmp(name, "Tunables") == 0)
-                        r = read_struct_array(m, BUS_TUNABLE, sizeof(CtlTunable), read_tunable, (void **) &s->tunables,
-                                              &s->n_tunables);
+                        r = read_struct_array(m, BUS_TUNABLE, sizeof(CtlTunable), read_tunable,
+                                              (void **) &s->tunables, &s->n_tunables);
                 else if (strcmp(name, "Zones") == 0)
                         r = read_struct_array(m, BUS_ZONE, sizeof(CtlZone), read_zone, (void **) &s->zones,
                                               &s->n_zones);
                 else if (strcmp(name, "Overrides") == 0)
-                        r = read_struct_array(m, BUS_OVERRIDE, sizeof(CtlOverride), read_override, (void **) &s->overrides,
-                                              &s->n_overrides);
+                        r = read_struct_array(m, BUS_OVERRIDE, sizeof(CtlOverride), read_override,
+                                              (void **) &s->overrides, &s->n_overrides);
                 else
                         r = sd_bus_message_skip(m, "v"); /* newer daemon: unknown to us */
                 if (r < 0)
@@ -428,7 +429,8 @@ static int print_decisions(sd_bus_message *reply, bool header) {
         int r, n = 0;
 
         r = sd_bus_message_enter_container(reply, 'a', BUS_DECISION);
-        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_DECISION, &time, &name, &old, &new, &source, &reason)) > 0) {
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_DECISION, &time, &name, &old, &new, &source,
+                                                  &reason)) > 0) {
                 if (header && n == 0)
                         printf("\nRecent decisions (newest first):\n");
                 printf("  %s  %s\n", format_time(time, t, sizeof(t)), reason);
@@ -483,17 +485,18 @@ int ctl_status(sd_bus *bus, const CtlOptions *o) {
         }
         if (s.psi_available)
                 printf("Pressure: %s   PSI some %.2f%% %.2f%% %.2f%%, full %.2f%% %.2f%% %.2f%% (avg10 avg60 avg300)\n",
-                       str_or(s.pressure, "?"), s.some[0], s.some[1], s.some[2], s.full[0], s.full[1], s.full[2]);
+                       str_or(s.pressure, "?"), s.some[0], s.some[1], s.some[2], s.full[0], s.full[1],
+                       s.full[2]);
         else
                 printf("Pressure: %s   (no PSI on this kernel)\n", str_or(s.pressure, "?"));
 
-        printf("\n%-24s %12s %12s %12s  %-9s %-9s %s\n", "TUNABLE", "CURRENT", "ORIGINAL", "TARGET", "SOURCE",
-               "MODE", "REASON");
+        printf("\n%-24s %12s %12s %12s  %-9s %-9s %s\n", "TUNABLE", "CURRENT", "ORIGINAL", "TARGET",
+               "SOURCE", "MODE", "REASON");
         for (size_t i = 0; i < s.n_tunables; i++) {
                 const CtlTunable *t = &s.tunables[i];
 
-                printf("%-24s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "  %-9s %-9s %s\n", t->name, t->current,
-                       t->original, t->target, t->source, t->mode, t->reason);
+                printf("%-24s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "  %-9s %-9s %s\n", t->name,
+                       t->current, t->original, t->target, t->source, t->mode, t->reason);
         }
 
         if (s.n_overrides > 0) {
@@ -514,8 +517,9 @@ int ctl_status(sd_bus *bus, const CtlOptions *o) {
                         continue;
                 }
                 state = ctl_gauge(z->free, z->min, z->low, z->high, g, sizeof(g));
-                printf("node %-2" PRIu32 " %-8s %s %10" PRIu64 " free, min %" PRIu64 " low %" PRIu64 " high %" PRIu64
-                       ": %s\n", z->node, z->name, g, z->free, z->min, z->low, z->high, state);
+                printf("node %-2" PRIu32 " %-8s %s %10" PRIu64 " free, min %" PRIu64 " low %" PRIu64
+                       " high %" PRIu64 ": %s\n",
+                       z->node, z->name, g, z->free, z->min, z->low, z->high, state);
         }
 
         r = print_decisions(decisions, true);
@@ -544,12 +548,12 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
                 json_init(&w, stdout, false);
                 json_array_begin(&w, NULL);
         } else
-                printf("%7s %-16s %10s %10s %6s %6s %6s  %s\n", "PID", "COMM", "RSS_KB", "SWAP_KB", "ADJ", "SCORE",
-                       "KERNEL", "RULE");
+                printf("%7s %-16s %10s %10s %6s %6s %6s  %s\n", "PID", "COMM", "RSS_KB", "SWAP_KB", "ADJ",
+                       "SCORE", "KERNEL", "RULE");
 
         r = sd_bus_message_enter_container(reply, 'a', BUS_PROCESS);
-        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_PROCESS, &pid, &comm, &rss, &swap, &adj, &points,
-                                                  &score, &kscore, &rule)) > 0) {
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_PROCESS, &pid, &comm, &rss, &swap, &adj,
+                                                  &points, &score, &kscore, &rule)) > 0) {
                 n++;
                 if (o->json) {
                         json_object_begin(&w, NULL);
@@ -572,8 +576,9 @@ int ctl_processes(sd_bus *bus, const CtlOptions *o) {
                         json_string(&w, "rule", *rule ? rule : NULL);
                         json_object_end(&w);
                 } else
-                        printf("%7" PRIu32 " %-16.16s %10" PRIu64 " %10" PRIu64 " %6" PRIi32 " %6" PRIu32 " %6" PRIu32
-                               "  %s\n", pid, comm, rss, swap, adj, score, kscore, *rule ? rule : "-");
+                        printf("%7" PRIu32 " %-16.16s %10" PRIu64 " %10" PRIu64 " %6" PRIi32 " %6" PRIu32
+                               " %6" PRIu32 "  %s\n",
+                               pid, comm, rss, swap, adj, score, kscore, *rule ? rule : "-");
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(reply);
@@ -607,7 +612,8 @@ int ctl_decisions(sd_bus *bus, const CtlOptions *o) {
         json_init(&w, stdout, false);
         json_array_begin(&w, NULL);
         r = sd_bus_message_enter_container(reply, 'a', BUS_DECISION);
-        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_DECISION, &time, &name, &old, &new, &source, &reason)) > 0) {
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_DECISION, &time, &name, &old, &new, &source,
+                                                  &reason)) > 0) {
                 json_object_begin(&w, NULL);
                 json_u64(&w, "time_usec", time);
                 json_string(&w, "tunable", name);
@@ -666,7 +672,8 @@ int ctl_reset(sd_bus *bus, const CtlOptions *o, const char *name) {
         r = call(bus, "reset (clear every override and the runtime mode)", "SetMode", NULL, "s", "");
         if (r != CTL_EXIT_SUCCESS)
                 return r;
-        return call(bus, "reset (clear every override and the runtime mode)", "ClearOverride", NULL, "s", "");
+        return call(bus, "reset (clear every override and the runtime mode)", "ClearOverride", NULL, "s",
+                    "");
 }
 
 int ctl_mode(sd_bus *bus, const CtlOptions *o, const char *mode) {
@@ -679,7 +686,8 @@ int ctl_mode(sd_bus *bus, const CtlOptions *o, const char *mode) {
 
         r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Mode", &error, &current);
         if (r >= 0)
-                r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ModeSource", &error, &source);
+                r = sd_bus_get_property_string(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "ModeSource", &error,
+                                               &source);
         if (r < 0)
                 return call_failed("get the mode", r, &error);
         if (o->json) {
@@ -768,8 +776,8 @@ static int monitor_properties(sd_bus_message *m, bool json) {
                         if (json)
                                 json_string(&w, name, s);
                         else
-                                n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, "%s%s=%s",
-                                                       shown ? ", " : "", name, *s ? s : "\"\"");
+                                n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0,
+                                                       "%s%s=%s", shown ? ", " : "", name, *s ? s : "\"\"");
                 } else if (strcmp(name, "Overrides") == 0 && strcmp(contents, "a" BUS_OVERRIDE) == 0) {
                         uint64_t v, e;
 
@@ -781,7 +789,8 @@ static int monitor_properties(sd_bus_message *m, bool json) {
                         else
                                 n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0,
                                                        "%sOverrides=[", shown ? ", " : "");
-                        for (int k = 0; r >= 0 && (r = sd_bus_message_read(m, BUS_OVERRIDE, &s, &v, &e)) > 0; k++) {
+                        for (int k = 0; r >= 0 && (r = sd_bus_message_read(m, BUS_OVERRIDE, &s, &v, &e)) > 0;
+                             k++) {
                                 if (json) {
                                         json_object_begin(&w, NULL);
                                         json_string(&w, "name", s);
@@ -792,14 +801,16 @@ static int monitor_properties(sd_bus_message *m, bool json) {
                                                 json_u64(&w, "expires_usec", e);
                                         json_object_end(&w);
                                 } else
-                                        n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0,
-                                                               "%s%s=%" PRIu64 "%s%s", k ? " " : "", s, v,
-                                                               e ? " until " : "", e ? format_time(e, t, sizeof(t)) : "");
+                                        n += (size_t) snprintf(
+                                                line + n, n < sizeof(line) ? sizeof(line) - n : 0,
+                                                "%s%s=%" PRIu64 "%s%s", k ? " " : "", s, v,
+                                                e ? " until " : "", e ? format_time(e, t, sizeof(t)) : "");
                         }
                         if (json)
                                 json_array_end(&w);
                         else
-                                n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, "]");
+                                n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0,
+                                                       "]");
                         if (r >= 0)
                                 r = sd_bus_message_exit_container(m);
                         if (r >= 0)
@@ -809,8 +820,8 @@ static int monitor_properties(sd_bus_message *m, bool json) {
                         if (json)
                                 json_bool(&w, name, true);
                         else
-                                n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, "%s%s",
-                                                       shown ? ", " : "", name);
+                                n += (size_t) snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0,
+                                                       "%s%s", shown ? ", " : "", name);
                 }
                 shown++;
                 if (r >= 0)
@@ -882,10 +893,11 @@ static int on_monitor_signal(sd_bus_message *m, void *userdata, sd_bus_error *re
                         json_string(&w, "error", *error ? error : NULL);
                         monitor_json_end(&w);
                 } else if (r >= 0 && success)
-                        printf("%s policy   reloaded: '%s' in force\n", p, str_or(policy, "built-in default"));
+                        printf("%s policy   reloaded: '%s' in force\n", p,
+                               str_or(policy, "built-in default"));
                 else if (r >= 0)
-                        printf("%s policy   rejected, '%s' stays in force:\n%s", p, str_or(policy, "built-in default"),
-                               error);
+                        printf("%s policy   rejected, '%s' stays in force:\n%s", p,
+                               str_or(policy, "built-in default"), error);
         } else if (strcmp(member, "ProcessAdjusted") == 0) {
                 const char *comm, *rule;
                 int32_t old, new;
@@ -901,8 +913,9 @@ static int on_monitor_signal(sd_bus_message *m, void *userdata, sd_bus_error *re
                         json_string(&w, "rule", rule);
                         monitor_json_end(&w);
                 } else if (r >= 0)
-                        printf("%s process  %" PRIu32 " (%s) oom_score_adj %" PRIi32 " -> %" PRIi32 " by rule '%s'\n", p,
-                               pid, comm, old, new, rule);
+                        printf("%s process  %" PRIu32 " (%s) oom_score_adj %" PRIi32 " -> %" PRIi32
+                               " by rule '%s'\n",
+                               p, pid, comm, old, new, rule);
         } else if (strcmp(member, "NameOwnerChanged") == 0) {
                 const char *name, *old, *new;
 
@@ -938,28 +951,32 @@ int ctl_monitor(sd_bus *bus, const CtlOptions *o) {
         if (r >= 0)
                 r = sd_bus_attach_event(bus, e, SD_EVENT_PRIORITY_NORMAL);
         if (r >= 0)
-                r = sd_bus_match_signal(bus, NULL, BUS_NAME, BUS_PATH, BUS_INTERFACE, NULL, on_monitor_signal,
-                                        (void *) o);
+                r = sd_bus_match_signal(bus, NULL, BUS_NAME, BUS_PATH, BUS_INTERFACE, NULL,
+                                        on_monitor_signal, (void *) o);
         if (r >= 0)
                 r = sd_bus_match_signal(bus, NULL, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties",
                                         "PropertiesChanged", on_monitor_signal, (void *) o);
         if (r >= 0)
-                r = sd_bus_add_match(bus, NULL,
-                                     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                                     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BUS_NAME "'",
-                                     on_monitor_signal, (void *) o);
+                r = sd_bus_add_match(
+                        bus, NULL,
+                        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BUS_NAME "'",
+                        on_monitor_signal, (void *) o);
         if (r >= 0)
-                r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", NULL, "org.freedesktop.DBus.Local",
-                                        "Disconnected", on_monitor_disconnect, NULL);
+                r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", NULL,
+                                        "org.freedesktop.DBus.Local", "Disconnected", on_monitor_disconnect,
+                                        NULL);
         if (r < 0) {
                 sd_event_unref(e);
                 return call_failed("subscribe to memtuned's signals", r, NULL);
         }
 
         /* Is anyone there? A monitor of nothing says so, then waits. */
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Peer", "Ping", &error, NULL, NULL);
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Peer", "Ping", &error, NULL,
+                               NULL);
         if (r < 0 && !o->json)
-                fprintf(stderr, "memtuned is not running yet (%s); waiting for it.\n", error.message ?: error.name);
+                fprintf(stderr, "memtuned is not running yet (%s); waiting for it.\n",
+                        error.message ?: error.name);
         else if (!o->json)
                 printf("Following memtuned's changes; Ctrl+C to stop.\n");
         fflush(stdout);

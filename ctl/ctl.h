@@ -14,16 +14,16 @@
 /* Exit statuses, documented in memtunectl(1). */
 enum {
         CTL_EXIT_SUCCESS = 0,
-        CTL_EXIT_FAILURE = 1,           /* memtuned refused (bad value, rejected policy) or failed; check: invalid */
-        CTL_EXIT_USAGE = 2,             /* bad command line */
-        CTL_EXIT_DENIED = 3,            /* not authorized */
-        CTL_EXIT_UNREACHABLE = 4,       /* no bus, or memtuned not running on it */
+        CTL_EXIT_FAILURE = 1, /* memtuned refused (bad value, rejected policy) or failed; check: invalid */
+        CTL_EXIT_USAGE = 2,   /* bad command line */
+        CTL_EXIT_DENIED = 3,  /* not authorized */
+        CTL_EXIT_UNREACHABLE = 4, /* no bus, or memtuned not running on it */
 };
 
 typedef struct CtlOptions {
-        bool json;                      /* JSON on stdout (one line per document) */
-        uint32_t limit;                 /* processes, decisions: 0 = all */
-        uint64_t duration_usec;         /* set --for: 0 = until cleared */
+        bool json;              /* JSON on stdout (one line per document) */
+        uint32_t limit;         /* processes, decisions: 0 = all */
+        uint64_t duration_usec; /* set --for: 0 = until cleared */
 } CtlOptions;
 
 /* Widths of the zone gauge: four regions of CTL_GAUGE_REGION_WIDTH columns. */

@@ -33,44 +33,46 @@ static const struct {
         const char *verb, *text;
 } command_help[] = {
         { "status", "status [--json]\n\n"
-          "Show the pressure level, every tunable (current, original, target, source, mode,\n"
-          "reason), the overrides, each zone's free pages against its watermarks and the\n"
-          "recent decisions. --json prints Describe()'s JSON document.\n" },
+                    "Show the pressure level, every tunable (current, original, target, source, mode,\n"
+                    "reason), the overrides, each zone's free pages against its watermarks and the\n"
+                    "recent decisions. --json prints Describe()'s JSON document.\n" },
         { "monitor", "monitor [--json]\n\n"
-          "Follow memtuned's changes as they happen (tunables, pressure level, policy\n"
-          "reloads, process adjustments, properties) until Ctrl+C. --json prints one\n"
-          "JSON document per line.\n" },
-        { "processes", "processes [--limit N] [--json]\n\n"
+                     "Follow memtuned's changes as they happen (tunables, pressure level, policy\n"
+                     "reloads, process adjustments, properties) until Ctrl+C. --json prints one\n"
+                     "JSON document per line.\n" },
+        { "processes",
+          "processes [--limit N] [--json]\n\n"
           "List processes in the order the OOM killer would choose them, with memtuned's\n"
           "points, the normalised score, the kernel's oom_score and the rule that sets\n"
           "each one's oom_score_adj (\"(overridden: adj N)\" when someone else changed it).\n" },
         { "decisions", "decisions [--limit N] [--json]\n\n"
-          "List memtuned's decisions, newest first.\n" },
+                       "List memtuned's decisions, newest first.\n" },
         { "metrics", "metrics\n\n"
-          "Print memtuned's Prometheus metrics now: the text that memtuned --metrics-dir\n"
-          "writes for node_exporter's textfile collector (memtuned(8), METRICS).\n" },
+                     "Print memtuned's Prometheus metrics now: the text that memtuned --metrics-dir\n"
+                     "writes for node_exporter's textfile collector (memtuned(8), METRICS).\n" },
         { "set", "set NAME VALUE [--for DURATION]\n\n"
-          "Pin the vm tunable NAME at VALUE (an override), until reset or for DURATION\n"
-          "(\"90s\", \"10min\", \"2h\", \"1h30m\"; a bare number is seconds). VALUE is a\n"
-          "non-negative number in the sysctl's unit; min_free_kbytes also takes a size\n"
-          "(\"128M\"). Returns once the value is written. Needs root, or polkit's\n"
-          "authorization for " BUS_POLKIT_ACTION ".\n" },
+                 "Pin the vm tunable NAME at VALUE (an override), until reset or for DURATION\n"
+                 "(\"90s\", \"10min\", \"2h\", \"1h30m\"; a bare number is seconds). VALUE is a\n"
+                 "non-negative number in the sysctl's unit; min_free_kbytes also takes a size\n"
+                 "(\"128M\"). Returns once the value is written. Needs root, or polkit's\n"
+                 "authorization for " BUS_POLKIT_ACTION ".\n" },
         { "reset", "reset [NAME]\n\n"
-          "End NAME's override; without NAME, every override and the runtime mode: the\n"
-          "policy is in control again. Returns once the values are written. Needs root,\n"
-          "or polkit's authorization for " BUS_POLKIT_ACTION ".\n" },
+                   "End NAME's override; without NAME, every override and the runtime mode: the\n"
+                   "policy is in control again. Returns once the values are written. Needs root,\n"
+                   "or polkit's authorization for " BUS_POLKIT_ACTION ".\n" },
         { "mode", "mode [observe|enforce] [--json]\n\n"
-          "Without an argument, show whether memtuned writes and where that comes from\n"
-          "(policy, runtime, command-line). With one, set it until restart or reset\n"
-          "(needs root, or polkit's authorization for " BUS_POLKIT_ACTION ").\n" },
-        { "reload", "reload\n\n"
+                  "Without an argument, show whether memtuned writes and where that comes from\n"
+                  "(policy, runtime, command-line). With one, set it until restart or reset\n"
+                  "(needs root, or polkit's authorization for " BUS_POLKIT_ACTION ").\n" },
+        { "reload",
+          "reload\n\n"
           "Load the policy files again; a rejected policy leaves the current one in\n"
-          "force and the errors are printed. Needs root, or polkit's authorization for\n"
-          BUS_POLKIT_ACTION ".\n" },
+          "force and the errors are printed. Needs root, or polkit's authorization for\n" BUS_POLKIT_ACTION
+          ".\n" },
         { "check", "check [--dump] [PATH...]\n\n"
-          "Validate policy files offline (no daemon needed): the installed directories,\n"
-          "or the files and directories given. --dump prints the merged effective\n"
-          "policy.\n" },
+                   "Validate policy files offline (no daemon needed): the installed directories,\n"
+                   "or the files and directories given. --dump prints the merged effective\n"
+                   "policy.\n" },
 };
 
 /* Returns false when verb has no help of its own. */
@@ -78,7 +80,8 @@ static bool help_command(const char *verb) {
         for (size_t i = 0; i < ELEMENTSOF(command_help); i++)
                 if (strcmp(verb, command_help[i].verb) == 0) {
                         printf("Usage: %s [OPTIONS] %s\nSee %s --help for the options, memtunectl(1) for more.\n",
-                               program_invocation_short_name, command_help[i].text, program_invocation_short_name);
+                               program_invocation_short_name, command_help[i].text,
+                               program_invocation_short_name);
                         return true;
                 }
         return false;
@@ -133,19 +136,18 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_NO_ASK_PASSWORD,
                 ARG_DUMP,
         };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "limit", required_argument, NULL, 'n' },
-                { "for", required_argument, NULL, ARG_FOR },
-                { "host", required_argument, NULL, 'H' },
-                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
-                { "user", no_argument, NULL, ARG_USER },
-                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
-                { "dump", no_argument, NULL, ARG_DUMP },
-                {}
-        };
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                                                 { "version", no_argument, NULL, ARG_VERSION },
+                                                 { "json", no_argument, NULL, ARG_JSON },
+                                                 { "limit", required_argument, NULL, 'n' },
+                                                 { "for", required_argument, NULL, ARG_FOR },
+                                                 { "host", required_argument, NULL, 'H' },
+                                                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                                                 { "user", no_argument, NULL, ARG_USER },
+                                                 { "no-ask-password", no_argument, NULL,
+                                                   ARG_NO_ASK_PASSWORD },
+                                                 { "dump", no_argument, NULL, ARG_DUMP },
+                                                 {} };
         uint64_t v;
         int c, r;
 
@@ -164,19 +166,15 @@ static int parse_argv(int argc, char *argv[]) {
          * ("set swappiness 10 --for 1h"). */
         while ((c = getopt_long(argc, argv, "hn:H:", options, NULL)) >= 0)
                 switch (c) {
-                case 'h':
-                        arg_help = true;
-                        break;
-                case ARG_VERSION:
-                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-                        return 0;
-                case ARG_JSON:
-                        arg_options.json = true;
-                        break;
+                case 'h': arg_help = true; break;
+                case ARG_VERSION: printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 0;
+                case ARG_JSON: arg_options.json = true; break;
                 case 'n':
                         r = ctl_parse_value(NULL, optarg, &v);
                         if (r < 0 || v > UINT32_MAX) {
-                                fprintf(stderr, "Invalid --limit '%s': expected a number from 0 (all) to %" PRIu32 ".\n",
+                                fprintf(stderr,
+                                        "Invalid --limit '%s': expected a number from 0 (all) to %" PRIu32
+                                        ".\n",
                                         optarg, UINT32_MAX);
                                 return -EINVAL;
                         }
@@ -185,31 +183,20 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_FOR:
                         r = ctl_parse_duration(optarg, &arg_options.duration_usec);
                         if (r < 0 || arg_options.duration_usec == 0) {
-                                fprintf(stderr, "Invalid --for '%s': expected a duration such as 90s, 10min, 2h, "
-                                        "1h30m.\n", optarg);
+                                fprintf(stderr,
+                                        "Invalid --for '%s': expected a duration such as 90s, 10min, 2h, "
+                                        "1h30m.\n",
+                                        optarg);
                                 return -EINVAL;
                         }
                         break;
-                case 'H':
-                        arg_host = optarg;
-                        break;
-                case ARG_BUS_ADDRESS:
-                        arg_address = optarg;
-                        break;
-                case ARG_USER:
-                        arg_user = true;
-                        break;
-                case ARG_NO_ASK_PASSWORD:
-                        arg_ask_password = false;
-                        break;
-                case ARG_DUMP:
-                        arg_dump = true;
-                        break;
-                case '?':
-                        return -EINVAL;
-                default:
-                        fprintf(stderr, "Unknown option code %c.\n", c);
-                        return -EINVAL;
+                case 'H': arg_host = optarg; break;
+                case ARG_BUS_ADDRESS: arg_address = optarg; break;
+                case ARG_USER: arg_user = true; break;
+                case ARG_NO_ASK_PASSWORD: arg_ask_password = false; break;
+                case ARG_DUMP: arg_dump = true; break;
+                case '?': return -EINVAL;
+                default: fprintf(stderr, "Unknown option code %c.\n", c); return -EINVAL;
                 }
 
         if (arg_help) {

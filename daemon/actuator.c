@@ -30,8 +30,8 @@ int actuator_format_originals(const ActuatorSaved saved[], char *buf, size_t siz
 
                 if (!s->present)
                         continue;
-                k = snprintf(buf + n, size - n, "%s %" PRIu64 " %" PRIu64, tunable_info(id)->name, s->original,
-                             s->written);
+                k = snprintf(buf + n, size - n, "%s %" PRIu64 " %" PRIu64, tunable_info(id)->name,
+                             s->original, s->written);
                 if (k >= 0 && (size_t) k < size - n && s->has_pending)
                         k += snprintf(buf + n + k, size - n - k, " writing=%" PRIu64, s->pending);
                 if (k >= 0 && (size_t) k < size - n)
@@ -110,7 +110,8 @@ int actuator_parse_originals(const char *text, size_t n, ActuatorSaved ret[]) {
                 r = parse_u64(q + 1, end, &q, &written);
                 if (r < 0)
                         return -EBADMSG;
-                if ((size_t) (end - q) > strlen(" writing=") && memcmp(q, " writing=", strlen(" writing=")) == 0) {
+                if ((size_t) (end - q) > strlen(" writing=") &&
+                    memcmp(q, " writing=", strlen(" writing=")) == 0) {
                         r = parse_u64(q + strlen(" writing="), end, &q, &pending);
                         if (r < 0)
                                 return -EBADMSG;
@@ -188,34 +189,41 @@ static int open_state_dir(Actuator *a, const char *state_dir) {
 
         r = statefile_dir_open(state_dir, 0755, &a->state_fd, &st);
         if (r == -EPERM)
-                return log_error_errno(r,
-                                       "The state directory '%s' belongs to uid %u, not to root or memtuned's own uid %u: "
-                                       "its owner could plant the values memtuned writes back. Refusing to start.",
-                                       state_dir, (unsigned) st.st_uid, (unsigned) geteuid());
+                return log_error_errno(
+                        r,
+                        "The state directory '%s' belongs to uid %u, not to root or memtuned's own uid %u: "
+                        "its owner could plant the values memtuned writes back. Refusing to start.",
+                        state_dir, (unsigned) st.st_uid, (unsigned) geteuid());
         if (r == -EACCES)
-                return log_error_errno(r,
-                                       "The state directory '%s' is writable by group or others (mode %04o): anyone "
-                                       "could plant the values memtuned writes back. Refusing to start; make it 0755 "
-                                       "or stricter.",
-                                       state_dir, (unsigned) (st.st_mode & 07777));
+                return log_error_errno(
+                        r,
+                        "The state directory '%s' is writable by group or others (mode %04o): anyone "
+                        "could plant the values memtuned writes back. Refusing to start; make it 0755 "
+                        "or stricter.",
+                        state_dir, (unsigned) (st.st_mode & 07777));
         if (r == -ENOTDIR)
-                return log_error_errno(r, "The state directory '%s' is not a directory (or is a symbolic link). "
-                                       "Refusing to start.", state_dir);
+                return log_error_errno(
+                        r,
+                        "The state directory '%s' is not a directory (or is a symbolic link). "
+                        "Refusing to start.",
+                        state_dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the state directory '%s': %m", state_dir);
 
         r = statefile_lock(a->state_fd, ACTUATOR_LOCK_FILE, &a->lock_fd, &holder);
         if (r == -EBUSY && holder > 0)
-                return log_error_errno(r,
-                                       "memtuned (PID %d) already runs on state directory '%s'; refusing to start "
-                                       "a second instance, which would change the values it manages and delete its "
-                                       "state.",
-                                       (int) holder, state_dir);
+                return log_error_errno(
+                        r,
+                        "memtuned (PID %d) already runs on state directory '%s'; refusing to start "
+                        "a second instance, which would change the values it manages and delete its "
+                        "state.",
+                        (int) holder, state_dir);
         if (r == -EBUSY)
-                return log_error_errno(r,
-                                       "Another memtuned already runs on state directory '%s' (its lock file names "
-                                       "no PID yet); refusing to start a second instance.",
-                                       state_dir);
+                return log_error_errno(
+                        r,
+                        "Another memtuned already runs on state directory '%s' (its lock file names "
+                        "no PID yet); refusing to start a second instance.",
+                        state_dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to lock '%s/" ACTUATOR_LOCK_FILE "': %m", state_dir);
         return 0;
@@ -230,11 +238,13 @@ static int state_move_aside(Actuator *a, const char *what) {
         r = statefile_move_aside(a->state_fd, ACTUATOR_STATE_FILE);
         if (r < 0)
                 return log_error_errno(r,
-                                       "The state file '%s/" ACTUATOR_STATE_FILE "' %s, and moving it aside to "
-                                       ACTUATOR_STATE_FILE ".corrupt failed: %m. Refusing to start.",
+                                       "The state file '%s/" ACTUATOR_STATE_FILE
+                                       "' %s, and moving it aside to " ACTUATOR_STATE_FILE
+                                       ".corrupt failed: %m. Refusing to start.",
                                        a->state_dir, what);
         log_error("The state file '%s/" ACTUATOR_STATE_FILE "' %s (moved aside to " ACTUATOR_STATE_FILE
-                  ".corrupt); the current values count as the originals.", a->state_dir, what);
+                  ".corrupt); the current values count as the originals.",
+                  a->state_dir, what);
         return -EBADMSG;
 }
 
@@ -279,7 +289,8 @@ static int state_load(Actuator *a, int proc_fd, const char *state_dir) {
                         continue;
                 r = tunable_read(proc_fd, id, &current);
                 if (r >= 0 && original_check(id, l->original, mem_total_kb, why, sizeof(why)) < 0) {
-                        log_warning("Ignoring the original vm.%s = %" PRIu64 " in '%s/" ACTUATOR_STATE_FILE "': %s. "
+                        log_warning("Ignoring the original vm.%s = %" PRIu64 " in '%s/" ACTUATOR_STATE_FILE
+                                    "': %s. "
                                     "The current value %" PRIu64 " counts as the original.",
                                     tunable_info(id)->name, l->original, state_dir, why, current);
                         changed = true;
@@ -304,8 +315,9 @@ static int state_load(Actuator *a, int proc_fd, const char *state_dir) {
         if (dropped > 0 || changed) {
                 r = state_save(a);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to save the state file '%s/" ACTUATOR_STATE_FILE "': %m",
-                                               state_dir);
+                        return log_error_errno(
+                                r, "Failed to save the state file '%s/" ACTUATOR_STATE_FILE "': %m",
+                                state_dir);
         }
         return dropped;
 }
@@ -452,20 +464,26 @@ int actuator_restore(Actuator *a) {
                 if (r < 0) {
                         /* Say which step failed: "failed to restore" alone
                          * read as if the write had been refused. */
-                        log_error_errno(r, "Cannot restore vm.%s to its original %" PRIu64 ": reading its current "
-                                        "value failed: %m. It is left as it is; the state file keeps the original.",
-                                        name, e->original);
+                        log_error_errno(
+                                r,
+                                "Cannot restore vm.%s to its original %" PRIu64 ": reading its current "
+                                "value failed: %m. It is left as it is; the state file keeps the original.",
+                                name, e->original);
                         if (first_error == 0)
                                 first_error = r;
                         continue;
                 }
                 if (current != e->written) {
-                        log_info("vm.%s is %" PRIu64 ", not the %" PRIu64 " memtuned wrote: someone else set it, "
-                                 "so it stays.", name, current, e->written);
+                        log_info("vm.%s is %" PRIu64 ", not the %" PRIu64
+                                 " memtuned wrote: someone else set it, "
+                                 "so it stays.",
+                                 name, current, e->written);
                 } else if (current != e->original) {
                         r = write_value(a->proc_fd, id, e->original);
                         if (r < 0) {
-                                log_error_errno(r, "Failed to write the original %" PRIu64 " to vm.%s (it stays at "
+                                log_error_errno(r,
+                                                "Failed to write the original %" PRIu64
+                                                " to vm.%s (it stays at "
                                                 "%" PRIu64 "): %m. The state file keeps the original.",
                                                 e->original, name, current);
                                 if (first_error == 0)
@@ -480,7 +498,8 @@ int actuator_restore(Actuator *a) {
         /* What could not be restored stays in the file for the next start. */
         r = state_save(a);
         if (r < 0)
-                log_warning_errno(r, "Failed to update the state file '%s/" ACTUATOR_STATE_FILE "', ignoring: %m",
-                                  a->state_dir);
+                log_warning_errno(
+                        r, "Failed to update the state file '%s/" ACTUATOR_STATE_FILE "', ignoring: %m",
+                        a->state_dir);
         return first_error < 0 ? first_error : n;
 }

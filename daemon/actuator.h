@@ -23,18 +23,18 @@
 #define ACTUATOR_LOCK_FILE "lock"
 
 typedef struct ActuatorEntry {
-        bool has_original;      /* we changed it, and this is what to restore */
+        bool has_original; /* we changed it, and this is what to restore */
         uint64_t original;
         bool has_written;
-        uint64_t written;       /* the value we last wrote */
+        uint64_t written; /* the value we last wrote */
         uint64_t last_write_usec;
 } ActuatorEntry;
 
 typedef struct Actuator {
-        int proc_fd;            /* borrowed */
-        int state_fd;           /* the state directory, owned */
-        int lock_fd;            /* ACTUATOR_LOCK_FILE, locked, owned */
-        const char *state_dir;  /* borrowed, for messages */
+        int proc_fd;           /* borrowed */
+        int state_fd;          /* the state directory, owned */
+        int lock_fd;           /* ACTUATOR_LOCK_FILE, locked, owned */
+        const char *state_dir; /* borrowed, for messages */
         ActuatorEntry entry[_TUNABLE_MANAGED_MAX];
         /* Tests only: actuator_write() returns -ECANCELED right after the
          * kernel write, before anything else is recorded, as a SIGKILL at
@@ -45,10 +45,10 @@ typedef struct Actuator {
 /* One tunable's line in the state file ACTUATOR_STATE_FILE:
  * "NAME ORIGINAL WRITTEN", with " writing=PENDING" while a write is under way. */
 typedef struct ActuatorSaved {
-        bool present;           /* the file has a line for this tunable */
-        uint64_t original;      /* the value before memtuned's first write */
-        uint64_t written;       /* the value memtuned wrote last */
-        bool has_pending;       /* a write of pending was under way */
+        bool present;      /* the file has a line for this tunable */
+        uint64_t original; /* the value before memtuned's first write */
+        uint64_t written;  /* the value memtuned wrote last */
+        bool has_pending;  /* a write of pending was under way */
         uint64_t pending;
 } ActuatorSaved;
 

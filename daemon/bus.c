@@ -28,9 +28,9 @@
 /* A privileged call's arguments, read and checked before it is authorized;
  * the strings point into the call. */
 typedef struct BusRequest {
-        const char *name;               /* SetOverride, ClearOverride */
-        uint64_t value, duration_usec;  /* SetOverride */
-        const char *mode;               /* SetMode */
+        const char *name;              /* SetOverride, ClearOverride */
+        uint64_t value, duration_usec; /* SetOverride */
+        const char *mode;              /* SetMode */
 } BusRequest;
 
 /* A privileged member, for method_privileged(). unpack (NULL: no arguments)
@@ -38,7 +38,7 @@ typedef struct BusRequest {
  * change for an authorized caller (0 or an error); run_action() replies. */
 typedef struct PrivilegedMethod {
         const char *member;
-        const char *what;       /* "set overrides", for messages */
+        const char *what; /* "set overrides", for messages */
         int (*unpack)(Bus *b, sd_bus_message *call, BusRequest *req, sd_bus_error *error);
         int (*act)(Bus *b, const BusRequest *req, sd_bus_error *error);
 } PrivilegedMethod;
@@ -46,7 +46,7 @@ typedef struct PrivilegedMethod {
 /* A privileged call waiting for polkit's answer. */
 typedef struct AuthQuery {
         Bus *bus;
-        sd_bus_message *call;   /* referenced: req's strings point into it */
+        sd_bus_message *call; /* referenced: req's strings point into it */
         sd_bus_slot *slot;
         const PrivilegedMethod *method;
         BusRequest req;
@@ -74,6 +74,7 @@ typedef enum BusProperty {
         _PROP_MAX,
 } BusProperty;
 
+/* clang-format off: one entry per line */
 static const char *const property_names[_PROP_MAX] = {
         [PROP_MODE] = "Mode",
         [PROP_MODE_SOURCE] = "ModeSource",
@@ -90,7 +91,9 @@ static const char *const property_names[_PROP_MAX] = {
         [PROP_VMSTAT_RATES] = "VmstatRates",
         [PROP_SAMPLE_TIMESTAMP] = "SampleTimestamp",
 };
+/* clang-format on */
 
+/* clang-format off: one entry per line */
 static const unsigned property_changes[_PROP_MAX] = {
         [PROP_MODE] = MANAGER_CHANGE_MODE,
         [PROP_MODE_SOURCE] = MANAGER_CHANGE_MODE_SOURCE,
@@ -107,10 +110,11 @@ static const unsigned property_changes[_PROP_MAX] = {
         [PROP_VMSTAT_RATES] = MANAGER_CHANGE_RATES,
         [PROP_SAMPLE_TIMESTAMP] = MANAGER_CHANGE_SAMPLE,
 };
+/* clang-format on */
 
 struct Bus {
         Manager *manager;
-        sd_event *event;                /* the manager's loop, borrowed */
+        sd_event *event; /* the manager's loop, borrowed */
         sd_bus *bus;
         sd_bus_slot *name_slot;
         sd_bus_slot *disconnect_slot;
@@ -119,16 +123,16 @@ struct Bus {
         AuthQuery *queries;
         size_t n_queries;
 
-        bool optional;                  /* bus_new() */
-        sd_event_source *drop_source;   /* optional and refused the name: drop the bus */
+        bool optional;                /* bus_new() */
+        sd_event_source *drop_source; /* optional and refused the name: drop the bus */
 
         /* Describe()'s answer, built at the first call after a change (a
          * tick, a method) into one buffer that only grows (see
          * describe_update()). */
         char *describe;
-        size_t describe_size;           /* allocated bytes */
+        size_t describe_size; /* allocated bytes */
         bool describe_valid;
-        int64_t realtime_offset;        /* clock_offset_update() */
+        int64_t realtime_offset; /* clock_offset_update() */
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -205,7 +209,8 @@ static int error_from_manager(sd_bus_error *error, int r, char *msg) {
 
 /* Reads a string argument from a caller: bounded, no control characters.
  * (sd-bus has already refused invalid UTF-8.) *ret points into call. */
-static int read_string(sd_bus_message *call, const char *what, size_t max, const char **ret, sd_bus_error *error) {
+static int read_string(sd_bus_message *call, const char *what, size_t max, const char **ret,
+                       sd_bus_error *error) {
         const char *s;
         int r;
 
@@ -213,11 +218,12 @@ static int read_string(sd_bus_message *call, const char *what, size_t max, const
         if (r < 0)
                 return r;
         if (strnlen(s, max + 1) > max)
-                return error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "The %s is longer than %zu bytes.", what, max);
+                return error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "The %s is longer than %zu bytes.",
+                                  what, max);
         for (const unsigned char *p = (const unsigned char *) s; *p; p++)
                 if (*p < 0x20 || *p == 0x7f)
-                        return error_setf(error, BUS_ERROR_INVALID_ARGUMENT, "The %s contains control characters.",
-                                          what);
+                        return error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
+                                          "The %s contains control characters.", what);
         *ret = s;
         return 0;
 }
@@ -232,8 +238,8 @@ static ManagerStatus status_of(const Bus *b) {
 
 /* ---- properties ----------------------------------------------------------------- */
 
-#define PROPERTY_GETTER(fn)                                                                          \
-        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,  \
+#define PROPERTY_GETTER(fn)                                                                       \
+        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property, \
                       sd_bus_message *reply, void *userdata, sd_bus_error *error)
 
 PROPERTY_GETTER(property_get_version) {
@@ -304,8 +310,8 @@ PROPERTY_GETTER(property_get_tunables) {
 
                 r = sd_bus_message_open_container(reply, 'r', BUS_TUNABLE_ROW);
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "stttss", t->name, t->current, t->original, t->target,
-                                                  t->source, t->mode);
+                        r = sd_bus_message_append(reply, "stttss", t->name, t->current, t->original,
+                                                  t->target, t->source, t->mode);
                 if (r >= 0)
                         r = append_str(reply, t->reason);
                 if (r >= 0)
@@ -324,9 +330,9 @@ PROPERTY_GETTER(property_get_overrides) {
 
         r = sd_bus_message_open_container(reply, 'a', BUS_OVERRIDE);
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, BUS_OVERRIDE, rows[i].name, rows[i].value,
-                                          rows[i].expires_usec == USEC_INFINITY ? 0 :
-                                          mono_to_real(b, rows[i].expires_usec));
+                r = sd_bus_message_append(
+                        reply, BUS_OVERRIDE, rows[i].name, rows[i].value,
+                        rows[i].expires_usec == USEC_INFINITY ? 0 : mono_to_real(b, rows[i].expires_usec));
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
@@ -348,8 +354,8 @@ PROPERTY_GETTER(property_get_zones) {
                 if (r >= 0)
                         r = append_str(reply, zone->name);
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "tttttt", zone->free, zone->min, zone->low, zone->high,
-                                                  zone->boost, zone->managed);
+                        r = sd_bus_message_append(reply, "tttttt", zone->free, zone->min, zone->low,
+                                                  zone->high, zone->boost, zone->managed);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
         }
@@ -480,14 +486,15 @@ static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_er
                 if (r >= 0)
                         r = append_str(reply, p->comm);
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "ttixuu", p->rss_pages * page_kb, p->swap_pages * page_kb,
-                                                  (int32_t) p->oom_score_adj,
+                        r = sd_bus_message_append(reply, "ttixuu", p->rss_pages * page_kb,
+                                                  p->swap_pages * page_kb, (int32_t) p->oom_score_adj,
                                                   (int64_t) (p->killable ? p->badness : INT64_MIN),
                                                   (uint32_t) p->score, (uint32_t) p->kernel_score);
                 if (r >= 0) {
                         char rule[KILLORDER_RULE_MAX];
 
-                        r = append_str(reply, e[i].rule ? killorder_rule_text(&e[i], rule, sizeof(rule)) : "");
+                        r = append_str(reply,
+                                       e[i].rule ? killorder_rule_text(&e[i], rule, sizeof(rule)) : "");
                 }
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
@@ -511,7 +518,8 @@ static int method_get_decisions(sd_bus_message *call, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
 
-        n = manager_get_decisions(b->manager, MIN((size_t) limit, (size_t) MANAGER_DECISIONS_MAX), decisions);
+        n = manager_get_decisions(b->manager, MIN((size_t) limit, (size_t) MANAGER_DECISIONS_MAX),
+                                  decisions);
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', BUS_DECISION);
@@ -557,11 +565,12 @@ static AuthQuery *auth_query_free(AuthQuery *q) {
 }
 
 /* Acts for an authorized caller and replies. */
-static int run_action(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, const BusRequest *req, uid_t uid,
-                      sd_bus_error *error) {
+static int run_action(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, const BusRequest *req,
+                      uid_t uid, sd_bus_error *error) {
         int r;
 
-        log_info("%s() by uid %u (%s).", p->member, (unsigned) uid, uid == 0 ? "root" : "authorized by polkit");
+        log_info("%s() by uid %u (%s).", p->member, (unsigned) uid,
+                 uid == 0 ? "root" : "authorized by polkit");
         r = p->act(b, req, error);
         if (r < 0)
                 return r;
@@ -579,8 +588,8 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         if (e) {
                 /* No polkit (not installed, not activatable, not answering):
                  * only root may. */
-                log_notice("polkit did not answer for uid %u (%s: %s); denying %s().", (unsigned) q->uid, e->name,
-                           e->message ?: "", q->method->member);
+                log_notice("polkit did not answer for uid %u (%s: %s); denying %s().", (unsigned) q->uid,
+                           e->name, e->message ?: "", q->method->member);
                 r = error_setf(&error, BUS_ERROR_PERMISSION_DENIED,
                                "Only root may %s here: polkit is not available to authorize others (%s).",
                                what, e->name);
@@ -653,12 +662,14 @@ static int authorize(Bus *b, sd_bus_message *call, const PrivilegedMethod *p, co
 
         sender = sd_bus_message_get_sender(call);
         if (!sender)
-                return error_setf(error, BUS_ERROR_PERMISSION_DENIED, "Only root may %s on a direct connection.",
-                                  p->what);
+                return error_setf(error, BUS_ERROR_PERMISSION_DENIED,
+                                  "Only root may %s on a direct connection.", p->what);
         if (auth_queries_of(b, uid) >= BUS_AUTH_PENDING_PER_UID_MAX)
-                return error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                  "Too many authorization requests of uid %u are pending (at most %u); try again "
-                                  "later.", (unsigned) uid, (unsigned) BUS_AUTH_PENDING_PER_UID_MAX);
+                return error_setf(
+                        error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                        "Too many authorization requests of uid %u are pending (at most %u); try again "
+                        "later.",
+                        (unsigned) uid, (unsigned) BUS_AUTH_PENDING_PER_UID_MAX);
         if (b->n_queries >= BUS_AUTH_PENDING_MAX)
                 return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "Too many authorization requests are pending; try again later.");
@@ -755,11 +766,13 @@ static int set_mode_unpack(Bus *b, sd_bus_message *call, BusRequest *req, sd_bus
         if (r < 0)
                 return r;
         if (*req->mode && strcmp(req->mode, "enforce") != 0 && strcmp(req->mode, "observe") != 0)
-                return error_setf(error, BUS_ERROR_INVALID_ARGUMENT,
-                                  "Unknown mode '%s'; expected 'enforce', 'observe', or '' for the policy's mode.",
-                                  req->mode);
+                return error_setf(
+                        error, BUS_ERROR_INVALID_ARGUMENT,
+                        "Unknown mode '%s'; expected 'enforce', 'observe', or '' for the policy's mode.",
+                        req->mode);
         if (strcmp(req->mode, "enforce") == 0 && status_of(b).observe_only)
-                return error_setf(error, BUS_ERROR_OBSERVE_ONLY, "memtuned was started with --observe and never "
+                return error_setf(error, BUS_ERROR_OBSERVE_ONLY,
+                                  "memtuned was started with --observe and never "
                                   "writes; restart it without --observe to enforce.");
         return 0;
 }
@@ -840,8 +853,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListProcesses", "u", SD_BUS_PARAM(limit), "a" BUS_PROCESS,
                                  SD_BUS_PARAM(processes), method_list_processes, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("GetDecisions", "u", SD_BUS_PARAM(limit), "a" BUS_DECISION, SD_BUS_PARAM(decisions),
-                                 method_get_decisions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetDecisions", "u", SD_BUS_PARAM(limit), "a" BUS_DECISION,
+                                 SD_BUS_PARAM(decisions), method_get_decisions, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetMetrics", NULL, , "s", SD_BUS_PARAM(text), method_get_metrics,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetOverride", "stt",
@@ -855,13 +868,16 @@ static const sd_bus_vtable manager_vtable[] = {
 
         SD_BUS_SIGNAL_WITH_NAMES("TunableChanged", "sttss",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(old_value) SD_BUS_PARAM(new_value)
-                                 SD_BUS_PARAM(source) SD_BUS_PARAM(reason), 0),
-        SD_BUS_SIGNAL_WITH_NAMES("PressureLevelChanged", "ss", SD_BUS_PARAM(level) SD_BUS_PARAM(previous), 0),
+                                         SD_BUS_PARAM(source) SD_BUS_PARAM(reason),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("PressureLevelChanged", "ss", SD_BUS_PARAM(level) SD_BUS_PARAM(previous),
+                                 0),
         SD_BUS_SIGNAL_WITH_NAMES("PolicyReloaded", "bss",
                                  SD_BUS_PARAM(success) SD_BUS_PARAM(policy) SD_BUS_PARAM(error), 0),
         SD_BUS_SIGNAL_WITH_NAMES("ProcessAdjusted", "usiis",
                                  SD_BUS_PARAM(pid) SD_BUS_PARAM(comm) SD_BUS_PARAM(old_oom_score_adj)
-                                 SD_BUS_PARAM(new_oom_score_adj) SD_BUS_PARAM(rule), 0),
+                                         SD_BUS_PARAM(new_oom_score_adj) SD_BUS_PARAM(rule),
+                                 0),
 
         SD_BUS_VTABLE_END,
 };
@@ -882,8 +898,8 @@ static void emit_tunable_changed(Bus *b, const Decision *d) {
 
         r = sd_bus_message_new_signal(b->bus, &m, BUS_PATH, BUS_INTERFACE, "TunableChanged");
         if (r >= 0)
-                r = sd_bus_message_append(m, "stts", tunable_info(d->tunable)->name, d->old_value, d->new_value,
-                                          tunable_source_to_string(d->source));
+                r = sd_bus_message_append(m, "stts", tunable_info(d->tunable)->name, d->old_value,
+                                          d->new_value, tunable_source_to_string(d->source));
         if (r >= 0)
                 r = append_str(m, d->reason);
         emit_signal(b, m, r, "TunableChanged");
@@ -945,8 +961,10 @@ void bus_publish(Bus *b, const ManagerChanges *c) {
         if (c->reloaded)
                 emit_policy_reloaded(b, &st, !c->reload_failed);
         /* (a limit of 0 would ask for all of them) */
-        n = c->n_decisions == 0 ? 0 :
-            manager_get_decisions(b->manager, MIN(c->n_decisions, (size_t) MANAGER_DECISIONS_MAX), decisions);
+        n = c->n_decisions == 0
+                    ? 0
+                    : manager_get_decisions(b->manager, MIN(c->n_decisions, (size_t) MANAGER_DECISIONS_MAX),
+                                            decisions);
         while (n > 0) /* oldest first */
                 emit_tunable_changed(b, decisions[--n]);
         if (c->changed & MANAGER_CHANGE_PRESSURE)
@@ -984,9 +1002,11 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error 
 
         e = sd_bus_message_get_error(reply);
         if (e && b->optional && sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED)) {
-                log_warning("The bus does not let memtuned own " BUS_NAME " (is dbus/org.memtuned1.conf installed "
-                            "in the bus's system.d?); running without the bus. --bus none says so, --bus system "
-                            "requires it.");
+                log_warning(
+                        "The bus does not let memtuned own " BUS_NAME
+                        " (is dbus/org.memtuned1.conf installed "
+                        "in the bus's system.d?); running without the bus. --bus none says so, --bus system "
+                        "requires it.");
                 r = sd_event_add_defer(b->event, &b->drop_source, on_drop_bus, b);
                 if (r < 0)
                         return sd_event_exit(b->event, r);
@@ -994,13 +1014,16 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error 
         }
         if (e) {
                 r = sd_bus_error_get_errno(e);
-                log_error("Failed to own the bus name " BUS_NAME ": %s (is dbus/org.memtuned1.conf installed in "
-                          "the bus's system.d?)", e->message ?: e->name);
+                log_error("Failed to own the bus name " BUS_NAME
+                          ": %s (is dbus/org.memtuned1.conf installed in "
+                          "the bus's system.d?)",
+                          e->message ?: e->name);
                 return sd_event_exit(b->event, r > 0 ? -r : -EACCES);
         }
         r = sd_bus_message_read(reply, "u", &ret);
         if (r < 0 || (ret != 1 && ret != 4)) { /* PRIMARY_OWNER, ALREADY_OWNER */
-                log_error("Failed to own the bus name " BUS_NAME ": another process has it (is memtuned already "
+                log_error("Failed to own the bus name " BUS_NAME
+                          ": another process has it (is memtuned already "
                           "running?).");
                 return sd_event_exit(b->event, -EEXIST);
         }
@@ -1062,15 +1085,18 @@ int bus_new(Manager *m, sd_event *event, const char *address, bool optional, Bus
 
         r = bus_open(address, &b->bus);
         if (r < 0 && optional) {
-                log_warning_errno(r, "No %s bus (%m); running without it. --bus none says so, --bus %s requires it.",
-                                  address, address);
+                log_warning_errno(
+                        r, "No %s bus (%m); running without it. --bus none says so, --bus %s requires it.",
+                        address, address);
                 bus_free(b);
                 *ret = NULL;
                 return 0;
         }
         if (r < 0) {
                 log_error_errno(r, "Failed to connect to the %s bus%s%s: %m",
-                                strcmp(address, "user") == 0 ? "user" : strcmp(address, "system") == 0 ? "system" : "",
+                                strcmp(address, "user") == 0     ? "user"
+                                : strcmp(address, "system") == 0 ? "system"
+                                                                 : "",
                                 strchr(address, ':') ? " at " : "", strchr(address, ':') ? address : "");
                 goto fail;
         }

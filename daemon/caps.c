@@ -30,8 +30,8 @@
 typedef struct CapNeed {
         cap_value_t cap;
         const char *name;
-        bool required;          /* for the daemon; --observe only warns */
-        const char *without;    /* what does not work without it */
+        bool required;       /* for the daemon; --observe only warns */
+        const char *without; /* what does not work without it */
 } CapNeed;
 
 static const CapNeed daemon_caps[] = {
@@ -106,11 +106,12 @@ static int drop_bounding(CapsProfile profile, cap_t cur) {
                 int b = cap_get_bound(v);
 
                 if (b < 0)
-                        break;          /* past the kernel's last capability */
+                        break; /* past the kernel's last capability */
                 if (b == 0 || profile_keeps(profile, v) || v == CAP_SETPCAP)
                         continue;
                 if (cap_drop_bound(v) < 0)
-                        return log_error_errno(errno, "Failed to drop capability %d from the bounding set: %m", v);
+                        return log_error_errno(errno,
+                                               "Failed to drop capability %d from the bounding set: %m", v);
         }
         /* Last, since dropping it needs it. */
         if (cap_drop_bound(CAP_SETPCAP) < 0)
@@ -171,10 +172,12 @@ static bool memory_lock(void) {
         struct rlimit rl = {};
 
         if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur != RLIM_INFINITY) {
-                log_warning("Not locking memtuned's memory: RLIMIT_MEMLOCK is %s (hard limit %s); "
-                            "memtuned.service sets LimitMEMLOCK=infinity. Under the pressure it manages, its own "
-                            "pages may be reclaimed and its reactions delayed.",
-                            FORMAT_SIZE((uint64_t) rl.rlim_cur / 1024), FORMAT_SIZE((uint64_t) rl.rlim_max / 1024));
+                log_warning(
+                        "Not locking memtuned's memory: RLIMIT_MEMLOCK is %s (hard limit %s); "
+                        "memtuned.service sets LimitMEMLOCK=infinity. Under the pressure it manages, its own "
+                        "pages may be reclaimed and its reactions delayed.",
+                        FORMAT_SIZE((uint64_t) rl.rlim_cur / 1024),
+                        FORMAT_SIZE((uint64_t) rl.rlim_max / 1024));
                 return false;
         }
         if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) >= 0)
@@ -182,7 +185,8 @@ static bool memory_lock(void) {
         /* Kernels before 4.4 know no MCL_ONFAULT. */
         if (errno == EINVAL && mlockall(MCL_CURRENT | MCL_FUTURE) >= 0)
                 return true;
-        log_warning_errno(errno, "Failed to lock memtuned's memory (mlockall): %m. Under the pressure it manages, "
+        log_warning_errno(errno,
+                          "Failed to lock memtuned's memory (mlockall): %m. Under the pressure it manages, "
                           "its own pages may be reclaimed and its reactions delayed.");
         return false;
 }
@@ -228,15 +232,18 @@ int caps_setup(CapsProfile profile) {
         locked = memory_lock();
         sliced = sched_slice_set(SCHED_SLICE_NSEC);
         if (sliced < 0)
-                log_notice_errno(sliced, "Cannot ask for a %llu us scheduler slice (sched_setattr: %m); events may wait "
-                                 "for the kernel's default slice under load.",
-                                 (unsigned long long) SCHED_SLICE_NSEC / 1000);
+                log_notice_errno(
+                        sliced,
+                        "Cannot ask for a %llu us scheduler slice (sched_setattr: %m); events may wait "
+                        "for the kernel's default slice under load.",
+                        (unsigned long long) SCHED_SLICE_NSEC / 1000);
         if (log_get_max_level() >= LOG_INFO) {
                 _cleanup_(cap_freep) cap_t now = cap_get_proc();
                 char *text = now ? cap_to_text(now, NULL) : NULL, slice[32] = "the kernel's default";
 
                 if (sliced >= 0)
-                        snprintf(slice, sizeof(slice), "%llu us", (unsigned long long) SCHED_SLICE_NSEC / 1000);
+                        snprintf(slice, sizeof(slice), "%llu us",
+                                 (unsigned long long) SCHED_SLICE_NSEC / 1000);
                 log_info("Capabilities: %s; memory %s; scheduler slice %s.", text ? text : "?",
                          locked ? "locked (mlockall, MCL_ONFAULT)" : "not locked", slice);
                 if (text)

@@ -9,8 +9,8 @@
 #include "log.h"
 #include "policy.h"
 
-int check_run(char *const *paths, size_t n_paths, char *const *policy_dirs, size_t n_policy_dirs,
-              bool dump, int proc_fd) {
+int check_run(char *const *paths, size_t n_paths, char *const *policy_dirs, size_t n_policy_dirs, bool dump,
+              int proc_fd) {
         _cleanup_(policy_freep) Policy *p = NULL;
         _cleanup_(policy_errors_free) PolicyErrors errors = {};
         HostInfo host;
@@ -18,7 +18,8 @@ int check_run(char *const *paths, size_t n_paths, char *const *policy_dirs, size
 
         r = hostinfo_read(proc_fd, &host);
         if (r < 0) {
-                log_error_errno(r, "Failed to read the host facts (meminfo, zoneinfo) that policies depend on: %m");
+                log_error_errno(
+                        r, "Failed to read the host facts (meminfo, zoneinfo) that policies depend on: %m");
                 return 1;
         }
 

@@ -11,5 +11,5 @@
  * as "FILE:LINE: message" on stderr; with dump, prints the merged effective
  * policy with each value's FILE:LINE on stdout. Returns the exit status: 0
  * valid, 1 invalid. */
-int check_run(char *const *paths, size_t n_paths, char *const *policy_dirs, size_t n_policy_dirs,
-              bool dump, int proc_fd);
+int check_run(char *const *paths, size_t n_paths, char *const *policy_dirs, size_t n_policy_dirs, bool dump,
+              int proc_fd);

@@ -36,17 +36,13 @@ void log_decision(const Decision *d, bool observe, const char *trigger, uint64_t
          * (ENOENT, by design): then the line is all there is. */
         if (log_on_journal() && access(JOURNAL_SOCKET_PATH, F_OK) >= 0 &&
             sd_journal_send("MESSAGE=%s%s", observe ? "(observe) " : "", d->reason,
-                            "MESSAGE_ID=" MEMTUNED_DECISION_MESSAGE_ID,
-                            "PRIORITY=%i", LOG_INFO,
-                            "SYSLOG_IDENTIFIER=%s", program_invocation_short_name,
-                            "MEMTUNED_TUNABLE=%s", name,
-                            "MEMTUNED_OLD=%" PRIu64, d->old_value,
-                            "MEMTUNED_NEW=%" PRIu64, d->new_value,
-                            "MEMTUNED_SOURCE=%s", source ? source : "unknown",
-                            "MEMTUNED_REASON=%s", reason,
-                            "MEMTUNED_MODE=%s", observe ? "observe" : "enforce",
-                            "MEMTUNED_TRIGGER=%s", trigger ? trigger : "unknown",
-                            "MEMTUNED_REACTION_USEC=%" PRIu64, reaction_usec,
+                            "MESSAGE_ID=" MEMTUNED_DECISION_MESSAGE_ID, "PRIORITY=%i", LOG_INFO,
+                            "SYSLOG_IDENTIFIER=%s", program_invocation_short_name, "MEMTUNED_TUNABLE=%s",
+                            name, "MEMTUNED_OLD=%" PRIu64, d->old_value, "MEMTUNED_NEW=%" PRIu64,
+                            d->new_value, "MEMTUNED_SOURCE=%s", source ? source : "unknown",
+                            "MEMTUNED_REASON=%s", reason, "MEMTUNED_MODE=%s",
+                            observe ? "observe" : "enforce", "MEMTUNED_TRIGGER=%s",
+                            trigger ? trigger : "unknown", "MEMTUNED_REACTION_USEC=%" PRIu64, reaction_usec,
                             NULL) >= 0)
                 return;
 

@@ -15,22 +15,24 @@
 #define NEVER USEC_INFINITY
 #define BIT32(n) (UINT32_C(1) << (n))
 
+/* clang-format off: one entry per line */
 static const char *const pressure_level_table[_PRESSURE_LEVEL_MAX] = {
         [PRESSURE_NONE] = "none",
         [PRESSURE_LOW] = "low",
         [PRESSURE_MEDIUM] = "medium",
         [PRESSURE_CRITICAL] = "critical",
 };
+/* clang-format on */
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(pressure_level, PressureLevel, );
 
+/* clang-format off: one entry per line */
 static const char *const tunable_source_table[_TUNABLE_SOURCE_MAX] = {
-        [TUNABLE_SOURCE_NONE] = "none",
-        [TUNABLE_SOURCE_BASELINE] = "baseline",
-        [TUNABLE_SOURCE_FIXED] = "fixed",
-        [TUNABLE_SOURCE_ADAPTIVE] = "adaptive",
+        [TUNABLE_SOURCE_NONE] = "none",         [TUNABLE_SOURCE_BASELINE] = "baseline",
+        [TUNABLE_SOURCE_FIXED] = "fixed",       [TUNABLE_SOURCE_ADAPTIVE] = "adaptive",
         [TUNABLE_SOURCE_OVERRIDE] = "override",
 };
+/* clang-format on */
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tunable_source, TunableSource, );
 
@@ -170,7 +172,8 @@ void engine_restore_baseline(Engine *e, TunableId id, uint64_t value) {
 void engine_resume(Engine *e, TunableId id, uint64_t level, uint64_t learned, uint64_t now_usec) {
         EngineTunable *t;
 
-        if ((id != TUNABLE_MIN_FREE_KBYTES && id != TUNABLE_WATERMARK_SCALE_FACTOR) || !e->tunables[id].known)
+        if ((id != TUNABLE_MIN_FREE_KBYTES && id != TUNABLE_WATERMARK_SCALE_FACTOR) ||
+            !e->tunables[id].known)
                 return;
         t = &e->tunables[id];
         t->learned = learned;
@@ -189,18 +192,18 @@ void engine_resume(Engine *e, TunableId id, uint64_t level, uint64_t learned, ui
  * that was reset or is missing gives no evidence either way. */
 typedef struct Obs {
         bool rates;
-        uint64_t interval, start;       /* the rates cover [start, now] */
+        uint64_t interval, start; /* the rates cover [start, now] */
         bool has_direct, has_stall, has_zrf, has_refault, has_pswpin;
         double direct, stall, zrf, refault_anon, refault_file, pswpin;
         bool has_psi, has_full;
-        double psi_some, psi_full;      /* percent */
+        double psi_some, psi_full; /* percent */
 } Obs;
 
 typedef struct Bounds {
-        uint64_t lo, hi;        /* where an adaptive level may be */
-        uint64_t rest;          /* where it returns to when calm: the baseline within lo..hi */
-        uint64_t safety_max;    /* the kernel's max; for min_free_kbytes also the reserve ceiling */
-        bool capped;            /* hi is the reserve ceiling, below the policy's max */
+        uint64_t lo, hi;     /* where an adaptive level may be */
+        uint64_t rest;       /* where it returns to when calm: the baseline within lo..hi */
+        uint64_t safety_max; /* the kernel's max; for min_free_kbytes also the reserve ceiling */
+        bool capped;         /* hi is the reserve ceiling, below the policy's max */
 } Bounds;
 
 typedef struct Step {
@@ -210,13 +213,13 @@ typedef struct Step {
         const Sample *s;
         uint64_t now;
         Obs o;
-        uint64_t window;        /* the policy's window, at least 1 usec */
-        bool calm;              /* this sample */
-        bool boosted;           /* a zone's watermarks carry the kernel's boost */
-        bool trouble;           /* the window average reaches a threshold */
+        uint64_t window; /* the policy's window, at least 1 usec */
+        bool calm;       /* this sample */
+        bool boosted;    /* a zone's watermarks carry the kernel's boost */
+        bool trouble;    /* the window average reaches a threshold */
         double avg_direct, avg_stall;
         double cap_percent;
-        uint64_t cap_kb;        /* 0: MemTotal unknown */
+        uint64_t cap_kb; /* 0: MemTotal unknown */
         bool present[_TUNABLE_MANAGED_MAX];
         bool overridden[_TUNABLE_MANAGED_MAX];
         bool controlled[_TUNABLE_MANAGED_MAX]; /* adaptive, present, not overridden */
@@ -275,7 +278,8 @@ static void history_push(Engine *e, const Obs *o, uint64_t now) {
                 return;
         /* Never count a stretch of time twice. */
         if (e->history_n > 0) {
-                const EngineHistory *prev = &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1) % ENGINE_HISTORY_MAX];
+                const EngineHistory *prev =
+                        &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1) % ENGINE_HISTORY_MAX];
                 start = MAX(start, prev->end_usec);
         }
         if (start >= now)
@@ -295,13 +299,15 @@ static void history_push(Engine *e, const Obs *o, uint64_t now) {
 
 /* Averages the reclaim rates over [from, to]. Returns whether the history
  * covers all of it (or all it can hold). */
-static bool history_average(const Engine *e, uint64_t from, uint64_t to, double *ret_direct, double *ret_stall) {
+static bool history_average(const Engine *e, uint64_t from, uint64_t to, double *ret_direct,
+                            double *ret_stall) {
         double direct = 0, stall = 0;
         uint64_t covered = 0;
         size_t i;
 
         for (i = 0; i < e->history_n; i++) {
-                const EngineHistory *h = &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1 - i) % ENGINE_HISTORY_MAX];
+                const EngineHistory *h =
+                        &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1 - i) % ENGINE_HISTORY_MAX];
                 uint64_t start = h->end_usec - h->interval_usec;
                 uint64_t lo = MAX(start, from), hi = MIN(h->end_usec, to);
 
@@ -332,7 +338,8 @@ static PressureLevel pressure_of(const PolicyThresholds *th, const Obs *o, doubl
         if (th->psi_some_medium > 0 && o->psi_some >= th->psi_some_medium / 100.0 * scale)
                 l = PRESSURE_MEDIUM;
         if ((th->psi_some_critical > 0 && o->psi_some >= th->psi_some_critical / 100.0 * scale) ||
-            (th->psi_full_critical > 0 && o->has_full && o->psi_full >= th->psi_full_critical / 100.0 * scale))
+            (th->psi_full_critical > 0 && o->has_full &&
+             o->psi_full >= th->psi_full_critical / 100.0 * scale))
                 l = PRESSURE_CRITICAL;
         return l;
 }
@@ -423,7 +430,7 @@ static Bounds bounds_of(const Step *st, TunableId id) {
                 b.safety_max = MIN(b.safety_max, reserve_ceiling(st));
         b.capped = hi > b.safety_max;
         b.hi = MIN(hi, b.safety_max);
-        b.lo = MIN(lo, b.hi);   /* the cap wins over the policy's minimum */
+        b.lo = MIN(lo, b.hi); /* the cap wins over the policy's minimum */
         b.rest = CLAMP(st->e->tunables[id].baseline, b.lo, b.hi);
         return b;
 }
@@ -445,7 +452,8 @@ static uint64_t safety_clamp(const Step *st, TunableId id, uint64_t v, Text *why
                 }
         }
         if (v > max || v < info->kernel_min) {
-                text_add(why, ", clamped to the kernel's range %" PRIu64 "..%" PRIu64, info->kernel_min, max);
+                text_add(why, ", clamped to the kernel's range %" PRIu64 "..%" PRIu64, info->kernel_min,
+                         max);
                 return CLAMP(v, info->kernel_min, max);
         }
         return v;
@@ -571,7 +579,8 @@ static bool watermarks_recall(Step *st) {
                         continue;
                 w = text_start(why, sizeof(why));
                 add_reclaim_evidence(st, &w);
-                text_add(&w, "; straight back to %" PRIu64 ", the level that stopped direct reclaim before", next);
+                text_add(&w, "; straight back to %" PRIu64 ", the level that stopped direct reclaim before",
+                         next);
                 level_move(st, id, next, why);
                 any = true;
         }
@@ -603,7 +612,9 @@ static void watermarks_decay(Step *st, uint64_t effective) {
                         next = t->learned / ENGINE_WSF_STEP_FACTOR;
                 else
                         next = (uint64_t) ((double) t->learned / st->th->step_factor);
-                t->learned = next <= rest || (id == TUNABLE_WATERMARK_SCALE_FACTOR && next < effective) ? 0 : next;
+                t->learned = next <= rest || (id == TUNABLE_WATERMARK_SCALE_FACTOR && next < effective)
+                                     ? 0
+                                     : next;
                 t->learned_usec = st->now;
         }
 }
@@ -660,7 +671,8 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
                         continue;
                 if (!ready)
                         text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
-                                 FORMAT_DURATION_HUMAN(usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))));
+                                 FORMAT_DURATION_HUMAN(
+                                         usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))));
                 else
                         watermark_step_up(st, id, effective, &b);
                 return;
@@ -690,7 +702,8 @@ static void watermarks_back(Step *st) {
                 if (t->level == b.rest)
                         continue;
                 w = text_start(why, sizeof(why));
-                text_add(&w, "calm for %s (pgscan_direct %s/s, allocstall %s/s): back to the baseline %" PRIu64,
+                text_add(&w,
+                         "calm for %s (pgscan_direct %s/s, allocstall %s/s): back to the baseline %" PRIu64,
                          FORMAT_DURATION_HUMAN(st->now - e->calm_since_usec), fmt_rate(st->o.direct).s,
                          fmt_rate(st->o.has_stall ? st->o.stall : 0).s, b.rest);
                 if (t->level > b.rest) {
@@ -724,7 +737,7 @@ static void watermarks(Step *st) {
 
 typedef struct NodeFree {
         uint32_t node;
-        uint64_t free, high;    /* pages, over the node's zones with managed pages */
+        uint64_t free, high; /* pages, over the node's zones with managed pages */
 } NodeFree;
 
 static int64_t node_surplus(const NodeFree *n) {
@@ -782,10 +795,11 @@ static void numa(Step *st) {
                 if (n < 2)
                         text_set(note, ENGINE_REASON_MAX, "one NUMA node: no other node to allocate from");
                 else if (t->level == 0)
-                        text_set(note, ENGINE_REASON_MAX, "0: allocations use other nodes before reclaiming");
+                        text_set(note, ENGINE_REASON_MAX,
+                                 "0: allocations use other nodes before reclaiming");
                 else
-                        text_set(note, ENGINE_REASON_MAX, "the policy's minimum %" PRIu64 " keeps zone reclaim on",
-                                 b.lo);
+                        text_set(note, ENGINE_REASON_MAX,
+                                 "the policy's minimum %" PRIu64 " keeps zone reclaim on", b.lo);
                 return;
         }
 
@@ -803,7 +817,8 @@ static void numa(Step *st) {
         e->numa_failed_pages += (o->has_zrf ? o->zrf : 0) * ((double) o->interval / USEC_PER_SEC);
         e->numa_direct_pages += (o->has_direct ? o->direct : 0) * ((double) o->interval / USEC_PER_SEC);
 
-        if (lasted(st->now, e->numa_since_usec, st->window) && cooled(st->now, t->last_step_usec, st->th->cooldown_usec)) {
+        if (lasted(st->now, e->numa_since_usec, st->window) &&
+            cooled(st->now, t->last_step_usec, st->th->cooldown_usec)) {
                 double secs = (double) (st->now - e->numa_since_usec) / USEC_PER_SEC;
                 char why[ENGINE_REASON_MAX];
                 Text w = text_start(why, sizeof(why));
@@ -811,16 +826,19 @@ static void numa(Step *st) {
                 text_add(&w, "node %" PRIu32 " reclaimed locally (", low.node);
                 if (o->has_zrf)
                         text_add(&w, "zone_reclaim_failed %s/s, ", fmt_rate(e->numa_failed_pages / secs).s);
-                text_add(&w, "pgscan_direct %s/s over %s) while node %" PRIu32 " had %s free above its high watermark",
-                         fmt_rate(e->numa_direct_pages / secs).s, FORMAT_DURATION_HUMAN(st->now - e->numa_since_usec),
-                         high.node, FORMAT_SIZE((high.free - high.high) * e->page_kb));
+                text_add(&w,
+                         "pgscan_direct %s/s over %s) while node %" PRIu32
+                         " had %s free above its high watermark",
+                         fmt_rate(e->numa_direct_pages / secs).s,
+                         FORMAT_DURATION_HUMAN(st->now - e->numa_since_usec), high.node,
+                         FORMAT_SIZE((high.free - high.high) * e->page_kb));
                 level_move(st, id, 0, why);
                 e->numa_since_usec = NEVER;
                 return;
         }
-        text_set(note, ENGINE_REASON_MAX, "local reclaim on node %" PRIu32 " while node %" PRIu32
-                 " has %s free, for %s",
-                 low.node, high.node, FORMAT_SIZE((high.free - high.high) * e->page_kb),
+        text_set(note, ENGINE_REASON_MAX,
+                 "local reclaim on node %" PRIu32 " while node %" PRIu32 " has %s free, for %s", low.node,
+                 high.node, FORMAT_SIZE((high.free - high.high) * e->page_kb),
                  FORMAT_DURATION_HUMAN(st->now - e->numa_since_usec));
 }
 
@@ -842,7 +860,8 @@ static int swap_trend_of(const Obs *o, double *ret_anon, double *ret_file) {
                 file = o->refault_file;
                 if (file >= ENGINE_REFAULT_THRASH_PAGES_PER_S && anon * ENGINE_REFAULT_DOMINANCE <= file)
                         trend = +1;
-                else if (anon >= ENGINE_REFAULT_THRASH_PAGES_PER_S && file * ENGINE_REFAULT_DOMINANCE <= anon)
+                else if (anon >= ENGINE_REFAULT_THRASH_PAGES_PER_S &&
+                         file * ENGINE_REFAULT_DOMINANCE <= anon)
                         trend = -1;
         }
         *ret_anon = anon;
@@ -890,11 +909,14 @@ static void swap_step(Step *st, int trend, const Bounds *b, uint64_t cooldown) {
 
         if (!room) {
                 text_set(note, ENGINE_REASON_MAX, "%s thrashing, but at the policy's %s %" PRIu64,
-                         trend > 0 ? "page cache" : "anon memory", trend > 0 ? "maximum" : "minimum", t->level);
+                         trend > 0 ? "page cache" : "anon memory", trend > 0 ? "maximum" : "minimum",
+                         t->level);
                 return;
         }
-        if (!lasted(st->now, e->swap_since_usec, st->window) || !cooled(st->now, t->last_step_usec, cooldown)) {
-                text_set(note, ENGINE_REASON_MAX, "%s thrashing for %s", trend > 0 ? "page cache" : "anon memory",
+        if (!lasted(st->now, e->swap_since_usec, st->window) ||
+            !cooled(st->now, t->last_step_usec, cooldown)) {
+                text_set(note, ENGINE_REASON_MAX, "%s thrashing for %s",
+                         trend > 0 ? "page cache" : "anon memory",
                          FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
                 return;
         }
@@ -902,12 +924,14 @@ static void swap_step(Step *st, int trend, const Bounds *b, uint64_t cooldown) {
         secs = (double) (st->now - e->swap_since_usec) / USEC_PER_SEC;
         w = text_start(why, sizeof(why));
         if (trend > 0)
-                text_add(&w, "file refaults %s/s, anon refaults and swap-ins %s/s over %s: "
+                text_add(&w,
+                         "file refaults %s/s, anon refaults and swap-ins %s/s over %s: "
                          "the page cache thrashes while anon memory is cold",
                          fmt_rate(e->swap_file_pages / secs).s, fmt_rate(e->swap_anon_pages / secs).s,
                          FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
         else
-                text_add(&w, "anon refaults and swap-ins %s/s, file refaults %s/s over %s: "
+                text_add(&w,
+                         "anon refaults and swap-ins %s/s, file refaults %s/s over %s: "
                          "anon memory thrashes through swap",
                          fmt_rate(e->swap_anon_pages / secs).s, fmt_rate(e->swap_file_pages / secs).s,
                          FORMAT_DURATION_HUMAN(st->now - e->swap_since_usec));
@@ -938,11 +962,14 @@ static void swap_back(Step *st, const Bounds *b, uint64_t cooldown) {
 
         w = text_start(why, sizeof(why));
         text_add(&w, "calm for %s and refaults balanced: back towards the baseline %" PRIu64,
-                 FORMAT_DURATION_HUMAN(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)), b->rest);
+                 FORMAT_DURATION_HUMAN(st->now - later(e->calm_since_usec, e->swap_quiet_since_usec)),
+                 b->rest);
         if (t->level > b->rest)
-                level_move(st, id, t->level - MIN(t->level - b->rest, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+                level_move(st, id, t->level - MIN(t->level - b->rest, (uint64_t) ENGINE_SWAPPINESS_STEP),
+                           why);
         else
-                level_move(st, id, t->level + MIN(b->rest - t->level, (uint64_t) ENGINE_SWAPPINESS_STEP), why);
+                level_move(st, id, t->level + MIN(b->rest - t->level, (uint64_t) ENGINE_SWAPPINESS_STEP),
+                           why);
 }
 
 static void swappiness(Step *st) {
@@ -961,14 +988,15 @@ static void swappiness(Step *st) {
 
         if (st->s->meminfo.field[MEMINFO_SWAP_TOTAL] == 0) {
                 swap_forget(e);
-                text_set(st->note[id], ENGINE_REASON_MAX, "no swap: swappiness has no effect, left at %" PRIu64,
-                         t->level);
+                text_set(st->note[id], ENGINE_REASON_MAX,
+                         "no swap: swappiness has no effect, left at %" PRIu64, t->level);
                 return;
         }
         if (o->rates && !o->has_refault) {
                 swap_forget(e);
                 text_set(st->note[id], ENGINE_REASON_MAX,
-                         "no workingset_refault_anon/_file counters (kernel before 5.9): left at %" PRIu64, t->level);
+                         "no workingset_refault_anon/_file counters (kernel before 5.9): left at %" PRIu64,
+                         t->level);
                 return;
         }
 
@@ -1043,7 +1071,8 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
                         pl->target = t->target;
                         pl->baseline = t->baseline;
                         pl->source = TUNABLE_SOURCE_NONE;
-                        text_add(&n, "%s", t->known ? "missing in this sample" : "not available on this kernel");
+                        text_add(&n, "%s",
+                                 t->known ? "missing in this sample" : "not available on this kernel");
                         continue;
                 }
 
@@ -1085,8 +1114,8 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
 
                                 target = t->level;
                                 source = TUNABLE_SOURCE_ADAPTIVE;
-                                text_add(&n, "adaptive %" PRIu64 "..%" PRIu64 ", baseline %" PRIu64 ": ", b.lo, b.hi,
-                                         b.rest);
+                                text_add(&n, "adaptive %" PRIu64 "..%" PRIu64 ", baseline %" PRIu64 ": ",
+                                         b.lo, b.hi, b.rest);
                                 if (st->stepped[id]) {
                                         text_add(&w, "%s", st->why[id]);
                                         text_add(&n, "%s", st->why[id]);
@@ -1096,7 +1125,8 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
                                         else if (st->note[id][0])
                                                 text_add(&n, "%s", st->note[id]);
                                         else
-                                                text_add(&n, "%s", t->level == b.rest ? "at the baseline" : "holding");
+                                                text_add(&n, "%s",
+                                                         t->level == b.rest ? "at the baseline" : "holding");
                                         text_add(&w, "back to the adaptive value");
                                 }
                                 break;
@@ -1114,7 +1144,8 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
                                         target = t->level = t->baseline;
                                         source = TUNABLE_SOURCE_BASELINE;
                                         text_add(&w, "unmanaged by policy: back to the baseline");
-                                        text_add(&n, "unmanaged by policy: back to the baseline %" PRIu64, t->baseline);
+                                        text_add(&n, "unmanaged by policy: back to the baseline %" PRIu64,
+                                                 t->baseline);
                                 }
                                 break;
                         }
@@ -1130,15 +1161,16 @@ static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
                                 .new_value = target,
                                 .source = source,
                         };
-                        text_set(d->reason, sizeof(d->reason), "%s %" PRIu64 " -> %" PRIu64 ": %s", name, t->target,
-                                 target, why);
+                        text_set(d->reason, sizeof(d->reason), "%s %" PRIu64 " -> %" PRIu64 ": %s", name,
+                                 t->target, target, why);
                 }
 
                 t->target = target;
                 /* A hand-back lasts until the kernel holds the baseline (a
                  * refused or failed write is retried); then the tunable is
                  * the kernel's. */
-                t->source = source == TUNABLE_SOURCE_BASELINE && pl->current == target ? TUNABLE_SOURCE_NONE : source;
+                t->source = source == TUNABLE_SOURCE_BASELINE && pl->current == target ? TUNABLE_SOURCE_NONE
+                                                                                       : source;
                 pl->target = target;
                 pl->baseline = t->baseline;
                 pl->source = source;
@@ -1251,7 +1283,8 @@ int engine_step(Engine *e, const Policy *p, const Override overrides[], const Sa
                         t->baseline = t->level = t->target = s->tunables.value[id];
                         t->source = TUNABLE_SOURCE_BASELINE;
                 }
-                st.overridden[id] = st.present[id] && overrides && override_in_force(&overrides[id], now_usec);
+                st.overridden[id] =
+                        st.present[id] && overrides && override_in_force(&overrides[id], now_usec);
                 st.controlled[id] = st.present[id] && !st.overridden[id] &&
                                     p->tunables[id].mode == TUNABLE_MODE_ADAPTIVE;
                 /* Coming from unmanaged (or a hand-back) the adaptive position

@@ -159,12 +159,12 @@ typedef struct Decision {
 } Decision;
 
 typedef struct TunablePlan {
-        bool present;           /* the kernel has the file (in this sample) */
-        bool managed;           /* source != NONE: the actuator writes target (unless observing) */
-        bool override_expired;  /* overrides[id] is active but expired: the caller may drop it */
-        uint64_t current;       /* the value in the sample */
-        uint64_t baseline;      /* the value memtuned returns to */
-        uint64_t target;        /* what memtuned wants; equals current when unmanaged */
+        bool present;          /* the kernel has the file (in this sample) */
+        bool managed;          /* source != NONE: the actuator writes target (unless observing) */
+        bool override_expired; /* overrides[id] is active but expired: the caller may drop it */
+        uint64_t current;      /* the value in the sample */
+        uint64_t baseline;     /* the value memtuned returns to */
+        uint64_t target;       /* what memtuned wants; equals current when unmanaged */
         TunableSource source;
         char reason[ENGINE_REASON_MAX]; /* the state in one line, without the tunable's name */
 } TunablePlan;
@@ -173,25 +173,25 @@ typedef struct Plan {
         TunablePlan tunables[_TUNABLE_MANAGED_MAX];
         Decision decisions[_TUNABLE_MANAGED_MAX]; /* at most one per tunable, in TunableId order */
         size_t n_decisions;
-        PressureLevel pressure;         /* with hysteresis */
-        bool pressure_changed;          /* differs from the previous step's level */
-        bool trouble;                   /* reclaim at or above a threshold, averaged over the window */
-        bool calm;                      /* this sample is calm (below half the thresholds, no pressure) */
-        uint64_t next_sample_usec;      /* RELATIVE: sample again this long after now_usec */
+        PressureLevel pressure;           /* with hysteresis */
+        bool pressure_changed;            /* differs from the previous step's level */
+        bool trouble;                     /* reclaim at or above a threshold, averaged over the window */
+        bool calm;                        /* this sample is calm (below half the thresholds, no pressure) */
+        uint64_t next_sample_usec;        /* RELATIVE: sample again this long after now_usec */
         char evidence[ENGINE_REASON_MAX]; /* this sample's rates and PSI, one line */
 } Plan;
 
 /* Per tunable state. Read-only outside engine.c. */
 typedef struct EngineTunable {
-        bool known;             /* seen in a sample: baseline, level, target hold values */
+        bool known; /* seen in a sample: baseline, level, target hold values */
         uint64_t baseline;
-        uint64_t level;         /* what the policy alone wants (adaptive position or fixed value) */
-        uint64_t target;        /* the last planned target: level, an override, or the baseline */
-        TunableSource source;   /* of target */
+        uint64_t level;          /* what the policy alone wants (adaptive position or fixed value) */
+        uint64_t target;         /* the last planned target: level, an override, or the baseline */
+        TunableSource source;    /* of target */
         uint64_t last_step_usec; /* the last change of level by the engine; USEC_INFINITY: never */
-        uint64_t learned;       /* watermarks: the level that last stopped direct reclaim; 0: none */
-        uint64_t learned_usec;  /* when learned was set or last decayed */
-        bool resumed;           /* level came from engine_resume(): the next step says so */
+        uint64_t learned;        /* watermarks: the level that last stopped direct reclaim; 0: none */
+        uint64_t learned_usec;   /* when learned was set or last decayed */
+        bool resumed;            /* level came from engine_resume(): the next step says so */
 } EngineTunable;
 
 /* One sample's reclaim rates over [end_usec - interval_usec, end_usec]. */
@@ -204,24 +204,24 @@ typedef struct EngineHistory {
  * outside engine.c. Times are CLOCK_MONOTONIC usec; USEC_INFINITY: never/none. */
 typedef struct Engine {
         EngineTunable tunables[_TUNABLE_MANAGED_MAX];
-        uint64_t page_kb;               /* page size for the NUMA reasons; 4 on x86 */
-        uint64_t last_usec;             /* the last step (or init) */
-        uint64_t sample_interval_usec;  /* 0 before the first step */
+        uint64_t page_kb;              /* page size for the NUMA reasons; 4 on x86 */
+        uint64_t last_usec;            /* the last step (or init) */
+        uint64_t sample_interval_usec; /* 0 before the first step */
 
         EngineHistory history[ENGINE_HISTORY_MAX];
         size_t history_next, history_n;
-        uint64_t watermark_step_usec;   /* last step of either watermark tunable */
-        uint64_t calm_since_usec;       /* start of the current run of calm samples */
+        uint64_t watermark_step_usec; /* last step of either watermark tunable */
+        uint64_t calm_since_usec;     /* start of the current run of calm samples */
 
         PressureLevel pressure;
         uint64_t pressure_since_usec;
 
-        uint64_t numa_since_usec;       /* start of the current run of local-reclaim evidence */
+        uint64_t numa_since_usec;                    /* start of the current run of local-reclaim evidence */
         double numa_failed_pages, numa_direct_pages; /* counted over that run */
 
-        int swap_trend;                 /* +1 file thrashing, -1 anon thrashing, 0 neither */
-        uint64_t swap_since_usec;       /* start of the current run of that trend */
-        uint64_t swap_quiet_since_usec; /* start of the current run without a trend */
+        int swap_trend;                          /* +1 file thrashing, -1 anon thrashing, 0 neither */
+        uint64_t swap_since_usec;                /* start of the current run of that trend */
+        uint64_t swap_quiet_since_usec;          /* start of the current run without a trend */
         double swap_anon_pages, swap_file_pages; /* counted over that run */
 } Engine;
 

@@ -80,8 +80,8 @@ int hostinfo_parse_release(const char *release, unsigned ret[3]) {
         /* The numeric prefix, at most three numbers: "6.1.0" of "6.1.0-18-amd64",
          * "4.19.0" of "4.19.0.1", "6.9" of "6.9-rc1". */
         n = strspn(release, "0123456789");
-        for (unsigned parts = 1; parts < 3 && release[n] == '.' && release[n + 1] >= '0' && release[n + 1] <= '9';
-             parts++)
+        for (unsigned parts = 1;
+             parts < 3 && release[n] == '.' && release[n + 1] >= '0' && release[n + 1] <= '9'; parts++)
                 n += 1 + strspn(release + n + 1, "0123456789");
         if (n == 0 || n >= sizeof(prefix))
                 return -EINVAL;

@@ -14,10 +14,10 @@
 
 typedef struct KillOrderEntry {
         OomCandidate candidate;
-        const char *rule;       /* borrowed from the rules or the process table: valid until the rules change */
-        bool tracked;           /* memtuned set this process's score (else: the rule that would match) */
-        bool overridden;        /* tracked, but its oom_score_adj is no longer what the rule set: someone changed it */
-        int rule_adj;           /* tracked: the value the rule set */
+        const char *rule; /* borrowed from the rules or the process table: valid until the rules change */
+        bool tracked;     /* memtuned set this process's score (else: the rule that would match) */
+        bool overridden; /* tracked, but its oom_score_adj is no longer what the rule set: someone changed it */
+        int rule_adj;    /* tracked: the value the rule set */
 } KillOrderEntry;
 
 /* How a listing shows e's rule: "-" for none, the rule's name, or

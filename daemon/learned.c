@@ -52,8 +52,8 @@ int learned_format(const LearnedLevel levels[LEARNED_N], char *buf, size_t size)
 
                 if (!levels[i].known)
                         continue;
-                k = snprintf(buf + len, size - len, "%s %" PRIu64 " %" PRIu64 "\n", tunable_info(learned_ids[i])->name,
-                             levels[i].level, levels[i].learned);
+                k = snprintf(buf + len, size - len, "%s %" PRIu64 " %" PRIu64 "\n",
+                             tunable_info(learned_ids[i])->name, levels[i].level, levels[i].learned);
                 if (k < 0 || (size_t) k >= size - len)
                         return -ENOBUFS;
                 len += (size_t) k;

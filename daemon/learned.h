@@ -21,7 +21,7 @@ extern const TunableId learned_ids[LEARNED_N];
 
 typedef struct LearnedLevel {
         uint64_t level, learned;
-        bool known;             /* a line for it was there (parse), or it is to be written (format) */
+        bool known; /* a line for it was there (parse), or it is to be written (format) */
 } LearnedLevel;
 
 /* Parses the file's text (n bytes, need not be NUL terminated) into ret,

@@ -66,8 +66,7 @@ static void help(void) {
                "     --metrics-dir DIR   Write Prometheus metrics to DIR/memtuned.prom for\n"
                "                         node_exporter's textfile collector (default: none)\n"
                "     --proc-root DIR     Read /proc from DIR (default /proc)\n",
-               program_invocation_short_name, program_invocation_short_name,
-               program_invocation_short_name);
+               program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
 }
 
 static int parse_seconds(const char *s, uint64_t *ret) {
@@ -101,55 +100,43 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_METRICS_DIR,
                 ARG_PROC_ROOT,
         };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "once", no_argument, NULL, ARG_ONCE },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "interval", required_argument, NULL, ARG_INTERVAL },
-                { "check", no_argument, NULL, ARG_CHECK },
-                { "dump", no_argument, NULL, ARG_DUMP },
-                { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
-                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
-                { "observe", no_argument, NULL, ARG_OBSERVE },
-                { "bus", required_argument, NULL, ARG_BUS },
-                { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
-                { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
-                {}
-        };
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                                                 { "version", no_argument, NULL, ARG_VERSION },
+                                                 { "once", no_argument, NULL, ARG_ONCE },
+                                                 { "json", no_argument, NULL, ARG_JSON },
+                                                 { "interval", required_argument, NULL, ARG_INTERVAL },
+                                                 { "check", no_argument, NULL, ARG_CHECK },
+                                                 { "dump", no_argument, NULL, ARG_DUMP },
+                                                 { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
+                                                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                                                 { "observe", no_argument, NULL, ARG_OBSERVE },
+                                                 { "bus", required_argument, NULL, ARG_BUS },
+                                                 { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
+                                                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+                                                 {} };
         bool interval_set = false;
         const char *not_check = NULL; /* an option of the daemon that --check would ignore */
         int c, r;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-                        return 0;
-                case ARG_ONCE:
-                        arg_once = true;
-                        break;
-                case ARG_JSON:
-                        arg_json = true;
-                        break;
+                case 'h': help(); return 0;
+                case ARG_VERSION: printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 0;
+                case ARG_ONCE: arg_once = true; break;
+                case ARG_JSON: arg_json = true; break;
                 case ARG_INTERVAL:
                         r = parse_seconds(optarg, &arg_interval_usec);
                         if (r < 0)
-                                return log_error_errno(EINVAL,
-                                                       "Invalid --interval '%s': expected seconds from %.2f to %" PRIu64 ".",
-                                                       optarg, (double) INTERVAL_MIN_USEC / USEC_PER_SEC,
-                                                       INTERVAL_MAX_USEC / USEC_PER_SEC);
+                                return log_error_errno(
+                                        EINVAL,
+                                        "Invalid --interval '%s': expected seconds from %.2f to %" PRIu64
+                                        ".",
+                                        optarg, (double) INTERVAL_MIN_USEC / USEC_PER_SEC,
+                                        INTERVAL_MAX_USEC / USEC_PER_SEC);
                         interval_set = true;
                         break;
-                case ARG_CHECK:
-                        arg_check = true;
-                        break;
-                case ARG_DUMP:
-                        arg_dump = true;
-                        break;
+                case ARG_CHECK: arg_check = true; break;
+                case ARG_DUMP: arg_dump = true; break;
                 case ARG_POLICY_DIR: {
                         char **n = realloc(arg_policy_dirs, (arg_n_policy_dirs + 1) * sizeof(char *));
                         if (!n)
@@ -170,10 +157,11 @@ static int parse_argv(int argc, char *argv[]) {
                         /* "system", "user", "none", or an address: "transport:key=value,..." */
                         if (strcmp(optarg, "system") != 0 && strcmp(optarg, "user") != 0 &&
                             strcmp(optarg, "none") != 0 && !strchr(optarg, ':'))
-                                return log_error_errno(EINVAL,
-                                                       "Invalid --bus '%s': expected system, user, none, or a D-Bus "
-                                                       "address such as unix:path=/run/dbus/system_bus_socket.",
-                                                       optarg);
+                                return log_error_errno(
+                                        EINVAL,
+                                        "Invalid --bus '%s': expected system, user, none, or a D-Bus "
+                                        "address such as unix:path=/run/dbus/system_bus_socket.",
+                                        optarg);
                         arg_bus = optarg;
                         not_check = "--bus";
                         break;
@@ -181,18 +169,16 @@ static int parse_argv(int argc, char *argv[]) {
                         /* Opened at each attempt while it fails: a relative
                          * path would depend on the working directory. */
                         if (optarg[0] != '/')
-                                return log_error_errno(EINVAL, "Invalid --metrics-dir '%s': expected an absolute "
-                                                       "path such as /var/lib/prometheus/node-exporter.", optarg);
+                                return log_error_errno(EINVAL,
+                                                       "Invalid --metrics-dir '%s': expected an absolute "
+                                                       "path such as /var/lib/prometheus/node-exporter.",
+                                                       optarg);
                         arg_metrics_dir = optarg;
                         not_check = "--metrics-dir";
                         break;
-                case ARG_PROC_ROOT:
-                        arg_proc_root = optarg;
-                        break;
-                case '?':
-                        return -EINVAL;
-                default:
-                        return log_error_errno(EINVAL, "Unknown option code %c.", c);
+                case ARG_PROC_ROOT: arg_proc_root = optarg; break;
+                case '?': return -EINVAL;
+                default: return log_error_errno(EINVAL, "Unknown option code %c.", c);
                 }
 
         if ((arg_json || interval_set) && !arg_once)
@@ -223,7 +209,8 @@ static int read_sample(Sampler *s, Sample *ret) {
         /* Never in an event loop here: a torn read is read again. */
         r = sampler_read_start(s, ret, &failed);
         if (r < 0)
-                return log_error_errno(r, "Failed to parse '%s/%s': %m", arg_proc_root, failed ? failed : "?");
+                return log_error_errno(r, "Failed to parse '%s/%s': %m", arg_proc_root,
+                                       failed ? failed : "?");
         return 0;
 }
 
@@ -386,8 +373,10 @@ int main(int argc, char *argv[]) {
 
         /* Before anything else runs: --check keeps no capability, --once
          * only CAP_SYS_PTRACE (to read other users' exe links). */
-        r = caps_setup(arg_check ? CAPS_PROFILE_TOOL : arg_once ? CAPS_PROFILE_REPORT :
-                       arg_observe ? CAPS_PROFILE_OBSERVE : CAPS_PROFILE_DAEMON);
+        r = caps_setup(arg_check     ? CAPS_PROFILE_TOOL
+                       : arg_once    ? CAPS_PROFILE_REPORT
+                       : arg_observe ? CAPS_PROFILE_OBSERVE
+                                     : CAPS_PROFILE_DAEMON);
         if (r < 0)
                 return 1;
 

@@ -11,26 +11,26 @@
 
 typedef struct Manager {
         ManagerConfig config;
-        char proc_root[256];            /* the --proc-root directory's path, for messages */
+        char proc_root[256]; /* the --proc-root directory's path, for messages */
         sd_event *event;
         sd_event_source *sample_timer;
         sd_event_source *psi_source;
         struct PolicyWatch *policywatch; /* the policy directories (policywatch.c) */
         int psi_fd;
 
-        Policy *policy;                 /* the last good policy */
-        char *policy_error;             /* the last rejected policy's errors, or NULL */
+        Policy *policy;     /* the last good policy */
+        char *policy_error; /* the last rejected policy's errors, or NULL */
         HostInfo host;
 
         Sampler sampler;
         bool sampler_ready;
-        Sample *prev, *cur;             /* allocated once at start */
+        Sample *prev, *cur; /* allocated once at start */
         bool have_prev;
         Rates rates;
         bool have_rates;
         Engine engine;
         Plan plan;
-        PressureLevel pressure_logged;  /* the level plan_log() last logged */
+        PressureLevel pressure_logged; /* the level plan_log() last logged */
         Override overrides[_TUNABLE_MANAGED_MAX];
         Actuator actuator;
         bool actuator_open;
@@ -56,21 +56,21 @@ typedef struct Manager {
         uint64_t watchdog_usec;
         uint64_t watchdog_ping_usec;
         bool warned_sample_failure;
-        char status[320];               /* the last STATUS= sent */
+        char status[320]; /* the last STATUS= sent */
 
-        ProcRules *procrules;           /* process rules, oom_score_adj (manager-procs.c) */
-        ProcWatch *procwatch;           /* NULL without the proc connector */
+        ProcRules *procrules; /* process rules, oom_score_adj (manager-procs.c) */
+        ProcWatch *procwatch; /* NULL without the proc connector */
         sd_event_source *procwatch_source, *rescan_timer;
-        bool rescan_full;               /* the next rescan re-decides tracked processes too */
-        KillOrderEntry *killorder;      /* manager_list_processes()'s cache, or NULL */
+        bool rescan_full;          /* the next rescan re-decides tracked processes too */
+        KillOrderEntry *killorder; /* manager_list_processes()'s cache, or NULL */
         size_t n_killorder, killorder_limit;
-        uint64_t killorder_usec;        /* when it was built */
+        uint64_t killorder_usec; /* when it was built */
 
-        Bus *bus;                       /* NULL without a bus */
+        Bus *bus; /* NULL without a bus */
         /* What changed since the last manager_flush_changes() (ManagerChange
          * bits), and the events to announce with it. */
         unsigned changed;
-        size_t decisions_unpublished;   /* decisions remembered since then */
+        size_t decisions_unpublished;     /* decisions remembered since then */
         PressureLevel pressure_published; /* the level last announced */
         bool reloaded, reload_failed;
         ManagerProcessAdjusted *adjusted; /* grows to the largest batch, kept */
@@ -81,11 +81,11 @@ typedef struct Manager {
         ManagerTunableRow tunables_published[_TUNABLE_MAX];
         char tunables_published_reason[_TUNABLE_MAX][ENGINE_REASON_MAX];
         size_t n_tunables_published;
-        bool has_runtime_mode;          /* SetMode(): runtime_mode wins over the policy's until reset */
+        bool has_runtime_mode; /* SetMode(): runtime_mode wins over the policy's until reset */
         PolicyMode runtime_mode;
 
         MetricsCounters metrics_counters; /* incremented where each event happens */
-        ManagerMetrics *metrics;        /* manager-metrics.c, NULL until first used */
+        ManagerMetrics *metrics;          /* manager-metrics.c, NULL until first used */
 } Manager;
 
 /* Marks what changed (ManagerChange bits); manager_flush_changes() announces

@@ -21,16 +21,16 @@
 _Static_assert(METRICS_TRIGGERS == _TICK_CAUSE_MAX, "metrics.c names each TickCause");
 
 struct ManagerMetrics {
-        int dir_fd;                     /* --metrics-dir, -1 until opened */
-        bool failing;                   /* the last attempt failed and said so: the next failure is quiet */
-        uint64_t attempt_usec;          /* the last attempt to write (CLOCK_MONOTONIC), 0: none */
-        uint64_t write_usec;            /* the last write that worked */
-        uint64_t body_hash;             /* of the text written then, without the timestamp */
+        int dir_fd;            /* --metrics-dir, -1 until opened */
+        bool failing;          /* the last attempt failed and said so: the next failure is quiet */
+        uint64_t attempt_usec; /* the last attempt to write (CLOCK_MONOTONIC), 0: none */
+        uint64_t write_usec;   /* the last write that worked */
+        uint64_t body_hash;    /* of the text written then, without the timestamp */
         bool have_digest;
-        uint64_t digest_reloads;        /* the policy's digest was taken after this many reloads */
+        uint64_t digest_reloads; /* the policy's digest was taken after this many reloads */
         const Policy *digest_policy;
         char digest[17];
-        char text[METRICS_TEXT_MAX];    /* sized once: the tick does not allocate */
+        char text[METRICS_TEXT_MAX]; /* sized once: the tick does not allocate */
 };
 
 static ManagerMetrics *metrics_get(Manager *m) {
@@ -173,15 +173,15 @@ static int metrics_dir_open(const char *path, const char **why) {
                 /* O_DIRECTORY|O_NOFOLLOW on a symlink says ENOTDIR. */
                 if ((r == -ENOTDIR || r == -ELOOP) && lstat(path, &st) >= 0 && S_ISLNK(st.st_mode))
                         r = -ELOOP;
-                *why = r == -ENOENT ? "it does not exist" :
-                       r == -ELOOP ? "it is a symbolic link; give the directory it points to" :
-                       r == -ENOTDIR ? "it is not a directory" :
-                       "it cannot be opened";
+                *why = r == -ENOENT    ? "it does not exist"
+                       : r == -ELOOP   ? "it is a symbolic link; give the directory it points to"
+                       : r == -ENOTDIR ? "it is not a directory"
+                                       : "it cannot be opened";
                 return r;
         }
         if (faccessat(fd, ".", W_OK, AT_EACCESS) < 0) {
-                *why = errno == EROFS ? "it is read-only here (memtuned.service needs it in ReadWritePaths=)" :
-                       "it is not writable";
+                *why = errno == EROFS ? "it is read-only here (memtuned.service needs it in ReadWritePaths=)"
+                                      : "it is not writable";
                 return -errno;
         }
         return TAKE_FD(fd);
@@ -225,8 +225,10 @@ void manager_metrics_publish(Manager *m, uint64_t now) {
                 r = statefile_write_mode(mm->dir_fd, MANAGER_METRICS_FILE, mm->text, len, 0644);
         if (r < 0) {
                 if (!mm->failing)
-                        log_warning_errno(r, "Cannot write metrics to '%s/" MANAGER_METRICS_FILE "': %s (%m); "
-                                          "memtuned runs on and tries again every %u s.", dir, why,
+                        log_warning_errno(r,
+                                          "Cannot write metrics to '%s/" MANAGER_METRICS_FILE "': %s (%m); "
+                                          "memtuned runs on and tries again every %u s.",
+                                          dir, why,
                                           (unsigned) (MANAGER_METRICS_INTERVAL_USEC / USEC_PER_SEC));
                 mm->failing = true;
                 /* Open it again next time: it may be replaced or created. */

@@ -36,9 +36,10 @@ static int on_outcome(const ProcOutcome *o, void *userdata) {
                 m->metrics_counters.rule_write_failures++;
 
         if (o->first_untracked)
-                log_warning("Tracking %u processes, the most memtuned remembers: pid %d (%s) and further new "
-                            "processes get their score but are not remembered until tracked ones exit.",
-                            PROCTABLE_ENTRIES_MAX, (int) o->pid, o->comm);
+                log_warning(
+                        "Tracking %u processes, the most memtuned remembers: pid %d (%s) and further new "
+                        "processes get their score but are not remembered until tracked ones exit.",
+                        PROCTABLE_ENTRIES_MAX, (int) o->pid, o->comm);
 
         switch (o->result) {
         case PROCADJ_WRITTEN:
@@ -48,12 +49,11 @@ static int on_outcome(const ProcOutcome *o, void *userdata) {
                 break;
         case PROCADJ_UNCHANGED:
                 if (observe && o->old_adj != o->new_adj)
-                        log_info("(observe) pid %d (%s): oom_score_adj %d -> %d (%s '%s')", (int) o->pid, o->comm,
-                                 o->old_adj, o->new_adj, what, rule_name(o));
+                        log_info("(observe) pid %d (%s): oom_score_adj %d -> %d (%s '%s')", (int) o->pid,
+                                 o->comm, o->old_adj, o->new_adj, what, rule_name(o));
                 break;
         case PROCADJ_SPARED:
-        case -ESRCH: /* exited between the event and the write: normal */
-                break;
+        case -ESRCH: /* exited between the event and the write: normal */ break;
         case -ESTALE:
                 log_warning("pid %d: the number now names another process; nothing written (rule '%s').",
                             (int) o->pid, rule_name(o));
@@ -62,15 +62,17 @@ static int on_outcome(const ProcOutcome *o, void *userdata) {
         case -EPERM:
                 /* Once per rule, not once per process. */
                 if (o->first_denial)
-                        log_warning_errno(o->result,
-                                          "Rule '%s': cannot set oom_score_adj %d on pid %d (%s): %m. Lowering a "
-                                          "score needs CAP_SYS_RESOURCE, another user's process CAP_DAC_OVERRIDE; "
-                                          "further refusals for this rule are not logged.",
-                                          rule_name(o), o->new_adj, (int) o->pid, o->comm);
+                        log_warning_errno(
+                                o->result,
+                                "Rule '%s': cannot set oom_score_adj %d on pid %d (%s): %m. Lowering a "
+                                "score needs CAP_SYS_RESOURCE, another user's process CAP_DAC_OVERRIDE; "
+                                "further refusals for this rule are not logged.",
+                                rule_name(o), o->new_adj, (int) o->pid, o->comm);
                 break;
         default:
                 if (o->result < 0)
-                        log_warning_errno(o->result, "Failed to set oom_score_adj %d on pid %d (%s), ignoring: %m",
+                        log_warning_errno(o->result,
+                                          "Failed to set oom_score_adj %d on pid %d (%s), ignoring: %m",
                                           o->new_adj, (int) o->pid, o->comm);
         }
         return 0;
@@ -110,7 +112,8 @@ static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
         rescan(m, m->rescan_full);
         m->rescan_full = false;
-        arm_rescan(m, m->procwatch ? MANAGER_RESCAN_INTERVAL_USEC : MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC);
+        arm_rescan(m,
+                   m->procwatch ? MANAGER_RESCAN_INTERVAL_USEC : MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC);
         manager_flush_changes(m);
         return 0;
 }
@@ -133,10 +136,8 @@ static int on_proc_event(const ProcWatchEvent *ev, void *userdata) {
                         procrules_forget(m->procrules, ev->pid);
                 return 0;
         case PROC_WATCH_EXEC:
-        case PROC_WATCH_COMM:
-                break;
-        default:
-                return 0;
+        case PROC_WATCH_COMM: break;
+        default: return 0;
         }
 
         r = procrules_apply_pid(m->procrules, ev->pid, &o);
@@ -202,10 +203,11 @@ static void listen_if_rules(Manager *m, size_t n_rules) {
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->procwatch_source, pause ? SD_EVENT_OFF : SD_EVENT_ON);
         if (r < 0)
-                log_warning_errno(r, "Failed to %s process events, ignoring: %m", pause ? "pause" : "resume");
+                log_warning_errno(r, "Failed to %s process events, ignoring: %m",
+                                  pause ? "pause" : "resume");
         else
-                log_info(pause ? "No process rules: not listening to process events." :
-                         "Process rules: listening to process events again.");
+                log_info(pause ? "No process rules: not listening to process events."
+                               : "Process rules: listening to process events again.");
 }
 
 int manager_procs_start(Manager *m) {
@@ -222,9 +224,11 @@ int manager_procs_start(Manager *m) {
 
         r = procwatch_open_fd(take_listen_fd("procevents"), PROC_WATCH_TRACK_MASK, &m->procwatch);
         if (r < 0)
-                log_notice_errno(r, "No process events from the kernel's proc connector (%m); relying on a /proc "
-                                 "rescan every %" PRIu64 " s.",
-                                 MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC / USEC_PER_SEC);
+                log_notice_errno(
+                        r,
+                        "No process events from the kernel's proc connector (%m); relying on a /proc "
+                        "rescan every %" PRIu64 " s.",
+                        MANAGER_RESCAN_INTERVAL_NO_CONNECTOR_USEC / USEC_PER_SEC);
         else {
                 r = sd_event_add_io(m->event, &m->procwatch_source, procwatch_fd(m->procwatch), EPOLLIN,
                                     on_procwatch, m);
@@ -293,7 +297,8 @@ int manager_list_processes(Manager *m, size_t limit, const KillOrderEntry **ret,
         int r;
 
         if (!killorder_cache_fits(m, limit, now)) {
-                r = killorder_list(m->config.proc_fd, &manager_sample(m)->meminfo, m->procrules, limit, &e, &n);
+                r = killorder_list(m->config.proc_fd, &manager_sample(m)->meminfo, m->procrules, limit, &e,
+                                   &n);
                 if (r < 0)
                         return r;
                 free(m->killorder);

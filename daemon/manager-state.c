@@ -95,7 +95,9 @@ size_t manager_get_rates(const Manager *m, ManagerRateRow rows[static _VMSTAT_FI
         for (VmStatField f = 0; m->have_rates && f < _VMSTAT_FIELD_MAX; f++)
                 if (rates_has(&m->rates, f))
                         rows[n++] = (ManagerRateRow) {
-                                .field = f, .name = vmstat_field_name(f), .per_second = m->rates.vmstat[f],
+                                .field = f,
+                                .name = vmstat_field_name(f),
+                                .per_second = m->rates.vmstat[f],
                         };
         return n;
 }
@@ -118,7 +120,8 @@ size_t manager_get_decisions(const Manager *m, size_t limit, const Decision *ret
         size_t n = limit == 0 ? m->n_decisions : MIN(limit, m->n_decisions);
 
         for (size_t i = 0; i < n; i++)
-                ret[i] = &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1 - i) % MANAGER_DECISIONS_MAX];
+                ret[i] = &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1 - i) %
+                                       MANAGER_DECISIONS_MAX];
         return n;
 }
 
@@ -133,8 +136,10 @@ void manager_note_process_adjusted(Manager *m, pid_t pid, const char *comm, int 
 
                 a = reallocarray(m->adjusted, n, sizeof(ManagerProcessAdjusted));
                 if (!a) {
-                        log_warning_errno(ENOMEM, "Failed to remember the adjustment of pid %d for the bus, "
-                                          "ignoring: %m", (int) pid);
+                        log_warning_errno(ENOMEM,
+                                          "Failed to remember the adjustment of pid %d for the bus, "
+                                          "ignoring: %m",
+                                          (int) pid);
                         return;
                 }
                 m->adjusted = a;

@@ -30,12 +30,14 @@
 
 static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now);
 
+/* clang-format off: one entry per line */
 static const char *const tick_cause_table[_TICK_CAUSE_MAX] = {
         [TICK_TIMER] = "timer",
         [TICK_PSI] = "psi",
         [TICK_POLICY] = "policy",
         [TICK_ADMIN] = "admin",
 };
+/* clang-format on */
 
 DEFINE_STRING_TABLE_LOOKUP(tick_cause, TickCause);
 
@@ -133,8 +135,10 @@ static int policy_try_load(Manager *m, bool sample, Policy **ret, char **ret_err
                 r = hostinfo_read(m->config.proc_fd, &host);
         }
         if (r < 0)
-                return log_error_errno(r, "Failed to read the host facts for the policy (meminfo, zoneinfo, "
-                                       "sys/kernel/hostname and osrelease below '%s'): %m", m->proc_root);
+                return log_error_errno(r,
+                                       "Failed to read the host facts for the policy (meminfo, zoneinfo, "
+                                       "sys/kernel/hostname and osrelease below '%s'): %m",
+                                       m->proc_root);
 
         r = policy_load(m->config.policy_dirs, m->config.n_policy_dirs, &host, ret, &errors);
         if (r < 0) {
@@ -194,13 +198,16 @@ static int reload(Manager *m) {
 
         /* Before the first tick the sample shown is the one this reads over. */
         if (!m->have_prev)
-                manager_mark(m, MANAGER_CHANGE_SAMPLE | MANAGER_CHANGE_PSI_AVAILABLE | MANAGER_CHANGE_PSI_SOME |
-                                MANAGER_CHANGE_PSI_FULL | MANAGER_CHANGE_ZONES);
+                manager_mark(m, MANAGER_CHANGE_SAMPLE | MANAGER_CHANGE_PSI_AVAILABLE |
+                                        MANAGER_CHANGE_PSI_SOME | MANAGER_CHANGE_PSI_FULL |
+                                        MANAGER_CHANGE_ZONES);
         r = policy_try_load(m, true, &p, &error);
         if (r < 0 && !error) {
                 /* Logged: the host facts could not be read, the policy was not looked at. */
-                log_error("Could not evaluate the policy without the host facts; the last good policy (%s) stays "
-                          "in force.", m->policy->name);
+                log_error(
+                        "Could not evaluate the policy without the host facts; the last good policy (%s) stays "
+                        "in force.",
+                        m->policy->name);
                 m->metrics_counters.reloads_rejected++;
                 manager_notify_status(m, "READY=1\n");
                 return r;
@@ -209,8 +216,10 @@ static int reload(Manager *m) {
         if (r < 0) {
                 /* A file touched again with the same errors says so once. */
                 if (str_equal(m->policy_error, error))
-                        log_error("The policy files still have the errors reported before; the last good policy "
-                                  "(%s) stays in force.", m->policy->name);
+                        log_error(
+                                "The policy files still have the errors reported before; the last good policy "
+                                "(%s) stays in force.",
+                                m->policy->name);
                 else {
                         policy_log_errors(error);
                         log_error("Rejected the new policy; the last good policy (%s) stays in force.",
@@ -284,11 +293,13 @@ void manager_notify_status(Manager *m, const char *prefix) {
         char status[sizeof(m->status)];
 
         if (m->n_decisions > 0)
-                last = &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1) % MANAGER_DECISIONS_MAX];
+                last = &m->decisions[(m->decisions_next + MANAGER_DECISIONS_MAX - 1) %
+                                     MANAGER_DECISIONS_MAX];
         snprintf(status, sizeof(status), "%s, pressure %s, policy %s%s%s%s",
-                 manager_enforcing(m) ? "Enforcing" : "Observing", pressure_level_to_string(m->plan.pressure),
-                 m->policy->name, m->policy_error ? " (a newer policy was rejected)" : "",
-                 last ? "; last: " : "", last ? last->reason : "");
+                 manager_enforcing(m) ? "Enforcing" : "Observing",
+                 pressure_level_to_string(m->plan.pressure), m->policy->name,
+                 m->policy_error ? " (a newer policy was rejected)" : "", last ? "; last: " : "",
+                 last ? last->reason : "");
 
         /* systemctl status shows the last STATUS=: send it when it changes. */
         if (!*prefix && strcmp(status, m->status) == 0)
@@ -353,8 +364,9 @@ static int admin_write_error(Manager *m, const char *what, char *msg, size_t msg
 
                 if (r >= 0)
                         continue;
-                snprintf(msg, msg_size, "%s, but writing vm.%s failed: %s; memtuned tries again at each sample.",
-                         what, tunable_info(id)->name, strerror(-r));
+                snprintf(msg, msg_size,
+                         "%s, but writing vm.%s failed: %s; memtuned tries again at each sample.", what,
+                         tunable_info(id)->name, strerror(-r));
                 return -EIO;
         }
         return 0;
@@ -437,7 +449,8 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
                 if (!m->has_runtime_mode)
                         return 0;
                 m->has_runtime_mode = false;
-                log_notice("Runtime mode reset; the policy's mode (%s) applies.", policy_mode_to_string(m->policy->mode));
+                log_notice("Runtime mode reset; the policy's mode (%s) applies.",
+                           policy_mode_to_string(m->policy->mode));
                 mark_mode(m, was_enforcing, old_source);
                 (void) manager_tick(m, TICK_ADMIN, now, now);
                 manager_flush_changes(m);
@@ -449,12 +462,14 @@ int manager_set_mode(Manager *m, const char *mode, char *msg, size_t msg_size) {
         else if (strcmp(mode, "observe") == 0)
                 pm = POLICY_MODE_OBSERVE;
         else {
-                snprintf(msg, msg_size, "Unknown mode '%.32s'; expected 'enforce', 'observe', or '' for the policy's mode.",
+                snprintf(msg, msg_size,
+                         "Unknown mode '%.32s'; expected 'enforce', 'observe', or '' for the policy's mode.",
                          mode);
                 return -EINVAL;
         }
         if (pm == POLICY_MODE_ENFORCE && m->config.observe) {
-                snprintf(msg, msg_size, "memtuned was started with --observe and never writes; restart it without "
+                snprintf(msg, msg_size,
+                         "memtuned was started with --observe and never writes; restart it without "
                          "--observe to enforce.");
                 return -EPERM;
         }
@@ -490,8 +505,9 @@ static void manager_learned_save(Manager *m) {
         n = learned_format(l, buf, sizeof(buf));
         r = n < 0 ? n : statefile_write(m->actuator.state_fd, LEARNED_STATE_FILE, buf, (size_t) n);
         if (r < 0)
-                log_warning_errno(r, "Failed to save the learned levels in '%s/" LEARNED_STATE_FILE "', ignoring: %m",
-                                  m->config.state_dir);
+                log_warning_errno(
+                        r, "Failed to save the learned levels in '%s/" LEARNED_STATE_FILE "', ignoring: %m",
+                        m->config.state_dir);
 }
 
 static void manager_learned_load(Manager *m, uint64_t now) {
@@ -505,8 +521,9 @@ static void manager_learned_load(Manager *m, uint64_t now) {
         if (r >= 0)
                 r = learned_parse(buf, (size_t) r, l);
         if (r < 0) {
-                log_warning_errno(r, "Failed to read '%s/" LEARNED_STATE_FILE "', starting without learned levels: %m",
-                                  m->config.state_dir);
+                log_warning_errno(
+                        r, "Failed to read '%s/" LEARNED_STATE_FILE "', starting without learned levels: %m",
+                        m->config.state_dir);
                 return;
         }
         for (size_t i = 0; i < LEARNED_N; i++) {
@@ -528,8 +545,10 @@ static void manager_load_overrides(Manager *m, uint64_t now) {
 
         r = overrides_load(m->actuator.state_fd, now, clock_usec(CLOCK_REALTIME), loaded, &expired);
         if (r == -EBADMSG) {
-                log_error("The overrides file '%s/" OVERRIDE_STATE_FILE "' was corrupt (moved aside to "
-                          OVERRIDE_STATE_FILE ".corrupt); no override is in force.", m->config.state_dir);
+                log_error("The overrides file '%s/" OVERRIDE_STATE_FILE
+                          "' was corrupt (moved aside to " OVERRIDE_STATE_FILE
+                          ".corrupt); no override is in force.",
+                          m->config.state_dir);
                 return;
         }
         if (r < 0) {
@@ -537,7 +556,8 @@ static void manager_load_overrides(Manager *m, uint64_t now) {
                 return;
         }
         if (expired > 0) {
-                log_info("%u override%s expired while memtuned was not running.", expired, expired == 1 ? "" : "s");
+                log_info("%u override%s expired while memtuned was not running.", expired,
+                         expired == 1 ? "" : "s");
                 changed = true;
         }
 
@@ -555,10 +575,12 @@ static void manager_load_overrides(Manager *m, uint64_t now) {
                 }
                 m->overrides[id] = loaded[id];
                 if (loaded[id].expires_usec == USEC_INFINITY)
-                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64 " until cleared.",
+                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64
+                                   " until cleared.",
                                    tunable_info(id)->name, loaded[id].value);
                 else
-                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64 " for %" PRIu64 " s more.",
+                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64 " for %" PRIu64
+                                   " s more.",
                                    tunable_info(id)->name, loaded[id].value,
                                    (loaded[id].expires_usec - now + USEC_PER_SEC - 1) / USEC_PER_SEC);
         }
@@ -580,7 +602,8 @@ static void manager_publish(Manager *m, uint64_t now) {
                 m->overrides[id].active = false;
                 dropped = true;
                 manager_mark(m, MANAGER_CHANGE_OVERRIDES);
-                log_notice("The override of vm.%s expired; the policy is in control again.", tunable_info(id)->name);
+                log_notice("The override of vm.%s expired; the policy is in control again.",
+                           tunable_info(id)->name);
         }
         if (dropped) {
                 int r = overrides_save(m->actuator.state_fd, m->overrides, now, clock_usec(CLOCK_REALTIME));
@@ -683,7 +706,8 @@ static long preemptions(void) {
 /* What memtuned does with a value someone else wrote, for the log line:
  * the change is adopted as the value to restore on stop, and then whatever
  * the policy or an override says is written again at once. */
-static const char *outside_change_outcome(const Manager *m, TunableId id, uint64_t now, char *buf, size_t size) {
+static const char *outside_change_outcome(const Manager *m, TunableId id, uint64_t now, char *buf,
+                                          size_t size) {
         const Override *o = &m->overrides[id];
 
         if (!manager_enforcing(m))
@@ -716,13 +740,16 @@ static void notice_outside_changes(Manager *m, uint64_t now) {
                 if (m->expected_valid[id] && v != m->expected[id]) {
                         /* The kernel recomputes min_free_kbytes on memory
                          * hotplug: only worth a notice for what we manage. */
-                        log_full(m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED || m->plan.tunables[id].managed ?
-                                 LOG_NOTICE : LOG_DEBUG,
+                        log_full(m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED ||
+                                                 m->plan.tunables[id].managed
+                                         ? LOG_NOTICE
+                                         : LOG_DEBUG,
                                  "vm.%s was set to %" PRIu64 " by someone else (memtuned expected %" PRIu64
                                  "); %" PRIu64 " is now the value restored on stop, and %s.",
                                  tunable_info(id)->name, v, m->expected[id], v,
                                  outside_change_outcome(m, id, now, outcome, sizeof(outcome)));
-                        if (m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED || m->plan.tunables[id].managed)
+                        if (m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED ||
+                            m->plan.tunables[id].managed)
                                 m->metrics_counters.external_changes++;
                         (void) actuator_note_current(&m->actuator, id, v);
                         engine_set_baseline(&m->engine, id, v);
@@ -738,12 +765,13 @@ typedef struct TickTimes {
         TickCause cause, started_by;
         uint64_t since, now, sampled, decided, done;
         long preempted;
-        bool extended;                  /* the rates reach back over the previous tick's */
-        bool learned_changed;           /* a watermark level or learned level moved: save them */
+        bool extended;        /* the rates reach back over the previous tick's */
+        bool learned_changed; /* a watermark level or learned level moved: save them */
 } TickTimes;
 
 static bool psi_line_equal(const PsiLine *a, const PsiLine *b) {
-        return a->avg10 == b->avg10 && a->avg60 == b->avg60 && a->avg300 == b->avg300 && a->total == b->total;
+        return a->avg10 == b->avg10 && a->avg60 == b->avg60 && a->avg300 == b->avg300 &&
+               a->total == b->total;
 }
 
 static bool zones_equal(const ZoneInfo *a, const ZoneInfo *b) {
@@ -752,8 +780,9 @@ static bool zones_equal(const ZoneInfo *a, const ZoneInfo *b) {
         for (size_t i = 0; i < a->n_zones; i++) {
                 const Zone *x = &a->zones[i], *y = &b->zones[i];
 
-                if (x->node != y->node || strcmp(x->name, y->name) != 0 || x->free != y->free || x->min != y->min ||
-                    x->low != y->low || x->high != y->high || x->boost != y->boost || x->managed != y->managed)
+                if (x->node != y->node || strcmp(x->name, y->name) != 0 || x->free != y->free ||
+                    x->min != y->min || x->low != y->low || x->high != y->high || x->boost != y->boost ||
+                    x->managed != y->managed)
                         return false;
         }
         return true;
@@ -767,8 +796,8 @@ static void mark_sample(Manager *m) {
 
         manager_mark(m, MANAGER_CHANGE_SAMPLE);
         if (!m->have_prev) {
-                manager_mark(m, MANAGER_CHANGE_PSI_AVAILABLE | MANAGER_CHANGE_PSI_SOME | MANAGER_CHANGE_PSI_FULL |
-                                MANAGER_CHANGE_ZONES);
+                manager_mark(m, MANAGER_CHANGE_PSI_AVAILABLE | MANAGER_CHANGE_PSI_SOME |
+                                        MANAGER_CHANGE_PSI_FULL | MANAGER_CHANGE_ZONES);
                 return;
         }
         if (a->available != b->available)
@@ -830,7 +859,8 @@ static int tick_decide(Manager *m, TickTimes *t) {
         /* A PSI wake is answered at once, however soon after the last sample;
          * its rates then reach back over the previous tick's interval too
          * (MANAGER_PSI_MIN_INTERVAL_USEC). */
-        if (ok && t->cause == TICK_PSI && rates.interval_usec < MANAGER_PSI_MIN_INTERVAL_USEC && m->have_rates) {
+        if (ok && t->cause == TICK_PSI && rates.interval_usec < MANAGER_PSI_MIN_INTERVAL_USEC &&
+            m->have_rates) {
                 rates_extend(&rates, &m->rates);
                 t->extended = true;
         }
@@ -840,15 +870,16 @@ static int tick_decide(Manager *m, TickTimes *t) {
                 m->rates = rates;
 
         manager_learned_get(m, learned_before);
-        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL, t->now,
-                        &m->plan);
+        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL,
+                        t->now, &m->plan);
         t->decided = now_monotonic();
         if (r >= 0) {
                 LearnedLevel after[LEARNED_N];
 
                 manager_learned_get(m, after);
                 for (size_t i = 0; i < LEARNED_N; i++)
-                        t->learned_changed = t->learned_changed || after[i].level != learned_before[i].level ||
+                        t->learned_changed = t->learned_changed ||
+                                             after[i].level != learned_before[i].level ||
                                              after[i].learned != learned_before[i].learned;
         }
         if (r < 0)
@@ -869,10 +900,10 @@ static void log_psi_reaction(Manager *m, const TickTimes *t) {
                   t->since, usec_diff(t->done, t->since),
                   t->started_by == TICK_PSI ? "at once" : "answered by a tick of cause ",
                   t->started_by == TICK_PSI ? "" : tick_cause_to_string(t->started_by),
-                  usec_diff(t->now, t->since), usec_diff(t->sampled, t->now), usec_diff(t->decided, t->sampled),
-                  usec_diff(t->done, t->decided), preempted, preempted == 1 ? "" : "s",
-                  pressure_level_to_string(m->plan.pressure),
-                  m->plan.n_decisions, m->plan.n_decisions == 1 ? "" : "s",
+                  usec_diff(t->now, t->since), usec_diff(t->sampled, t->now),
+                  usec_diff(t->decided, t->sampled), usec_diff(t->done, t->decided), preempted,
+                  preempted == 1 ? "" : "s", pressure_level_to_string(m->plan.pressure), m->plan.n_decisions,
+                  m->plan.n_decisions == 1 ? "" : "s",
                   m->have_rates ? m->rates.interval_usec / USEC_PER_MSEC : 0,
                   t->extended ? " (reaching back over the previous tick's)" : "");
 }
@@ -900,7 +931,11 @@ static bool tick_act(Manager *m, TickTimes *t) {
  * while a PSI wake waits answers it: it counts as the PSI's. Never allocates. */
 static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t now) {
         TickTimes t = {
-                .cause = cause, .started_by = cause, .since = since, .now = now, .preempted = preemptions(),
+                .cause = cause,
+                .started_by = cause,
+                .since = since,
+                .now = now,
+                .preempted = preemptions(),
         };
         bool retry = false;
         uint64_t next;
@@ -936,8 +971,9 @@ static int manager_tick(Manager *m, TickCause cause, uint64_t since, uint64_t no
         m->cur = swap;
         m->have_prev = true;
 
-        next = r < 0 ? m->policy->thresholds.sample_interval_max_usec :
-               retry ? ACTUATOR_MIN_WRITE_INTERVAL_USEC : m->plan.next_sample_usec;
+        next = r < 0   ? m->policy->thresholds.sample_interval_max_usec
+               : retry ? ACTUATOR_MIN_WRITE_INTERVAL_USEC
+                       : m->plan.next_sample_usec;
         /* Publish (which pings the watchdog) first: the timer is capped at
          * half the watchdog after the newest ping, so the ping must be this
          * tick's; capped from an older ping, the next tick comes early and
@@ -997,7 +1033,8 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 static int setup_psi(Manager *m) {
         int r;
 
-        m->psi_fd = psi_trigger_open(m->config.proc_fd, false, MANAGER_PSI_STALL_USEC, MANAGER_PSI_WINDOW_USEC);
+        m->psi_fd =
+                psi_trigger_open(m->config.proc_fd, false, MANAGER_PSI_STALL_USEC, MANAGER_PSI_WINDOW_USEC);
         if (m->psi_fd < 0) {
                 log_notice_errno(m->psi_fd, "No PSI trigger (%m); sampling on a timer only.");
                 m->psi_fd = -1;
@@ -1040,14 +1077,16 @@ static int start_sampler(Manager *m) {
 
         r = sampler_open(&m->sampler, m->config.proc_fd, &failed);
         if (r < 0)
-                return log_error_errno(r, "Failed to open '%s': %m", proc_path(m, failed, path, sizeof(path)));
+                return log_error_errno(r, "Failed to open '%s': %m",
+                                       proc_path(m, failed, path, sizeof(path)));
         m->sampler_ready = true;
 
         /* A tree the daemon cannot sample stops it here, naming the file,
          * before the policy (which needs the host facts from it) is looked at. */
         r = sampler_read_start(&m->sampler, m->cur, &failed);
         if (r < 0)
-                return log_error_errno(r, "Failed to parse '%s': %m", proc_path(m, failed, path, sizeof(path)));
+                return log_error_errno(r, "Failed to parse '%s': %m",
+                                       proc_path(m, failed, path, sizeof(path)));
         return 0;
 }
 
@@ -1061,7 +1100,8 @@ static int start_policy(Manager *m) {
                 return r; /* logged: the host facts; the sample just worked, so this is rare */
         if (r < 0) {
                 policy_log_errors(error);
-                log_error("No valid policy; running with the built-in default (nothing managed) until one loads.");
+                log_error(
+                        "No valid policy; running with the built-in default (nothing managed) until one loads.");
                 m->policy_error = TAKE_PTR(error);
                 r = policy_new_default(&m->policy);
                 if (r < 0)
@@ -1080,14 +1120,15 @@ static int start_control(Manager *m) {
         if (r < 0 && r != -EBADMSG) /* -EBADMSG: usable without originals; either way it said why */
                 return r;
         if (r > 0)
-                log_notice("%d value%s changed while memtuned was not running; keeping %s.", r, r == 1 ? "" : "s",
-                           r == 1 ? "it" : "them");
+                log_notice("%d value%s changed while memtuned was not running; keeping %s.", r,
+                           r == 1 ? "" : "s", r == 1 ? "it" : "them");
         m->actuator_open = true;
 
         if (m->cur->zoneinfo.n_zones_skipped > 0)
-                log_warning("zoneinfo lists %" PRIu32 " zones with memory beyond the %d that memtuned keeps; "
-                            "their watermarks are not watched.", m->cur->zoneinfo.n_zones_skipped,
-                            ZONEINFO_ZONES_MAX);
+                log_warning("zoneinfo lists %" PRIu32
+                            " zones with memory beyond the %d that memtuned keeps; "
+                            "their watermarks are not watched.",
+                            m->cur->zoneinfo.n_zones_skipped, ZONEINFO_ZONES_MAX);
         engine_init(&m->engine, m->cur, now);
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 m->expected[id] = m->cur->tunables.value[id];

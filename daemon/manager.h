@@ -21,14 +21,14 @@
  * and restores the kernel's values on stop. Owns every other module's state. */
 
 typedef struct ManagerConfig {
-        int proc_fd;                    /* borrowed */
-        char *const *policy_dirs;       /* borrowed, lowest priority first */
+        int proc_fd;              /* borrowed */
+        char *const *policy_dirs; /* borrowed, lowest priority first */
         size_t n_policy_dirs;
         const char *state_dir;
-        bool observe;                   /* --observe: never write, whatever the policy says */
-        const char *bus;                /* --bus: "system", "user", an address; NULL or "none": no bus */
-        bool bus_optional;              /* no --bus given: without a bus (or the name), run anyway */
-        const char *metrics_dir;        /* --metrics-dir: write MANAGER_METRICS_FILE there; NULL: not */
+        bool observe;            /* --observe: never write, whatever the policy says */
+        const char *bus;         /* --bus: "system", "user", an address; NULL or "none": no bus */
+        bool bus_optional;       /* no --bus given: without a bus (or the name), run anyway */
+        const char *metrics_dir; /* --metrics-dir: write MANAGER_METRICS_FILE there; NULL: not */
 } ManagerConfig;
 
 typedef struct ManagerMetrics ManagerMetrics;
@@ -52,10 +52,10 @@ typedef struct ManagerMetrics ManagerMetrics;
 /* What started a tick. Decision records name it (MEMTUNED_TRIGGER) with the
  * time from that event to the decision (MEMTUNED_REACTION_USEC). */
 typedef enum TickCause {
-        TICK_TIMER,     /* the sample timer */
-        TICK_PSI,       /* the PSI trigger, or any tick that answers its wake */
-        TICK_POLICY,    /* a policy reload */
-        TICK_ADMIN,     /* SetOverride(), ClearOverride(), SetMode() */
+        TICK_TIMER,  /* the sample timer */
+        TICK_PSI,    /* the PSI trigger, or any tick that answers its wake */
+        TICK_POLICY, /* a policy reload */
+        TICK_ADMIN,  /* SetOverride(), ClearOverride(), SetMode() */
         _TICK_CAUSE_MAX,
 } TickCause;
 
@@ -75,22 +75,22 @@ typedef struct Manager Manager;
  * fail. Times are CLOCK_MONOTONIC microseconds. */
 
 typedef struct ManagerStatus {
-        bool enforcing;                 /* writes happen (manager_enforcing()) */
-        bool observe_only;              /* --observe: never writes, whatever a policy or SetMode() says */
-        const char *mode;               /* "enforce" or "observe": the effective mode */
-        const char *mode_source;        /* "command-line" (--observe), "runtime" (SetMode) or "policy" */
-        const char *policy_name;        /* the policy in force (the last good one) */
-        const char *policy_mode;        /* what that policy says: "enforce" or "observe" */
-        char *const *policy_files;      /* the files it came from, lowest priority first */
+        bool enforcing;            /* writes happen (manager_enforcing()) */
+        bool observe_only;         /* --observe: never writes, whatever a policy or SetMode() says */
+        const char *mode;          /* "enforce" or "observe": the effective mode */
+        const char *mode_source;   /* "command-line" (--observe), "runtime" (SetMode) or "policy" */
+        const char *policy_name;   /* the policy in force (the last good one) */
+        const char *policy_mode;   /* what that policy says: "enforce" or "observe" */
+        char *const *policy_files; /* the files it came from, lowest priority first */
         size_t n_policy_files;
-        const char *policy_error;       /* the last rejected policy's errors, one per line; NULL: none */
+        const char *policy_error; /* the last rejected policy's errors, one per line; NULL: none */
         PressureLevel pressure;
-        const char *pressure_level;     /* pressure as text: "none", "moderate", ... */
-        const Sample *sample;           /* the newest sample: meminfo, vmstat, zones, tunables as read */
-        const Psi *psi;                 /* its PSI averages (psi->available false: no PSI) */
-        uint64_t sample_usec;           /* its time */
-        uint64_t n_samples;             /* samples taken since start */
-        const Rates *rates;             /* between the last two samples; NULL before there are two */
+        const char *pressure_level; /* pressure as text: "none", "moderate", ... */
+        const Sample *sample;       /* the newest sample: meminfo, vmstat, zones, tunables as read */
+        const Psi *psi;             /* its PSI averages (psi->available false: no PSI) */
+        uint64_t sample_usec;       /* its time */
+        uint64_t n_samples;         /* samples taken since start */
+        const Rates *rates;         /* between the last two samples; NULL before there are two */
 } ManagerStatus;
 
 void manager_get_status(const Manager *m, ManagerStatus *ret);
@@ -98,15 +98,15 @@ void manager_get_status(const Manager *m, ManagerStatus *ret);
 /* One vm tunable as memtuned sees it. */
 typedef struct ManagerTunableRow {
         TunableId id;
-        const char *name;               /* "swappiness" */
-        uint64_t current;               /* what the kernel holds: the last sample's value, or what memtuned
+        const char *name;   /* "swappiness" */
+        uint64_t current;   /* what the kernel holds: the last sample's value, or what memtuned
                                          * wrote since */
-        uint64_t original;              /* what is restored on stop: the value before memtuned's first write
+        uint64_t original;  /* what is restored on stop: the value before memtuned's first write
                                          * (the actuator's record), else current */
-        uint64_t target;                /* what memtuned steers to; current when it steers nothing */
-        const char *source;             /* who sets target: "fixed", "adaptive", "override", ... or "none" */
-        const char *mode;               /* the policy's mode for it; "unmanaged" for one never managed */
-        const char *reason;             /* the state in one line; "" when there is none */
+        uint64_t target;    /* what memtuned steers to; current when it steers nothing */
+        const char *source; /* who sets target: "fixed", "adaptive", "override", ... or "none" */
+        const char *mode;   /* the policy's mode for it; "unmanaged" for one never managed */
+        const char *reason; /* the state in one line; "" when there is none */
 } ManagerTunableRow;
 
 /* The tunables this kernel has, in TunableId order, into rows. Returns how
@@ -118,7 +118,7 @@ size_t manager_get_zones(const Manager *m, const Zone **ret);
 
 typedef struct ManagerRateRow {
         VmStatField field;
-        const char *name;               /* vmstat's name, "pgscan_direct" */
+        const char *name; /* vmstat's name, "pgscan_direct" */
         double per_second;
 } ManagerRateRow;
 
@@ -130,7 +130,7 @@ typedef struct ManagerOverrideRow {
         TunableId id;
         const char *name;
         uint64_t value;
-        uint64_t expires_usec;          /* USEC_INFINITY: until cleared */
+        uint64_t expires_usec; /* USEC_INFINITY: until cleared */
 } ManagerOverrideRow;
 
 /* The overrides in force, in TunableId order, into rows. Returns how many. */
@@ -150,20 +150,20 @@ size_t manager_get_decisions(const Manager *m, size_t limit, const Decision *ret
  * to bus_publish() (manager-internal.h: manager_flush_changes()). One bit per
  * published item: */
 typedef enum ManagerChange {
-        MANAGER_CHANGE_MODE             = 1u << 0,
-        MANAGER_CHANGE_MODE_SOURCE      = 1u << 1,
-        MANAGER_CHANGE_POLICY_NAME      = 1u << 2,
-        MANAGER_CHANGE_POLICY_FILES     = 1u << 3,
-        MANAGER_CHANGE_POLICY_ERROR     = 1u << 4,
-        MANAGER_CHANGE_PRESSURE         = 1u << 5,
-        MANAGER_CHANGE_PSI_AVAILABLE    = 1u << 6,
-        MANAGER_CHANGE_PSI_SOME         = 1u << 7,
-        MANAGER_CHANGE_PSI_FULL         = 1u << 8,
-        MANAGER_CHANGE_TUNABLES         = 1u << 9,
-        MANAGER_CHANGE_OVERRIDES        = 1u << 10,
-        MANAGER_CHANGE_ZONES            = 1u << 11,
-        MANAGER_CHANGE_RATES            = 1u << 12,
-        MANAGER_CHANGE_SAMPLE           = 1u << 13,     /* a new sample (its time) */
+        MANAGER_CHANGE_MODE = 1u << 0,
+        MANAGER_CHANGE_MODE_SOURCE = 1u << 1,
+        MANAGER_CHANGE_POLICY_NAME = 1u << 2,
+        MANAGER_CHANGE_POLICY_FILES = 1u << 3,
+        MANAGER_CHANGE_POLICY_ERROR = 1u << 4,
+        MANAGER_CHANGE_PRESSURE = 1u << 5,
+        MANAGER_CHANGE_PSI_AVAILABLE = 1u << 6,
+        MANAGER_CHANGE_PSI_SOME = 1u << 7,
+        MANAGER_CHANGE_PSI_FULL = 1u << 8,
+        MANAGER_CHANGE_TUNABLES = 1u << 9,
+        MANAGER_CHANGE_OVERRIDES = 1u << 10,
+        MANAGER_CHANGE_ZONES = 1u << 11,
+        MANAGER_CHANGE_RATES = 1u << 12,
+        MANAGER_CHANGE_SAMPLE = 1u << 13, /* a new sample (its time) */
 } ManagerChange;
 
 /* A process whose oom_score_adj a rule wrote. */
@@ -171,17 +171,17 @@ typedef struct ManagerProcessAdjusted {
         pid_t pid;
         char comm[PROC_COMM_MAX];
         int old_adj, new_adj;
-        const char *rule;               /* borrowed from the rules in force */
+        const char *rule; /* borrowed from the rules in force */
 } ManagerProcessAdjusted;
 
 /* Everything since the last flush; borrowed for the call. */
 typedef struct ManagerChanges {
-        unsigned changed;               /* ManagerChange bits: these values differ */
-        size_t n_decisions;             /* new decisions: the newest n of manager_get_decisions()
+        unsigned changed;                /* ManagerChange bits: these values differ */
+        size_t n_decisions;              /* new decisions: the newest n of manager_get_decisions()
                                          * (0: none; not a limit of 0, which means all) */
         PressureLevel pressure_previous; /* with MANAGER_CHANGE_PRESSURE: the level announced before */
-        bool reloaded;                  /* a reload was tried (manager_reload()) */
-        bool reload_failed;             /* ... and its policy was rejected (policy_error says why) */
+        bool reloaded;                   /* a reload was tried (manager_reload()) */
+        bool reload_failed;              /* ... and its policy was rejected (policy_error says why) */
         const ManagerProcessAdjusted *adjusted;
         size_t n_adjusted;
 } ManagerChanges;

@@ -11,6 +11,7 @@ static const struct {
         const char *name;
         uint8_t len;
         bool kb; /* the kernel prints " kB" after the number */
+        /* clang-format off: one entry per line */
 } fields[_MEMINFO_FIELD_MAX] = {
         [MEMINFO_MEM_TOTAL] = { "MemTotal", 8, true },
         [MEMINFO_MEM_FREE] = { "MemFree", 7, true },
@@ -39,10 +40,11 @@ static const struct {
         [MEMINFO_HUGEPAGES_TOTAL] = { "HugePages_Total", 15, false },
         [MEMINFO_HUGEPAGE_SIZE] = { "Hugepagesize", 12, true },
 };
+/* clang-format on */
 
 #define BIT(f) (UINT32_C(1) << (f))
-#define REQUIRED_FIELDS                                                                  \
-        (BIT(MEMINFO_MEM_TOTAL) | BIT(MEMINFO_MEM_FREE) | BIT(MEMINFO_MEM_AVAILABLE) |   \
+#define REQUIRED_FIELDS                                                                \
+        (BIT(MEMINFO_MEM_TOTAL) | BIT(MEMINFO_MEM_FREE) | BIT(MEMINFO_MEM_AVAILABLE) | \
          BIT(MEMINFO_CACHED) | BIT(MEMINFO_SWAP_TOTAL) | BIT(MEMINFO_SWAP_FREE))
 
 const char *meminfo_field_name(MemInfoField f) {
@@ -81,7 +83,8 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret) {
                         return -EINVAL;
 
                 for (size_t f = 0; f < _MEMINFO_FIELD_MAX; f++) {
-                        if (fields[f].len != n || fields[f].name[0] != p[0] || memcmp(fields[f].name, p, n) != 0)
+                        if (fields[f].len != n || fields[f].name[0] != p[0] ||
+                            memcmp(fields[f].name, p, n) != 0)
                                 continue;
                         if ((m.present & BIT(f)) || kb != fields[f].kb)
                                 return -EINVAL;

@@ -9,13 +9,16 @@
 #include "metrics.h"
 
 const uint64_t metrics_reaction_bounds_usec[METRICS_REACTION_BUCKETS] = {
-        1 * USEC_PER_MSEC, 10 * USEC_PER_MSEC, 100 * USEC_PER_MSEC,
+        1 * USEC_PER_MSEC,
+        10 * USEC_PER_MSEC,
+        100 * USEC_PER_MSEC,
 };
 
 /* TickCause's names (manager.h), in its order. */
 static const char *const trigger_names[METRICS_TRIGGERS] = { "timer", "psi", "policy", "admin" };
 
-void metrics_count_decision(MetricsCounters *c, const Decision *d, unsigned trigger, uint64_t reaction_usec) {
+void metrics_count_decision(MetricsCounters *c, const Decision *d, unsigned trigger,
+                            uint64_t reaction_usec) {
         size_t b = 0;
 
         if (d->tunable < _TUNABLE_MANAGED_MAX)
@@ -95,7 +98,8 @@ static bool has(const MetricsInput *in, VmStatField f) {
         return in->vmstat_present & (UINT32_C(1) << f);
 }
 
-static void vmstat_counter(Out *o, const MetricsInput *in, VmStatField f, const char *name, const char *labels) {
+static void vmstat_counter(Out *o, const MetricsInput *in, VmStatField f, const char *name,
+                           const char *labels) {
         if (has(in, f))
                 out(o, "%s%s %" PRIu64 "\n", name, labels, in->vmstat[f]);
 }
@@ -121,9 +125,12 @@ static void render_info(Out *o, const MetricsInput *in) {
                "1 when the last policy read was rejected and an older one (or the built-in one) is in force.");
         out(o, "memtuned_policy_rejected %d\n", in->policy_rejected ? 1 : 0);
 
-        family(o, "memtuned_policy_reloads_total", "counter", "Policy reloads, by result (applied or rejected).");
-        out(o, "memtuned_policy_reloads_total{result=\"applied\"} %" PRIu64 "\n", in->counters.reloads_applied);
-        out(o, "memtuned_policy_reloads_total{result=\"rejected\"} %" PRIu64 "\n", in->counters.reloads_rejected);
+        family(o, "memtuned_policy_reloads_total", "counter",
+               "Policy reloads, by result (applied or rejected).");
+        out(o, "memtuned_policy_reloads_total{result=\"applied\"} %" PRIu64 "\n",
+            in->counters.reloads_applied);
+        out(o, "memtuned_policy_reloads_total{result=\"rejected\"} %" PRIu64 "\n",
+            in->counters.reloads_rejected);
 }
 
 static void render_kernel(Out *o, const MetricsInput *in) {
@@ -158,7 +165,8 @@ static void render_kernel(Out *o, const MetricsInput *in) {
                                "{type=\"file\"}");
         }
         if (has(in, VMSTAT_OOM_KILL)) {
-                family(o, "memtuned_oom_kills_total", "counter", "Processes the kernel's OOM killer killed "
+                family(o, "memtuned_oom_kills_total", "counter",
+                       "Processes the kernel's OOM killer killed "
                        "(/proc/vmstat oom_kill).");
                 vmstat_counter(o, in, VMSTAT_OOM_KILL, "memtuned_oom_kills_total", "");
         }
@@ -171,7 +179,8 @@ static void render_tunables(Out *o, const MetricsInput *in) {
         } values[] = {
                 { "memtuned_tunable_current", "The vm sysctl's value now, in its own unit.",
                   offsetof(MetricsTunable, current) },
-                { "memtuned_tunable_original", "The value found before memtuned changed it (restored on stop).",
+                { "memtuned_tunable_original",
+                  "The value found before memtuned changed it (restored on stop).",
                   offsetof(MetricsTunable, original) },
                 { "memtuned_tunable_target", "The value memtuned wants, with where it comes from (source).",
                   offsetof(MetricsTunable, target) },
@@ -208,7 +217,8 @@ static void render_tunables(Out *o, const MetricsInput *in) {
 
                 if (!t->present || !t->override_active)
                         continue;
-                out(o, "memtuned_override_expiry_timestamp_seconds{tunable=\"%s\"} ", tunable_info(id)->name);
+                out(o, "memtuned_override_expiry_timestamp_seconds{tunable=\"%s\"} ",
+                    tunable_info(id)->name);
                 if (t->override_expiry_usec == USEC_INFINITY)
                         out(o, "+Inf");
                 else
@@ -253,7 +263,8 @@ static void render_decisions(Out *o, const MetricsInput *in) {
                         out_seconds_short(o, metrics_reaction_bounds_usec[b]);
                         out(o, "\"} %" PRIu64 "\n", cumulative);
                 } else
-                        out(o, "memtuned_decision_reaction_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cumulative);
+                        out(o, "memtuned_decision_reaction_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+                            cumulative);
         }
         out(o, "memtuned_decision_reaction_seconds_sum ");
         out_seconds(o, c->reaction_usec_sum);
@@ -269,7 +280,8 @@ static void render_processes(Out *o, const MetricsInput *in) {
         family(o, "memtuned_process_adjustments_total", "counter",
                "oom_score_adj writes by result: written, or failed (a process that exited first is neither).");
         out(o, "memtuned_process_adjustments_total{result=\"written\"} %" PRIu64 "\n", c->rule_writes);
-        out(o, "memtuned_process_adjustments_total{result=\"failed\"} %" PRIu64 "\n", c->rule_write_failures);
+        out(o, "memtuned_process_adjustments_total{result=\"failed\"} %" PRIu64 "\n",
+            c->rule_write_failures);
 }
 
 static void render_samples(Out *o, const MetricsInput *in) {

@@ -47,14 +47,15 @@ typedef enum MetricsDirection {
 /* The counters the manager keeps for the metrics, incremented where each
  * event happens. Plain values. */
 typedef struct MetricsCounters {
-        uint64_t samples_skipped;       /* ticks whose sample failed to read or parse */
+        uint64_t samples_skipped; /* ticks whose sample failed to read or parse */
         uint64_t decisions[_TUNABLE_MANAGED_MAX][_METRICS_DIRECTION_MAX];
-        uint64_t triggers[METRICS_TRIGGERS];   /* decisions by what started them */
-        uint64_t reaction[METRICS_REACTION_BUCKETS + 1]; /* decisions per bucket (not cumulative); last: +Inf */
+        uint64_t triggers[METRICS_TRIGGERS]; /* decisions by what started them */
+        uint64_t reaction[METRICS_REACTION_BUCKETS +
+                          1]; /* decisions per bucket (not cumulative); last: +Inf */
         uint64_t reaction_usec_sum;
-        uint64_t external_changes;      /* managed tunables changed by someone else */
+        uint64_t external_changes; /* managed tunables changed by someone else */
         uint64_t reloads_applied, reloads_rejected;
-        uint64_t rule_matches;          /* processes a rule decided (apply or reset) */
+        uint64_t rule_matches;                     /* processes a rule decided (apply or reset) */
         uint64_t rule_writes, rule_write_failures; /* oom_score_adj written; failed (not: vanished) */
 } MetricsCounters;
 
@@ -63,30 +64,30 @@ typedef struct MetricsCounters {
 void metrics_count_decision(MetricsCounters *c, const Decision *d, unsigned trigger, uint64_t reaction_usec);
 
 typedef struct MetricsTunable {
-        bool present;                   /* the kernel has it: its series are shown */
+        bool present; /* the kernel has it: its series are shown */
         uint64_t current, original, target;
-        const char *source;             /* "none", "baseline", "fixed", "adaptive", "override" */
+        const char *source; /* "none", "baseline", "fixed", "adaptive", "override" */
         bool override_active;
-        uint64_t override_expiry_usec;  /* CLOCK_REALTIME; USEC_INFINITY: until cleared (+Inf) */
+        uint64_t override_expiry_usec; /* CLOCK_REALTIME; USEC_INFINITY: until cleared (+Inf) */
 } MetricsTunable;
 
 typedef struct MetricsInput {
         const char *version;
-        const char *policy_name;        /* any text: escaped */
-        const char *mode;               /* "enforce" or "observe" */
-        const char *policy_digest;      /* hex, "" for the built-in policy */
-        bool policy_rejected;           /* the last policy read was rejected; an older one is in force */
+        const char *policy_name;   /* any text: escaped */
+        const char *mode;          /* "enforce" or "observe" */
+        const char *policy_digest; /* hex, "" for the built-in policy */
+        bool policy_rejected;      /* the last policy read was rejected; an older one is in force */
 
         bool psi_available, psi_has_full;
         uint64_t psi_some_usec, psi_full_usec; /* the kernel's total= */
         uint64_t vmstat[_VMSTAT_FIELD_MAX];
-        uint32_t vmstat_present;        /* bit (1 << VmStatField) */
+        uint32_t vmstat_present; /* bit (1 << VmStatField) */
 
         MetricsTunable tunables[_TUNABLE_MANAGED_MAX];
         uint64_t samples;
         MetricsCounters counters;
 
-        uint64_t timestamp_usec;        /* CLOCK_REALTIME of the writing */
+        uint64_t timestamp_usec; /* CLOCK_REALTIME of the writing */
 } MetricsInput;
 
 /* Renders in as text into buf, NUL terminated. The timestamp family comes

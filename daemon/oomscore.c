@@ -15,8 +15,8 @@ uint64_t oom_totalpages(const MemInfo *m, uint64_t page_size) {
         return page_size >= 1024 ? kb / (page_size / 1024) : 0;
 }
 
-int64_t oom_badness(uint64_t rss_pages, uint64_t swap_pages, uint64_t pgtable_pages,
-                    int oom_score_adj, uint64_t totalpages) {
+int64_t oom_badness(uint64_t rss_pages, uint64_t swap_pages, uint64_t pgtable_pages, int oom_score_adj,
+                    uint64_t totalpages) {
         int64_t points;
 
         if (oom_score_adj <= OOM_SCORE_ADJ_MIN)
@@ -39,8 +39,7 @@ unsigned oom_score_normalise(int64_t badness, uint64_t totalpages) {
         return (unsigned) CLAMP(points, 0, 2000);
 }
 
-int oomscore_from_info(const ProcInfo *info, uint64_t totalpages, uint64_t page_size,
-                       OomCandidate *ret) {
+int oomscore_from_info(const ProcInfo *info, uint64_t totalpages, uint64_t page_size, OomCandidate *ret) {
         const unsigned need = PROC_INFO_STAT | PROC_INFO_STATUS | PROC_INFO_OOM_SCORE_ADJ;
         const ProcStatus *st = &info->status;
         uint64_t kb_per_page = page_size / 1024;
@@ -59,15 +58,12 @@ int oomscore_from_info(const ProcInfo *info, uint64_t totalpages, uint64_t page_
 
         /* oom_unkillable_task(): the global init and kernel threads; then
          * find_lock_task_mm() fails for tasks without an mm (zombies). */
-        c.killable = c.pid != 1 &&
-                !(info->stat.flags & PROC_PF_KTHREAD) &&
-                st->has_mm &&
-                info->stat.state != 'Z' &&
-                c.oom_score_adj > OOM_SCORE_ADJ_MIN;
+        c.killable = c.pid != 1 && !(info->stat.flags & PROC_PF_KTHREAD) && st->has_mm &&
+                     info->stat.state != 'Z' && c.oom_score_adj > OOM_SCORE_ADJ_MIN;
 
-        c.badness = c.killable ?
-                oom_badness(c.rss_pages, c.swap_pages, c.pgtable_pages, c.oom_score_adj, totalpages) :
-                OOM_BADNESS_UNKILLABLE;
+        c.badness = c.killable ? oom_badness(c.rss_pages, c.swap_pages, c.pgtable_pages, c.oom_score_adj,
+                                             totalpages)
+                               : OOM_BADNESS_UNKILLABLE;
         c.score = oom_score_normalise(c.badness, totalpages);
 
         *ret = c;
@@ -91,8 +87,8 @@ void oomscore_sort(OomCandidate *c, size_t n) {
                 qsort(c, n, sizeof(*c), candidate_cmp);
 }
 
-int oomscore_rank(int proc_fd, uint64_t totalpages, uint64_t page_size, ProcInfo *info,
-                  OomCandidate **ret, size_t *ret_n) {
+int oomscore_rank(int proc_fd, uint64_t totalpages, uint64_t page_size, ProcInfo *info, OomCandidate **ret,
+                  size_t *ret_n) {
         _cleanup_free_ OomCandidate *list = NULL;
         size_t n = 0, allocated = 0;
         DIR *d;
@@ -108,12 +104,12 @@ int oomscore_rank(int proc_fd, uint64_t totalpages, uint64_t page_size, ProcInfo
                 return r;
         }
 
-        for (struct dirent *de; (errno = 0, de = readdir(d)); ) {
+        for (struct dirent *de; (errno = 0, de = readdir(d));) {
                 uint64_t pid;
                 const char *e;
 
-                if (parse_u64(de->d_name, de->d_name + strlen(de->d_name), &e, &pid) < 0 || *e ||
-                    pid == 0 || pid > INT32_MAX)
+                if (parse_u64(de->d_name, de->d_name + strlen(de->d_name), &e, &pid) < 0 || *e || pid == 0 ||
+                    pid > INT32_MAX)
                         continue;
 
                 r = procfs_read(proc_fd, (pid_t) pid,

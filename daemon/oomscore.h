@@ -33,12 +33,12 @@ typedef struct OomCandidate {
         bool killable;
         char comm[PROC_COMM_MAX];
         int oom_score_adj;
-        uint64_t rss_pages;             /* RssAnon + RssFile + RssShmem */
+        uint64_t rss_pages; /* RssAnon + RssFile + RssShmem */
         uint64_t swap_pages;
         uint64_t pgtable_pages;
-        int64_t badness;                /* OOM_BADNESS_UNKILLABLE if !killable */
-        unsigned score;                 /* memtuned's normalisation, 0..2000 */
-        unsigned kernel_score;          /* /proc/PID/oom_score as read */
+        int64_t badness;       /* OOM_BADNESS_UNKILLABLE if !killable */
+        unsigned score;        /* memtuned's normalisation, 0..2000 */
+        unsigned kernel_score; /* /proc/PID/oom_score as read */
 } OomCandidate;
 
 /* MemTotal + SwapTotal in pages of page_size bytes. */
@@ -46,8 +46,8 @@ uint64_t oom_totalpages(const MemInfo *m, uint64_t page_size);
 
 /* The kernel's badness in pages; OOM_BADNESS_UNKILLABLE when adj is -1000.
  * totalpages must be > 0. */
-int64_t oom_badness(uint64_t rss_pages, uint64_t swap_pages, uint64_t pgtable_pages,
-                    int oom_score_adj, uint64_t totalpages);
+int64_t oom_badness(uint64_t rss_pages, uint64_t swap_pages, uint64_t pgtable_pages, int oom_score_adj,
+                    uint64_t totalpages);
 
 /* The kernel's /proc/PID/oom_score for a badness: 0 for unkillable. */
 unsigned oom_score_normalise(int64_t badness, uint64_t totalpages);
@@ -55,8 +55,7 @@ unsigned oom_score_normalise(int64_t badness, uint64_t totalpages);
 /* Fills *ret from a ProcInfo holding STAT, STATUS and OOM_SCORE_ADJ (and
  * OOM_SCORE, else kernel_score is 0). Returns 0, -ENODATA if info lacks one
  * of the required parts. */
-int oomscore_from_info(const ProcInfo *info, uint64_t totalpages, uint64_t page_size,
-                       OomCandidate *ret);
+int oomscore_from_info(const ProcInfo *info, uint64_t totalpages, uint64_t page_size, OomCandidate *ret);
 
 /* Sorts into kill order: killable first, by badness, highest first; equal
  * badness puts the higher pid first (the kernel keeps the last of equals in
@@ -66,5 +65,5 @@ void oomscore_sort(OomCandidate *c, size_t n);
 /* Scans proc_fd (a procfs root) and returns every process, sorted in kill
  * order, in a malloc'ed array the caller frees. info is scratch space.
  * Processes that vanish during the scan are left out. Returns 0 or -errno. */
-int oomscore_rank(int proc_fd, uint64_t totalpages, uint64_t page_size, ProcInfo *info,
-                  OomCandidate **ret, size_t *ret_n);
+int oomscore_rank(int proc_fd, uint64_t totalpages, uint64_t page_size, ProcInfo *info, OomCandidate **ret,
+                  size_t *ret_n);

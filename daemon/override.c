@@ -89,8 +89,8 @@ int override_check_name(const OverrideContext *c, const char *name, char *msg, s
                 return -ENOENT;
         }
         if (id >= _TUNABLE_MANAGED_MAX) {
-                snprintf(msg, msg_size, "vm.%s is shown but never managed by memtuned; it manages: %s.", name,
-                         list);
+                snprintf(msg, msg_size, "vm.%s is shown but never managed by memtuned; it manages: %s.",
+                         name, list);
                 return -ENOENT;
         }
         if (!tunables_has(c->tunables, id)) {
@@ -115,8 +115,10 @@ int override_check(const OverrideContext *c, const char *name, uint64_t value, u
         if (value < min || value > max) {
                 if (id == TUNABLE_MIN_FREE_KBYTES && value < min)
                         snprintf(msg, msg_size,
-                                 "vm.%s=%" PRIu64 " kB is below the %" PRIu64 " kB floor (a plain number is kB: "
-                                 "write %" PRIu64 "M for %" PRIu64 " MiB); allowed: %" PRIu64 "..%" PRIu64 ".",
+                                 "vm.%s=%" PRIu64 " kB is below the %" PRIu64
+                                 " kB floor (a plain number is kB: "
+                                 "write %" PRIu64 "M for %" PRIu64 " MiB); allowed: %" PRIu64 "..%" PRIu64
+                                 ".",
                                  name, value, min, value, value, min, max);
                 else if (cap > 0 && value > max)
                         snprintf(msg, msg_size,
@@ -124,7 +126,8 @@ int override_check(const OverrideContext *c, const char *name, uint64_t value, u
                                  "allowed: %" PRIu64 "..%" PRIu64 ".",
                                  name, value, max, cap, min, max);
                 else
-                        snprintf(msg, msg_size, "vm.%s=%" PRIu64 " is out of range; allowed: %" PRIu64 "..%" PRIu64 ".",
+                        snprintf(msg, msg_size,
+                                 "vm.%s=%" PRIu64 " is out of range; allowed: %" PRIu64 "..%" PRIu64 ".",
                                  name, value, min, max);
                 return -ERANGE;
         }
@@ -161,8 +164,9 @@ int overrides_format(const Override o[], uint64_t now_mono, uint64_t now_real, c
                         k = snprintf(buf + n, size - n, "%s %" PRIu64 " infinity\n", tunable_info(id)->name,
                                      o[id].value);
                 else
-                        k = snprintf(buf + n, size - n, "%s %" PRIu64 " %" PRIu64 "\n", tunable_info(id)->name,
-                                     o[id].value, override_deadline_realtime(o[id].expires_usec, now_mono, now_real));
+                        k = snprintf(buf + n, size - n, "%s %" PRIu64 " %" PRIu64 "\n",
+                                     tunable_info(id)->name, o[id].value,
+                                     override_deadline_realtime(o[id].expires_usec, now_mono, now_real));
                 if (k < 0 || (size_t) k >= size - n)
                         return -ENOBUFS;
                 n += (size_t) k;
@@ -196,7 +200,8 @@ int overrides_parse(const char *buf, size_t len, uint64_t now_mono, uint64_t now
                 if (r < 0 || q >= end || *q != ' ')
                         return -EBADMSG;
                 q++;
-                if ((size_t) (end - q) >= strlen("infinity") && memcmp(q, "infinity", strlen("infinity")) == 0) {
+                if ((size_t) (end - q) >= strlen("infinity") &&
+                    memcmp(q, "infinity", strlen("infinity")) == 0) {
                         deadline = 0;
                         q += strlen("infinity");
                 } else {
@@ -214,9 +219,12 @@ int overrides_parse(const char *buf, size_t len, uint64_t now_mono, uint64_t now
                 else {
                         uint64_t left = deadline - now_real;
 
-                        if (left > OVERRIDE_DURATION_MAX_USEC) /* the clock went back: never longer than allowed */
+                        if (left >
+                            OVERRIDE_DURATION_MAX_USEC) /* the clock went back: never longer than allowed */
                                 left = OVERRIDE_DURATION_MAX_USEC;
-                        o[id] = (Override) { .active = true, .value = value, .expires_usec = now_mono + left };
+                        o[id] = (Override) { .active = true,
+                                             .value = value,
+                                             .expires_usec = now_mono + left };
                 }
         }
 

@@ -35,9 +35,9 @@
 
 /* What the bounds of an override depend on. */
 typedef struct OverrideContext {
-        const Tunables *tunables;       /* the latest sample: which tunables exist */
-        uint64_t mem_total_kb;          /* MemTotal, for the reserve cap */
-        double max_reserve_ram_percent; /* the policy's cap; 0 or above the engine's: the engine's */
+        const Tunables *tunables;          /* the latest sample: which tunables exist */
+        uint64_t mem_total_kb;             /* MemTotal, for the reserve cap */
+        double max_reserve_ram_percent;    /* the policy's cap; 0 or above the engine's: the engine's */
         uint64_t min_free_kbytes_baseline; /* the engine's baseline: a reserve above the cap stays allowed */
 } OverrideContext;
 

@@ -193,7 +193,8 @@ static bool report_complete(char *report, size_t n) {
 
 /* Appends the error for a child that ended without a whole report or a zero
  * exit status: how it ended, and the first line it wrote to stderr_fd. */
-static int push_child_failure(PolicyErrors *errors, const char *path, int stderr_fd, bool reaped, int status) {
+static int push_child_failure(PolicyErrors *errors, const char *path, int stderr_fd, bool reaped,
+                              int status) {
         char out[256] = "", how[64];
 
         if (stderr_fd >= 0) {
@@ -218,7 +219,7 @@ static int push_child_failure(PolicyErrors *errors, const char *path, int stderr
  * policy_parse_limits. Appends the child's errors, or one saying how it
  * failed. Returns 0 (check errors->n) or -ENOMEM. */
 int contained_check(Policy *p, const char *path, const char *text, const HostInfo *host,
-                           PolicyErrors *errors) {
+                    PolicyErrors *errors) {
         _cleanup_close_ int stderr_fd = -1;
         _cleanup_(scratch_done) Scratch buf = SCRATCH_NULL;
         char *report;
@@ -270,8 +271,9 @@ int contained_check(Policy *p, const char *path, const char *text, const HostInf
 
         if (killed) {
                 if (n >= CHILD_REPORT_MAX)
-                        return strv_push(&errors->messages, &errors->n,
-                                         format("%s: the parser produced too much output and was stopped", path));
+                        return strv_push(
+                                &errors->messages, &errors->n,
+                                format("%s: the parser produced too much output and was stopped", path));
                 return strv_push(&errors->messages, &errors->n,
                                  format("%s: parsing took longer than %s and was stopped", path,
                                         FORMAT_DURATION(policy_parse_limits.timeout_usec)));

@@ -25,18 +25,10 @@ static char *escape_string(const char *s) {
         fputc('"', f);
         for (const unsigned char *p = (const unsigned char *) s; *p; p++)
                 switch (*p) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
+                case '"': fputs("\\\"", f); break;
+                case '\\': fputs("\\\\", f); break;
+                case '\n': fputs("\\n", f); break;
+                case '\t': fputs("\\t", f); break;
                 default:
                         if (*p < 0x20 || *p == 0x7f)
                                 fprintf(f, "\\x%02x", *p);
@@ -67,8 +59,8 @@ static _printf_(4, 5) void dump_line(FILE *f, PolicyOrigin o, const char *extra,
                 text = NULL;
                 return;
         }
-        fprintf(f, "%s%*s# %s%s%s\n", text, MAX(DUMP_COMMENT_COLUMN - n, 1), "", ORIGIN(o), extra ? ", " : "",
-                extra ?: "");
+        fprintf(f, "%s%*s# %s%s%s\n", text, MAX(DUMP_COMMENT_COLUMN - n, 1), "", ORIGIN(o),
+                extra ? ", " : "", extra ?: "");
 }
 
 static const char *format_double(char *buf, size_t size, double v) {
@@ -79,8 +71,8 @@ static const char *format_double(char *buf, size_t size, double v) {
 }
 
 static void dump_tunable_value(FILE *f, TunableId id, const char *key, uint64_t v, PolicyOrigin o) {
-        dump_line(f, o, id == TUNABLE_MIN_FREE_KBYTES ? FORMAT_SIZE(v) : NULL, "                %s = %" PRIu64 ";",
-                  key, v);
+        dump_line(f, o, id == TUNABLE_MIN_FREE_KBYTES ? FORMAT_SIZE(v) : NULL,
+                  "                %s = %" PRIu64 ";", key, v);
 }
 
 static void dump_match_string(FILE *f, const char *key, const char *v) {
@@ -135,7 +127,8 @@ static void dump_tunables(const Policy *p, FILE *f) {
                 const TunablePolicy *tp = &p->tunables[id];
 
                 fprintf(f, "        %s: {\n", tunable_info(id)->name);
-                dump_line(f, tp->origin, NULL, "                mode = \"%s\";", tunable_mode_to_string(tp->mode));
+                dump_line(f, tp->origin, NULL, "                mode = \"%s\";",
+                          tunable_mode_to_string(tp->mode));
                 if (tp->mode == TUNABLE_MODE_FIXED)
                         dump_tunable_value(f, id, "value", tp->value, tp->value_origin);
                 else if (tp->mode == TUNABLE_MODE_ADAPTIVE) {
@@ -157,36 +150,23 @@ static const char *format_threshold(const PolicyThresholds *t, PolicyThreshold k
         switch (k) {
         case POLICY_THRESHOLD_DIRECT_RECLAIM_PAGES_PER_S:
                 return format_double(buf, size, t->direct_reclaim_pages_per_s);
-        case POLICY_THRESHOLD_ALLOCSTALL_PER_S:
-                return format_double(buf, size, t->allocstall_per_s);
-        case POLICY_THRESHOLD_PSI_SOME_LOW:
-                return format_centi(buf, size, t->psi_some_low);
-        case POLICY_THRESHOLD_PSI_SOME_MEDIUM:
-                return format_centi(buf, size, t->psi_some_medium);
-        case POLICY_THRESHOLD_PSI_SOME_CRITICAL:
-                return format_centi(buf, size, t->psi_some_critical);
-        case POLICY_THRESHOLD_PSI_FULL_CRITICAL:
-                return format_centi(buf, size, t->psi_full_critical);
-        case POLICY_THRESHOLD_WINDOW:
-                return format_quoted_duration(buf, size, t->window_usec);
-        case POLICY_THRESHOLD_CALM:
-                return format_quoted_duration(buf, size, t->calm_usec);
-        case POLICY_THRESHOLD_COOLDOWN:
-                return format_quoted_duration(buf, size, t->cooldown_usec);
-        case POLICY_THRESHOLD_STEP_FACTOR:
-                return format_double(buf, size, t->step_factor);
+        case POLICY_THRESHOLD_ALLOCSTALL_PER_S: return format_double(buf, size, t->allocstall_per_s);
+        case POLICY_THRESHOLD_PSI_SOME_LOW: return format_centi(buf, size, t->psi_some_low);
+        case POLICY_THRESHOLD_PSI_SOME_MEDIUM: return format_centi(buf, size, t->psi_some_medium);
+        case POLICY_THRESHOLD_PSI_SOME_CRITICAL: return format_centi(buf, size, t->psi_some_critical);
+        case POLICY_THRESHOLD_PSI_FULL_CRITICAL: return format_centi(buf, size, t->psi_full_critical);
+        case POLICY_THRESHOLD_WINDOW: return format_quoted_duration(buf, size, t->window_usec);
+        case POLICY_THRESHOLD_CALM: return format_quoted_duration(buf, size, t->calm_usec);
+        case POLICY_THRESHOLD_COOLDOWN: return format_quoted_duration(buf, size, t->cooldown_usec);
+        case POLICY_THRESHOLD_STEP_FACTOR: return format_double(buf, size, t->step_factor);
         case POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT:
                 return format_double(buf, size, t->max_reserve_ram_percent);
-        case POLICY_THRESHOLD_MAX_RESERVE:
-                snprintf(buf, size, "%" PRIu64, t->max_reserve_kb);
-                return buf;
+        case POLICY_THRESHOLD_MAX_RESERVE: snprintf(buf, size, "%" PRIu64, t->max_reserve_kb); return buf;
         case POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN:
                 return format_quoted_duration(buf, size, t->sample_interval_min_usec);
         case POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX:
                 return format_quoted_duration(buf, size, t->sample_interval_max_usec);
-        default:
-                buf[0] = 0;
-                return buf;
+        default: buf[0] = 0; return buf;
         }
 }
 

@@ -37,16 +37,17 @@ const char *origin_string(char *buf, size_t size, PolicyOrigin o) {
         return buf;
 }
 
-static _printf_(4, 5) void finish_error(PolicyErrors *errors, PolicyOrigin o, const char *where, const char *fmt,
-                                        ...) {
+static _printf_(4, 5) void finish_error(PolicyErrors *errors, PolicyOrigin o, const char *where,
+                                        const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
         msg = vformat(fmt, ap);
         va_end(ap);
-        (void) strv_push(&errors->messages, &errors->n,
-                         format("%s:%u: %s: %s", o.file ?: "built-in policy", o.line, where, msg ?: "out of memory"));
+        (void) strv_push(
+                &errors->messages, &errors->n,
+                format("%s:%u: %s: %s", o.file ?: "built-in policy", o.line, where, msg ?: "out of memory"));
 }
 
 /* The later of two origins. here names a file being read that is not in
@@ -71,20 +72,22 @@ void tunable_check_bounds(const Policy *p, const char *here, TunableId id, const
         snprintf(where, sizeof(where), "tunables.%s", tunable_info(id)->name);
         if (id == TUNABLE_MIN_FREE_KBYTES)
                 finish_error(errors, later_here(p, here, t->min_origin, t->max_origin), where,
-                             "min (%s, %s) is above max (%s, %s)", FORMAT_SIZE(t->min), ORIGIN(t->min_origin),
-                             FORMAT_SIZE(t->max), ORIGIN(t->max_origin));
+                             "min (%s, %s) is above max (%s, %s)", FORMAT_SIZE(t->min),
+                             ORIGIN(t->min_origin), FORMAT_SIZE(t->max), ORIGIN(t->max_origin));
         else
                 finish_error(errors, later_here(p, here, t->min_origin, t->max_origin), where,
-                             "min (%" PRIu64 ", %s) is above max (%" PRIu64 ", %s)", t->min, ORIGIN(t->min_origin),
-                             t->max, ORIGIN(t->max_origin));
+                             "min (%" PRIu64 ", %s) is above max (%" PRIu64 ", %s)", t->min,
+                             ORIGIN(t->min_origin), t->max, ORIGIN(t->max_origin));
 }
 
-void thresholds_check_order(const Policy *p, const char *here, const PolicyThresholds *t, PolicyErrors *errors) {
+void thresholds_check_order(const Policy *p, const char *here, const PolicyThresholds *t,
+                            PolicyErrors *errors) {
         const struct {
                 PolicyThreshold a, b;
                 uint32_t va, vb;
         } psi[] = {
-                { POLICY_THRESHOLD_PSI_SOME_LOW, POLICY_THRESHOLD_PSI_SOME_MEDIUM, t->psi_some_low, t->psi_some_medium },
+                { POLICY_THRESHOLD_PSI_SOME_LOW, POLICY_THRESHOLD_PSI_SOME_MEDIUM, t->psi_some_low,
+                  t->psi_some_medium },
                 { POLICY_THRESHOLD_PSI_SOME_MEDIUM, POLICY_THRESHOLD_PSI_SOME_CRITICAL, t->psi_some_medium,
                   t->psi_some_critical },
         };
@@ -125,13 +128,14 @@ static void check_reserve_cap(Policy *p, const HostInfo *host) {
 
         if (t->mode != TUNABLE_MODE_ADAPTIVE || !t->max_origin.file || t->max <= cap_kb)
                 return;
-        (void) strv_push(&p->warnings, &p->n_warnings,
-                         format("%s:%u: warning: tunables.min_free_kbytes: max (%s) is above the reserve cap, %g%% "
-                                "of RAM (%s; thresholds.max_reserve_ram_percent, %s): memtuned never raises "
-                                "min_free_kbytes past the cap",
-                                t->max_origin.file, t->max_origin.line, FORMAT_SIZE(t->max),
-                                th->max_reserve_ram_percent, FORMAT_SIZE(cap_kb),
-                                ORIGIN(th->origins[POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT])));
+        (void) strv_push(
+                &p->warnings, &p->n_warnings,
+                format("%s:%u: warning: tunables.min_free_kbytes: max (%s) is above the reserve cap, %g%% "
+                       "of RAM (%s; thresholds.max_reserve_ram_percent, %s): memtuned never raises "
+                       "min_free_kbytes past the cap",
+                       t->max_origin.file, t->max_origin.line, FORMAT_SIZE(t->max),
+                       th->max_reserve_ram_percent, FORMAT_SIZE(cap_kb),
+                       ORIGIN(th->origins[POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT])));
 }
 
 void policy_finish(Policy *p, const HostInfo *host, PolicyErrors *errors) {
@@ -147,16 +151,18 @@ void policy_finish(Policy *p, const HostInfo *host, PolicyErrors *errors) {
                 if (t->mode != TUNABLE_MODE_FIXED && t->value_origin.file &&
                     origin_cmp(p, t->value_origin, t->origin) > 0)
                         finish_error(errors, t->value_origin, where,
-                                     "value has no effect: the mode is \"%s\" (%s); set mode = \"fixed\"", mode,
-                                     ORIGIN(t->origin));
-                if (t->mode != TUNABLE_MODE_ADAPTIVE && t->min_origin.file && origin_cmp(p, t->min_origin, t->origin) > 0)
+                                     "value has no effect: the mode is \"%s\" (%s); set mode = \"fixed\"",
+                                     mode, ORIGIN(t->origin));
+                if (t->mode != TUNABLE_MODE_ADAPTIVE && t->min_origin.file &&
+                    origin_cmp(p, t->min_origin, t->origin) > 0)
                         finish_error(errors, t->min_origin, where,
-                                     "min has no effect: the mode is \"%s\" (%s); set mode = \"adaptive\"", mode,
-                                     ORIGIN(t->origin));
-                if (t->mode != TUNABLE_MODE_ADAPTIVE && t->max_origin.file && origin_cmp(p, t->max_origin, t->origin) > 0)
+                                     "min has no effect: the mode is \"%s\" (%s); set mode = \"adaptive\"",
+                                     mode, ORIGIN(t->origin));
+                if (t->mode != TUNABLE_MODE_ADAPTIVE && t->max_origin.file &&
+                    origin_cmp(p, t->max_origin, t->origin) > 0)
                         finish_error(errors, t->max_origin, where,
-                                     "max has no effect: the mode is \"%s\" (%s); set mode = \"adaptive\"", mode,
-                                     ORIGIN(t->origin));
+                                     "max has no effect: the mode is \"%s\" (%s); set mode = \"adaptive\"",
+                                     mode, ORIGIN(t->origin));
 
                 switch (t->mode) {
                 case TUNABLE_MODE_FIXED:
@@ -165,15 +171,15 @@ void policy_finish(Policy *p, const HostInfo *host, PolicyErrors *errors) {
                         break;
                 case TUNABLE_MODE_ADAPTIVE:
                         if (!t->max_origin.file) {
-                                finish_error(errors, t->origin, where, "mode \"adaptive\" needs max, the upper bound");
+                                finish_error(errors, t->origin, where,
+                                             "mode \"adaptive\" needs max, the upper bound");
                                 break;
                         }
                         if (!t->min_origin.file)
                                 t->min = tunable_floor(id);
                         tunable_check_bounds(p, NULL, id, t, errors);
                         break;
-                default:
-                        break;
+                default: break;
                 }
         }
 

@@ -64,13 +64,13 @@ typedef struct SeenRule {
 typedef struct Ctx {
         Policy *p;
         const HostInfo *host;
-        const char *path;               /* as shown in messages */
-        const char *origin_file;        /* path's copy in p->files, once the file applies */
+        const char *path;        /* as shown in messages */
+        const char *origin_file; /* path's copy in p->files, once the file applies */
         PolicyErrors *errors;
-        unsigned n_errors;              /* in this file */
-        bool apply;                     /* the file's conditions hold: commit what it says */
+        unsigned n_errors; /* in this file */
+        bool apply;        /* the file's conditions hold: commit what it says */
         bool oom;
-        SeenRule *seen;                 /* rule names in this file, for duplicates */
+        SeenRule *seen; /* rule names in this file, for duplicates */
         size_t n_seen;
 } Ctx;
 
@@ -152,7 +152,8 @@ void policy_finish(Policy *p, const HostInfo *host, PolicyErrors *errors);
  * on; NULL for the merged policy. */
 void tunable_check_bounds(const Policy *p, const char *here, TunableId id, const TunablePolicy *t,
                           PolicyErrors *errors);
-void thresholds_check_order(const Policy *p, const char *here, const PolicyThresholds *t, PolicyErrors *errors);
+void thresholds_check_order(const Policy *p, const char *here, const PolicyThresholds *t,
+                            PolicyErrors *errors);
 
 /* ---- policy-contain.c --------------------------------------------------------------- */
 

@@ -24,6 +24,7 @@ enum {
         _RKEY_MAX,
 };
 
+/* clang-format off: one entry per line */
 static const char *const rule_keys[_RKEY_MAX + 1] = {
         [RKEY_NAME] = "name",
         [RKEY_MATCH] = "match",
@@ -32,6 +33,7 @@ static const char *const rule_keys[_RKEY_MAX + 1] = {
         [RKEY_ENABLED] = "enabled",
         [RKEY_WHEN] = "when",
 };
+/* clang-format on */
 
 enum {
         MKEY_COMM,
@@ -45,8 +47,8 @@ enum {
 };
 
 static const char *const match_keys[_MKEY_MAX + 1] = {
-        [MKEY_COMM] = "comm",     [MKEY_EXE] = "exe",       [MKEY_CMDLINE] = "cmdline", [MKEY_USER] = "user",
-        [MKEY_UID] = "uid",       [MKEY_CGROUP] = "cgroup", [MKEY_UNIT] = "unit",
+        [MKEY_COMM] = "comm", [MKEY_EXE] = "exe",       [MKEY_CMDLINE] = "cmdline", [MKEY_USER] = "user",
+        [MKEY_UID] = "uid",   [MKEY_CGROUP] = "cgroup", [MKEY_UNIT] = "unit",
 };
 
 /* The kernel keeps 15 characters of a task's name (TASK_COMM_LEN 16 with the
@@ -117,11 +119,13 @@ static uint64_t regex_size_sequence(const char **pp) {
                                 bool open = false;
 
                                 for (p++; is_digit(*p); p++)
-                                        m = MIN(m * 10 + (uint64_t) (*p - '0'), (uint64_t) REGEX_EXPANDED_MAX + 1);
+                                        m = MIN(m * 10 + (uint64_t) (*p - '0'),
+                                                (uint64_t) REGEX_EXPANDED_MAX + 1);
                                 if (*p == ',') {
                                         open = !is_digit(p[1]);
                                         for (p++; is_digit(*p); p++)
-                                                n = MIN(n * 10 + (uint64_t) (*p - '0'), (uint64_t) REGEX_EXPANDED_MAX + 1);
+                                                n = MIN(n * 10 + (uint64_t) (*p - '0'),
+                                                        (uint64_t) REGEX_EXPANDED_MAX + 1);
                                 }
                                 if (*p == '}')
                                         p++;
@@ -351,7 +355,8 @@ static void match_uid(Ctx *c, const config_setting_t *e, const char *kw, Process
         m->has_uid = true;
 }
 
-static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, bool resolve, ProcessMatch *m) {
+static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, bool resolve,
+                        ProcessMatch *m) {
         const config_setting_t *set[_MKEY_MAX] = {};
         char where[96], kw[128];
         unsigned err0 = c->n_errors;
@@ -374,36 +379,23 @@ static void parse_match(Ctx *c, const config_setting_t *s, const char *parent, b
                 n++;
 
                 switch (k) {
-                case MKEY_COMM:
-                        match_comm(c, e, kw, m);
-                        break;
-                case MKEY_EXE:
-                        match_path(c, e, kw, &m->exe);
-                        break;
-                case MKEY_CGROUP:
-                        match_path(c, e, kw, &m->cgroup);
-                        break;
-                case MKEY_UNIT:
-                        match_unit(c, e, kw, m);
-                        break;
-                case MKEY_CMDLINE:
-                        match_cmdline(c, e, kw, m);
-                        break;
-                case MKEY_USER:
-                        match_user(c, e, kw, resolve, m);
-                        break;
-                case MKEY_UID:
-                        match_uid(c, e, kw, m);
-                        break;
+                case MKEY_COMM: match_comm(c, e, kw, m); break;
+                case MKEY_EXE: match_path(c, e, kw, &m->exe); break;
+                case MKEY_CGROUP: match_path(c, e, kw, &m->cgroup); break;
+                case MKEY_UNIT: match_unit(c, e, kw, m); break;
+                case MKEY_CMDLINE: match_cmdline(c, e, kw, m); break;
+                case MKEY_USER: match_user(c, e, kw, resolve, m); break;
+                case MKEY_UID: match_uid(c, e, kw, m); break;
                 }
         }
 
         if (set[MKEY_USER] && set[MKEY_UID])
                 ctx_error(c, line_of(set[MKEY_UID]), where, "give user or uid, not both");
         if (n == 0 && c->n_errors == err0)
-                ctx_error(c, line_of(s), where,
-                          "an empty match would apply to every process: give at least one of comm, exe, cmdline, "
-                          "user, uid, cgroup or unit");
+                ctx_error(
+                        c, line_of(s), where,
+                        "an empty match would apply to every process: give at least one of comm, exe, cmdline, "
+                        "user, uid, cgroup or unit");
 }
 
 /* Whether a unit glob can only name a unit a user cannot start: every
@@ -459,11 +451,12 @@ static void check_protection(Ctx *c, const config_setting_t *match_s, const char
                           "cgroup under " SYSTEM_SLICE,
                           rule, adj, QUOTED(m->cgroup));
         else if (m->unit)
-                ctx_error(c, line_of(match_s), kw,
-                          "%s lowers oom_score_adj (%d) but its unit %s can match a user's own "
-                          "session or service manager (session-*.scope, user@*.service): add user or uid, or "
-                          "name a system unit",
-                          rule, adj, QUOTED(m->unit));
+                ctx_error(
+                        c, line_of(match_s), kw,
+                        "%s lowers oom_score_adj (%d) but its unit %s can match a user's own "
+                        "session or service manager (session-*.scope, user@*.service): add user or uid, or "
+                        "name a system unit",
+                        rule, adj, QUOTED(m->unit));
         else {
                 const char *const forgeable[] = { m->comm ? "comm" : NULL, m->exe ? "exe" : NULL,
                                                   m->cmdline ? "cmdline" : NULL };
@@ -518,14 +511,16 @@ static bool rule_name(Ctx *c, const config_setting_t *name_s, const config_setti
         *ret_name = NULL;
         snprintf(kw, sizeof(kw), "%s.name", where);
         if (!name_s) {
-                ctx_error(c, line_of(s), where, "missing name: every rule needs one, for logs and overrides");
+                ctx_error(c, line_of(s), where,
+                          "missing name: every rule needs one, for logs and overrides");
                 return true;
         }
         if (!get_string(c, name_s, kw, &name))
                 return true;
         if (!is_valid_rule_name(name)) {
-                ctx_error(c, line_of(name_s), kw, "%s: a rule name is at most %d letters, digits and . _ - @ :",
-                          QUOTED(name), RULE_NAME_MAX);
+                ctx_error(c, line_of(name_s), kw,
+                          "%s: a rule name is at most %d letters, digits and . _ - @ :", QUOTED(name),
+                          RULE_NAME_MAX);
                 return true;
         }
         for (size_t i = 0; i < c->n_seen; i++)
@@ -544,13 +539,13 @@ static bool rule_name(Ctx *c, const config_setting_t *name_s, const config_setti
 typedef struct RuleKeys {
         const config_setting_t *match_s;
         bool has_match, has_adj;
-        bool match_ok, adj_ok;  /* given without errors */
+        bool match_ok, adj_ok; /* given without errors */
 } RuleKeys;
 
 /* The keys of a rule other than name, enabled and when, into r. resolve:
  * look up match.user (only for a rule that applies). */
-static void parse_rule_keys(Ctx *c, const config_setting_t *s, const char *where, bool resolve, ProcessRule *r,
-                            RuleKeys *ret) {
+static void parse_rule_keys(Ctx *c, const config_setting_t *s, const char *where, bool resolve,
+                            ProcessRule *r, RuleKeys *ret) {
         char kw[96];
 
         *ret = (RuleKeys) {};
@@ -585,8 +580,7 @@ static void parse_rule_keys(Ctx *c, const config_setting_t *s, const char *where
                         if (get_bool(c, m, kw, &b))
                                 r->reset_children = b;
                         break;
-                default:
-                        break; /* name, enabled, when: done by parse_rule() */
+                default: break; /* name, enabled, when: done by parse_rule() */
                 }
         }
 }
@@ -683,7 +677,8 @@ void parse_processes_section(Ctx *c, const config_setting_t *s) {
         if (config_setting_is_array(s) && config_setting_length(s) == 0)
                 return;
         if (!config_setting_is_list(s)) {
-                ctx_error(c, line_of(s), "processes", "expected a list ( { ... }, ... ), got %s", DESCRIBE(s));
+                ctx_error(c, line_of(s), "processes", "expected a list ( { ... }, ... ), got %s",
+                          DESCRIBE(s));
                 return;
         }
         /* Past the error cap nothing more is shown: stop early. */

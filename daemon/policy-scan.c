@@ -33,7 +33,8 @@ static unsigned levenshtein(const char *a, const char *b) {
                 row[0] = (unsigned) i;
                 for (size_t j = 1; j <= lb; j++) {
                         unsigned up = row[j];
-                        unsigned cost = tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]);
+                        unsigned cost =
+                                tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]);
 
                         row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
                         diag = up;
@@ -178,7 +179,8 @@ static void prescan_integer(Ctx *c, unsigned line, const char *s, const char *e,
         if (hex)
                 p += 2;
         for (; p < e && *p != 'L'; p++) {
-                unsigned d = is_digit(*p) ? (unsigned) (*p - '0') : (unsigned) (tolower((unsigned char) *p) - 'a' + 10);
+                unsigned d = is_digit(*p) ? (unsigned) (*p - '0')
+                                          : (unsigned) (tolower((unsigned char) *p) - 'a' + 10);
                 if (__builtin_mul_overflow(v, hex ? 16u : 10u, &v) || __builtin_add_overflow(v, d, &v))
                         overflow = true;
         }
@@ -200,7 +202,11 @@ static void prescan_integer(Ctx *c, unsigned line, const char *s, const char *e,
 /* Walks the text with libconfig's lexical rules (comments, strings, names,
  * numbers) and reports what libconfig must never see. */
 void prescan(Ctx *c, const char *text, size_t len) {
-        enum { INITIAL, COMMENT, STRING } state = INITIAL;
+        enum {
+                INITIAL,
+                COMMENT,
+                STRING
+        } state = INITIAL;
         const char *p = text, *end = text + len;
         unsigned line = 1;
         bool bol = true; /* only blanks since the line began */
@@ -239,8 +245,7 @@ void prescan(Ctx *c, const char *text, size_t len) {
                         p++;
                         continue;
 
-                case INITIAL:
-                        break;
+                case INITIAL: break;
                 }
 
                 if (ch == '\n') {
@@ -254,7 +259,8 @@ void prescan(Ctx *c, const char *text, size_t len) {
                         continue;
                 }
                 if (bol && ch == '@' && (size_t) (end - p) >= 8 && memcmp(p, "@include", 8) == 0) {
-                        ctx_error(c, line, NULL, "@include is not allowed: a policy file must be self-contained");
+                        ctx_error(c, line, NULL,
+                                  "@include is not allowed: a policy file must be self-contained");
                         while (p < end && *p != '\n')
                                 p++;
                         continue;
@@ -328,29 +334,18 @@ void prescan(Ctx *c, const char *text, size_t len) {
 const char *describe(const config_setting_t *s, char *buf, size_t size) {
         switch (config_setting_type(s)) {
         case CONFIG_TYPE_INT:
-        case CONFIG_TYPE_INT64:
-                snprintf(buf, size, "the integer %lld", config_setting_get_int64(s));
-                break;
-        case CONFIG_TYPE_FLOAT:
-                snprintf(buf, size, "the number %g", config_setting_get_float(s));
-                break;
+        case CONFIG_TYPE_INT64: snprintf(buf, size, "the integer %lld", config_setting_get_int64(s)); break;
+        case CONFIG_TYPE_FLOAT: snprintf(buf, size, "the number %g", config_setting_get_float(s)); break;
         case CONFIG_TYPE_STRING:
                 snprintf(buf, size, "the string %s", QUOTED(config_setting_get_string(s)));
                 break;
         case CONFIG_TYPE_BOOL:
                 snprintf(buf, size, "%s", config_setting_get_bool(s) ? "true" : "false");
                 break;
-        case CONFIG_TYPE_GROUP:
-                snprintf(buf, size, "a group { ... }");
-                break;
-        case CONFIG_TYPE_ARRAY:
-                snprintf(buf, size, "an array [ ... ]");
-                break;
-        case CONFIG_TYPE_LIST:
-                snprintf(buf, size, "a list ( ... )");
-                break;
-        default:
-                snprintf(buf, size, "something else");
+        case CONFIG_TYPE_GROUP: snprintf(buf, size, "a group { ... }"); break;
+        case CONFIG_TYPE_ARRAY: snprintf(buf, size, "an array [ ... ]"); break;
+        case CONFIG_TYPE_LIST: snprintf(buf, size, "a list ( ... )"); break;
+        default: snprintf(buf, size, "something else");
         }
         return buf;
 }
@@ -364,7 +359,8 @@ bool get_int(Ctx *c, const config_setting_t *s, const char *where, int64_t lo, i
         }
         v = config_setting_get_int64(s);
         if (v < lo || v > hi) {
-                ctx_error(c, line_of(s), where, "%" PRIi64 " is out of range %" PRIi64 "..%" PRIi64, v, lo, hi);
+                ctx_error(c, line_of(s), where, "%" PRIi64 " is out of range %" PRIi64 "..%" PRIi64, v, lo,
+                          hi);
                 return false;
         }
         *ret = v;
@@ -373,20 +369,14 @@ bool get_int(Ctx *c, const config_setting_t *s, const char *where, int64_t lo, i
 
 /* A number (integer or decimal) in (lo, hi] when lo_open, else [lo, hi]. */
 bool get_number(Ctx *c, const config_setting_t *s, const char *where, double lo, bool lo_open, double hi,
-                       double *ret) {
+                double *ret) {
         double v;
 
         switch (config_setting_type(s)) {
         case CONFIG_TYPE_INT:
-        case CONFIG_TYPE_INT64:
-                v = (double) config_setting_get_int64(s);
-                break;
-        case CONFIG_TYPE_FLOAT:
-                v = config_setting_get_float(s);
-                break;
-        default:
-                ctx_error(c, line_of(s), where, "expected a number, got %s", DESCRIBE(s));
-                return false;
+        case CONFIG_TYPE_INT64: v = (double) config_setting_get_int64(s); break;
+        case CONFIG_TYPE_FLOAT: v = config_setting_get_float(s); break;
+        default: ctx_error(c, line_of(s), where, "expected a number, got %s", DESCRIBE(s)); return false;
         }
         if (!isfinite(v) || (lo_open ? v <= lo : v < lo) || v > hi) {
                 ctx_error(c, line_of(s), where, "%g is out of range: it must be %s %g and at most %g", v,
@@ -431,12 +421,13 @@ bool check_group(Ctx *c, const config_setting_t *s, const char *where) {
 }
 
 void unknown_key(Ctx *c, const config_setting_t *s, const char *where, const char *what,
-                        const char *const *candidates) {
+                 const char *const *candidates) {
         const char *name = config_setting_name(s) ?: "";
         const char *hint = suggest(name, candidates);
 
         if (hint)
-                ctx_error(c, line_of(s), where, "unknown %s %s; did you mean \"%s\"?", what, QUOTED(name), hint);
+                ctx_error(c, line_of(s), where, "unknown %s %s; did you mean \"%s\"?", what, QUOTED(name),
+                          hint);
         else
                 ctx_error(c, line_of(s), where, "unknown %s %s", what, QUOTED(name));
 }
@@ -463,31 +454,34 @@ bool get_size(Ctx *c, const config_setting_t *s, const char *where, bool allow_p
                 return true;
         }
         if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-                ctx_error(c, line_of(s), where, "expected a size such as \"64M\" or an integer in kB, got %s",
-                          DESCRIBE(s));
+                ctx_error(c, line_of(s), where,
+                          "expected a size such as \"64M\" or an integer in kB, got %s", DESCRIBE(s));
                 return false;
         }
         str = config_setting_get_string(s);
         if (str[0] && str[strlen(str) - 1] == '%' && !allow_percent) {
-                ctx_error(c, line_of(s), where, "a percentage of RAM makes no sense here: use a size such as \"8G\"");
+                ctx_error(c, line_of(s), where,
+                          "a percentage of RAM makes no sense here: use a size such as \"8G\"");
                 return false;
         }
         r = parse_size(str, c->host->ram_kb, ret_kb);
         if (r == -ERANGE && str[0] && str[strlen(str) - 1] == '%')
-                ctx_error(c, line_of(s), where, "percentage %s is out of range: it must be above 0%% and at most 100%%",
+                ctx_error(c, line_of(s), where,
+                          "percentage %s is out of range: it must be above 0%% and at most 100%%",
                           QUOTED(str));
         else if (r == -ERANGE)
                 ctx_error(c, line_of(s), where, "size %s is too large", QUOTED(str));
         else if (r < 0)
                 ctx_error(c, line_of(s), where,
                           "invalid size %s: use a number with a unit K, M, G or T (\"64M\", \"1.5G\")%s",
-                          QUOTED(str), allow_percent ? ", a percentage of RAM (\"2%\"), or an integer in kB" : "");
+                          QUOTED(str),
+                          allow_percent ? ", a percentage of RAM (\"2%\"), or an integer in kB" : "");
         return r >= 0;
 }
 
 /* A duration: a string with a unit, or an integer number of seconds. */
 bool get_duration(Ctx *c, const config_setting_t *s, const char *where, uint64_t lo, uint64_t hi,
-                         uint64_t *ret) {
+                  uint64_t *ret) {
         uint64_t v;
         int r;
 
@@ -505,8 +499,8 @@ bool get_duration(Ctx *c, const config_setting_t *s, const char *where, uint64_t
                 const char *str = config_setting_get_string(s);
                 r = parse_duration_full(str, &v);
                 if (r == -ERANGE) {
-                        ctx_error(c, line_of(s), where, "%s is out of range %s..%s", QUOTED(str), FORMAT_DURATION(lo),
-                                  FORMAT_DURATION(hi));
+                        ctx_error(c, line_of(s), where, "%s is out of range %s..%s", QUOTED(str),
+                                  FORMAT_DURATION(lo), FORMAT_DURATION(hi));
                         return false;
                 }
                 if (r < 0) {
@@ -521,8 +515,8 @@ bool get_duration(Ctx *c, const config_setting_t *s, const char *where, uint64_t
                 return false;
         }
         if (v < lo || v > hi) {
-                ctx_error(c, line_of(s), where, "%s is out of range %s..%s", FORMAT_DURATION(v), FORMAT_DURATION(lo),
-                          FORMAT_DURATION(hi));
+                ctx_error(c, line_of(s), where, "%s is out of range %s..%s", FORMAT_DURATION(v),
+                          FORMAT_DURATION(lo), FORMAT_DURATION(hi));
                 return false;
         }
         *ret = v;
@@ -544,8 +538,7 @@ const char *glob_check(const char *g, size_t *ret_min_len) {
 
         for (const char *p = g; *p; p++) {
                 switch (*p) {
-                case '*':
-                        break;
+                case '*': break;
                 case '\\':
                         if (!p[1])
                                 return "ends in a lone backslash";
@@ -581,8 +574,7 @@ const char *glob_check(const char *g, size_t *ret_min_len) {
                         min_len++;
                         break;
                 }
-                default:
-                        min_len++;
+                default: min_len++;
                 }
         }
         *ret_min_len = min_len;

@@ -38,7 +38,10 @@ static int get_choice(Ctx *c, const config_setting_t *s, const char *where, cons
 
         for (size_t i = 0; i < n; i++)
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"",
-                         i == 0 ? "" : i + 1 == n ? " or " : ", ", table[i]);
+                         i == 0       ? ""
+                         : i + 1 == n ? " or "
+                                      : ", ",
+                         table[i]);
         {
                 const char *cand[8] = {};
                 for (size_t i = 0; i < n && i < ELEMENTSOF(cand) - 1; i++)
@@ -46,8 +49,8 @@ static int get_choice(Ctx *c, const config_setting_t *s, const char *where, cons
                 hint = suggest(v, cand);
         }
         if (hint)
-                ctx_error(c, line_of(s), where, "%s is not a %s: use %s; did you mean \"%s\"?", QUOTED(v), what, list,
-                          hint);
+                ctx_error(c, line_of(s), where, "%s is not a %s: use %s; did you mean \"%s\"?", QUOTED(v),
+                          what, list, hint);
         else
                 ctx_error(c, line_of(s), where, "%s is not a %s: use %s", QUOTED(v), what, list);
         return -1;
@@ -92,9 +95,10 @@ static void parse_policy_section(Ctx *c, const config_setting_t *s) {
                         if (!get_string(c, m, "policy.description", &v))
                                 break;
                         if (strlen(v) > POLICY_DESCRIPTION_MAX || !is_printable(v, true)) {
-                                ctx_error(c, line_of(m), "policy.description",
-                                          "a description is at most %d characters without control characters",
-                                          POLICY_DESCRIPTION_MAX);
+                                ctx_error(
+                                        c, line_of(m), "policy.description",
+                                        "a description is at most %d characters without control characters",
+                                        POLICY_DESCRIPTION_MAX);
                                 break;
                         }
                         if (c->apply) {
@@ -109,8 +113,7 @@ static void parse_policy_section(Ctx *c, const config_setting_t *s) {
                                 c->p->mode_origin = ctx_origin(c, m);
                         }
                         break;
-                default:
-                        unknown_key(c, m, "policy", "key", policy_keys);
+                default: unknown_key(c, m, "policy", "key", policy_keys);
                 }
         }
 }
@@ -131,7 +134,8 @@ enum {
 };
 
 static const char *const tunable_keys[_TKEY_MAX + 1] = {
-        [TKEY_MODE] = "mode", [TKEY_VALUE] = "value", [TKEY_MIN] = "min", [TKEY_MAX] = "max", [TKEY_WHEN] = "when",
+        [TKEY_MODE] = "mode", [TKEY_VALUE] = "value", [TKEY_MIN] = "min",
+        [TKEY_MAX] = "max",   [TKEY_WHEN] = "when",
 };
 
 /* The lowest value a policy may ask for. */
@@ -139,7 +143,8 @@ uint64_t tunable_floor(TunableId id) {
         return id == TUNABLE_MIN_FREE_KBYTES ? TUNABLE_MIN_FREE_KBYTES_FLOOR : tunable_info(id)->kernel_min;
 }
 
-static bool get_tunable_value(Ctx *c, TunableId id, const config_setting_t *s, const char *where, uint64_t *ret) {
+static bool get_tunable_value(Ctx *c, TunableId id, const config_setting_t *s, const char *where,
+                              uint64_t *ret) {
         const TunableInfo *info = tunable_info(id);
         int64_t v;
         uint64_t kb;
@@ -159,8 +164,8 @@ static bool get_tunable_value(Ctx *c, TunableId id, const config_setting_t *s, c
                 return false;
         }
         if (kb > info->kernel_max) {
-                ctx_error(c, line_of(s), where, "%s is above the kernel's limit of %" PRIu64 " kB", FORMAT_SIZE(kb),
-                          info->kernel_max);
+                ctx_error(c, line_of(s), where, "%s is above the kernel's limit of %" PRIu64 " kB",
+                          FORMAT_SIZE(kb), info->kernel_max);
                 return false;
         }
         *ret = kb;
@@ -170,8 +175,8 @@ static bool get_tunable_value(Ctx *c, TunableId id, const config_setting_t *s, c
 /* A tunable group with errors is never applied, so the merged checks will
  * not see its bounds: check them here, on what it sets over what earlier
  * files set, so that min above max shows in the same run as the rest. */
-static void check_bounds_unapplied(Ctx *c, TunableId id, const config_setting_t *const *set, const uint64_t *v,
-                                   int mode) {
+static void check_bounds_unapplied(Ctx *c, TunableId id, const config_setting_t *const *set,
+                                   const uint64_t *v, int mode) {
         TunablePolicy t = c->p->tunables[id];
         size_t n0 = c->errors->n;
 
@@ -229,18 +234,19 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
                         if (get_tunable_value(c, id, m, kw, &v[k]))
                                 set[k] = m;
                         break;
-                case TKEY_WHEN:
-                        break;
+                case TKEY_WHEN: break;
                 }
         }
 
         if (mode >= 0 && mode != TUNABLE_MODE_FIXED && set[TKEY_VALUE])
-                ctx_error(c, line_of(set[TKEY_VALUE]), where, "value is used only with mode \"fixed\", not \"%s\"",
+                ctx_error(c, line_of(set[TKEY_VALUE]), where,
+                          "value is used only with mode \"fixed\", not \"%s\"",
                           tunable_mode_to_string(mode));
         for (int k = TKEY_MIN; k <= TKEY_MAX; k++)
                 if (mode >= 0 && mode != TUNABLE_MODE_ADAPTIVE && set[k])
-                        ctx_error(c, line_of(set[k]), where, "%s is used only with mode \"adaptive\", not \"%s\"",
-                                  tunable_keys[k], tunable_mode_to_string(mode));
+                        ctx_error(c, line_of(set[k]), where,
+                                  "%s is used only with mode \"adaptive\", not \"%s\"", tunable_keys[k],
+                                  tunable_mode_to_string(mode));
 
         if (c->n_errors > err0) {
                 check_bounds_unapplied(c, id, set, v, mode);
@@ -283,9 +289,10 @@ static void parse_tunables_section(Ctx *c, const config_setting_t *s) {
                 if (id < 0)
                         unknown_key(c, m, "tunables", "tunable", tunables_names);
                 else if (id >= _TUNABLE_MANAGED_MAX)
-                        ctx_error(c, line_of(m), "tunables", "%s is shown but never managed: memtuned manages %s, %s, %s and %s",
-                                  config_setting_name(m), tunables_names[0], tunables_names[1], tunables_names[2],
-                                  tunables_names[3]);
+                        ctx_error(c, line_of(m), "tunables",
+                                  "%s is shown but never managed: memtuned manages %s, %s, %s and %s",
+                                  config_setting_name(m), tunables_names[0], tunables_names[1],
+                                  tunables_names[2], tunables_names[3]);
                 else
                         parse_tunable(c, (TunableId) id, m);
         }
@@ -293,6 +300,7 @@ static void parse_tunables_section(Ctx *c, const config_setting_t *s) {
 
 /* ---- thresholds: { ... } ------------------------------------------------------------------ */
 
+/* clang-format off: one entry per line */
 const char *const threshold_keys[_POLICY_THRESHOLD_MAX + 2] = {
         [POLICY_THRESHOLD_DIRECT_RECLAIM_PAGES_PER_S] = "direct_reclaim_pages_per_s",
         [POLICY_THRESHOLD_ALLOCSTALL_PER_S] = "allocstall_per_s",
@@ -310,6 +318,7 @@ const char *const threshold_keys[_POLICY_THRESHOLD_MAX + 2] = {
         [POLICY_THRESHOLD_SAMPLE_INTERVAL_MAX] = "sample_interval_max",
         [_POLICY_THRESHOLD_MAX] = "when",
 };
+/* clang-format on */
 
 /* Ranges, with reasons: rates above 1e9/s are beyond what any machine can
  * do; a window under 1 s is shorter than one busy sample; calm longer than a
@@ -371,9 +380,7 @@ static void parse_thresholds_section(Ctx *c, const config_setting_t *s) {
                 case POLICY_THRESHOLD_ALLOCSTALL_PER_S:
                         ok = get_number(c, m, kw, 0, true, RATE_MAX, &t.allocstall_per_s);
                         break;
-                case POLICY_THRESHOLD_PSI_SOME_LOW:
-                        ok = get_percent_centi(c, m, kw, &t.psi_some_low);
-                        break;
+                case POLICY_THRESHOLD_PSI_SOME_LOW: ok = get_percent_centi(c, m, kw, &t.psi_some_low); break;
                 case POLICY_THRESHOLD_PSI_SOME_MEDIUM:
                         ok = get_percent_centi(c, m, kw, &t.psi_some_medium);
                         break;
@@ -398,9 +405,7 @@ static void parse_thresholds_section(Ctx *c, const config_setting_t *s) {
                 case POLICY_THRESHOLD_MAX_RESERVE_RAM_PERCENT:
                         ok = get_number(c, m, kw, 0, true, RESERVE_PERCENT_MAX, &t.max_reserve_ram_percent);
                         break;
-                case POLICY_THRESHOLD_MAX_RESERVE:
-                        ok = get_size(c, m, kw, true, &t.max_reserve_kb);
-                        break;
+                case POLICY_THRESHOLD_MAX_RESERVE: ok = get_size(c, m, kw, true, &t.max_reserve_kb); break;
                 case POLICY_THRESHOLD_SAMPLE_INTERVAL_MIN:
                         ok = get_duration(c, m, kw, SAMPLE_INTERVAL_MIN_USEC, SAMPLE_INTERVAL_MAX_USEC,
                                           &t.sample_interval_min_usec);
@@ -409,8 +414,7 @@ static void parse_thresholds_section(Ctx *c, const config_setting_t *s) {
                         ok = get_duration(c, m, kw, SAMPLE_INTERVAL_MIN_USEC, SAMPLE_INTERVAL_MAX_USEC,
                                           &t.sample_interval_max_usec);
                         break;
-                default:
-                        ok = false;
+                default: ok = false;
                 }
                 if (ok)
                         set[k] = m;
@@ -485,26 +489,17 @@ int file_apply(Policy *p, const char *path, const char *text, const HostInfo *ho
         else
                 c.origin_file = p->files[p->n_files - 1];
 
-        for (int i = 0; !c.oom && c.n_errors <= POLICY_ERRORS_PER_FILE_MAX && i < config_setting_length(root); i++) {
+        for (int i = 0;
+             !c.oom && c.n_errors <= POLICY_ERRORS_PER_FILE_MAX && i < config_setting_length(root); i++) {
                 const config_setting_t *s = config_setting_get_elem(root, (unsigned) i);
 
                 switch (key_index(config_setting_name(s), top_keys)) {
-                case 0:
-                        parse_policy_section(&c, s);
-                        break;
-                case 1:
-                        break;
-                case 2:
-                        parse_tunables_section(&c, s);
-                        break;
-                case 3:
-                        parse_thresholds_section(&c, s);
-                        break;
-                case 4:
-                        parse_processes_section(&c, s);
-                        break;
-                default:
-                        unknown_key(&c, s, NULL, "section", top_keys);
+                case 0: parse_policy_section(&c, s); break;
+                case 1: break;
+                case 2: parse_tunables_section(&c, s); break;
+                case 3: parse_thresholds_section(&c, s); break;
+                case 4: parse_processes_section(&c, s); break;
+                default: unknown_key(&c, s, NULL, "section", top_keys);
                 }
         }
 

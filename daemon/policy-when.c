@@ -35,6 +35,7 @@ enum {
         _WHEN_MAX,
 };
 
+/* clang-format off: one entry per line */
 static const char *const when_keys[_WHEN_MAX + 1] = {
         [WHEN_NUMA_NODES_MIN] = "numa_nodes_min",
         [WHEN_NUMA_NODES_MAX] = "numa_nodes_max",
@@ -45,6 +46,7 @@ static const char *const when_keys[_WHEN_MAX + 1] = {
         [WHEN_KERNEL_MIN] = "kernel_min",
         [WHEN_KERNEL_MAX] = "kernel_max",
 };
+/* clang-format on */
 
 /* 4096 nodes: the kernel's NODES_SHIFT is at most 10 (1024) on every
  * architecture Linux supports; a larger number is a typo. */
@@ -65,23 +67,25 @@ bool policy_condition_holds(const PolicyCondition *w, const HostInfo *h, char *w
                 snprintf(why, why_size, "needs at most %" PRIu32 " NUMA nodes, this host has %" PRIu32,
                          w->numa_nodes_max, h->numa_nodes);
         else if (w->has_ram_min && h->ram_kb < w->ram_min_kb)
-                snprintf(why, why_size, "needs at least %s of RAM, this host has %s", FORMAT_SIZE(w->ram_min_kb),
-                         FORMAT_SIZE(h->ram_kb));
+                snprintf(why, why_size, "needs at least %s of RAM, this host has %s",
+                         FORMAT_SIZE(w->ram_min_kb), FORMAT_SIZE(h->ram_kb));
         else if (w->has_ram_max && h->ram_kb > w->ram_max_kb)
-                snprintf(why, why_size, "needs at most %s of RAM, this host has %s", FORMAT_SIZE(w->ram_max_kb),
-                         FORMAT_SIZE(h->ram_kb));
+                snprintf(why, why_size, "needs at most %s of RAM, this host has %s",
+                         FORMAT_SIZE(w->ram_max_kb), FORMAT_SIZE(h->ram_kb));
         else if (w->has_swap && w->swap && h->swap_kb == 0)
                 snprintf(why, why_size, "needs swap, this host has none");
         else if (w->has_swap && !w->swap && h->swap_kb > 0)
-                snprintf(why, why_size, "needs a host without swap, this host has %s", FORMAT_SIZE(h->swap_kb));
+                snprintf(why, why_size, "needs a host without swap, this host has %s",
+                         FORMAT_SIZE(h->swap_kb));
         else if (w->hostname && fnmatch(w->hostname, h->hostname, FNM_CASEFOLD) != 0)
-                snprintf(why, why_size, "hostname %s does not match %s", QUOTED(h->hostname), QUOTED(w->hostname));
+                snprintf(why, why_size, "hostname %s does not match %s", QUOTED(h->hostname),
+                         QUOTED(w->hostname));
         else if (w->kernel_min && kernel_version_compare(kv, w->kernel_min_v, w->kernel_min_n) < 0)
-                snprintf(why, why_size, "needs kernel %s or later, this host runs %u.%u.%u", w->kernel_min, kv[0],
-                         kv[1], kv[2]);
+                snprintf(why, why_size, "needs kernel %s or later, this host runs %u.%u.%u", w->kernel_min,
+                         kv[0], kv[1], kv[2]);
         else if (w->kernel_max && kernel_version_compare(kv, w->kernel_max_v, w->kernel_max_n) > 0)
-                snprintf(why, why_size, "needs kernel %s or earlier, this host runs %u.%u.%u", w->kernel_max, kv[0],
-                         kv[1], kv[2]);
+                snprintf(why, why_size, "needs kernel %s or earlier, this host runs %u.%u.%u", w->kernel_max,
+                         kv[0], kv[1], kv[2]);
 
         return why[0] == 0;
 }
@@ -139,9 +143,10 @@ static bool parse_condition(Ctx *c, const config_setting_t *w, const char *where
                                 break;
                         }
                         if (parse_kernel_version(kernel_s[j], kernel[j], &kernel_n[j]) < 0) {
-                                ctx_error(c, line_of(m), kw,
-                                          "invalid kernel version %s: use numbers such as \"5.15\" or \"6.1.0\"",
-                                          QUOTED(kernel_s[j]));
+                                ctx_error(
+                                        c, line_of(m), kw,
+                                        "invalid kernel version %s: use numbers such as \"5.15\" or \"6.1.0\"",
+                                        QUOTED(kernel_s[j]));
                                 set[k] = NULL;
                         }
                         break;
@@ -151,14 +156,17 @@ static bool parse_condition(Ctx *c, const config_setting_t *w, const char *where
 
         if (set[WHEN_NUMA_NODES_MIN] && set[WHEN_NUMA_NODES_MAX] && nodes[0] > nodes[1])
                 ctx_error(c, line_of(set[WHEN_NUMA_NODES_MAX]), where,
-                          "numa_nodes_min (%" PRIi64 ") is above numa_nodes_max (%" PRIi64 "): no host matches",
+                          "numa_nodes_min (%" PRIi64 ") is above numa_nodes_max (%" PRIi64
+                          "): no host matches",
                           nodes[0], nodes[1]);
         if (set[WHEN_RAM_MIN] && set[WHEN_RAM_MAX] && ram[0] > ram[1])
-                ctx_error(c, line_of(set[WHEN_RAM_MAX]), where, "ram_min (%s) is above ram_max (%s): no host matches",
-                          FORMAT_SIZE(ram[0]), FORMAT_SIZE(ram[1]));
+                ctx_error(c, line_of(set[WHEN_RAM_MAX]), where,
+                          "ram_min (%s) is above ram_max (%s): no host matches", FORMAT_SIZE(ram[0]),
+                          FORMAT_SIZE(ram[1]));
         if (set[WHEN_KERNEL_MIN] && set[WHEN_KERNEL_MAX] &&
             kernel_version_compare(kernel[0], kernel[1], MIN(kernel_n[0], kernel_n[1])) > 0)
-                ctx_error(c, line_of(set[WHEN_KERNEL_MAX]), where, "kernel_min is above kernel_max: no host matches");
+                ctx_error(c, line_of(set[WHEN_KERNEL_MAX]), where,
+                          "kernel_min is above kernel_max: no host matches");
 
         if (c->n_errors > err0)
                 return false;
@@ -207,7 +215,7 @@ bool parse_when(Ctx *c, const config_setting_t *w, const char *parent, bool *ret
 
 /* Evaluates the optional "when" member of group s. Returns false on errors. */
 bool section_holds(Ctx *c, const config_setting_t *s, const char *where, bool *ret_holds, char *why,
-                          size_t why_size) {
+                   size_t why_size) {
         const config_setting_t *w = config_setting_get_member(s, "when");
 
         if (!w) {

@@ -93,11 +93,13 @@ const char *const policy_mode_table[_POLICY_MODE_MAX] = {
         [POLICY_MODE_OBSERVE] = "observe",
 };
 
+/* clang-format off: one entry per line */
 const char *const tunable_mode_table[_TUNABLE_MODE_MAX] = {
         [TUNABLE_MODE_UNMANAGED] = "unmanaged",
         [TUNABLE_MODE_FIXED] = "fixed",
         [TUNABLE_MODE_ADAPTIVE] = "adaptive",
 };
+/* clang-format on */
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(policy_mode, PolicyMode, );
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(tunable_mode, TunableMode, );
@@ -260,7 +262,8 @@ static int add_note(Policy *p, const char *fmt, ...) {
  * Group-writable is fine for root's group and, for tests and --check run by a
  * user, that user's own group. Returns 0, or 1 after adding the error, or
  * -ENOMEM. */
-static int check_permissions(const char *path, const char *what, const struct stat *st, PolicyErrors *errors) {
+static int check_permissions(const char *path, const char *what, const struct stat *st,
+                             PolicyErrors *errors) {
         uid_t euid = geteuid();
         gid_t egid = getegid();
         char owner[64];
@@ -271,20 +274,26 @@ static int check_permissions(const char *path, const char *what, const struct st
                 snprintf(owner, sizeof(owner), "root or uid %u (memtuned's user)", (unsigned) euid);
 
         if (st->st_uid != 0 && st->st_uid != euid)
-                return add_error(errors, path,
-                                 "refused: the %s is owned by uid %u, not by %s, and its owner could change what "
-                                 "memtuned does; make root its owner (\"chown root: %s\")",
-                                 what, (unsigned) st->st_uid, owner, path) ?: 1;
+                return add_error(
+                               errors, path,
+                               "refused: the %s is owned by uid %u, not by %s, and its owner could change what "
+                               "memtuned does; make root its owner (\"chown root: %s\")",
+                               what, (unsigned) st->st_uid, owner, path)
+                               ?: 1;
         if (st->st_mode & S_IWOTH)
-                return add_error(errors, path,
-                                 "refused: the %s is writable by every user (mode %04o), who could change what "
-                                 "memtuned does; remove that permission (\"chmod go-w %s\")",
-                                 what, (unsigned) (st->st_mode & 07777), path) ?: 1;
+                return add_error(
+                               errors, path,
+                               "refused: the %s is writable by every user (mode %04o), who could change what "
+                               "memtuned does; remove that permission (\"chmod go-w %s\")",
+                               what, (unsigned) (st->st_mode & 07777), path)
+                               ?: 1;
         if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && !(euid != 0 && st->st_gid == egid))
-                return add_error(errors, path,
-                                 "refused: the %s is writable by group %u (mode %04o), whose members could change "
-                                 "what memtuned does; remove that permission (\"chmod g-w %s\")",
-                                 what, (unsigned) st->st_gid, (unsigned) (st->st_mode & 07777), path) ?: 1;
+                return add_error(
+                               errors, path,
+                               "refused: the %s is writable by group %u (mode %04o), whose members could change "
+                               "what memtuned does; remove that permission (\"chmod g-w %s\")",
+                               what, (unsigned) st->st_gid, (unsigned) (st->st_mode & 07777), path)
+                               ?: 1;
         return 0;
 }
 
@@ -313,7 +322,8 @@ static int load_file(Policy *p, const char *path, const HostInfo *host, PolicyEr
         if (r != 0)
                 return MIN(r, 0);
         if ((uint64_t) st.st_size > POLICY_FILE_SIZE_MAX)
-                return add_error(errors, path, "the file is larger than %s", FORMAT_SIZE(POLICY_FILE_SIZE_MAX / 1024));
+                return add_error(errors, path, "the file is larger than %s",
+                                 FORMAT_SIZE(POLICY_FILE_SIZE_MAX / 1024));
 
         /* Read to EOF: the file may grow while we read. */
         if (scratch_new(&buf, POLICY_FILE_SIZE_MAX + 2) < 0)
@@ -504,7 +514,8 @@ static int load_finish(Policy **p, const HostInfo *host, PolicyErrors *errors, P
         if (errors->n > 0) {
                 if (ret_errors) {
                         for (size_t i = 0; i < errors->n; i++) {
-                                int r = strv_push(&ret_errors->messages, &ret_errors->n, errors->messages[i]);
+                                int r = strv_push(&ret_errors->messages, &ret_errors->n,
+                                                  errors->messages[i]);
                                 errors->messages[i] = NULL;
                                 if (r < 0)
                                         return r;
@@ -517,7 +528,8 @@ static int load_finish(Policy **p, const HostInfo *host, PolicyErrors *errors, P
         return 0;
 }
 
-int policy_load(char *const *dirs, size_t n_dirs, const HostInfo *host, Policy **ret, PolicyErrors *ret_errors) {
+int policy_load(char *const *dirs, size_t n_dirs, const HostInfo *host, Policy **ret,
+                PolicyErrors *ret_errors) {
         _cleanup_(policy_freep) Policy *p = NULL;
         _cleanup_(policy_errors_free) PolicyErrors errors = {};
         Entry *entries = NULL;
@@ -547,7 +559,8 @@ finish:
         return r;
 }
 
-int policy_load_files(char *const *paths, size_t n, const HostInfo *host, Policy **ret, PolicyErrors *ret_errors) {
+int policy_load_files(char *const *paths, size_t n, const HostInfo *host, Policy **ret,
+                      PolicyErrors *ret_errors) {
         _cleanup_(policy_freep) Policy *p = NULL;
         _cleanup_(policy_errors_free) PolicyErrors errors = {};
         int r;
@@ -586,7 +599,8 @@ int policy_load_string(const char *name, const char *text, size_t len, const Hos
         int r;
 
         if (len > POLICY_FILE_SIZE_MAX) {
-                r = add_error(&errors, name, "the file is larger than %s", FORMAT_SIZE(POLICY_FILE_SIZE_MAX / 1024));
+                r = add_error(&errors, name, "the file is larger than %s",
+                              FORMAT_SIZE(POLICY_FILE_SIZE_MAX / 1024));
                 if (r < 0)
                         return r;
                 return load_finish(&p, host, &errors, ret, ret_errors);

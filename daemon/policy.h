@@ -17,7 +17,7 @@
 
 typedef enum PolicyMode {
         POLICY_MODE_ENFORCE,
-        POLICY_MODE_OBSERVE,    /* compute and report, write nothing */
+        POLICY_MODE_OBSERVE, /* compute and report, write nothing */
         _POLICY_MODE_MAX,
 } PolicyMode;
 
@@ -37,9 +37,9 @@ typedef struct PolicyOrigin {
 
 typedef struct TunablePolicy {
         TunableMode mode;
-        uint64_t value;         /* fixed: the value, in the sysctl's unit (kB for min_free_kbytes) */
-        uint64_t min, max;      /* adaptive: bounds in the sysctl's unit, min <= max */
-        PolicyOrigin origin;    /* where mode was set */
+        uint64_t value;      /* fixed: the value, in the sysctl's unit (kB for min_free_kbytes) */
+        uint64_t min, max;   /* adaptive: bounds in the sysctl's unit, min <= max */
+        PolicyOrigin origin; /* where mode was set */
         PolicyOrigin value_origin, min_origin, max_origin; /* .file NULL: not set by any file */
 } TunablePolicy;
 
@@ -64,41 +64,41 @@ typedef enum PolicyThreshold {
 
 /* What the engine reacts to. Defaults are documented in memtuned.policy(5). */
 typedef struct PolicyThresholds {
-        double direct_reclaim_pages_per_s;      /* pgscan_direct rate that counts as trouble */
-        double allocstall_per_s;                /* allocstall rate that counts as trouble */
+        double direct_reclaim_pages_per_s; /* pgscan_direct rate that counts as trouble */
+        double allocstall_per_s;           /* allocstall rate that counts as trouble */
         uint32_t psi_some_low, psi_some_medium, psi_some_critical; /* avg10, hundredths of % */
-        uint32_t psi_full_critical;             /* avg10, hundredths of % */
-        uint64_t window_usec;                   /* trouble must last this long before a step */
-        uint64_t calm_usec;                     /* calm this long before stepping back down */
-        uint64_t cooldown_usec;                 /* at least this long between two steps of a tunable */
-        double step_factor;                     /* multiplicative step, > 1.0 */
-        double max_reserve_ram_percent;         /* hard cap of min_free_kbytes as % of RAM */
-        uint64_t max_reserve_kb;                /* adaptive min_free_kbytes never above it (nor a
+        uint32_t psi_full_critical;                                /* avg10, hundredths of % */
+        uint64_t window_usec;                        /* trouble must last this long before a step */
+        uint64_t calm_usec;                          /* calm this long before stepping back down */
+        uint64_t cooldown_usec;                      /* at least this long between two steps of a tunable */
+        double step_factor;                          /* multiplicative step, > 1.0 */
+        double max_reserve_ram_percent;              /* hard cap of min_free_kbytes as % of RAM */
+        uint64_t max_reserve_kb;                     /* adaptive min_free_kbytes never above it (nor a
                                                  * baseline lowered to it); 0: none */
-        uint64_t sample_interval_min_usec;      /* sampling when busy */
-        uint64_t sample_interval_max_usec;      /* sampling when calm */
-        PolicyOrigin origin;                    /* the last place that set any threshold */
+        uint64_t sample_interval_min_usec;           /* sampling when busy */
+        uint64_t sample_interval_max_usec;           /* sampling when calm */
+        PolicyOrigin origin;                         /* the last place that set any threshold */
         PolicyOrigin origins[_POLICY_THRESHOLD_MAX]; /* per key; .file NULL: built-in default */
 } PolicyThresholds;
 
 typedef struct ProcessMatch {
-        char *comm;             /* fnmatch glob against /proc/PID/comm, NULL: any */
-        char *exe;              /* fnmatch glob against the /proc/PID/exe target */
-        char *cmdline;          /* POSIX ERE source; compiled into cmdline_re */
+        char *comm;    /* fnmatch glob against /proc/PID/comm, NULL: any */
+        char *exe;     /* fnmatch glob against the /proc/PID/exe target */
+        char *cmdline; /* POSIX ERE source; compiled into cmdline_re */
         regex_t cmdline_re;
         bool has_cmdline_re;
         bool has_uid;
-        uid_t uid;              /* from user = "name" (resolved at load) or uid = N */
-        char *user;             /* the name as written, for display; NULL with uid = N */
-        char *cgroup;           /* fnmatch glob against the cgroup v2 path */
-        char *unit;             /* fnmatch glob against the systemd unit name */
+        uid_t uid;    /* from user = "name" (resolved at load) or uid = N */
+        char *user;   /* the name as written, for display; NULL with uid = N */
+        char *cgroup; /* fnmatch glob against the cgroup v2 path */
+        char *unit;   /* fnmatch glob against the systemd unit name */
 } ProcessMatch;
 
 typedef struct ProcessRule {
         char *name;
         ProcessMatch match;
-        int oom_score_adj;      /* -1000..1000 */
-        bool reset_children;    /* children of a matched process that match no rule get 0 */
+        int oom_score_adj;   /* -1000..1000 */
+        bool reset_children; /* children of a matched process that match no rule get 0 */
         PolicyOrigin origin;
 } ProcessRule;
 
@@ -109,9 +109,9 @@ typedef struct Policy {
         PolicyOrigin mode_origin;
         TunablePolicy tunables[_TUNABLE_MANAGED_MAX];
         PolicyThresholds thresholds;
-        ProcessRule *rules;     /* in policy order: the first match wins */
+        ProcessRule *rules; /* in policy order: the first match wins */
         size_t n_rules;
-        char **files;           /* absolute paths of the files that applied, in order */
+        char **files; /* absolute paths of the files that applied, in order */
         size_t n_files;
         PolicyOrigin name_origin, description_origin;
         /* What did not apply and why, for --dump and the bus: "FILE: masked by
@@ -128,9 +128,9 @@ typedef struct Policy {
 
 /* The facts host conditions test, read once per load. */
 typedef struct HostInfo {
-        uint64_t ram_kb;        /* MemTotal */
-        uint64_t swap_kb;       /* SwapTotal */
-        uint32_t numa_nodes;    /* nodes with memory */
+        uint64_t ram_kb;     /* MemTotal */
+        uint64_t swap_kb;    /* SwapTotal */
+        uint32_t numa_nodes; /* nodes with memory */
         char hostname[256];
         unsigned kernel_version[3]; /* uname release "6.1.0-..." -> {6, 1, 0} */
 } HostInfo;
@@ -139,13 +139,13 @@ typedef struct HostInfo {
  * an empty one holds everywhere. Strings are borrowed. */
 typedef struct PolicyCondition {
         bool has_numa_nodes_min, has_numa_nodes_max;
-        uint32_t numa_nodes_min, numa_nodes_max;       /* nodes with memory */
+        uint32_t numa_nodes_min, numa_nodes_max; /* nodes with memory */
         bool has_ram_min, has_ram_max;
         uint64_t ram_min_kb, ram_max_kb;
         bool has_swap;
-        bool swap;                      /* true: needs swap; false: needs none */
-        const char *hostname;           /* fnmatch() glob, case-insensitive; NULL: any */
-        const char *kernel_min, *kernel_max; /* as written ("5.15"); NULL: not given */
+        bool swap;                                 /* true: needs swap; false: needs none */
+        const char *hostname;                      /* fnmatch() glob, case-insensitive; NULL: any */
+        const char *kernel_min, *kernel_max;       /* as written ("5.15"); NULL: not given */
         unsigned kernel_min_v[3], kernel_max_v[3]; /* parsed; compared on the parts given */
         unsigned kernel_min_n, kernel_max_n;
 } PolicyCondition;
@@ -231,8 +231,8 @@ int policy_load_files(char *const *paths, size_t n, const HostInfo *host, Policy
  * called name in messages and origins. contain=false parses in this process
  * without the forked pre-parse: for the fuzzer, whose findings are exactly what
  * the child would have contained. Same returns as policy_load(). */
-int policy_load_string(const char *name, const char *text, size_t len, const HostInfo *host,
-                       bool contain, Policy **ret, PolicyErrors *ret_errors);
+int policy_load_string(const char *name, const char *text, size_t len, const HostInfo *host, bool contain,
+                       Policy **ret, PolicyErrors *ret_errors);
 
 /* Writes p in policy syntax: a valid policy file for this host that loads into
  * the same policy, each value followed by "# FILE:LINE" or "# built-in

@@ -12,8 +12,9 @@
 #include "policywatch.h"
 
 /* A directory that exists: every change of its entries, and its own end. */
-#define DIR_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF | \
-                  IN_MOVE_SELF | IN_ONLYDIR)
+#define DIR_MASK                                                                                 \
+        (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF | \
+         IN_MOVE_SELF | IN_ONLYDIR)
 /* The nearest existing parent of one that does not: the next step on the
  * way appearing (mkdir, a rename into place), and the parent's own end. */
 #define PARENT_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
@@ -27,9 +28,9 @@ static inline bool streq(const char *a, const char *b) {
 }
 
 typedef struct Watched {
-        const char *dir;        /* borrowed from the manager's configuration */
-        int wd;                 /* -1: not watched */
-        char *next;             /* NULL: wd watches dir itself; else the entry under the
+        const char *dir; /* borrowed from the manager's configuration */
+        int wd;          /* -1: not watched */
+        char *next;      /* NULL: wd watches dir itself; else the entry under the
                                  * watched parent on the way to dir */
 } Watched;
 
@@ -40,7 +41,7 @@ struct PolicyWatch {
         size_t n_watched;
         PolicyWatchCallback cb;
         void *userdata;
-        uint64_t burst_start;   /* the first change since the last reload; USEC_INFINITY: none */
+        uint64_t burst_start; /* the first change since the last reload; USEC_INFINITY: none */
         union {
                 struct inotify_event ev;
                 char raw[4096];
@@ -118,8 +119,8 @@ static void schedule(PolicyWatch *p) {
 
         if (p->burst_start == USEC_INFINITY)
                 p->burst_start = now;
-        r = sd_event_source_set_time(p->timer, MIN(now + POLICYWATCH_DEBOUNCE_USEC,
-                                                   p->burst_start + POLICYWATCH_MAX_DELAY_USEC));
+        r = sd_event_source_set_time(
+                p->timer, MIN(now + POLICYWATCH_DEBOUNCE_USEC, p->burst_start + POLICYWATCH_MAX_DELAY_USEC));
         if (r >= 0)
                 r = sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
         if (r < 0)
@@ -166,10 +167,11 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                         if (errno == EINTR)
                                 continue;
                         if (errno != EAGAIN)
-                                log_warning_errno(errno, "Failed to read policy directory events, ignoring: %m");
+                                log_warning_errno(errno,
+                                                  "Failed to read policy directory events, ignoring: %m");
                         break;
                 }
-                for (size_t off = 0; off + sizeof(struct inotify_event) <= (size_t) n; ) {
+                for (size_t off = 0; off + sizeof(struct inotify_event) <= (size_t) n;) {
                         const struct inotify_event *ev = (const struct inotify_event *) (p->buf.raw + off);
 
                         classify(p, ev, &due, &rearm);
@@ -184,8 +186,8 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         return 0;
 }
 
-int policywatch_new(sd_event *event, char *const *dirs, size_t n_dirs, PolicyWatchCallback cb, void *userdata,
-                    PolicyWatch **ret) {
+int policywatch_new(sd_event *event, char *const *dirs, size_t n_dirs, PolicyWatchCallback cb,
+                    void *userdata, PolicyWatch **ret) {
         _cleanup_(policywatch_freep) PolicyWatch *p = NULL;
         int r;
 

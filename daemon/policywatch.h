@@ -40,8 +40,8 @@ typedef void (*PolicyWatchCallback)(void *userdata);
 /* Watches dirs (borrowed; they must outlive the watch) on event. Returns 0,
  * or -errno having logged: the inotify fd, or a directory that exists but
  * cannot be watched (-EACCES, -ENOSPC for the inotify watch limit). */
-int policywatch_new(sd_event *event, char *const *dirs, size_t n_dirs, PolicyWatchCallback cb, void *userdata,
-                    PolicyWatch **ret);
+int policywatch_new(sd_event *event, char *const *dirs, size_t n_dirs, PolicyWatchCallback cb,
+                    void *userdata, PolicyWatch **ret);
 
 /* Stops watching and frees; NULL is fine. Returns NULL. */
 PolicyWatch *policywatch_free(PolicyWatch *w);

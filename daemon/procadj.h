@@ -23,9 +23,9 @@
  * same number: an impostor, reported and never written. */
 
 /* Positive results of procadj_write_at(). */
-#define PROCADJ_UNCHANGED 0     /* already had the value: nothing written */
-#define PROCADJ_WRITTEN   1     /* written, and read back equal */
-#define PROCADJ_SPARED    2     /* found at -1000 with PROCADJ_SPARE_DISABLED: nothing written */
+#define PROCADJ_UNCHANGED 0 /* already had the value: nothing written */
+#define PROCADJ_WRITTEN 1   /* written, and read back equal */
+#define PROCADJ_SPARED 2    /* found at -1000 with PROCADJ_SPARE_DISABLED: nothing written */
 
 /* Flags for procadj_write_at(). */
 #define PROCADJ_SPARE_DISABLED 1U /* leave a process found at -1000 alone */

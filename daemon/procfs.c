@@ -155,17 +155,13 @@ enum {
         _STATUS_MAX,
 };
 
+/* clang-format off: one entry per line */
 static const char *const status_key[_STATUS_MAX] = {
-        [STATUS_UID] = "Uid",
-        [STATUS_PPID] = "PPid",
-        [STATUS_KTHREAD] = "Kthread",
-        [STATUS_VMRSS] = "VmRSS",
-        [STATUS_RSSANON] = "RssAnon",
-        [STATUS_RSSFILE] = "RssFile",
-        [STATUS_RSSSHMEM] = "RssShmem",
-        [STATUS_VMSWAP] = "VmSwap",
-        [STATUS_VMPTE] = "VmPTE",
+        [STATUS_UID] = "Uid",           [STATUS_PPID] = "PPid",       [STATUS_KTHREAD] = "Kthread",
+        [STATUS_VMRSS] = "VmRSS",       [STATUS_RSSANON] = "RssAnon", [STATUS_RSSFILE] = "RssFile",
+        [STATUS_RSSSHMEM] = "RssShmem", [STATUS_VMSWAP] = "VmSwap",   [STATUS_VMPTE] = "VmPTE",
 };
+/* clang-format on */
 
 /* "<blanks>123 kB" up to the end of the line. */
 static int status_kb(const char *p, const char *eol, uint64_t *ret) {
@@ -250,6 +246,7 @@ int procfs_parse_status(const char *buf, size_t len, ProcStatus *ret) {
                         s.kthread = v;
                         break;
                 default: {
+                        /* clang-format off: one entry per line */
                         static const size_t offset[_STATUS_MAX] = {
                                 [STATUS_VMRSS] = offsetof(ProcStatus, vm_rss_kb),
                                 [STATUS_RSSANON] = offsetof(ProcStatus, rss_anon_kb),
@@ -258,6 +255,7 @@ int procfs_parse_status(const char *buf, size_t len, ProcStatus *ret) {
                                 [STATUS_VMSWAP] = offsetof(ProcStatus, vm_swap_kb),
                                 [STATUS_VMPTE] = offsetof(ProcStatus, vm_pte_kb),
                         };
+                        /* clang-format on */
                         r = status_kb(q, eol, &v);
                         if (r < 0)
                                 return r;
@@ -475,8 +473,8 @@ static int read_oom_score(int dirfd, const Prefix *pre, unsigned *ret) {
 }
 
 /* Reads at most size-1 bytes: a longer cmdline is cut, not refused. */
-static int read_cmdline(int dirfd, const Prefix *pre, char *buf, size_t size,
-                        size_t *ret_len, bool *ret_truncated) {
+static int read_cmdline(int dirfd, const Prefix *pre, char *buf, size_t size, size_t *ret_len,
+                        bool *ret_truncated) {
         _cleanup_close_ int fd = -1;
         char path[64];
         size_t n = 0;
@@ -548,8 +546,8 @@ static int read_info(int dirfd, const Prefix *pre, unsigned what, ProcInfo *ret)
         }
 
         if (what & PROC_INFO_CMDLINE) {
-                r = read_cmdline(dirfd, pre, ret->cmdline, sizeof(ret->cmdline),
-                                 &ret->cmdline_len, &ret->cmdline_truncated);
+                r = read_cmdline(dirfd, pre, ret->cmdline, sizeof(ret->cmdline), &ret->cmdline_len,
+                                 &ret->cmdline_truncated);
                 if (r < 0)
                         return r;
                 ret->have |= PROC_INFO_CMDLINE;

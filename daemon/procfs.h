@@ -33,23 +33,23 @@
 typedef struct ProcStat {
         pid_t pid;
         pid_t ppid;
-        char state;                     /* 'R', 'S', 'D', 'Z', ... */
+        char state; /* 'R', 'S', 'D', 'Z', ... */
         bool comm_truncated;
-        char comm[PROC_COMM_MAX];       /* raw: may hold ')', blanks, newlines */
-        uint32_t flags;                 /* PF_*: PROC_PF_KTHREAD */
+        char comm[PROC_COMM_MAX]; /* raw: may hold ')', blanks, newlines */
+        uint32_t flags;           /* PF_*: PROC_PF_KTHREAD */
         int32_t nice;
         uint32_t num_threads;
-        uint64_t start_time;            /* clock ticks after boot */
-        uint64_t vsize;                 /* bytes */
+        uint64_t start_time; /* clock ticks after boot */
+        uint64_t vsize;      /* bytes */
         uint64_t rss_pages;
 } ProcStat;
 
 typedef struct ProcStatus {
-        uid_t uid[4];                   /* real, effective, saved, filesystem */
+        uid_t uid[4]; /* real, effective, saved, filesystem */
         pid_t ppid;
-        bool has_kthread;               /* "Kthread:" line present (6.x) */
+        bool has_kthread; /* "Kthread:" line present (6.x) */
         bool kthread;
-        bool has_mm;                    /* Vm* lines present: not a kernel thread, not a zombie */
+        bool has_mm; /* Vm* lines present: not a kernel thread, not a zombie */
         uint64_t vm_rss_kb;
         uint64_t rss_anon_kb, rss_file_kb, rss_shmem_kb;
         uint64_t vm_swap_kb;
@@ -58,33 +58,33 @@ typedef struct ProcStatus {
 
 /* What procfs_read() reads; a ProcInfo's "have" says what it holds. */
 typedef enum ProcInfoFlags {
-        PROC_INFO_STAT          = 1U << 0,
-        PROC_INFO_STATUS        = 1U << 1,
-        PROC_INFO_CMDLINE       = 1U << 2,
-        PROC_INFO_EXE           = 1U << 3,
-        PROC_INFO_CGROUP        = 1U << 4,      /* cgroup path and the unit derived from it */
+        PROC_INFO_STAT = 1U << 0,
+        PROC_INFO_STATUS = 1U << 1,
+        PROC_INFO_CMDLINE = 1U << 2,
+        PROC_INFO_EXE = 1U << 3,
+        PROC_INFO_CGROUP = 1U << 4, /* cgroup path and the unit derived from it */
         PROC_INFO_OOM_SCORE_ADJ = 1U << 5,
-        PROC_INFO_OOM_SCORE     = 1U << 6,
-        PROC_INFO_ALL           = (1U << 7) - 1,
+        PROC_INFO_OOM_SCORE = 1U << 6,
+        PROC_INFO_ALL = (1U << 7) - 1,
 } ProcInfoFlags;
 
 typedef struct ProcInfo {
-        unsigned have;                  /* ProcInfoFlags read successfully */
-        int exe_error;                  /* why PROC_INFO_EXE is missing when asked for:
+        unsigned have;    /* ProcInfoFlags read successfully */
+        int exe_error;    /* why PROC_INFO_EXE is missing when asked for:
                                          * -EACCES another user's process without
                                          * CAP_SYS_PTRACE, -ENOENT kernel thread or zombie */
-        int cgroup_error;               /* why PROC_INFO_CGROUP is missing when asked for */
+        int cgroup_error; /* why PROC_INFO_CGROUP is missing when asked for */
         ProcStat stat;
         ProcStatus status;
         int oom_score_adj;
         unsigned oom_score;
         bool cmdline_truncated;
-        bool exe_deleted;               /* the link ended in " (deleted)", stripped from exe */
+        bool exe_deleted; /* the link ended in " (deleted)", stripped from exe */
         size_t cmdline_len;
         char cmdline[PROC_CMDLINE_MAX]; /* arguments joined by spaces, NUL terminated */
         char exe[PROC_PATH_MAX];
-        char cgroup[PROC_PATH_MAX];     /* cgroup v2 path ("0::"), or name=systemd on v1 */
-        char unit[PROC_UNIT_MAX];       /* systemd unit derived from cgroup, "" if none */
+        char cgroup[PROC_PATH_MAX]; /* cgroup v2 path ("0::"), or name=systemd on v1 */
+        char unit[PROC_UNIT_MAX];   /* systemd unit derived from cgroup, "" if none */
 } ProcInfo;
 
 /* Parses /proc/PID/stat. comm is what lies between the first '(' and the last

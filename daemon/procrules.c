@@ -115,8 +115,8 @@ static ProcGuard procrules_guard(const ProcInfo *info, pid_t self_pid) {
         return PROC_GUARD_NONE;
 }
 
-int procrules_decide(const ProcessRule *rules, size_t n_rules, const ProcInfo *info,
-                     pid_t self_pid, const ProcParent *parent, ProcDecision *ret) {
+int procrules_decide(const ProcessRule *rules, size_t n_rules, const ProcInfo *info, pid_t self_pid,
+                     const ProcParent *parent, ProcDecision *ret) {
         ProcGuard g = procrules_guard(info, self_pid);
         ssize_t m = procrules_match(rules, n_rules, info);
 
@@ -133,10 +133,8 @@ int procrules_decide(const ProcessRule *rules, size_t n_rules, const ProcInfo *i
         }
 
         if (parent && parent->rule >= 0 && (size_t) parent->rule < n_rules &&
-            rules[parent->rule].reset_children &&
-            g == PROC_GUARD_NONE &&
-            (info->have & PROC_INFO_OOM_SCORE_ADJ) &&
-            info->oom_score_adj == parent->oom_score_adj &&
+            rules[parent->rule].reset_children && g == PROC_GUARD_NONE &&
+            (info->have & PROC_INFO_OOM_SCORE_ADJ) && info->oom_score_adj == parent->oom_score_adj &&
             info->oom_score_adj != 0) {
                 *ret = (ProcDecision) {
                         .verdict = PROC_VERDICT_RESET,
@@ -150,6 +148,7 @@ int procrules_decide(const ProcessRule *rules, size_t n_rules, const ProcInfo *i
         return 0;
 }
 
+/* clang-format off: one entry per line */
 static const char *const proc_guard_table[_PROC_GUARD_MAX] = {
         [PROC_GUARD_NONE] = "none",
         [PROC_GUARD_PID1] = "pid1",
@@ -157,15 +156,18 @@ static const char *const proc_guard_table[_PROC_GUARD_MAX] = {
         [PROC_GUARD_SELF] = "memtuned",
         [PROC_GUARD_OOM_DISABLED] = "oom-disabled",
 };
+/* clang-format on */
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(proc_guard, ProcGuard, );
 
+/* clang-format off: one entry per line */
 static const char *const proc_verdict_table[_PROC_VERDICT_MAX] = {
         [PROC_VERDICT_NONE] = "none",
         [PROC_VERDICT_APPLY] = "apply",
         [PROC_VERDICT_RESET] = "reset",
         [PROC_VERDICT_GUARDED] = "guarded",
 };
+/* clang-format on */
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(proc_verdict, ProcVerdict, );
 
@@ -175,18 +177,18 @@ struct ProcRules {
         int proc_fd;
         pid_t self_pid;
         bool dry_run;
-        bool fixture;           /* proc_fd is not a procfs: decide only */
+        bool fixture; /* proc_fd is not a procfs: decide only */
         const ProcessRule *rules;
         size_t n_rules;
         unsigned needs;
-        uint16_t *rule_name;    /* per rule: its interned name */
-        ssize_t *name_rule;     /* per interned name: the current rule of that name, -1 */
+        uint16_t *rule_name; /* per rule: its interned name */
+        ssize_t *name_rule;  /* per interned name: the current rule of that name, -1 */
         size_t n_name_rule;
-        bool *denied;           /* per rule: a denial has been reported */
-        bool warned_full;       /* a refusal of the full table has been reported */
+        bool *denied;     /* per rule: a denial has been reported */
+        bool warned_full; /* a refusal of the full table has been reported */
         ProcTable *table;
-        DIR *proc_dir;          /* kept open: a rescan rewinds it instead of allocating */
-        ProcInfo info;          /* scratch: the hot path does not allocate */
+        DIR *proc_dir; /* kept open: a rescan rewinds it instead of allocating */
+        ProcInfo info; /* scratch: the hot path does not allocate */
 };
 
 int procrules_new(int proc_fd, pid_t self_pid, size_t max_pidfds, ProcRules **ret) {
@@ -324,8 +326,9 @@ static void outcome_from(ProcRules *pr, const ProcInfo *info, const ProcDecision
         ret->rule = d->rule;
         ret->rule_name = d->rule >= 0 ? pr->rules[d->rule].name : NULL;
         ret->old_adj = info->oom_score_adj;
-        ret->new_adj = d->verdict == PROC_VERDICT_APPLY || d->verdict == PROC_VERDICT_RESET ?
-                d->oom_score_adj : info->oom_score_adj;
+        ret->new_adj = d->verdict == PROC_VERDICT_APPLY || d->verdict == PROC_VERDICT_RESET
+                               ? d->oom_score_adj
+                               : info->oom_score_adj;
 }
 
 /* A fixture tree (--proc-root): its pids are not this machine's processes, so
@@ -544,7 +547,7 @@ int procrules_rescan(ProcRules *pr, bool full, ProcOutcomeCallback cb, void *use
                 rewinddir(pr->proc_dir);
         d = pr->proc_dir;
 
-        for (struct dirent *de; (errno = 0, de = readdir(d)); ) {
+        for (struct dirent *de; (errno = 0, de = readdir(d));) {
                 ProcOutcome o;
                 ProcEntry *e;
                 uint64_t v;

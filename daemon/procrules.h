@@ -35,32 +35,32 @@
 /* Why memtuned leaves a process alone although a rule matched. */
 typedef enum ProcGuard {
         PROC_GUARD_NONE,
-        PROC_GUARD_PID1,        /* init */
-        PROC_GUARD_KTHREAD,     /* a kernel thread (PF_KTHREAD) */
-        PROC_GUARD_SELF,        /* memtuned itself */
-        PROC_GUARD_OOM_DISABLED,/* found at -1000: someone made it unkillable */
+        PROC_GUARD_PID1,         /* init */
+        PROC_GUARD_KTHREAD,      /* a kernel thread (PF_KTHREAD) */
+        PROC_GUARD_SELF,         /* memtuned itself */
+        PROC_GUARD_OOM_DISABLED, /* found at -1000: someone made it unkillable */
         _PROC_GUARD_MAX,
 } ProcGuard;
 
 typedef enum ProcVerdict {
-        PROC_VERDICT_NONE,      /* no rule: leave it */
-        PROC_VERDICT_APPLY,     /* set the matching rule's oom_score_adj */
-        PROC_VERDICT_RESET,     /* no rule, but the parent's rule resets children: set 0 */
-        PROC_VERDICT_GUARDED,   /* a rule matched, a guard forbids it, and the rule does not name the process */
+        PROC_VERDICT_NONE,    /* no rule: leave it */
+        PROC_VERDICT_APPLY,   /* set the matching rule's oom_score_adj */
+        PROC_VERDICT_RESET,   /* no rule, but the parent's rule resets children: set 0 */
+        PROC_VERDICT_GUARDED, /* a rule matched, a guard forbids it, and the rule does not name the process */
         _PROC_VERDICT_MAX,
 } ProcVerdict;
 
 typedef struct ProcDecision {
         ProcVerdict verdict;
-        ProcGuard guard;        /* GUARDED: which; APPLY: the guard an explicit rule overrode */
-        ssize_t rule;           /* APPLY/GUARDED: the matching rule; RESET: the parent's; else -1 */
-        int oom_score_adj;      /* APPLY/RESET: the value to set */
+        ProcGuard guard;   /* GUARDED: which; APPLY: the guard an explicit rule overrode */
+        ssize_t rule;      /* APPLY/GUARDED: the matching rule; RESET: the parent's; else -1 */
+        int oom_score_adj; /* APPLY/RESET: the value to set */
 } ProcDecision;
 
 /* What memtuned knows of a process's parent, for reset_children. */
 typedef struct ProcParent {
-        ssize_t rule;           /* index of the rule that set the parent's score, -1: none */
-        int oom_score_adj;      /* the value memtuned set on the parent */
+        ssize_t rule;      /* index of the rule that set the parent's score, -1: none */
+        int oom_score_adj; /* the value memtuned set on the parent */
 } ProcParent;
 
 #define PROC_PARENT_NONE ((ProcParent) { .rule = -1 })
@@ -87,8 +87,8 @@ bool procrules_names_explicitly(const ProcessRule *rule, const ProcInfo *info);
  * memtuned set on the parent (it inherited it; a different value was set on
  * purpose by someone and stays); a guard turns a reset into NONE. Pure;
  * always returns 0. */
-int procrules_decide(const ProcessRule *rules, size_t n_rules, const ProcInfo *info,
-                     pid_t self_pid, const ProcParent *parent, ProcDecision *ret);
+int procrules_decide(const ProcessRule *rules, size_t n_rules, const ProcInfo *info, pid_t self_pid,
+                     const ProcParent *parent, ProcDecision *ret);
 
 const char *proc_guard_to_string(ProcGuard g);
 const char *proc_verdict_to_string(ProcVerdict v);
@@ -102,11 +102,11 @@ typedef struct ProcOutcome {
         pid_t pid;
         ProcVerdict verdict;
         ProcGuard guard;
-        ssize_t rule;           /* index into the current rules, -1 */
-        const char *rule_name;  /* borrowed from the rules, NULL */
+        ssize_t rule;          /* index into the current rules, -1 */
+        const char *rule_name; /* borrowed from the rules, NULL */
         char comm[PROC_COMM_MAX];
-        int old_adj;            /* before (valid when result >= 0) */
-        int new_adj;            /* the value decided */
+        int old_adj; /* before (valid when result >= 0) */
+        int new_adj; /* the value decided */
         /* PROCADJ_WRITTEN, PROCADJ_UNCHANGED, PROCADJ_SPARED, or -errno:
          * -ESRCH gone before the write (normal), -ESTALE impostor (never
          * written), -EACCES/-EPERM a capability is missing, others as
@@ -163,15 +163,15 @@ int procrules_apply_pid(ProcRules *pr, pid_t pid, ProcOutcome *ret);
 typedef int (*ProcOutcomeCallback)(const ProcOutcome *o, void *userdata);
 
 typedef struct ProcRescanStats {
-        unsigned seen;          /* processes read */
-        unsigned skipped;       /* tracked and unchanged: not re-read beyond stat */
-        unsigned matched;       /* APPLY or RESET verdicts */
-        unsigned written;       /* PROCADJ_WRITTEN */
-        unsigned vanished;      /* -ESRCH at any step */
-        unsigned impostors;     /* -ESTALE, or a tracked number that names another process now */
-        unsigned denied;        /* -EACCES/-EPERM */
+        unsigned seen;      /* processes read */
+        unsigned skipped;   /* tracked and unchanged: not re-read beyond stat */
+        unsigned matched;   /* APPLY or RESET verdicts */
+        unsigned written;   /* PROCADJ_WRITTEN */
+        unsigned vanished;  /* -ESRCH at any step */
+        unsigned impostors; /* -ESTALE, or a tracked number that names another process now */
+        unsigned denied;    /* -EACCES/-EPERM */
         unsigned guarded;
-        unsigned pruned;        /* tracked entries dropped because the process was gone */
+        unsigned pruned; /* tracked entries dropped because the process was gone */
         uint64_t duration_usec;
 } ProcRescanStats;
 

@@ -19,7 +19,7 @@
 
 struct ProcTable {
         ProcEntry *slot;
-        size_t n_slots;         /* a power of two */
+        size_t n_slots; /* a power of two */
         size_t n_entries;
         size_t n_pidfds;
         size_t max_pidfds;
@@ -45,7 +45,8 @@ static size_t slot_of(const ProcTable *t, pid_t pid) {
 }
 
 static ProcEntry *slots_new(size_t n) {
-        void *p = mmap(NULL, n * sizeof(ProcEntry), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *p = mmap(NULL, n * sizeof(ProcEntry), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                       0);
 
         return p == MAP_FAILED ? NULL : p;
 }
@@ -63,8 +64,9 @@ int proctable_new(size_t max_pidfds, ProcTable **ret) {
 
                 if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
                         return negative_errno();
-                max_pidfds = rl.rlim_cur == RLIM_INFINITY ? SIZE_MAX :
-                        rl.rlim_cur > PROCTABLE_FD_RESERVE ? rl.rlim_cur - PROCTABLE_FD_RESERVE : 0;
+                max_pidfds = rl.rlim_cur == RLIM_INFINITY         ? SIZE_MAX
+                             : rl.rlim_cur > PROCTABLE_FD_RESERVE ? rl.rlim_cur - PROCTABLE_FD_RESERVE
+                                                                  : 0;
         }
 
         t = calloc(1, sizeof(*t));
@@ -238,7 +240,7 @@ int proctable_remove(ProcTable *t, pid_t pid) {
 size_t proctable_prune(ProcTable *t, int proc_fd) {
         size_t removed = 0;
 
-        for (size_t i = 0; i < t->n_slots; ) {
+        for (size_t i = 0; i < t->n_slots;) {
                 ProcEntry *e = &t->slot[i];
                 bool gone;
 
@@ -253,7 +255,7 @@ size_t proctable_prune(ProcTable *t, int proc_fd) {
                         ProcStat st;
 
                         gone = fd < 0 || procfs_read_stat(fd, &st) < 0 ||
-                                PROC_ENTRY_START(st.start_time) != e->start_time;
+                               PROC_ENTRY_START(st.start_time) != e->start_time;
                 }
                 if (!gone) {
                         i++;

@@ -18,21 +18,21 @@
  * names are interned (a reload that keeps a rule's name keeps its entries'
  * names valid); entries carry a 16-bit index. */
 typedef enum ProcEntryKind {
-        PROC_ENTRY_RULE,        /* a rule matched and set the score */
-        PROC_ENTRY_RESET,       /* reset to 0 because its parent's rule says reset_children */
+        PROC_ENTRY_RULE,  /* a rule matched and set the score */
+        PROC_ENTRY_RESET, /* reset to 0 because its parent's rule says reset_children */
 } ProcEntryKind;
 
 typedef struct ProcEntry {
-        pid_t pid;              /* 0: free slot */
-        int pidfd;              /* owned; -1 when no fd could be spared (see proctable_new()) */
-        uint32_t start_time;    /* low 32 bits of the start time in clock ticks after boot
+        pid_t pid;           /* 0: free slot */
+        int pidfd;           /* owned; -1 when no fd could be spared (see proctable_new()) */
+        uint32_t start_time; /* low 32 bits of the start time in clock ticks after boot
                                  * (PROC_ENTRY_START()): who the pid is when there is no pidfd */
-        uint32_t comm_hash;     /* of the comm seen at the last decision: a rescan re-decides on change */
-        int16_t adj_set;        /* the value memtuned set (or found already set) */
-        int16_t adj_found;      /* the value before memtuned's first write */
-        uint16_t name;          /* interned rule name, proctable_name() */
-        uint8_t kind;           /* ProcEntryKind */
-        uint8_t flags;          /* PROC_ENTRY_* */
+        uint32_t comm_hash;  /* of the comm seen at the last decision: a rescan re-decides on change */
+        int16_t adj_set;     /* the value memtuned set (or found already set) */
+        int16_t adj_found;   /* the value before memtuned's first write */
+        uint16_t name;       /* interned rule name, proctable_name() */
+        uint8_t kind;        /* ProcEntryKind */
+        uint8_t flags;       /* PROC_ENTRY_* */
 } ProcEntry;
 
 /* The part of a start time (/proc/PID/stat, clock ticks) an entry keeps: two
@@ -40,7 +40,7 @@ typedef struct ProcEntry {
  * apart (at 100 ticks/s). */
 #define PROC_ENTRY_START(t) ((uint32_t) (t))
 
-#define PROC_ENTRY_DENIED 0x01  /* the last write was refused (-EACCES/-EPERM) */
+#define PROC_ENTRY_DENIED 0x01 /* the last write was refused (-EACCES/-EPERM) */
 
 #define PROCTABLE_NAME_NONE UINT16_MAX
 

@@ -19,8 +19,8 @@
 /* The per-socket event filter of Linux 6.6 (include/uapi/linux/cn_proc.h
  * struct proc_input). Debian 12's 6.1 headers lack it; the layout is ABI. */
 typedef struct ProcInput {
-        uint32_t mcast_op;      /* enum proc_cn_mcast_op */
-        uint32_t event_type;    /* enum proc_cn_event: a mask of PROC_EVENT_* */
+        uint32_t mcast_op;   /* enum proc_cn_mcast_op */
+        uint32_t event_type; /* enum proc_cn_event: a mask of PROC_EVENT_* */
 } ProcInput;
 
 /* Datagrams per recvmmsg(); each holds one event of about 80 bytes. */
@@ -68,7 +68,8 @@ static unsigned kernel_events(unsigned mask) {
 
 /* Sends a subscription message; *ret_ack identifies the kernel's answer. */
 static int send_op(ProcWatch *w, const void *payload, size_t n, uint32_t *ret_ack) {
-        uint8_t msg[NLMSG_HDRLEN + sizeof(struct cn_msg) + sizeof(ProcInput)] __attribute__((aligned(8))) = {};
+        uint8_t msg[NLMSG_HDRLEN + sizeof(struct cn_msg) + sizeof(ProcInput)]
+                __attribute__((aligned(8))) = {};
         struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
         size_t len = NLMSG_HDRLEN + sizeof(struct cn_msg) + n;
         struct nlmsghdr nl = {
@@ -136,8 +137,8 @@ static void find_ack(const uint8_t *buf, size_t len, AckWait *a) {
                 if (nh.nlmsg_type != NLMSG_DONE || plen < sizeof(cn))
                         continue;
                 memcpy(&cn, data, sizeof(cn));
-                if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC ||
-                    cn.len > plen - sizeof(cn) || cn.len < offsetof(struct proc_event, event_data) + 4)
+                if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC || cn.len > plen - sizeof(cn) ||
+                    cn.len < offsetof(struct proc_event, event_data) + 4)
                         continue;
                 memcpy(&pe, data + sizeof(cn), MIN((size_t) cn.len, sizeof(pe)));
                 if (pe.what != PROC_EVENT_NONE || cn.ack != a->ack + 1)
@@ -164,8 +165,10 @@ static int wait_ack(ProcWatch *w, uint32_t ack, unsigned timeout_msec) {
                 struct sockaddr_nl from;
                 struct iovec iov = { .iov_base = w->buf[0], .iov_len = sizeof(w->buf[0]) };
                 struct msghdr mh = {
-                        .msg_name = &from, .msg_namelen = sizeof(from),
-                        .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_name = &from,
+                        .msg_namelen = sizeof(from),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
                 };
                 uint64_t now = now_msec();
                 ssize_t n;
@@ -374,8 +377,8 @@ int procwatch_parse(const void *buf, size_t len, unsigned mask, ProcWatchCallbac
                 if (nh.nlmsg_type != NLMSG_DONE || plen < sizeof(cn))
                         continue;
                 memcpy(&cn, data, sizeof(cn));
-                if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC ||
-                    cn.len > plen - sizeof(cn) || cn.len < head)
+                if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC || cn.len > plen - sizeof(cn) ||
+                    cn.len < head)
                         continue;
                 /* The event sits at offset 36: copy, it is not 8-aligned. */
                 memcpy(&pe, data + sizeof(cn), MIN((size_t) cn.len, sizeof(pe)));
@@ -413,8 +416,7 @@ int procwatch_parse(const void *buf, size_t len, unsigned mask, ProcWatchCallbac
                         ev.pid = pe.event_data.exit.process_tgid;
                         ev.tid = pe.event_data.exit.process_pid;
                         break;
-                default:
-                        continue; /* acks, uid/gid/sid/ptrace/coredump events */
+                default: continue; /* acks, uid/gid/sid/ptrace/coredump events */
                 }
                 if (cn.len < head + need || ev.pid <= 0)
                         continue;

@@ -28,12 +28,12 @@
  * request and deliver everything, which procwatch then drops itself. */
 
 typedef enum ProcWatchEventType {
-        PROC_WATCH_EXEC,        /* pid exec'd a new program */
-        PROC_WATCH_COMM,        /* pid's main thread was renamed (prctl PR_SET_NAME); renames
+        PROC_WATCH_EXEC, /* pid exec'd a new program */
+        PROC_WATCH_COMM, /* pid's main thread was renamed (prctl PR_SET_NAME); renames
                                  * of other threads are dropped: /proc/PID/comm is the main thread's */
-        PROC_WATCH_FORK,        /* a new process pid, child of parent (new threads are dropped) */
-        PROC_WATCH_EXIT,        /* thread tid of process pid exited; tid == pid: the leader */
-        PROC_WATCH_LOST,        /* the kernel dropped events: rescan */
+        PROC_WATCH_FORK, /* a new process pid, child of parent (new threads are dropped) */
+        PROC_WATCH_EXIT, /* thread tid of process pid exited; tid == pid: the leader */
+        PROC_WATCH_LOST, /* the kernel dropped events: rescan */
         _PROC_WATCH_EVENT_MAX,
 } ProcWatchEventType;
 
@@ -53,12 +53,12 @@ typedef enum ProcWatchEventType {
 
 typedef struct ProcWatchEvent {
         ProcWatchEventType type;
-        pid_t pid;                      /* the process (thread-group id) */
-        pid_t tid;                      /* the thread; == pid for the main thread */
-        pid_t parent;                   /* FORK: the parent process */
+        pid_t pid;    /* the process (thread-group id) */
+        pid_t tid;    /* the thread; == pid for the main thread */
+        pid_t parent; /* FORK: the parent process */
         int cpu;
-        uint64_t timestamp_nsec;        /* CLOCK_MONOTONIC, set by the kernel (0 for LOST) */
-        char comm[16];                  /* COMM: the new name, NUL terminated */
+        uint64_t timestamp_nsec; /* CLOCK_MONOTONIC, set by the kernel (0 for LOST) */
+        char comm[16];           /* COMM: the new name, NUL terminated */
 } ProcWatchEvent;
 
 /* A negative return stops procwatch_receive(), which returns it. */

@@ -105,8 +105,8 @@ int psi_trigger_open(int proc_dirfd, bool full, uint64_t stall_usec, uint64_t wi
                 return -EOPNOTSUPP;
 
         /* The kernel wants the terminating NUL written with the spec. */
-        n = snprintf(spec, sizeof(spec), "%s %" PRIu64 " %" PRIu64, full ? "full" : "some",
-                     stall_usec, window_usec);
+        n = snprintf(spec, sizeof(spec), "%s %" PRIu64 " %" PRIu64, full ? "full" : "some", stall_usec,
+                     window_usec);
         if (write(fd, spec, (size_t) n + 1) < 0)
                 return negative_errno();
 

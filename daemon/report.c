@@ -25,17 +25,17 @@ ZoneState zone_state(const Zone *z) {
         return ZONE_ABOVE_HIGH;
 }
 
+/* clang-format off: one entry per line */
 static const char *const zone_state_table[] = {
-        [ZONE_ABOVE_HIGH] = "above-high",
-        [ZONE_BELOW_HIGH] = "below-high",
-        [ZONE_BELOW_LOW] = "below-low",
-        [ZONE_BELOW_MIN] = "below-min",
-        [ZONE_EMPTY] = "empty",
+        [ZONE_ABOVE_HIGH] = "above-high", [ZONE_BELOW_HIGH] = "below-high", [ZONE_BELOW_LOW] = "below-low",
+        [ZONE_BELOW_MIN] = "below-min",   [ZONE_EMPTY] = "empty",
 };
+/* clang-format on */
 
 DEFINE_STRING_TABLE_LOOKUP(zone_state, ZoneState);
 
 /* The JSON key of a meminfo field: the kernel's name made snake_case, in kB. */
+/* clang-format off: one entry per line */
 static const char *const meminfo_keys[_MEMINFO_FIELD_MAX] = {
         [MEMINFO_MEM_TOTAL] = "total_kb",
         [MEMINFO_MEM_FREE] = "free_kb",
@@ -64,6 +64,7 @@ static const char *const meminfo_keys[_MEMINFO_FIELD_MAX] = {
         [MEMINFO_HUGEPAGES_TOTAL] = "hugepages_total",
         [MEMINFO_HUGEPAGE_SIZE] = "hugepage_size_kb",
 };
+/* clang-format on */
 
 static void json_psi_line(JsonWriter *w, const char *key, const PsiLine *l) {
         json_object_begin(w, key);
@@ -179,20 +180,22 @@ void report_text(FILE *f, const Sample *s, const Rates *r) {
         if (m->field[MEMINFO_SWAP_TOTAL] == 0)
                 fprintf(f, "Swap      none\n");
         else
-                fprintf(f, "Swap      total %s, free %s\n", format_size(a, sizeof(a), m->field[MEMINFO_SWAP_TOTAL]),
+                fprintf(f, "Swap      total %s, free %s\n",
+                        format_size(a, sizeof(a), m->field[MEMINFO_SWAP_TOTAL]),
                         format_size(e, sizeof(e), m->field[MEMINFO_SWAP_FREE]));
 
         if (!s->psi.available)
                 fprintf(f, "PSI       unavailable (kernel without CONFIG_PSI, or psi=0)\n");
         else {
-                fprintf(f, "PSI       some avg10 %.2f%% avg60 %.2f%% avg300 %.2f%%", s->psi.some.avg10 / 100.0,
-                        s->psi.some.avg60 / 100.0, s->psi.some.avg300 / 100.0);
+                fprintf(f, "PSI       some avg10 %.2f%% avg60 %.2f%% avg300 %.2f%%",
+                        s->psi.some.avg10 / 100.0, s->psi.some.avg60 / 100.0, s->psi.some.avg300 / 100.0);
                 if (r && r->psi_valid)
                         fprintf(f, ", %.2f%% over the interval", r->psi_some_pct);
                 fputc('\n', f);
                 if (s->psi.has_full) {
-                        fprintf(f, "          full avg10 %.2f%% avg60 %.2f%% avg300 %.2f%%", s->psi.full.avg10 / 100.0,
-                                s->psi.full.avg60 / 100.0, s->psi.full.avg300 / 100.0);
+                        fprintf(f, "          full avg10 %.2f%% avg60 %.2f%% avg300 %.2f%%",
+                                s->psi.full.avg10 / 100.0, s->psi.full.avg60 / 100.0,
+                                s->psi.full.avg300 / 100.0);
                         if (r && r->psi_valid)
                                 fprintf(f, ", %.2f%% over the interval", r->psi_full_pct);
                         fputc('\n', f);
@@ -209,13 +212,14 @@ void report_text(FILE *f, const Sample *s, const Rates *r) {
 
         fprintf(f, "Zones     %" PRIu32 " node%s; pages, free against the watermarks\n", s->zoneinfo.n_nodes,
                 s->zoneinfo.n_nodes == 1 ? "" : "s");
-        fprintf(f, "          %-4s %-8s %12s %10s %10s %10s %12s  %s\n", "node", "zone", "free", "min", "low",
-                "high", "managed", "state");
+        fprintf(f, "          %-4s %-8s %12s %10s %10s %10s %12s  %s\n", "node", "zone", "free", "min",
+                "low", "high", "managed", "state");
         for (size_t i = 0; i < s->zoneinfo.n_zones; i++) {
                 const Zone *z = &s->zoneinfo.zones[i];
 
-                fprintf(f, "          %-4" PRIu32 " %-8s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-                           " %12" PRIu64 "  %s\n",
+                fprintf(f,
+                        "          %-4" PRIu32 " %-8s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+                        " %12" PRIu64 "  %s\n",
                         z->node, z->name, z->free, z->min, z->low, z->high, z->managed,
                         zone_state_to_string(zone_state(z)));
         }
@@ -240,8 +244,9 @@ void report_plan_text(FILE *f, const Policy *p, const Plan *plan) {
                         fprintf(f, "          %-24s not on this kernel\n", tunable_info(t)->name);
                         continue;
                 }
-                fprintf(f, "          %-24s %10" PRIu64 " -> %-10" PRIu64 " %-9s %s\n", tunable_info(t)->name,
-                        tp->current, tp->target, tunable_source_to_string(tp->source), tp->reason);
+                fprintf(f, "          %-24s %10" PRIu64 " -> %-10" PRIu64 " %-9s %s\n",
+                        tunable_info(t)->name, tp->current, tp->target, tunable_source_to_string(tp->source),
+                        tp->reason);
         }
         for (size_t i = 0; i < plan->n_decisions; i++)
                 fprintf(f, "          decision: %s\n", plan->decisions[i].reason);
@@ -281,8 +286,8 @@ void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_
         uint64_t page_kb = (uint64_t) sysconf(_SC_PAGESIZE) / 1024;
 
         fprintf(f, "Kill order (the OOM killer's next choice first; %zu of %zu processes)\n", n, n_total);
-        fprintf(f, "          %7s %-16s %10s %10s %5s %10s %6s %6s  %s\n", "pid", "comm", "rss", "swap", "adj",
-                "points", "score", "kernel", "rule");
+        fprintf(f, "          %7s %-16s %10s %10s %5s %10s %6s %6s  %s\n", "pid", "comm", "rss", "swap",
+                "adj", "points", "score", "kernel", "rule");
         for (size_t i = 0; i < n; i++) {
                 const OomCandidate *c = &e[i].candidate;
                 char rss[32], swap[32], points[32], rule[KILLORDER_RULE_MAX];
@@ -293,8 +298,9 @@ void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_
                         snprintf(points, sizeof(points), "%" PRIi64, c->badness);
                 else
                         snprintf(points, sizeof(points), "never");
-                fprintf(f, "          %7d %-16.16s %10s %10s %5d %10s %6u %6u  %s\n", (int) c->pid, c->comm, rss, swap,
-                        c->oom_score_adj, points, c->score, c->kernel_score, killorder_rule_text(&e[i], rule, sizeof(rule)));
+                fprintf(f, "          %7d %-16.16s %10s %10s %5d %10s %6u %6u  %s\n", (int) c->pid, c->comm,
+                        rss, swap, c->oom_score_adj, points, c->score, c->kernel_score,
+                        killorder_rule_text(&e[i], rule, sizeof(rule)));
         }
 }
 
@@ -425,7 +431,8 @@ int report_describe_string(const Manager *m, char **ret) {
         f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
-        report_describe_json(f, m, (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC));
+        report_describe_json(f, m,
+                             (int64_t) clock_usec(CLOCK_REALTIME) - (int64_t) clock_usec(CLOCK_MONOTONIC));
         if (fclose(f) != 0)
                 return -ENOMEM;
         utf8_sanitize(buf);

@@ -16,10 +16,10 @@
 /* Where free pages stand against a zone's watermarks. */
 typedef enum ZoneState {
         ZONE_ABOVE_HIGH,
-        ZONE_BELOW_HIGH,        /* kswapd, once woken, keeps reclaiming */
-        ZONE_BELOW_LOW,         /* kswapd is awake */
-        ZONE_BELOW_MIN,         /* allocations do direct reclaim */
-        ZONE_EMPTY,             /* no managed pages */
+        ZONE_BELOW_HIGH, /* kswapd, once woken, keeps reclaiming */
+        ZONE_BELOW_LOW,  /* kswapd is awake */
+        ZONE_BELOW_MIN,  /* allocations do direct reclaim */
+        ZONE_EMPTY,      /* no managed pages */
 } ZoneState;
 
 ZoneState zone_state(const Zone *z);

@@ -51,7 +51,8 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
                 s->tunable[i] = PROC_FILE_NULL;
 
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                r = procfile_open(files[i].f, proc_dirfd, files[i].path, files[i].size, files[i].max, files[i].whole);
+                r = procfile_open(files[i].f, proc_dirfd, files[i].path, files[i].size, files[i].max,
+                                  files[i].whole);
                 /* PSI is absent on kernels built without it; with psi=0 on the
                  * command line the file exists but reading fails (EOPNOTSUPP). */
                 if (r < 0 && files[i].optional)
@@ -88,10 +89,18 @@ static int read_parse(ProcFile *f, void *out, int (*parse)(const char *, size_t,
         return parse(buf, len, out);
 }
 
-static int parse_vmstat(const char *b, size_t n, void *o) { return vmstat_parse(b, n, o); }
-static int parse_zoneinfo(const char *b, size_t n, void *o) { return zoneinfo_parse(b, n, o); }
-static int parse_meminfo(const char *b, size_t n, void *o) { return meminfo_parse(b, n, o); }
-static int parse_psi(const char *b, size_t n, void *o) { return psi_parse(b, n, o); }
+static int parse_vmstat(const char *b, size_t n, void *o) {
+        return vmstat_parse(b, n, o);
+}
+static int parse_zoneinfo(const char *b, size_t n, void *o) {
+        return zoneinfo_parse(b, n, o);
+}
+static int parse_meminfo(const char *b, size_t n, void *o) {
+        return meminfo_parse(b, n, o);
+}
+static int parse_psi(const char *b, size_t n, void *o) {
+        return psi_parse(b, n, o);
+}
 
 int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_failed_path) {
         const char *failed = NULL;
@@ -176,14 +185,14 @@ int rates_compute(const Sample *prev, const Sample *cur, Rates *ret) {
                 r.vmstat[f] = (double) (b - a) / secs;
         }
 
-        if (prev->psi.available && cur->psi.available &&
-            cur->psi.some.total >= prev->psi.some.total) {
+        if (prev->psi.available && cur->psi.available && cur->psi.some.total >= prev->psi.some.total) {
                 r.psi_valid = true;
                 r.psi_some_pct = MIN(100.0, 100.0 * (double) (cur->psi.some.total - prev->psi.some.total) /
                                                     (double) r.interval_usec);
                 if (prev->psi.has_full && cur->psi.has_full && cur->psi.full.total >= prev->psi.full.total)
-                        r.psi_full_pct = MIN(100.0, 100.0 * (double) (cur->psi.full.total - prev->psi.full.total) /
-                                                            (double) r.interval_usec);
+                        r.psi_full_pct =
+                                MIN(100.0, 100.0 * (double) (cur->psi.full.total - prev->psi.full.total) /
+                                                   (double) r.interval_usec);
         }
 
         *ret = r;

@@ -18,7 +18,7 @@ typedef struct Sample {
         Psi psi;
         Tunables tunables;
         VmStat vmstat;
-        ZoneInfo zoneinfo;       /* last: variable used length */
+        ZoneInfo zoneinfo; /* last: variable used length */
 } Sample;
 
 /* Per-second rates between two samples. A counter that went backwards (a reset,

@@ -13,13 +13,17 @@
  * watermark_scale_factor 1..3000 (1000 before 5.19: the write then fails and is
  * reported); swappiness 0..200; zone_reclaim_mode a 3-bit mask;
  * watermark_boost_factor any non-negative int. */
+/* clang-format off: one entry per line */
 static const TunableInfo table[_TUNABLE_MAX] = {
         [TUNABLE_MIN_FREE_KBYTES] = { "min_free_kbytes", 0, INT32_MAX, false, "sys/vm/min_free_kbytes" },
-        [TUNABLE_WATERMARK_SCALE_FACTOR] = { "watermark_scale_factor", 1, 3000, false, "sys/vm/watermark_scale_factor" },
+        [TUNABLE_WATERMARK_SCALE_FACTOR] = { "watermark_scale_factor", 1, 3000, false,
+                                             "sys/vm/watermark_scale_factor" },
         [TUNABLE_SWAPPINESS] = { "swappiness", 0, 200, false, "sys/vm/swappiness" },
         [TUNABLE_ZONE_RECLAIM_MODE] = { "zone_reclaim_mode", 0, 7, true, "sys/vm/zone_reclaim_mode" },
-        [TUNABLE_WATERMARK_BOOST_FACTOR] = { "watermark_boost_factor", 0, INT32_MAX, false, "sys/vm/watermark_boost_factor" },
+        [TUNABLE_WATERMARK_BOOST_FACTOR] = { "watermark_boost_factor", 0, INT32_MAX, false,
+                                             "sys/vm/watermark_boost_factor" },
 };
+/* clang-format on */
 
 const TunableInfo *tunable_info(TunableId id) {
         return id < _TUNABLE_MAX ? &table[id] : NULL;

@@ -18,11 +18,11 @@ typedef enum TunableId {
 } TunableId;
 
 typedef struct TunableInfo {
-        const char *name;       /* "min_free_kbytes": the policy key and the file under sys/vm/ */
-        uint64_t kernel_min;    /* what the kernel accepts (mm/page_alloc.c, mm/vmscan.c) */
+        const char *name;    /* "min_free_kbytes": the policy key and the file under sys/vm/ */
+        uint64_t kernel_min; /* what the kernel accepts (mm/page_alloc.c, mm/vmscan.c) */
         uint64_t kernel_max;
-        bool numa_only;         /* the file exists only on CONFIG_NUMA kernels */
-        const char *path;       /* "sys/vm/min_free_kbytes": below the proc root */
+        bool numa_only;   /* the file exists only on CONFIG_NUMA kernels */
+        const char *path; /* "sys/vm/min_free_kbytes": below the proc root */
 } TunableInfo;
 
 /* The kernel computes min_free_kbytes itself with a floor of 128 kB

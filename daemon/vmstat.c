@@ -6,6 +6,7 @@
 #include "parse.h"
 #include "vmstat.h"
 
+/* clang-format off: one entry per line */
 static const char *const field_names[_VMSTAT_FIELD_MAX] = {
         [VMSTAT_PGSCAN_KSWAPD] = "pgscan_kswapd",
         [VMSTAT_PGSCAN_DIRECT] = "pgscan_direct",
@@ -22,9 +23,10 @@ static const char *const field_names[_VMSTAT_FIELD_MAX] = {
         [VMSTAT_KSWAPD_HIGH_WMARK_HIT_QUICKLY] = "kswapd_high_wmark_hit_quickly",
         [VMSTAT_COMPACT_STALL] = "compact_stall",
 };
+/* clang-format on */
 
-#define REQUIRED_FIELDS                                                                 \
-        ((UINT32_C(1) << VMSTAT_PGSCAN_KSWAPD) | (UINT32_C(1) << VMSTAT_PGSCAN_DIRECT) |  \
+#define REQUIRED_FIELDS                                                                  \
+        ((UINT32_C(1) << VMSTAT_PGSCAN_KSWAPD) | (UINT32_C(1) << VMSTAT_PGSCAN_DIRECT) | \
          (UINT32_C(1) << VMSTAT_PGSTEAL_KSWAPD) | (UINT32_C(1) << VMSTAT_PGSTEAL_DIRECT))
 
 const char *vmstat_field_name(VmStatField f) {
@@ -34,6 +36,7 @@ const char *vmstat_field_name(VmStatField f) {
 /* The names' lengths, known at compile time: comparing lengths and first
  * bytes first keeps the lookup off memcmp() for almost every line. */
 #define L(s) (sizeof(s) - 1)
+/* clang-format off: one entry per line */
 static const uint8_t field_name_len[_VMSTAT_FIELD_MAX] = {
         [VMSTAT_PGSCAN_KSWAPD] = L("pgscan_kswapd"),
         [VMSTAT_PGSCAN_DIRECT] = L("pgscan_direct"),
@@ -50,6 +53,7 @@ static const uint8_t field_name_len[_VMSTAT_FIELD_MAX] = {
         [VMSTAT_KSWAPD_HIGH_WMARK_HIT_QUICKLY] = L("kswapd_high_wmark_hit_quickly"),
         [VMSTAT_COMPACT_STALL] = L("compact_stall"),
 };
+/* clang-format on */
 #undef L
 
 /* Maps a counter name to a field; allocstall_<zone> counts into VMSTAT_ALLOCSTALL. */

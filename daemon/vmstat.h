@@ -13,7 +13,7 @@ typedef enum VmStatField {
         VMSTAT_PGSCAN_DIRECT,
         VMSTAT_PGSTEAL_KSWAPD,
         VMSTAT_PGSTEAL_DIRECT,
-        VMSTAT_ALLOCSTALL,      /* sum of allocstall_* (or the pre-4.8 "allocstall") */
+        VMSTAT_ALLOCSTALL, /* sum of allocstall_* (or the pre-4.8 "allocstall") */
         VMSTAT_PSWPIN,
         VMSTAT_PSWPOUT,
         VMSTAT_WORKINGSET_REFAULT_ANON,
@@ -37,7 +37,7 @@ typedef struct VmStatCounter {
 
 typedef struct VmStat {
         uint64_t field[_VMSTAT_FIELD_MAX];
-        uint32_t present;       /* bit (1 << VmStatField) set when this kernel reports it */
+        uint32_t present; /* bit (1 << VmStatField) set when this kernel reports it */
         size_t n_counters;
         VmStatCounter counters[VMSTAT_COUNTERS_MAX];
 } VmStat;

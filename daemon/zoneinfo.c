@@ -20,36 +20,27 @@ enum {
 };
 
 #define BIT(k) (1u << (k))
-#define REQUIRED_KEYS                                                                   \
-        (BIT(KEY_FREE) | BIT(KEY_MIN) | BIT(KEY_LOW) | BIT(KEY_HIGH) | BIT(KEY_PRESENT) | \
-         BIT(KEY_MANAGED))
+#define REQUIRED_KEYS \
+        (BIT(KEY_FREE) | BIT(KEY_MIN) | BIT(KEY_LOW) | BIT(KEY_HIGH) | BIT(KEY_PRESENT) | BIT(KEY_MANAGED))
 
 /* Watermark lines as the kernel indents them; "pages free" opens the block.
  * Per-CPU pageset lines ("high:") carry a colon and never match. */
+/* clang-format off: one entry per line */
 static const char *const keys[_KEY_MAX] = {
-        [KEY_FREE] = "pages free",
-        [KEY_BOOST] = "boost",
-        [KEY_MIN] = "min",
-        [KEY_LOW] = "low",
-        [KEY_HIGH] = "high",
-        [KEY_SPANNED] = "spanned",
-        [KEY_PRESENT] = "present",
-        [KEY_MANAGED] = "managed",
-        [KEY_PROTECTION] = "protection:",
+        [KEY_FREE] = "pages free", [KEY_BOOST] = "boost",     [KEY_MIN] = "min",
+        [KEY_LOW] = "low",         [KEY_HIGH] = "high",       [KEY_SPANNED] = "spanned",
+        [KEY_PRESENT] = "present", [KEY_MANAGED] = "managed", [KEY_PROTECTION] = "protection:",
 };
+/* clang-format on */
 
 #define L(s) (sizeof(s) - 1)
+/* clang-format off: one entry per line */
 static const uint8_t key_len[_KEY_MAX] = {
-        [KEY_FREE] = L("pages free"),
-        [KEY_BOOST] = L("boost"),
-        [KEY_MIN] = L("min"),
-        [KEY_LOW] = L("low"),
-        [KEY_HIGH] = L("high"),
-        [KEY_SPANNED] = L("spanned"),
-        [KEY_PRESENT] = L("present"),
-        [KEY_MANAGED] = L("managed"),
-        [KEY_PROTECTION] = L("protection:"),
+        [KEY_FREE] = L("pages free"), [KEY_BOOST] = L("boost"),     [KEY_MIN] = L("min"),
+        [KEY_LOW] = L("low"),         [KEY_HIGH] = L("high"),       [KEY_SPANNED] = L("spanned"),
+        [KEY_PRESENT] = L("present"), [KEY_MANAGED] = L("managed"), [KEY_PROTECTION] = L("protection:"),
 };
+/* clang-format on */
 #undef L
 
 size_t zoneinfo_size(const ZoneInfo *z) {

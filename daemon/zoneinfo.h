@@ -27,9 +27,9 @@ typedef struct Zone {
 } Zone;
 
 typedef struct ZoneInfo {
-        uint32_t n_nodes;       /* distinct nodes listed, skipped zones' too */
-        uint32_t n_zones_dropped;  /* empty zones left out to make room */
-        uint32_t n_zones_skipped;  /* populated zones that did not fit: the caller warns */
+        uint32_t n_nodes;         /* distinct nodes listed, skipped zones' too */
+        uint32_t n_zones_dropped; /* empty zones left out to make room */
+        uint32_t n_zones_skipped; /* populated zones that did not fit: the caller warns */
         size_t n_zones;
         Zone zones[ZONEINFO_ZONES_MAX];
 } ZoneInfo;

@@ -9,7 +9,7 @@ MEMTUNED_BUILD_DEPS=(make gcc libc6-dev autoconf automake autoconf-archive pkg-c
 # for the tests' JSON checks, dbus and python3-dbusmock (polkit) for the bus
 # tests, xz-utils for make dist, the Debian packaging tools for the package
 # stage, and util-linux (unshare, setpriv) for the sandbox tests.
-MEMTUNED_TEST_DEPS=(clang libclang-rt-dev python3 dbus python3-dbusmock xz-utils prometheus prometheus-node-exporter
+MEMTUNED_TEST_DEPS=(clang clang-format libclang-rt-dev python3 dbus python3-dbusmock xz-utils prometheus prometheus-node-exporter
                     dpkg-dev debhelper lintian util-linux)
 
 # Installs the Debian packages given that are not installed yet: apt-get

@@ -24,16 +24,16 @@
 /* The signatures of the structured values, one place for both sides: a
  * change here is a change of the interface (dbus/org.memtuned1.Manager.xml).
  * Each _ROW is the struct's contents, each "(" _ROW ")" one element. */
-#define BUS_TUNABLE_ROW "stttsss"       /* name, current, original, target, source, mode, reason */
+#define BUS_TUNABLE_ROW "stttsss" /* name, current, original, target, source, mode, reason */
 #define BUS_TUNABLE "(" BUS_TUNABLE_ROW ")"
-#define BUS_ZONE_ROW "ustttttt"         /* node, zone, free, min, low, high, boost, managed */
+#define BUS_ZONE_ROW "ustttttt" /* node, zone, free, min, low, high, boost, managed */
 #define BUS_ZONE "(" BUS_ZONE_ROW ")"
-#define BUS_OVERRIDE "(stt)"            /* name, value, expiry (CLOCK_REALTIME usec, 0: until cleared) */
-#define BUS_PROCESS_ROW "usttixuus"     /* pid, comm, rss kB, swap kB, adj, points, score, kernel score, rule */
+#define BUS_OVERRIDE "(stt)"        /* name, value, expiry (CLOCK_REALTIME usec, 0: until cleared) */
+#define BUS_PROCESS_ROW "usttixuus" /* pid, comm, rss kB, swap kB, adj, points, score, kernel score, rule */
 #define BUS_PROCESS "(" BUS_PROCESS_ROW ")"
-#define BUS_DECISION_ROW "tsttss"       /* time, tunable, old, new, source, reason */
+#define BUS_DECISION_ROW "tsttss" /* time, tunable, old, new, source, reason */
 #define BUS_DECISION "(" BUS_DECISION_ROW ")"
-#define BUS_PSI "(dddt)"                /* avg10, avg60, avg300 (percent), total usec */
+#define BUS_PSI "(dddt)" /* avg10, avg60, avg300 (percent), total usec */
 
 /* How long polkit may take. Without user interaction it answers from its
  * rules at once; with it, a person types a password into an agent. The

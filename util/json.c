@@ -65,10 +65,18 @@ static void close_container(JsonWriter *w, char c) {
         fputc(c, w->f);
 }
 
-void json_object_begin(JsonWriter *w, const char *key) { open_container(w, key, '{'); }
-void json_object_end(JsonWriter *w) { close_container(w, '}'); }
-void json_array_begin(JsonWriter *w, const char *key) { open_container(w, key, '['); }
-void json_array_end(JsonWriter *w) { close_container(w, ']'); }
+void json_object_begin(JsonWriter *w, const char *key) {
+        open_container(w, key, '{');
+}
+void json_object_end(JsonWriter *w) {
+        close_container(w, '}');
+}
+void json_array_begin(JsonWriter *w, const char *key) {
+        open_container(w, key, '[');
+}
+void json_array_end(JsonWriter *w) {
+        close_container(w, ']');
+}
 
 void json_u64(JsonWriter *w, const char *key, uint64_t v) {
         begin_value(w, key);

@@ -40,8 +40,8 @@ void log_setup(void) {
                 max_level = LOG_DEBUG;
 }
 
-int log_internal(int level, int error, const char *file, int line, const char *func,
-                 const char *format, ...) {
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *format,
+                 ...) {
         char buf[2048];
         va_list ap;
 

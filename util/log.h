@@ -18,8 +18,8 @@ void log_setup(void);
 
 /* Logs and returns -abs(error) (or 0 when error is 0), so callers can write
  * "return log_error_errno(r, ...)". "%m" in format prints strerror(error). */
-int log_internal(int level, int error, const char *file, int line, const char *func,
-                 const char *format, ...) _printf_(6, 7);
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *format, ...)
+        _printf_(6, 7);
 
 #define log_full_errno(level, error, ...) \
         log_internal((level), (error), __FILE__, __LINE__, __func__, __VA_ARGS__)

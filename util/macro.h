@@ -41,19 +41,19 @@ static inline void closep(int *fd) {
 #define _cleanup_close_ _cleanup_(closep)
 
 /* Returns the pointer and leaves NULL behind, so cleanup does nothing. */
-#define TAKE_PTR(p)                             \
-        ({                                      \
-                __typeof__(p) _p = (p);         \
-                (p) = NULL;                     \
-                _p;                             \
+#define TAKE_PTR(p)                     \
+        ({                              \
+                __typeof__(p) _p = (p); \
+                (p) = NULL;             \
+                _p;                     \
         })
 
 /* Returns the fd and leaves -1 behind. */
-#define TAKE_FD(fd)                             \
-        ({                                      \
-                int _fd = (fd);                 \
-                (fd) = -1;                      \
-                _fd;                            \
+#define TAKE_FD(fd)             \
+        ({                      \
+                int _fd = (fd); \
+                (fd) = -1;      \
+                _fd;            \
         })
 
 /* Closes fd if it is valid and returns -1, for "fd = safe_close(fd);". */
@@ -63,10 +63,10 @@ static inline int safe_close(int fd) {
         return -1;
 }
 
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)         \
-        static inline void func##p(type *p) {           \
-                if (*p)                                 \
-                        *p = func(*p);                  \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p) {   \
+                if (*p)                         \
+                        *p = func(*p);          \
         }
 
 static inline int negative_errno(void) {

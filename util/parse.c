@@ -12,7 +12,8 @@ int parse_u64(const char *s, const char *end, const char **ret_next, uint64_t *r
                 return -EINVAL;
 
         for (; p < end && *p >= '0' && *p <= '9'; p++)
-                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t) (*p - '0'), &v))
+                if (__builtin_mul_overflow(v, 10, &v) ||
+                    __builtin_add_overflow(v, (uint64_t) (*p - '0'), &v))
                         return -ERANGE;
 
         if (ret_next)

@@ -11,7 +11,8 @@
 #include "macro.h"
 #include "procfile.h"
 
-int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size, size_t max_size, bool whole) {
+int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size, size_t max_size,
+                  bool whole) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *copy = NULL;
         struct statfs sfs;

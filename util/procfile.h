@@ -20,9 +20,9 @@ typedef struct ProcFile {
          * inode with the fd's and reopens on change. The kernel's files are
          * never replaced, and their reads stay one pread(). */
         bool check_replaced;
-        int dirfd;       /* borrowed, for the reopen */
-        char *path;      /* owned, for the reopen */
-        dev_t dev;       /* of the open file */
+        int dirfd;  /* borrowed, for the reopen */
+        char *path; /* owned, for the reopen */
+        dev_t dev;  /* of the open file */
         ino_t ino;
 } ProcFile;
 
@@ -35,7 +35,8 @@ typedef struct ProcFile {
  * a short read is the end and the pread() that would return 0 is saved;
  * seq_file files with one record per line (vmstat, zoneinfo) hand out about a
  * page per read and must not set it. Returns -errno of open(). */
-int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size, size_t max_size, bool whole);
+int procfile_open(ProcFile *f, int dirfd, const char *path, size_t initial_size, size_t max_size,
+                  bool whole);
 
 /* Reads the whole file again, through a new fd if the file was replaced
  * (check_replaced; if the path is missing the open fd is read). On success *ret_buf holds its text, NUL

@@ -20,4 +20,3 @@
  * its nice value. Returns 0 or -errno (-EPERM under a seccomp filter that
  * denies sched_setattr, -ENOSYS before Linux 3.14). */
 int sched_slice_set(uint64_t nsec);
-

@@ -11,9 +11,9 @@
 
 typedef struct Sha256 {
         uint32_t h[8];
-        uint64_t length;        /* bytes hashed so far */
+        uint64_t length; /* bytes hashed so far */
         uint8_t block[64];
-        size_t n_block;         /* bytes waiting in block */
+        size_t n_block; /* bytes waiting in block */
 } Sha256;
 
 void sha256_init(Sha256 *s);

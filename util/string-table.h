@@ -19,27 +19,27 @@
  *
  * The _to_string() compares as size_t, so a negative value is out of range
  * too. */
-#define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, scope)                          \
-        scope const char *name##_to_string(type i) {                                     \
-                if ((size_t) i >= ELEMENTSOF(name##_table))                              \
-                        return NULL;                                                     \
-                return name##_table[(size_t) i];                                         \
+#define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, scope) \
+        scope const char *name##_to_string(type i) {            \
+                if ((size_t) i >= ELEMENTSOF(name##_table))     \
+                        return NULL;                            \
+                return name##_table[(size_t) i];                \
         }
 
-#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, scope)                        \
-        scope int name##_from_string(const char *s) {                                    \
-                if (!s)                                                                  \
-                        return -EINVAL;                                                  \
-                for (size_t i = 0; i < ELEMENTSOF(name##_table); i++)                    \
-                        if (name##_table[i] && strcmp(name##_table[i], s) == 0)          \
-                                return (int) i;                                          \
-                return -EINVAL;                                                          \
+#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, scope)               \
+        scope int name##_from_string(const char *s) {                           \
+                if (!s)                                                         \
+                        return -EINVAL;                                         \
+                for (size_t i = 0; i < ELEMENTSOF(name##_table); i++)           \
+                        if (name##_table[i] && strcmp(name##_table[i], s) == 0) \
+                                return (int) i;                                 \
+                return -EINVAL;                                                 \
         }
 
-#define DEFINE_STRING_TABLE_LOOKUP(name, type)                                           \
-        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, )                               \
+#define DEFINE_STRING_TABLE_LOOKUP(name, type)             \
+        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, ) \
         DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, )
 
-#define DEFINE_PRIVATE_STRING_TABLE_LOOKUP(name, type)                                   \
-        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, static)                         \
+#define DEFINE_PRIVATE_STRING_TABLE_LOOKUP(name, type)           \
+        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, static) \
         DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type, static)

@@ -56,7 +56,8 @@ static int parse_decimal(const char **p, unsigned max_decimals, uint64_t *ret_sc
         if (*s < '0' || *s > '9')
                 return -EINVAL;
         for (; *s >= '0' && *s <= '9'; s++)
-                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t) (*s - '0'), &v))
+                if (__builtin_mul_overflow(v, 10, &v) ||
+                    __builtin_add_overflow(v, (uint64_t) (*s - '0'), &v))
                         return -ERANGE;
         if (*s == '.') {
                 s++;
@@ -186,7 +187,8 @@ int parse_duration_full(const char *s, uint64_t *ret_usec) {
                 if (unit == 0)
                         return -EINVAL;
                 /* frac < 1000 and unit <= 86400 s: frac * unit fits. */
-                if (__builtin_mul_overflow(whole, unit, &usec) || __builtin_add_overflow(usec, frac * unit / 1000, &usec) ||
+                if (__builtin_mul_overflow(whole, unit, &usec) ||
+                    __builtin_add_overflow(usec, frac * unit / 1000, &usec) ||
                     __builtin_add_overflow(total, usec, &total))
                         return -ERANGE;
         } while (*p);
@@ -223,8 +225,8 @@ const char *format_duration_human(char *buf, size_t size, uint64_t usec) {
                                 break; /* "1h 5s" would skip the minutes: stop at "1h" */
                         continue;
                 }
-                n += (size_t) snprintf(buf + n, n < size ? size - n : 0, "%s%" PRIu64 "%s", shown ? " " : "", q,
-                                       units[i].name);
+                n += (size_t) snprintf(buf + n, n < size ? size - n : 0, "%s%" PRIu64 "%s", shown ? " " : "",
+                                       q, units[i].name);
                 sec -= q * units[i].sec;
                 shown++;
         }

@@ -53,4 +53,3 @@ bool utf8_sanitize(char *s) {
         }
         return changed;
 }
-
