@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT(n >= 0);
         FUZZ_ASSERT(learned_parse(buf, (size_t) n, back) == 0);
         for (size_t i = 0; i < LEARNED_N; i++)
-                FUZZ_ASSERT(back[i].known == l[i].known &&
-                            (!l[i].known || (back[i].level == l[i].level && back[i].learned == l[i].learned)));
+                FUZZ_ASSERT(
+                        back[i].known == l[i].known &&
+                        (!l[i].known || (back[i].level == l[i].level && back[i].learned == l[i].learned)));
         return 0;
 }

@@ -13,7 +13,8 @@ static void assert_same(const ActuatorSaved *a, const ActuatorSaved *b) {
         FUZZ_ASSERT(a->present == b->present);
         if (!a->present)
                 return;
-        FUZZ_ASSERT(a->original == b->original && a->written == b->written && a->has_pending == b->has_pending);
+        FUZZ_ASSERT(a->original == b->original && a->written == b->written &&
+                    a->has_pending == b->has_pending);
         FUZZ_ASSERT(!a->has_pending || a->pending == b->pending);
 }
 

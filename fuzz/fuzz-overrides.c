@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 FUZZ_ASSERT(back[id].active == o[id].active);
                 if (o[id].active)
-                        FUZZ_ASSERT(back[id].value == o[id].value && back[id].expires_usec == o[id].expires_usec);
+                        FUZZ_ASSERT(back[id].value == o[id].value &&
+                                    back[id].expires_usec == o[id].expires_usec);
         }
         return 0;
 }

@@ -21,7 +21,8 @@ static int ref_u64(const char *s, const char *end, const char **ret_next, uint64
         if (p >= end || !is_digit(*p))
                 return -EINVAL;
         for (; p < end && is_digit(*p); p++)
-                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t) (*p - '0'), &v))
+                if (__builtin_mul_overflow(v, 10, &v) ||
+                    __builtin_add_overflow(v, (uint64_t) (*p - '0'), &v))
                         overflow = true;
         if (overflow)
                 return -ERANGE;
@@ -76,7 +77,7 @@ static void check_i64_full(const char *s) {
         }
         FUZZ_ASSERT(r == 0);
         if (neg)
-                FUZZ_ASSERT(v <= 0 && (uint64_t) -(v + 1) + 1 == u);
+                FUZZ_ASSERT(v <= 0 && (uint64_t) - (v + 1) + 1 == u);
         else
                 FUZZ_ASSERT(v >= 0 && (uint64_t) v == u);
 }

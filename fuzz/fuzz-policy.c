@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (t->mode == TUNABLE_MODE_FIXED)
                         FUZZ_ASSERT(t->value >= info->kernel_min && t->value <= info->kernel_max);
                 if (t->mode == TUNABLE_MODE_ADAPTIVE)
-                        FUZZ_ASSERT(t->min <= t->max && t->min >= info->kernel_min && t->max <= info->kernel_max);
+                        FUZZ_ASSERT(t->min <= t->max && t->min >= info->kernel_min &&
+                                    t->max <= info->kernel_max);
         }
         FUZZ_ASSERT(p->thresholds.step_factor > 1.0);
         FUZZ_ASSERT(p->thresholds.psi_some_low < p->thresholds.psi_some_medium);

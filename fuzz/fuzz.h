@@ -14,23 +14,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_ASSERT(expr)                                                              \
-        do {                                                                           \
-                if (!(expr)) {                                                         \
+#define FUZZ_ASSERT(expr)                                                                          \
+        do {                                                                                       \
+                if (!(expr)) {                                                                     \
                         fprintf(stderr, "%s:%d: promise broken: %s\n", __FILE__, __LINE__, #expr); \
-                        abort();                                                       \
-                }                                                                      \
+                        abort();                                                                   \
+                }                                                                                  \
         } while (0)
 
 /* The parsers' documented error codes: anything else is a bug. */
-#define FUZZ_ASSERT_ERRNO(r, ...)                                                      \
-        do {                                                                           \
-                const int _allowed[] = { __VA_ARGS__ };                                \
-                int _ok = (r) >= 0;                                                    \
-                for (size_t _i = 0; !_ok && _i < sizeof(_allowed) / sizeof(_allowed[0]); _i++) \
-                        _ok = (r) == _allowed[_i];                                     \
-                if (!_ok) {                                                            \
+#define FUZZ_ASSERT_ERRNO(r, ...)                                                                          \
+        do {                                                                                               \
+                const int _allowed[] = { __VA_ARGS__ };                                                    \
+                int _ok = (r) >= 0;                                                                        \
+                for (size_t _i = 0; !_ok && _i < sizeof(_allowed) / sizeof(_allowed[0]); _i++)             \
+                        _ok = (r) == _allowed[_i];                                                         \
+                if (!_ok) {                                                                                \
                         fprintf(stderr, "%s:%d: undocumented return value %d\n", __FILE__, __LINE__, (r)); \
-                        abort();                                                       \
-                }                                                                      \
+                        abort();                                                                           \
+                }                                                                                          \
         } while (0)

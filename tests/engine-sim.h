@@ -20,7 +20,7 @@
 
 typedef struct Load {
         double direct, stall, zrf, refault_anon, refault_file, pswpin; /* per second */
-        double psi_some, psi_full;      /* percent, as avg10 and as the interval's share */
+        double psi_some, psi_full; /* percent, as avg10 and as the interval's share */
 } Load;
 
 typedef struct Sim {
@@ -31,9 +31,9 @@ typedef struct Sim {
         Plan plan;
         Load load;
         uint64_t now;
-        bool observe;           /* the daemon does not write: the sample keeps its values */
-        bool no_rates;          /* the next step gets no rates */
-        int r;                  /* engine_step's last return */
+        bool observe;  /* the daemon does not write: the sample keeps its values */
+        bool no_rates; /* the next step gets no rates */
+        int r;         /* engine_step's last return */
         Decision log[SIM_LOG_MAX];
         size_t n_log;
         size_t n_steps;
@@ -126,7 +126,7 @@ static inline void sim_start(Sim *m, uint64_t now) {
         m->now = now;
         m->s.timestamp_usec = now;
         engine_init(&m->e, &m->s, now);
-        m->e.page_kb = 4;       /* reasons in MiB independent of the build host */
+        m->e.page_kb = 4; /* reasons in MiB independent of the build host */
 }
 
 static inline void sim_rates(const Sim *m, uint64_t dt, Rates *r) {

@@ -157,9 +157,9 @@ static void test_crash_restart(void) {
 
 static void test_corrupt_state(void) {
         static const char *const bad[] = {
-                "min_free_kbytes 1\n",                  /* a field missing */
-                "bogus 1 2\n",                          /* unknown tunable */
-                "watermark_boost_factor 1 2\n",         /* not managed */
+                "min_free_kbytes 1\n",          /* a field missing */
+                "bogus 1 2\n",                  /* unknown tunable */
+                "watermark_boost_factor 1 2\n", /* not managed */
                 "min_free_kbytes 1 2\nmin_free_kbytes 1 2\n",
                 "min_free_kbytes 99999999999999999999999 2\n",
                 "min_free_kbytes 1 2 3\n",
@@ -251,10 +251,10 @@ static void test_kill_between_write_and_record(void) {
  * to the kernel at stop. */
 static void test_planted_originals(void) {
         static const char *const planted[] = {
-                "min_free_kbytes 20000000 67584\n",             /* 81 % of RAM */
-                "min_free_kbytes 1234205 67584\n",              /* just above the 5 % cap */
+                "min_free_kbytes 20000000 67584\n", /* 81 % of RAM */
+                "min_free_kbytes 1234205 67584\n",  /* just above the 5 % cap */
                 "min_free_kbytes 18446744073709551615 67584\n",
-                "min_free_kbytes 64 67584\n",                   /* below the 128 kB floor */
+                "min_free_kbytes 64 67584\n", /* below the 128 kB floor */
                 "swappiness 201 60\n",
                 "watermark_scale_factor 0 10\n",
         };
@@ -264,7 +264,8 @@ static void test_planted_originals(void) {
         for (size_t i = 0; i < ELEMENTSOF(planted); i++) {
                 write_state(planted[i]);
                 CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
-                if (a.entry[TUNABLE_MIN_FREE_KBYTES].has_original || a.entry[TUNABLE_SWAPPINESS].has_original ||
+                if (a.entry[TUNABLE_MIN_FREE_KBYTES].has_original ||
+                    a.entry[TUNABLE_SWAPPINESS].has_original ||
                     a.entry[TUNABLE_WATERMARK_SCALE_FACTOR].has_original)
                         fprintf(stderr, "accepted: %s", planted[i]), test_failures++;
                 CHECK(state_text() == NULL);

@@ -114,7 +114,8 @@ static void test_corpus(void) {
                 char *expected;
                 Run r;
 
-                snprintf(expected_path, sizeof(expected_path), "%.*s.expected", (int) strlen(names[i]) - 5, names[i]);
+                snprintf(expected_path, sizeof(expected_path), "%.*s.expected", (int) strlen(names[i]) - 5,
+                         names[i]);
                 if (access(expected_path, F_OK) < 0) {
                         fprintf(stderr, "%s has no %s\n", names[i], expected_path);
                         test_failures++;
@@ -123,8 +124,8 @@ static void test_corpus(void) {
                 expected = slurp(expected_path);
                 r = run(paths, 1, NULL, 0, false);
                 if (r.status != 1 || strcmp(r.err, expected) != 0 || r.out[0]) {
-                        fprintf(stderr, "%s: exit %d, want 1\n--- expected\n%s--- got\n%s---\n", names[i], r.status,
-                                expected, r.err);
+                        fprintf(stderr, "%s: exit %d, want 1\n--- expected\n%s--- got\n%s---\n", names[i],
+                                r.status, expected, r.err);
                         test_failures++;
                 }
                 free(expected);
@@ -174,7 +175,9 @@ static void test_shipped(void) {
                 CHECK(strstr(r.out, line));
         }
         /* The fixture host has one node: zone_reclaim_mode is not managed. */
-        CHECK(strstr(r.out, "tunables.zone_reclaim_mode does not apply: needs at least 2 NUMA nodes, this host has 1"));
+        CHECK(strstr(
+                r.out,
+                "tunables.zone_reclaim_mode does not apply: needs at least 2 NUMA nodes, this host has 1"));
         CHECK(strstr(r.out, "                name = \"protect-sshd\";\n"));
 
         /* The dump is itself a valid policy file. */
@@ -280,7 +283,8 @@ static void test_permissions(void) {
         Run r;
 
         if (!owner) {
-                snprintf(owner_buf, sizeof(owner_buf), "root or uid %u (memtuned's user)", (unsigned) geteuid());
+                snprintf(owner_buf, sizeof(owner_buf), "root or uid %u (memtuned's user)",
+                         (unsigned) geteuid());
                 owner = owner_buf;
         }
         snprintf(dir, sizeof(dir), "%s/perm", tmpdir);
@@ -292,10 +296,11 @@ static void test_permissions(void) {
 
         /* World-writable: refused by name, as a file and in a directory. */
         ASSERT(chmod(file, 0666) == 0);
-        snprintf(want, sizeof(want),
-                 "%s: refused: the file is writable by every user (mode 0666), who could change what memtuned "
-                 "does; remove that permission (\"chmod go-w %s\")\n",
-                 file, file);
+        snprintf(
+                want, sizeof(want),
+                "%s: refused: the file is writable by every user (mode 0666), who could change what memtuned "
+                "does; remove that permission (\"chmod go-w %s\")\n",
+                file, file);
         r = run(paths, 1, NULL, 0, false);
         CHECK_EQ_INT(r.status, 1);
         CHECK_STREQ(r.err, want);
@@ -311,10 +316,11 @@ static void test_permissions(void) {
         char *links[] = { link };
         r = run(links, 1, NULL, 0, false);
         CHECK_EQ_INT(r.status, 1);
-        snprintf(want, sizeof(want),
-                 "%s: refused: the file is writable by every user (mode 0666), who could change what memtuned "
-                 "does; remove that permission (\"chmod go-w %s\")\n",
-                 link, link);
+        snprintf(
+                want, sizeof(want),
+                "%s: refused: the file is writable by every user (mode 0666), who could change what memtuned "
+                "does; remove that permission (\"chmod go-w %s\")\n",
+                link, link);
         CHECK_STREQ(r.err, want);
         run_free(&r);
         ASSERT(chmod(file, 0644) == 0);
@@ -360,10 +366,11 @@ static void test_permissions(void) {
         run_free(&r);
         ASSERT(chown(file, 0, 65534) == 0);
         ASSERT(chmod(file, 0664) == 0);
-        snprintf(want, sizeof(want),
-                 "%s: refused: the file is writable by group 65534 (mode 0664), whose members could change what "
-                 "memtuned does; remove that permission (\"chmod g-w %s\")\n",
-                 file, file);
+        snprintf(
+                want, sizeof(want),
+                "%s: refused: the file is writable by group 65534 (mode 0664), whose members could change what "
+                "memtuned does; remove that permission (\"chmod g-w %s\")\n",
+                file, file);
         r = run(paths, 1, NULL, 0, false);
         CHECK_EQ_INT(r.status, 1);
         CHECK_STREQ(r.err, want);
@@ -378,10 +385,11 @@ static void test_permissions(void) {
         ASSERT(chown(dir, 65534, 65534) == 0);
         r = run(NULL, 0, dirs, 1, false);
         CHECK_EQ_INT(r.status, 1);
-        snprintf(want, sizeof(want),
-                 "%s: refused: the directory is owned by uid 65534, not by root, and its owner could change what "
-                 "memtuned does; make root its owner (\"chown root: %s\")\n",
-                 dir, dir);
+        snprintf(
+                want, sizeof(want),
+                "%s: refused: the directory is owned by uid 65534, not by root, and its owner could change what "
+                "memtuned does; make root its owner (\"chown root: %s\")\n",
+                dir, dir);
         CHECK_STREQ(r.err, want);
         run_free(&r);
 }
@@ -399,11 +407,12 @@ static void test_reserve_cap(void) {
         r = run(paths, 1, NULL, 0, false);
         CHECK_EQ_INT(r.status, 0);
         CHECK_STREQ(r.out, "");
-        snprintf(want, sizeof(want),
-                 "%s:1: warning: tunables.min_free_kbytes: max (2.4 GiB) is above the reserve cap, 4%% of RAM "
-                 "(964.2 MiB; thresholds.max_reserve_ram_percent, %s:2): memtuned never raises min_free_kbytes "
-                 "past the cap\n",
-                 file, file);
+        snprintf(
+                want, sizeof(want),
+                "%s:1: warning: tunables.min_free_kbytes: max (2.4 GiB) is above the reserve cap, 4%% of RAM "
+                "(964.2 MiB; thresholds.max_reserve_ram_percent, %s:2): memtuned never raises min_free_kbytes "
+                "past the cap\n",
+                file, file);
         CHECK_STREQ(r.err, want);
         run_free(&r);
 

@@ -33,7 +33,8 @@ static void test_gauge(void) {
         CHECK_STREQ(ctl_gauge(0, 0, 0, 0, g, sizeof(g)), "empty");
         CHECK_EQ_INT((int) strlen(g), CTL_GAUGE_SIZE - 1);
         /* huge values do not overflow */
-        CHECK_STREQ(ctl_gauge(UINT64_MAX, UINT64_MAX - 2, UINT64_MAX - 1, UINT64_MAX - 1, g, sizeof(g)), "above high");
+        CHECK_STREQ(ctl_gauge(UINT64_MAX, UINT64_MAX - 2, UINT64_MAX - 1, UINT64_MAX - 1, g, sizeof(g)),
+                    "above high");
         /* a short buffer truncates */
         CHECK_STREQ(ctl_gauge(50, 100, 125, 150, g, 5), "below min");
         CHECK_STREQ(g, "[###");

@@ -42,17 +42,17 @@ static bool rnd_chance(unsigned percent) {
 
 static int failures_here;
 
-#define PROP(expr, ...)                                                                        \
-        do {                                                                                   \
-                if (!(expr)) {                                                                 \
-                        if (failures_here++ < 5) {                                             \
+#define PROP(expr, ...)                                                                             \
+        do {                                                                                        \
+                if (!(expr)) {                                                                      \
+                        if (failures_here++ < 5) {                                                  \
                                 fprintf(stderr, "seed %" PRIu64 " step %zu (t=%.1f s): %s: ", seed, \
-                                        sim.n_steps, (double) (sim.now - T0) / SEC, #expr);      \
-                                fprintf(stderr, __VA_ARGS__);                                  \
-                                fputc('\n', stderr);                                           \
-                        }                                                                      \
-                        test_failures++;                                                       \
-                }                                                                              \
+                                        sim.n_steps, (double) (sim.now - T0) / SEC, #expr);         \
+                                fprintf(stderr, __VA_ARGS__);                                       \
+                                fputc('\n', stderr);                                                \
+                        }                                                                           \
+                        test_failures++;                                                            \
+                }                                                                                   \
         } while (0)
 
 #define T0 (1000 * SEC)
@@ -146,12 +146,13 @@ static void random_load(Sim *m, Regime regime, unsigned i) {
         if (a <= 0)
                 a = 10;
         switch (regime) {
-        case REGIME_CALM:
-                *l = (Load) {};
-                break;
+        case REGIME_CALM: *l = (Load) {}; break;
         case REGIME_TROUBLE:
-                *l = (Load) { .direct = rnd_double(1, 5) * d, .stall = rnd_double(0, 3) * a,
-                              .psi_some = rnd_double(0, 40), .psi_full = rnd_double(0, 10), .zrf = rnd_double(0, 30) };
+                *l = (Load) { .direct = rnd_double(1, 5) * d,
+                              .stall = rnd_double(0, 3) * a,
+                              .psi_some = rnd_double(0, 40),
+                              .psi_full = rnd_double(0, 10),
+                              .zrf = rnd_double(0, 30) };
                 break;
         case REGIME_FLAP:
                 *l = (i % 2) ? (Load) {} : (Load) { .direct = 3 * d, .stall = 3 * a, .psi_some = 30 };
@@ -160,8 +161,10 @@ static void random_load(Sim *m, Regime regime, unsigned i) {
                 *l = (Load) { .direct = rnd_double(0.5, 0.99) * d, .stall = rnd_double(0, 0.49) * a };
                 break;
         case REGIME_THRASH:
-                *l = rnd_chance(50) ? (Load) { .refault_file = rnd_double(200, 5000), .refault_anon = rnd_double(0, 50) }
-                                    : (Load) { .refault_anon = rnd_double(200, 3000), .pswpin = rnd_double(0, 2000),
+                *l = rnd_chance(50) ? (Load) { .refault_file = rnd_double(200, 5000),
+                                               .refault_anon = rnd_double(0, 50) }
+                                    : (Load) { .refault_anon = rnd_double(200, 3000),
+                                               .pswpin = rnd_double(0, 2000),
                                                .refault_file = rnd_double(0, 100) };
                 break;
         default:
@@ -182,17 +185,17 @@ static void random_load(Sim *m, Regime regime, unsigned i) {
 /* ---- what must hold ------------------------------------------------------------ */
 
 typedef struct Track {
-        bool known;                     /* we have seen this tunable's target */
-        uint64_t target;                /* the target after the last step */
+        bool known;      /* we have seen this tunable's target */
+        uint64_t target; /* the target after the last step */
         bool adaptive_seen;
-        uint64_t adaptive_value;        /* the last target while the source was adaptive */
-        uint64_t adaptive_change_usec;  /* when it last changed; USEC_INFINITY: not yet */
+        uint64_t adaptive_value;       /* the last target while the source was adaptive */
+        uint64_t adaptive_change_usec; /* when it last changed; USEC_INFINITY: not yet */
 } Track;
 
 typedef struct World {
         Track t[_TUNABLE_MANAGED_MAX];
         uint64_t watermark_change_usec;
-        int watermark_direction;        /* of the last watermark change: +1, -1, 0 unknown */
+        int watermark_direction; /* of the last watermark change: +1, -1, 0 unknown */
         PressureLevel pressure;
         uint64_t pressure_change_usec;
         bool swap;
@@ -229,7 +232,8 @@ static void forget(TunableId id) {
 /* An adaptive target changed from old_value to new_value now; first: the
  * first sight of the tunable as adaptive (a clamp into the bounds), which
  * starts the clock but has no direction to check. */
-static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value, uint64_t new_value, bool first) {
+static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value, uint64_t new_value,
+                                  bool first) {
         const PolicyThresholds *th = &m->p.thresholds;
         Track *t = &world.t[id];
         bool watermark = id == TUNABLE_MIN_FREE_KBYTES || id == TUNABLE_WATERMARK_SCALE_FACTOR;
@@ -238,17 +242,22 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
         if (first) {
         } else if (id == TUNABLE_SWAPPINESS) {
                 PROP(t->adaptive_change_usec == USEC_INFINITY ||
-                     m->now - t->adaptive_change_usec >= th->cooldown_usec * ENGINE_SWAPPINESS_COOLDOWN_FACTOR,
+                             m->now - t->adaptive_change_usec >=
+                                     th->cooldown_usec * ENGINE_SWAPPINESS_COOLDOWN_FACTOR,
                      "swappiness changed %.1f s after its last change",
                      (double) (m->now - t->adaptive_change_usec) / SEC);
                 PROP(world.swap, "swappiness stepped without swap");
-                PROP((new_value > old_value ? new_value - old_value : old_value - new_value) <= ENGINE_SWAPPINESS_STEP,
+                PROP((new_value > old_value ? new_value - old_value : old_value - new_value) <=
+                             ENGINE_SWAPPINESS_STEP,
                      "swappiness %" PRIu64 " -> %" PRIu64 ": more than one step", old_value, new_value);
         } else if (id == TUNABLE_ZONE_RECLAIM_MODE) {
-                PROP(t->adaptive_change_usec == USEC_INFINITY || m->now - t->adaptive_change_usec >= th->cooldown_usec,
+                PROP(t->adaptive_change_usec == USEC_INFINITY ||
+                             m->now - t->adaptive_change_usec >= th->cooldown_usec,
                      "zone_reclaim_mode changed within the cool-down");
-                PROP(new_value < old_value, "zone_reclaim_mode raised %" PRIu64 " -> %" PRIu64, old_value, new_value);
-        } else if (watermark && world.watermark_change_usec != USEC_INFINITY && world.watermark_change_usec != m->now) {
+                PROP(new_value < old_value, "zone_reclaim_mode raised %" PRIu64 " -> %" PRIu64, old_value,
+                     new_value);
+        } else if (watermark && world.watermark_change_usec != USEC_INFINITY &&
+                   world.watermark_change_usec != m->now) {
                 uint64_t since = m->now - world.watermark_change_usec;
 
                 /* One watermark step per cool-down (both tunables may move
@@ -258,10 +267,12 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
                 PROP(since >= th->cooldown_usec, "%s changed %.1f s after the last watermark change",
                      tunable_info(id)->name, (double) since / SEC);
                 if (dir > 0)
-                        PROP(since >= th->window_usec, "%s up %.1f s after the last watermark change (window %.0f s)",
+                        PROP(since >= th->window_usec,
+                             "%s up %.1f s after the last watermark change (window %.0f s)",
                              tunable_info(id)->name, (double) since / SEC, (double) th->window_usec / SEC);
                 else
-                        PROP(since >= th->calm_usec, "%s down %.1f s after the last watermark change (calm %.0f s)",
+                        PROP(since >= th->calm_usec,
+                             "%s down %.1f s after the last watermark change (calm %.0f s)",
                              tunable_info(id)->name, (double) since / SEC, (double) th->calm_usec / SEC);
         }
 
@@ -301,13 +312,15 @@ static void check_step(Sim *m, const Override ov_before[], const uint64_t curren
                 seen[d->tunable] = true;
                 PROP(d->time_usec == m->now, "decision time");
                 PROP(d->old_value != d->new_value, "%s: a decision that changes nothing", name);
-                PROP(t->known && d->old_value == t->target, "%s: decision from %" PRIu64 ", last target %" PRIu64,
-                     name, d->old_value, t->target);
-                snprintf(prefix, sizeof(prefix), "%s %" PRIu64 " -> %" PRIu64 ": ", name, d->old_value, d->new_value);
-                PROP(strncmp(d->reason, prefix, strlen(prefix)) == 0 && strlen(d->reason) > strlen(prefix) + 3,
+                PROP(t->known && d->old_value == t->target,
+                     "%s: decision from %" PRIu64 ", last target %" PRIu64, name, d->old_value, t->target);
+                snprintf(prefix, sizeof(prefix), "%s %" PRIu64 " -> %" PRIu64 ": ", name, d->old_value,
+                         d->new_value);
+                PROP(strncmp(d->reason, prefix, strlen(prefix)) == 0 &&
+                             strlen(d->reason) > strlen(prefix) + 3,
                      "reason \"%s\"", d->reason);
-                PROP(d->source == plan->tunables[d->tunable].source, "%s: decision source differs from the plan's",
-                     name);
+                PROP(d->source == plan->tunables[d->tunable].source,
+                     "%s: decision source differs from the plan's", name);
         }
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
@@ -327,41 +340,49 @@ static void check_step(Sim *m, const Override ov_before[], const uint64_t curren
                 PROP(tp->current == current_before[id], "%s: current", info->name);
                 PROP(tp->managed == (tp->source != TUNABLE_SOURCE_NONE), "%s: managed/source", info->name);
                 PROP(tp->override_expired == (ov->active && !in_force), "%s: override_expired", info->name);
-                if (in_force && ov->expires_usec != USEC_INFINITY && ov->expires_usec - m->now < th->sample_interval_max_usec)
+                if (in_force && ov->expires_usec != USEC_INFINITY &&
+                    ov->expires_usec - m->now < th->sample_interval_max_usec)
                         expiry_soon = true;
 
                 if (tp->managed) {
                         PROP(tp->target >= info->kernel_min && tp->target <= info->kernel_max,
                              "%s: target %" PRIu64 " outside the kernel's range", info->name, tp->target);
-                        PROP(tp->target <= ceil, "%s: target %" PRIu64 " above the safety ceiling %" PRIu64
-                             " (baseline %" PRIu64 ")", info->name, tp->target, ceil, tp->baseline);
+                        PROP(tp->target <= ceil,
+                             "%s: target %" PRIu64 " above the safety ceiling %" PRIu64 " (baseline %" PRIu64
+                             ")",
+                             info->name, tp->target, ceil, tp->baseline);
                 }
 
                 if (in_force) {
                         PROP(tp->source == TUNABLE_SOURCE_OVERRIDE &&
-                             tp->target == CLAMP(ov->value, info->kernel_min, ceil),
-                             "%s: override %" PRIu64 " not respected: target %" PRIu64 " source %s", info->name,
-                             ov->value, tp->target, tunable_source_to_string(tp->source));
+                                     tp->target == CLAMP(ov->value, info->kernel_min, ceil),
+                             "%s: override %" PRIu64 " not respected: target %" PRIu64 " source %s",
+                             info->name, ov->value, tp->target, tunable_source_to_string(tp->source));
                 } else if (pol->mode == TUNABLE_MODE_FIXED) {
-                        PROP(tp->source == TUNABLE_SOURCE_FIXED && tp->target == CLAMP(pol->value, info->kernel_min, ceil),
+                        PROP(tp->source == TUNABLE_SOURCE_FIXED &&
+                                     tp->target == CLAMP(pol->value, info->kernel_min, ceil),
                              "%s: fixed %" PRIu64 ": target %" PRIu64, info->name, pol->value, tp->target);
                 } else if (pol->mode == TUNABLE_MODE_UNMANAGED) {
                         PROP(tp->source == TUNABLE_SOURCE_NONE || tp->source == TUNABLE_SOURCE_BASELINE,
-                             "%s: unmanaged with source %s", info->name, tunable_source_to_string(tp->source));
+                             "%s: unmanaged with source %s", info->name,
+                             tunable_source_to_string(tp->source));
                         if (tp->source == TUNABLE_SOURCE_NONE)
-                                PROP(tp->target == tp->current && !seen[id], "%s: unmanaged but planned", info->name);
+                                PROP(tp->target == tp->current && !seen[id], "%s: unmanaged but planned",
+                                     info->name);
                         else
-                                PROP(tp->target == tp->baseline, "%s: handed back to %" PRIu64 ", baseline %" PRIu64,
-                                     info->name, tp->target, tp->baseline);
+                                PROP(tp->target == tp->baseline,
+                                     "%s: handed back to %" PRIu64 ", baseline %" PRIu64, info->name,
+                                     tp->target, tp->baseline);
                 } else {
                         uint64_t lo = MAX(pol->min, info->kernel_min), hi = MIN(pol->max, info->kernel_max);
                         uint64_t ehi = MIN(hi, ceil), elo = MIN(lo, ehi);
 
-                        PROP(tp->source == TUNABLE_SOURCE_ADAPTIVE, "%s: adaptive with source %s", info->name,
-                             tunable_source_to_string(tp->source));
+                        PROP(tp->source == TUNABLE_SOURCE_ADAPTIVE, "%s: adaptive with source %s",
+                             info->name, tunable_source_to_string(tp->source));
                         PROP(tp->target >= elo && tp->target <= ehi,
-                             "%s: adaptive target %" PRIu64 " outside %" PRIu64 "..%" PRIu64 " (policy %" PRIu64
-                             "..%" PRIu64 ")", info->name, tp->target, elo, ehi, pol->min, pol->max);
+                             "%s: adaptive target %" PRIu64 " outside %" PRIu64 "..%" PRIu64
+                             " (policy %" PRIu64 "..%" PRIu64 ")",
+                             info->name, tp->target, elo, ehi, pol->min, pol->max);
                         if (lo <= ceil)
                                 PROP(tp->target >= lo && tp->target <= hi, "%s: outside the policy's bounds",
                                      info->name);
@@ -404,7 +425,8 @@ static void check_step(Sim *m, const Override ov_before[], const uint64_t curren
 /* Runs the timeline of seed s in m. With check, verifies every step (m must be
  * &sim); plans[] (if given) receives each step's plan. external: allow changes
  * behind the engine's back. */
-static void timeline(Sim *m, uint64_t s, bool check, bool observe, bool external, Plan *plans, size_t n_plans) {
+static void timeline(Sim *m, uint64_t s, bool check, bool observe, bool external, Plan *plans,
+                     size_t n_plans) {
         Regime regime = REGIME_CALM;
         unsigned n, regime_left = 0;
 
@@ -418,8 +440,9 @@ static void timeline(Sim *m, uint64_t s, bool check, bool observe, bool external
         sim_start(m, T0);
 
         if (check) {
-                world = (World) { .pressure = PRESSURE_NONE, .pressure_change_usec = T0, .swap =
-                                          m->s.meminfo.field[MEMINFO_SWAP_TOTAL] > 0 };
+                world = (World) { .pressure = PRESSURE_NONE,
+                                  .pressure_change_usec = T0,
+                                  .swap = m->s.meminfo.field[MEMINFO_SWAP_TOTAL] > 0 };
                 for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                         world.t[id] = (Track) { .known = tunables_has(&m->s.tunables, id),
                                                 .target = m->s.tunables.value[id] };
@@ -454,8 +477,11 @@ static void timeline(Sim *m, uint64_t s, bool check, bool observe, bool external
 
                         m->ov[id] = (Override) {
                                 .active = rnd_chance(80),
-                                .value = rnd_chance(20) ? rnd() % 10000000 : rnd_range(info->kernel_min, MIN(info->kernel_max, 500000)),
-                                .expires_usec = rnd_chance(30) ? USEC_INFINITY : m->now + dt + rnd_range(0, 600) * SEC,
+                                .value = rnd_chance(20) ? rnd() % 10000000
+                                                        : rnd_range(info->kernel_min,
+                                                                    MIN(info->kernel_max, 500000)),
+                                .expires_usec = rnd_chance(30) ? USEC_INFINITY
+                                                               : m->now + dt + rnd_range(0, 600) * SEC,
                         };
                 }
                 if (external && rnd_chance(1)) {
@@ -490,7 +516,8 @@ static void timeline(Sim *m, uint64_t s, bool check, bool observe, bool external
 
 static bool plan_equal(const Plan *a, const Plan *b) {
         if (a->n_decisions != b->n_decisions || a->pressure != b->pressure || a->trouble != b->trouble ||
-            a->calm != b->calm || a->next_sample_usec != b->next_sample_usec || strcmp(a->evidence, b->evidence) != 0)
+            a->calm != b->calm || a->next_sample_usec != b->next_sample_usec ||
+            strcmp(a->evidence, b->evidence) != 0)
                 return false;
         for (size_t i = 0; i < a->n_decisions; i++)
                 if (a->decisions[i].new_value != b->decisions[i].new_value ||
@@ -526,7 +553,9 @@ int main(void) {
                 timeline(&sim, seed, true, rnd_chance(30), true, NULL, 0);
                 if (test_failures != before) {
                         n_timeline_failures++;
-                        fprintf(stderr, "timeline failed: MEMTUNED_TEST_SEED=%" PRIu64 " MEMTUNED_TEST_TIMELINES=1\n",
+                        fprintf(stderr,
+                                "timeline failed: MEMTUNED_TEST_SEED=%" PRIu64
+                                " MEMTUNED_TEST_TIMELINES=1\n",
                                 seed);
                         if (n_timeline_failures >= 10)
                                 break;
@@ -541,7 +570,9 @@ int main(void) {
                         n_twins++;
                         for (size_t k = 0; k < ELEMENTSOF(plans_a) && k < sim.n_steps; k++)
                                 if (!plan_equal(&plans_a[k], &plans_b[k])) {
-                                        fprintf(stderr, "seed %" PRIu64 ": enforce and observe plans differ at step %zu\n",
+                                        fprintf(stderr,
+                                                "seed %" PRIu64
+                                                ": enforce and observe plans differ at step %zu\n",
                                                 seed, k);
                                         test_failures++;
                                         break;

@@ -10,7 +10,7 @@
 #include "test-util.h"
 
 #define T0 (1000 * SEC)
-#define AT(s) (T0 + (uint64_t) (s) * SEC)
+#define AT(s) (T0 + (uint64_t) (s) *SEC)
 
 static Sim sim, sim2;
 
@@ -18,18 +18,18 @@ static const TunableId MFK = TUNABLE_MIN_FREE_KBYTES, WSF = TUNABLE_WATERMARK_SC
                        SWP = TUNABLE_SWAPPINESS, ZRM = TUNABLE_ZONE_RECLAIM_MODE;
 
 /* Checks one logged decision. */
-static void check_decision(const Decision *d, uint64_t at, TunableId id, uint64_t old_value, uint64_t new_value,
-                           TunableSource source, const char *reason, int line) {
+static void check_decision(const Decision *d, uint64_t at, TunableId id, uint64_t old_value,
+                           uint64_t new_value, TunableSource source, const char *reason, int line) {
         if (!d) {
                 fprintf(stderr, "test-engine.c:%d: decision missing\n", line);
                 test_failures++;
                 return;
         }
-        if (d->time_usec != at || d->tunable != id || d->old_value != old_value || d->new_value != new_value ||
-            d->source != source || (reason && strcmp(d->reason, reason) != 0)) {
+        if (d->time_usec != at || d->tunable != id || d->old_value != old_value ||
+            d->new_value != new_value || d->source != source || (reason && strcmp(d->reason, reason) != 0)) {
                 fprintf(stderr,
-                        "test-engine.c:%d: decision differs:\n  got  t=%" PRIu64 " s %s %s\n  want t=%" PRIu64
-                        " s %s %s\n",
+                        "test-engine.c:%d: decision differs:\n  got  t=%" PRIu64
+                        " s %s %s\n  want t=%" PRIu64 " s %s %s\n",
                         line, (d->time_usec - T0) / SEC, tunable_source_to_string(d->source), d->reason,
                         (at - T0) / SEC, tunable_source_to_string(source), reason ? reason : "(any)");
                 test_failures++;
@@ -95,7 +95,7 @@ static void test_burst(void) {
 
         load_trouble(&sim);
         sim_run(&sim, 9 * SEC, SEC);
-        CHECK_EQ_U64(sim.n_log, 0);     /* 9 s of evidence: not yet the window */
+        CHECK_EQ_U64(sim.n_log, 0); /* 9 s of evidence: not yet the window */
         CHECK(!sim.plan.trouble);
         sim_run(&sim, 91 * SEC, SEC);
         CHECK(sim.plan.trouble);
@@ -113,17 +113,20 @@ static void test_burst(void) {
         sim_run(&sim, 599 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 4);
         CHECK(sim.plan.calm);
-        CHECK_STREQ(sim.plan.tunables[MFK].reason,
-                    "adaptive 0..503316, baseline 67584: calm for 9min 59s; back to the baseline after 10min of calm");
+        CHECK_STREQ(
+                sim.plan.tunables[MFK].reason,
+                "adaptive 0..503316, baseline 67584: calm for 9min 59s; back to the baseline after 10min of calm");
         sim_run(&sim, 1 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 5);
-        CHECK_DECISION(nth(&sim, MFK, 4), AT(700), MFK, 165000, 67584, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 165000 -> 67584: calm for 10min (pgscan_direct 0/s, allocstall 0/s): "
-                       "back to the baseline 67584; remembers 165000 for the next direct reclaim");
+        CHECK_DECISION(
+                nth(&sim, MFK, 4), AT(700), MFK, 165000, 67584, TUNABLE_SOURCE_ADAPTIVE,
+                "min_free_kbytes 165000 -> 67584: calm for 10min (pgscan_direct 0/s, allocstall 0/s): "
+                "back to the baseline 67584; remembers 165000 for the next direct reclaim");
         CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
         sim_run(&sim, 1 * SEC, SEC);
-        CHECK_STREQ(sim.plan.tunables[MFK].reason,
-                    "adaptive 0..503316, baseline 67584: calm; remembers 165000 for the next direct reclaim");
+        CHECK_STREQ(
+                sim.plan.tunables[MFK].reason,
+                "adaptive 0..503316, baseline 67584: calm; remembers 165000 for the next direct reclaim");
         /* The memory fades: 165000 / 1.25 per further 10 min of calm, and is
          * gone once it reaches the baseline. */
         sim_run(&sim, 599 * SEC, SEC);
@@ -177,7 +180,8 @@ static void test_window_after_step(void) {
         CHECK_DECISION(nth(&sim, MFK, 0), AT(10), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, MFK, 1), AT(20), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, MFK, 2), AT(30), MFK, 105600, 132000, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_STREQ(sim.plan.tunables[MFK].reason, "adaptive 0..503316, baseline 67584: direct reclaim; next step in 5s");
+        CHECK_STREQ(sim.plan.tunables[MFK].reason,
+                    "adaptive 0..503316, baseline 67584: direct reclaim; next step in 5s");
 }
 
 /* Sustained pressure: watermark_scale_factor first, then min_free_kbytes,
@@ -202,8 +206,8 @@ static void test_sustained(void) {
                 CHECK_DECISION(nth(&sim, WSF, i), AT(t), WSF, i == 0 ? 10 : wsf_steps[i - 1], wsf_steps[i],
                                TUNABLE_SOURCE_ADAPTIVE, NULL);
         for (size_t i = 0; i < ELEMENTSOF(mfk_steps); i++, t += 30)
-                CHECK_DECISION(nth(&sim, MFK, i), AT(t), MFK, i == 0 ? 67584 : mfk_steps[i - 1], mfk_steps[i],
-                               TUNABLE_SOURCE_ADAPTIVE, NULL);
+                CHECK_DECISION(nth(&sim, MFK, i), AT(t), MFK, i == 0 ? 67584 : mfk_steps[i - 1],
+                               mfk_steps[i], TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_STREQ(nth(&sim, WSF, 3)->reason,
                     "watermark_scale_factor 88 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10s; "
                     "reached the policy's maximum");
@@ -239,9 +243,10 @@ static void test_wsf_effective(void) {
         sim.load = (Load) {};
         sim_run(&sim, 11 * MINUTE, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 2);
-        CHECK_DECISION(nth(&sim, WSF, 1), AT(611), WSF, 22, 10, TUNABLE_SOURCE_ADAPTIVE,
-                       "watermark_scale_factor 22 -> 10: calm for 10min (pgscan_direct 0/s, allocstall 0/s): "
-                       "back to the baseline 10; remembers 22 for the next direct reclaim");
+        CHECK_DECISION(
+                nth(&sim, WSF, 1), AT(611), WSF, 22, 10, TUNABLE_SOURCE_ADAPTIVE,
+                "watermark_scale_factor 22 -> 10: calm for 10min (pgscan_direct 0/s, allocstall 0/s): "
+                "back to the baseline 10; remembers 22 for the next direct reclaim");
 
         /* A boost raises zoneinfo's min, not the base the kernel divides. */
         sim_new(&sim);
@@ -276,7 +281,7 @@ static void test_wsf_effective(void) {
  * whatever the policy says. */
 static void test_reserve_cap(void) {
         sim_new(&sim);
-        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 4194304;       /* 4 GiB: 3% = 125829 kB */
+        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 4194304; /* 4 GiB: 3% = 125829 kB */
         sim_adaptive(&sim, MFK, 0, 1048576);
         sim_start(&sim, T0);
         load_trouble(&sim);
@@ -289,7 +294,7 @@ static void test_reserve_cap(void) {
                     "adaptive 0..125829, baseline 67584: direct reclaim, but at its reserve cap");
 
         sim_new(&sim);
-        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 4194304;       /* 5% = 209715 kB */
+        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 4194304; /* 5% = 209715 kB */
         sim.p.thresholds.max_reserve_ram_percent = 50;
         sim_adaptive(&sim, MFK, 0, 1048576);
         sim_start(&sim, T0);
@@ -303,12 +308,12 @@ static void test_reserve_cap(void) {
 
         /* A policy minimum above the cap: the cap wins. */
         sim_new(&sim);
-        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 2097152;       /* 2 GiB: 3% = 62914 kB */
+        sim.s.meminfo.field[MEMINFO_MEM_TOTAL] = 2097152; /* 2 GiB: 3% = 62914 kB */
         sim_adaptive(&sim, MFK, 100000, 1048576);
         sim_start(&sim, T0);
         load_trouble(&sim);
         sim_run(&sim, 300 * SEC, SEC);
-        CHECK_EQ_U64(count(&sim, MFK), 0);  /* baseline 67584 is above the cap: kept, never raised */
+        CHECK_EQ_U64(count(&sim, MFK), 0); /* baseline 67584 is above the cap: kept, never raised */
         CHECK_EQ_U64(sim_target(&sim, MFK), 67584);
 
         /* A fixed value above the cap is capped. */
@@ -318,9 +323,10 @@ static void test_reserve_cap(void) {
         sim_start(&sim, T0);
         sim_step(&sim, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 1);
-        CHECK_DECISION(nth(&sim, MFK, 0), AT(1), MFK, 67584, 125829, TUNABLE_SOURCE_FIXED,
-                       "min_free_kbytes 67584 -> 125829: fixed by policy, capped at 125829 (the reserve cap, "
-                       "3% of RAM)");
+        CHECK_DECISION(
+                nth(&sim, MFK, 0), AT(1), MFK, 67584, 125829, TUNABLE_SOURCE_FIXED,
+                "min_free_kbytes 67584 -> 125829: fixed by policy, capped at 125829 (the reserve cap, "
+                "3% of RAM)");
 }
 
 /* Flapping pressure never makes the engine oscillate. */
@@ -374,8 +380,8 @@ static void test_flapping(void) {
 
 static void numa_two_nodes(Sim *m) {
         m->s.zoneinfo.n_zones = 0;
-        sim_zone(&m->s, 0, 20000, 16896);                       /* below high (25344) */
-        sim_zone(&m->s, 1, 25344 + 122880, 16896);              /* 480 MiB above high */
+        sim_zone(&m->s, 0, 20000, 16896);          /* below high (25344) */
+        sim_zone(&m->s, 1, 25344 + 122880, 16896); /* 480 MiB above high */
         m->s.tunables.value[ZRM] = 1;
         m->load = (Load) { .zrf = 12, .direct = 900 };
 }
@@ -387,13 +393,15 @@ static void test_numa(void) {
         sim_start(&sim, T0);
         sim_run(&sim, 9 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, ZRM), 0);
-        CHECK_STREQ(sim.plan.tunables[ZRM].reason,
-                    "adaptive 0..7, baseline 1: local reclaim on node 0 while node 1 has 480 MiB free, for 9s");
+        CHECK_STREQ(
+                sim.plan.tunables[ZRM].reason,
+                "adaptive 0..7, baseline 1: local reclaim on node 0 while node 1 has 480 MiB free, for 9s");
         sim_run(&sim, 300 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, ZRM), 1);
-        CHECK_DECISION(nth(&sim, ZRM, 0), AT(10), ZRM, 1, 0, TUNABLE_SOURCE_ADAPTIVE,
-                       "zone_reclaim_mode 1 -> 0: node 0 reclaimed locally (zone_reclaim_failed 12/s, "
-                       "pgscan_direct 900/s over 10s) while node 1 had 480 MiB free above its high watermark");
+        CHECK_DECISION(
+                nth(&sim, ZRM, 0), AT(10), ZRM, 1, 0, TUNABLE_SOURCE_ADAPTIVE,
+                "zone_reclaim_mode 1 -> 0: node 0 reclaimed locally (zone_reclaim_failed 12/s, "
+                "pgscan_direct 900/s over 10s) while node 1 had 480 MiB free above its high watermark");
         CHECK_STREQ(sim.plan.tunables[ZRM].reason,
                     "adaptive 0..7, baseline 1: 0: allocations use other nodes before reclaiming");
 
@@ -466,9 +474,10 @@ static void test_swap(void) {
         sim.load = (Load) { .refault_file = 2400, .refault_anon = 20 };
         sim_run(&sim, 300 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, SWP), 3);
-        CHECK_DECISION(nth(&sim, SWP, 0), AT(10), SWP, 60, 70, TUNABLE_SOURCE_ADAPTIVE,
-                       "swappiness 60 -> 70: file refaults 2400/s, anon refaults and swap-ins 20/s over 10s: "
-                       "the page cache thrashes while anon memory is cold");
+        CHECK_DECISION(
+                nth(&sim, SWP, 0), AT(10), SWP, 60, 70, TUNABLE_SOURCE_ADAPTIVE,
+                "swappiness 60 -> 70: file refaults 2400/s, anon refaults and swap-ins 20/s over 10s: "
+                "the page cache thrashes while anon memory is cold");
         CHECK_DECISION(nth(&sim, SWP, 1), AT(130), SWP, 70, 80, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_DECISION(nth(&sim, SWP, 2), AT(250), SWP, 80, 90, TUNABLE_SOURCE_ADAPTIVE, NULL);
 
@@ -476,8 +485,9 @@ static void test_swap(void) {
         sim.load = (Load) {};
         sim_run(&sim, 1800 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, SWP), 6);
-        CHECK_DECISION(nth(&sim, SWP, 3), AT(900), SWP, 90, 80, TUNABLE_SOURCE_ADAPTIVE,
-                       "swappiness 90 -> 80: calm for 10min and refaults balanced: back towards the baseline 60");
+        CHECK_DECISION(
+                nth(&sim, SWP, 3), AT(900), SWP, 90, 80, TUNABLE_SOURCE_ADAPTIVE,
+                "swappiness 90 -> 80: calm for 10min and refaults balanced: back towards the baseline 60");
         CHECK_DECISION(nth(&sim, SWP, 5), AT(2100), SWP, 70, 60, TUNABLE_SOURCE_ADAPTIVE, NULL);
 
         /* Anon thrashing through swap: down. */
@@ -487,10 +497,11 @@ static void test_swap(void) {
         sim_start(&sim, T0);
         sim.load = (Load) { .refault_anon = 500, .pswpin = 400, .refault_file = 100 };
         sim_run(&sim, 1000 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, SWP, 0), AT(10), SWP, 60, 50, TUNABLE_SOURCE_ADAPTIVE,
-                       "swappiness 60 -> 50: anon refaults and swap-ins 900/s, file refaults 100/s over 10s: "
-                       "anon memory thrashes through swap");
-        CHECK_EQ_U64(count(&sim, SWP), 4);      /* 50, 40, 30, 20: the policy's minimum */
+        CHECK_DECISION(
+                nth(&sim, SWP, 0), AT(10), SWP, 60, 50, TUNABLE_SOURCE_ADAPTIVE,
+                "swappiness 60 -> 50: anon refaults and swap-ins 900/s, file refaults 100/s over 10s: "
+                "anon memory thrashes through swap");
+        CHECK_EQ_U64(count(&sim, SWP), 4); /* 50, 40, 30, 20: the policy's minimum */
         CHECK_EQ_U64(sim_target(&sim, SWP), 20);
         CHECK_STREQ(sim.plan.tunables[SWP].reason,
                     "adaptive 20..200, baseline 60: anon memory thrashing, but at the policy's minimum 20");
@@ -531,20 +542,22 @@ static void test_swap(void) {
                 r.valid &= ~(UINT32_C(1) << VMSTAT_WORKINGSET_REFAULT_ANON);
                 CHECK_EQ_INT(engine_step(&sim.e, &sim.p, NULL, &sim.s, &r, sim.now, &sim.plan), 0);
         }
-        CHECK_STREQ(sim.plan.tunables[SWP].reason,
-                    "adaptive 0..200, baseline 60: no workingset_refault_anon/_file counters (kernel before 5.9): "
-                    "left at 60");
+        CHECK_STREQ(
+                sim.plan.tunables[SWP].reason,
+                "adaptive 0..200, baseline 60: no workingset_refault_anon/_file counters (kernel before 5.9): "
+                "left at 60");
 }
 
 static void test_fixed(void) {
         sim_new(&sim);
         sim_fixed(&sim, SWP, 10);
-        sim_fixed(&sim, WSF, 10);       /* equal to the current value: nothing to do */
+        sim_fixed(&sim, WSF, 10); /* equal to the current value: nothing to do */
         sim_start(&sim, T0);
-        sim.no_rates = true;            /* the first sample: fixed values need no rates */
+        sim.no_rates = true; /* the first sample: fixed values need no rates */
         sim_step(&sim, SEC);
         CHECK_EQ_INT(sim.r, 1);
-        CHECK_DECISION(nth(&sim, SWP, 0), AT(1), SWP, 60, 10, TUNABLE_SOURCE_FIXED, "swappiness 60 -> 10: fixed by policy");
+        CHECK_DECISION(nth(&sim, SWP, 0), AT(1), SWP, 60, 10, TUNABLE_SOURCE_FIXED,
+                       "swappiness 60 -> 10: fixed by policy");
         CHECK_EQ_INT(sim.plan.tunables[WSF].source, TUNABLE_SOURCE_FIXED);
         CHECK(sim.plan.tunables[WSF].managed);
         CHECK_STREQ(sim.plan.tunables[SWP].reason, "fixed by policy");
@@ -579,11 +592,12 @@ static void test_overrides(void) {
         CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC);
         CHECK_EQ_U64(sim_target(&sim, MFK), 131072);
         CHECK(!sim.plan.tunables[MFK].override_expired);
-        sim_step(&sim, SEC);    /* t = 301: expired */
+        sim_step(&sim, SEC); /* t = 301: expired */
         CHECK(sim.plan.tunables[MFK].override_expired);
-        CHECK_DECISION(nth(&sim, MFK, 1), AT(301), MFK, 131072, 84480, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 131072 -> 84480: override expired; pgscan_direct 1840/s, allocstall 35/s "
-                       "over 10s");
+        CHECK_DECISION(
+                nth(&sim, MFK, 1), AT(301), MFK, 131072, 84480, TUNABLE_SOURCE_ADAPTIVE,
+                "min_free_kbytes 131072 -> 84480: override expired; pgscan_direct 1840/s, allocstall 35/s "
+                "over 10s");
         sim.ov[MFK].active = false;
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(nth(&sim, MFK, 2), AT(331), MFK, 84480, 105600, TUNABLE_SOURCE_ADAPTIVE, NULL);
@@ -597,9 +611,10 @@ static void test_overrides(void) {
         sim.ov[WSF] = (Override) { .active = true, .value = 200, .expires_usec = USEC_INFINITY };
         sim_step(&sim, SEC);
         CHECK_EQ_INT(sim.r, 3);
-        CHECK_DECISION(nth(&sim, MFK, 0), AT(1), MFK, 67584, 503316, TUNABLE_SOURCE_OVERRIDE,
-                       "min_free_kbytes 67584 -> 503316: override until cleared, capped at 503316 (the reserve "
-                       "cap, 3% of RAM)");
+        CHECK_DECISION(
+                nth(&sim, MFK, 0), AT(1), MFK, 67584, 503316, TUNABLE_SOURCE_OVERRIDE,
+                "min_free_kbytes 67584 -> 503316: override until cleared, capped at 503316 (the reserve "
+                "cap, 3% of RAM)");
         CHECK_DECISION(nth(&sim, SWP, 0), AT(1), SWP, 60, 200, TUNABLE_SOURCE_OVERRIDE,
                        "swappiness 60 -> 200: override until cleared, clamped to the kernel's range 0..200");
         CHECK_DECISION(nth(&sim, WSF, 0), AT(1), WSF, 10, 200, TUNABLE_SOURCE_OVERRIDE,
@@ -622,7 +637,7 @@ static void test_overrides(void) {
         sim_step(&sim, SEC);
         CHECK(!sim.plan.tunables[SWP].managed);
         CHECK_EQ_INT(sim.plan.tunables[SWP].source, TUNABLE_SOURCE_NONE);
-        sim.s.tunables.value[SWP] = 33;         /* someone else's business now */
+        sim.s.tunables.value[SWP] = 33; /* someone else's business now */
         sim_step(&sim, SEC);
         CHECK_EQ_U64(sim_target(&sim, SWP), 33);
         CHECK_EQ_U64(count(&sim, SWP), 2);
@@ -634,11 +649,11 @@ static void test_overrides(void) {
         CHECK_EQ_U64(sim.plan.next_sample_usec, 60 * SEC);
         sim.ov[SWP] = (Override) { .active = true, .value = 30, .expires_usec = sim.now + 7 * SEC };
         sim_step(&sim, SEC);
-        CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC);  /* a decision: sample soon */
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC); /* a decision: sample soon */
         sim_step(&sim, SEC);
         CHECK_EQ_U64(sim.plan.next_sample_usec, 2 * SEC);
         sim_step(&sim, 2 * SEC);
-        CHECK_EQ_U64(sim.plan.next_sample_usec, 3 * SEC);  /* 4 s, but the override ends in 3 */
+        CHECK_EQ_U64(sim.plan.next_sample_usec, 3 * SEC); /* 4 s, but the override ends in 3 */
         sim_step(&sim, 3 * SEC);
         CHECK_EQ_INT(sim.r, 1);
         CHECK_EQ_U64(sim_target(&sim, SWP), 60);
@@ -664,8 +679,9 @@ static bool plan_equal(const Plan *a, const Plan *b) {
         for (size_t i = 0; i < a->n_decisions; i++) {
                 const Decision *x = &a->decisions[i], *y = &b->decisions[i];
 
-                if (x->time_usec != y->time_usec || x->tunable != y->tunable || x->old_value != y->old_value ||
-                    x->new_value != y->new_value || x->source != y->source || strcmp(x->reason, y->reason) != 0)
+                if (x->time_usec != y->time_usec || x->tunable != y->tunable ||
+                    x->old_value != y->old_value || x->new_value != y->new_value || x->source != y->source ||
+                    strcmp(x->reason, y->reason) != 0)
                         return false;
         }
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
@@ -707,7 +723,9 @@ static void test_observe(void) {
                                 .psi_some = (i % 97) / 4.0,
                         };
                         if (i == 1000)
-                                m->ov[SWP] = (Override) { .active = true, .value = 100, .expires_usec = m->now + 60 * SEC };
+                                m->ov[SWP] = (Override) { .active = true,
+                                                          .value = 100,
+                                                          .expires_usec = m->now + 60 * SEC };
                         sim_step(m, SEC);
                         plans[k][i] = m->plan;
                 }
@@ -732,32 +750,33 @@ static void test_pressure(void) {
         sim_new(&sim);
         sim_start(&sim, T0);
         sim.load.psi_some = 12;
-        sim_step(&sim, SEC);                    /* t = 1 */
+        sim_step(&sim, SEC); /* t = 1 */
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_LOW);
         CHECK(sim.plan.pressure_changed);
         CHECK(!sim.plan.calm);
-        sim.load.psi_some = 8;                  /* above 75% of 10%: stays */
-        sim_run(&sim, 20 * SEC, SEC);           /* t = 21 */
+        sim.load.psi_some = 8;        /* above 75% of 10%: stays */
+        sim_run(&sim, 20 * SEC, SEC); /* t = 21 */
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_LOW);
         CHECK(!sim.plan.pressure_changed);
         sim.load.psi_some = 5;
-        sim_step(&sim, SEC);                    /* t = 22 */
+        sim_step(&sim, SEC); /* t = 22 */
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_NONE);
         CHECK(sim.plan.pressure_changed);
         sim.load.psi_some = 35;
-        sim_step(&sim, SEC);                    /* t = 23: straight to medium */
+        sim_step(&sim, SEC); /* t = 23: straight to medium */
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_MEDIUM);
         sim.load.psi_some = 15;
-        sim_run(&sim, 9 * SEC, SEC);            /* t = 32: held for 9 s only */
+        sim_run(&sim, 9 * SEC, SEC); /* t = 32: held for 9 s only */
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_MEDIUM);
-        sim_step(&sim, SEC);                    /* t = 33 */
+        sim_step(&sim, SEC); /* t = 33 */
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_LOW);
         sim.load.psi_full = 25;
         sim_step(&sim, SEC);
         CHECK_EQ_INT(sim.plan.pressure, PRESSURE_CRITICAL);
-        CHECK_STREQ(sim.plan.evidence,
-                    "pgscan_direct 0/s, allocstall 0/s, refaults anon 0/s file 0/s over 1s; PSI some 15.0% full 25.0%; "
-                    "pressure critical");
+        CHECK_STREQ(
+                sim.plan.evidence,
+                "pgscan_direct 0/s, allocstall 0/s, refaults anon 0/s file 0/s over 1s; PSI some 15.0% full 25.0%; "
+                "pressure critical");
 
         /* Around one threshold, within the hysteresis band: one change. */
         sim_new(&sim);
@@ -808,7 +827,7 @@ static void test_interval(void) {
         sim.load.direct = 0;
         sim_step(&sim, SEC);
         CHECK_EQ_U64(sim.plan.next_sample_usec, 2 * SEC);
-        sim.load.psi_some = 11;                 /* pressure: busy */
+        sim.load.psi_some = 11; /* pressure: busy */
         sim_step(&sim, 2 * SEC);
         CHECK_EQ_U64(sim.plan.next_sample_usec, 1 * SEC);
 
@@ -836,11 +855,11 @@ static void test_set_baseline(void) {
 
         sim.s.tunables.value[MFK] = 70000;
         engine_set_baseline(&sim.e, MFK, 70000);
-        sim_step(&sim, SEC);                    /* t = 21 */
+        sim_step(&sim, SEC); /* t = 21 */
         CHECK_EQ_INT(sim.r, 0);
         CHECK_EQ_U64(sim_target(&sim, MFK), 70000);
         CHECK_EQ_U64(sim.plan.tunables[MFK].baseline, 70000);
-        sim_run(&sim, 19 * SEC, SEC);           /* t = 40: the cool-down from t = 10 */
+        sim_run(&sim, 19 * SEC, SEC); /* t = 40: the cool-down from t = 10 */
         CHECK_DECISION(nth(&sim, MFK, 1), AT(40), MFK, 70000, 87500, TUNABLE_SOURCE_ADAPTIVE, NULL);
         sim.load = (Load) {};
         sim_run(&sim, 700 * SEC, SEC);
@@ -854,7 +873,8 @@ static void test_set_baseline(void) {
         sim.s.tunables.value[SWP] = 60;
         engine_set_baseline(&sim.e, SWP, 60);
         sim_step(&sim, SEC);
-        CHECK_DECISION(nth(&sim, SWP, 1), AT(2), SWP, 60, 10, TUNABLE_SOURCE_FIXED, "swappiness 60 -> 10: fixed by policy");
+        CHECK_DECISION(nth(&sim, SWP, 1), AT(2), SWP, 60, 10, TUNABLE_SOURCE_FIXED,
+                       "swappiness 60 -> 10: fixed by policy");
 }
 
 /* After a restart the value found was memtuned's own: the true original
@@ -867,9 +887,10 @@ static void test_restore_baseline(void) {
         engine_restore_baseline(&sim.e, MFK, 67584);
         sim_run(&sim, 700 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 1);
-        CHECK_DECISION(nth(&sim, MFK, 0), AT(600), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 84480 -> 67584: calm for 10min (pgscan_direct 0/s, allocstall 0/s): back "
-                       "to the baseline 67584; remembers 84480 for the next direct reclaim");
+        CHECK_DECISION(
+                nth(&sim, MFK, 0), AT(600), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
+                "min_free_kbytes 84480 -> 67584: calm for 10min (pgscan_direct 0/s, allocstall 0/s): back "
+                "to the baseline 67584; remembers 84480 for the next direct reclaim");
 
         /* Unmanaged after a restart: handed back at once. */
         sim_new(&sim);
@@ -920,7 +941,7 @@ static void test_hand_back_retry(void) {
         CHECK_EQ_U64(sim_target(&sim, MFK), 84480);
         sim.load = (Load) {};
         sim.p.tunables[MFK] = (TunablePolicy) { .mode = TUNABLE_MODE_UNMANAGED };
-        sim.observe = true;             /* the write is refused: the kernel keeps its value */
+        sim.observe = true; /* the write is refused: the kernel keeps its value */
         before = count(&sim, MFK);
         sim_run(&sim, 5 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), before + 1);
@@ -928,7 +949,7 @@ static void test_hand_back_retry(void) {
         CHECK_EQ_INT(sim.plan.tunables[MFK].source, TUNABLE_SOURCE_BASELINE);
         CHECK_EQ_U64(sim.plan.tunables[MFK].target, 67584);
         CHECK_EQ_U64(sim.s.tunables.value[MFK], 84480);
-        sim.observe = false;            /* now it goes through */
+        sim.observe = false; /* now it goes through */
         sim_run(&sim, 2 * SEC, SEC);
         CHECK_EQ_U64(sim.s.tunables.value[MFK], 67584);
         CHECK(!sim.plan.tunables[MFK].managed);
@@ -1030,7 +1051,8 @@ static void test_boost_hold(void) {
         sim.s.zoneinfo.zones[0].min += 4096;
         sim_run(&sim, 300 * SEC, SEC);
         CHECK(sim.plan.calm);
-        CHECK(strstr(sim.plan.tunables[WSF].reason, "the kernel is boosting the watermarks: the calm clock waits"));
+        CHECK(strstr(sim.plan.tunables[WSF].reason,
+                     "the kernel is boosting the watermarks: the calm clock waits"));
         sim.s.zoneinfo.zones[0].boost = 0;
         sim.s.zoneinfo.zones[0].min -= 4096;
 
@@ -1078,12 +1100,13 @@ static void test_resume(void) {
         sim_adaptive(&sim, MFK, 0, 1048576);
         sim_start(&sim, T0);
         engine_resume(&sim.e, WSF, 176, 352, T0);
-        engine_resume(&sim.e, MFK, 67584, 84480, T0);   /* at the baseline, remembers more */
-        engine_resume(&sim.e, SWP, 80, 0, T0);          /* not a watermark: ignored */
+        engine_resume(&sim.e, MFK, 67584, 84480, T0); /* at the baseline, remembers more */
+        engine_resume(&sim.e, SWP, 80, 0, T0);        /* not a watermark: ignored */
         sim_step(&sim, SEC);
         CHECK_EQ_INT(sim.r, 1);
-        CHECK_DECISION(nth(&sim, WSF, 0), AT(1), WSF, 10, 176, TUNABLE_SOURCE_ADAPTIVE,
-                       "watermark_scale_factor 10 -> 176: resumed: the level memtuned held before it restarted");
+        CHECK_DECISION(
+                nth(&sim, WSF, 0), AT(1), WSF, 10, 176, TUNABLE_SOURCE_ADAPTIVE,
+                "watermark_scale_factor 10 -> 176: resumed: the level memtuned held before it restarted");
         CHECK_EQ_U64(sim.e.tunables[MFK].learned, 84480);
         sim_run(&sim, 600 * SEC, SEC);
         CHECK_EQ_U64(sim_target(&sim, WSF), 10);
@@ -1171,8 +1194,8 @@ static void default_policy_guest(uint64_t mem_kb, uint64_t min_free_kb, const ui
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), n_wsf);
         for (size_t i = 0; i < n_wsf; i++)
-                CHECK_DECISION(nth(&sim, WSF, i), AT(6 + 2 * i), WSF, i == 0 ? 10 : wsf_steps[i - 1], wsf_steps[i],
-                               TUNABLE_SOURCE_ADAPTIVE, NULL);
+                CHECK_DECISION(nth(&sim, WSF, i), AT(6 + 2 * i), WSF, i == 0 ? 10 : wsf_steps[i - 1],
+                               wsf_steps[i], TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_EQ_U64(sim_target(&sim, MFK), reserve_max);
         CHECK(count(&sim, MFK) >= 1);
         CHECK(nth(&sim, MFK, 0) && nth(&sim, MFK, 0)->time_usec == AT(6 + 2 * n_wsf));

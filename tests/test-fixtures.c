@@ -79,7 +79,7 @@ static void test_debian12_pressure(void) {
         CHECK_EQ_U64(s0.vmstat.field[VMSTAT_PGSCAN_DIRECT], 1755);
         CHECK_EQ_U64(s0.vmstat.field[VMSTAT_PGSTEAL_KSWAPD], 81000);
         CHECK_EQ_U64(s0.vmstat.field[VMSTAT_PGSTEAL_DIRECT], 1370);
-        CHECK_EQ_U64(s0.vmstat.field[VMSTAT_ALLOCSTALL], 38);           /* normal 1 + movable 37 */
+        CHECK_EQ_U64(s0.vmstat.field[VMSTAT_ALLOCSTALL], 38); /* normal 1 + movable 37 */
         CHECK_EQ_U64(s0.vmstat.field[VMSTAT_PSWPOUT], 186);
         CHECK_EQ_U64(s0.vmstat.field[VMSTAT_WORKINGSET_REFAULT_FILE], 4810);
         CHECK_EQ_U64(s0.vmstat.field[VMSTAT_KSWAPD_LOW_WMARK_HIT_QUICKLY], 141);

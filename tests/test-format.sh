@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The C files of util/, daemon/ and ctl/ are as .clang-format makes them
+# The C files of util/, daemon/, ctl/, tests/ and fuzz/ are as .clang-format makes them
 # (clang-format 14, Debian 12's): a change that is not formatted fails here,
 # naming the files and the first lines that differ.
 set -u
@@ -11,7 +11,7 @@ need_command clang-format clang-format
 [ -e "$top_srcdir/.clang-format" ] || hard_error "no .clang-format in $top_srcdir"
 
 n=0
-for f in "$top_srcdir"/util/*.[ch] "$top_srcdir"/daemon/*.[ch] "$top_srcdir"/ctl/*.[ch]; do
+for f in "$top_srcdir"/{util,daemon,ctl,tests,fuzz}/*.[ch]; do
         n=$((n + 1))
         out=$(clang-format --style=file:"$top_srcdir/.clang-format" "$f" | diff -u "$f" - | head -n 12)
         if [ -n "$out" ]; then

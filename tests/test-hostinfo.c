@@ -69,7 +69,8 @@ static void test_fixtures(void) {
 /* hostinfo_from() on the meminfo and zoneinfo a caller parsed (the daemon's
  * sampler) gives what hostinfo_read() reads itself. */
 static void test_from(void) {
-        static const char *const trees[] = { "policy/host", "policy/host-numa", "host-6.18", "debian12-numa2" };
+        static const char *const trees[] = { "policy/host", "policy/host-numa", "host-6.18",
+                                             "debian12-numa2" };
 
         for (size_t i = 0; i < ELEMENTSOF(trees); i++) {
                 _cleanup_free_ ZoneInfo *z = malloc(sizeof(ZoneInfo));

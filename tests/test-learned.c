@@ -34,13 +34,13 @@ static void test_good(void) {
 
 static void test_hostile(void) {
         static const char *const bad[] = {
-                "swappiness 60 0\n",                            /* not a watermark */
+                "swappiness 60 0\n", /* not a watermark */
                 "nonsense 1 2\n",
-                "min_free_kbytes 1\n",                          /* a number missing */
-                "min_free_kbytes 1 2 3\n",                      /* one too many */
+                "min_free_kbytes 1\n",     /* a number missing */
+                "min_free_kbytes 1 2 3\n", /* one too many */
                 "min_free_kbytes -1 2\n",
-                "min_free_kbytes 18446744073709551616 2\n",     /* past 64 bits */
-                "min_free_kbytes 1 2\nmin_free_kbytes 3 4\n",   /* twice */
+                "min_free_kbytes 18446744073709551616 2\n",   /* past 64 bits */
+                "min_free_kbytes 1 2\nmin_free_kbytes 3 4\n", /* twice */
                 "min_free_kbytes  1 2\n",
                 "\nmin_free_kbytes 1 2\n",
                 "min_free_kbytes 1 2x\n",

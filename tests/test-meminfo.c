@@ -8,13 +8,14 @@ static int parse(const char *s) {
         return meminfo_parse(s, strlen(s), &m);
 }
 
-#define REQUIRED                                                                        \
-        "MemTotal:       1000 kB\nMemFree:         100 kB\nMemAvailable:    500 kB\n"      \
+#define REQUIRED                                                                      \
+        "MemTotal:       1000 kB\nMemFree:         100 kB\nMemAvailable:    500 kB\n" \
         "Cached:          200 kB\nSwapTotal:       0 kB\nSwapFree:        0 kB\n"
 
 static void test_literals(void) {
-        CHECK_EQ_INT(parse("SwapCached:       7 kB\n" REQUIRED "HugePages_Total:       3\nNewThing:  5 kB\n"), 0);
-        CHECK_EQ_U64(m.field[MEMINFO_CACHED], 200);              /* not SwapCached */
+        CHECK_EQ_INT(
+                parse("SwapCached:       7 kB\n" REQUIRED "HugePages_Total:       3\nNewThing:  5 kB\n"), 0);
+        CHECK_EQ_U64(m.field[MEMINFO_CACHED], 200); /* not SwapCached */
         CHECK_EQ_U64(m.field[MEMINFO_SWAP_CACHED], 7);
         CHECK_EQ_U64(m.field[MEMINFO_HUGEPAGES_TOTAL], 3);
         CHECK(!(m.present & (UINT32_C(1) << MEMINFO_DIRTY)));
@@ -29,18 +30,20 @@ static void test_hostile(void) {
 
         CHECK_EQ_INT(parse(""), -ENODATA);
         CHECK_EQ_INT(parse("MemTotal: 1000 kB\n"), -ENODATA);
-        CHECK_EQ_INT(parse(REQUIRED "MemTotal: 1000 kB\n"), -EINVAL);            /* repeated */
-        CHECK_EQ_INT(parse(REQUIRED "Dirty: 5\n"), -EINVAL);                     /* unit missing */
-        CHECK_EQ_INT(parse(REQUIRED "HugePages_Total: 5 kB\n"), -EINVAL);        /* unit unexpected */
+        CHECK_EQ_INT(parse(REQUIRED "MemTotal: 1000 kB\n"), -EINVAL);     /* repeated */
+        CHECK_EQ_INT(parse(REQUIRED "Dirty: 5\n"), -EINVAL);              /* unit missing */
+        CHECK_EQ_INT(parse(REQUIRED "HugePages_Total: 5 kB\n"), -EINVAL); /* unit unexpected */
         CHECK_EQ_INT(parse(REQUIRED "Dirty: 5 MB\n"), -EINVAL);
         CHECK_EQ_INT(parse(REQUIRED "Dirty: 18446744073709551616 kB\n"), -ERANGE);
-        CHECK_EQ_INT(parse(REQUIRED "Dirty:\n"), -EINVAL);                        /* truncated */
-        CHECK_EQ_INT(parse(REQUIRED "Dirty 5 kB\n"), -EINVAL);                   /* no colon */
+        CHECK_EQ_INT(parse(REQUIRED "Dirty:\n"), -EINVAL);     /* truncated */
+        CHECK_EQ_INT(parse(REQUIRED "Dirty 5 kB\n"), -EINVAL); /* no colon */
         CHECK_EQ_INT(parse(REQUIRED ": 5 kB\n"), -EINVAL);
         CHECK_EQ_INT(parse("MemTotal: 10 kB\nMemFree: 100 kB\nMemAvailable: 5 kB\nCached: 1 kB\n"
-                           "SwapTotal: 0 kB\nSwapFree: 0 kB\n"), -EINVAL);        /* free > total */
+                           "SwapTotal: 0 kB\nSwapFree: 0 kB\n"),
+                     -EINVAL); /* free > total */
         CHECK_EQ_INT(parse("MemTotal: 10 kB\nMemFree: 1 kB\nMemAvailable: 5 kB\nCached: 1 kB\n"
-                           "SwapTotal: 0 kB\nSwapFree: 1 kB\n"), -EINVAL);
+                           "SwapTotal: 0 kB\nSwapFree: 1 kB\n"),
+                     -EINVAL);
         CHECK(memcmp(&before, &m, sizeof(m)) == 0);
 }
 

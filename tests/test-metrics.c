@@ -70,8 +70,12 @@ static void fill_all(MetricsInput *in) {
                 in->vmstat[f] = 1000 + f;
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                 in->tunables[id] = (MetricsTunable) {
-                        .present = true, .current = 10 + id, .original = 20 + id, .target = 30 + id,
-                        .source = "override", .override_active = true,
+                        .present = true,
+                        .current = 10 + id,
+                        .original = 20 + id,
+                        .target = 30 + id,
+                        .source = "override",
+                        .override_active = true,
                         .override_expiry_usec = id == 0 ? USEC_INFINITY : 1700000060000000,
                 };
 }
@@ -82,10 +86,10 @@ static void test_render(void) {
         int n;
 
         fill_all(&in);
-        metrics_count_decision(&in.counters, &d, 1, 500);          /* psi, 0.5 ms */
+        metrics_count_decision(&in.counters, &d, 1, 500); /* psi, 0.5 ms */
         d.new_value = 50;
-        metrics_count_decision(&in.counters, &d, 3, 50000);        /* admin, 50 ms */
-        metrics_count_decision(&in.counters, &d, 9, 5000000);      /* no such trigger, 5 s */
+        metrics_count_decision(&in.counters, &d, 3, 50000);   /* admin, 50 ms */
+        metrics_count_decision(&in.counters, &d, 9, 5000000); /* no such trigger, 5 s */
         CHECK_EQ_U64(in.counters.decisions[TUNABLE_SWAPPINESS][METRICS_UP], 1);
         CHECK_EQ_U64(in.counters.decisions[TUNABLE_SWAPPINESS][METRICS_DOWN], 2);
         CHECK_EQ_U64(in.counters.triggers[1], 1);
@@ -107,8 +111,11 @@ static void test_render(void) {
         CHECK(strstr(text, "memtuned_pressure_stall_seconds_total{kind=\"some\"} 1.234567\n"));
         CHECK(strstr(text, "memtuned_pressure_stall_seconds_total{kind=\"full\"} 0.000089\n"));
         CHECK(strstr(text, "memtuned_tunable_target{tunable=\"swappiness\",source=\"override\"} 32\n"));
-        CHECK(strstr(text, "memtuned_override_expiry_timestamp_seconds{tunable=\"min_free_kbytes\"} +Inf\n"));
-        CHECK(strstr(text, "memtuned_override_expiry_timestamp_seconds{tunable=\"swappiness\"} 1700000060.000000\n"));
+        CHECK(strstr(text,
+                     "memtuned_override_expiry_timestamp_seconds{tunable=\"min_free_kbytes\"} +Inf\n"));
+        CHECK(strstr(
+                text,
+                "memtuned_override_expiry_timestamp_seconds{tunable=\"swappiness\"} 1700000060.000000\n"));
         CHECK(strstr(text, "memtuned_overrides_active 4\n"));
         CHECK(strstr(text, "memtuned_decisions_total{tunable=\"swappiness\",direction=\"down\"} 2\n"));
         CHECK(strstr(text, "memtuned_decision_triggers_total{trigger=\"psi\"} 1\n"));
@@ -122,7 +129,8 @@ static void test_render(void) {
         CHECK(strstr(text, "memtuned_samples_total 42\n"));
         /* The timestamp last, and outside the body that change detection hashes. */
         CHECK(strstr(text, "\n" METRICS_TIMESTAMP_FAMILY " 1700000000.123456\n"));
-        CHECK(strncmp(text + metrics_body_length(text, (size_t) n), "# HELP " METRICS_TIMESTAMP_FAMILY " ", 7) == 0);
+        CHECK(strncmp(text + metrics_body_length(text, (size_t) n), "# HELP " METRICS_TIMESTAMP_FAMILY " ",
+                      7) == 0);
         CHECK(!strstr(text + metrics_body_length(text, (size_t) n), "memtuned_samples_total"));
         CHECK_EQ_U64(metrics_body_length("abc", 3), 3);
 
@@ -147,7 +155,10 @@ static void test_render(void) {
 /* Each fixture tree's sample as the daemon would show it. */
 static void test_fixtures(void) {
         static const char *const trees[] = {
-                "debian12-numa2/proc", "host-6.18/proc", "numa64/proc", "old-kernel-no-psi/proc",
+                "debian12-numa2/proc",
+                "host-6.18/proc",
+                "numa64/proc",
+                "old-kernel-no-psi/proc",
         };
         static Sample s;
 
@@ -175,15 +186,19 @@ static void test_fixtures(void) {
                 in.vmstat_present = s.vmstat.present;
                 for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                         in.tunables[id] = (MetricsTunable) {
-                                .present = tunables_has(&s.tunables, id), .current = s.tunables.value[id],
-                                .original = s.tunables.value[id], .target = s.tunables.value[id], .source = "none",
+                                .present = tunables_has(&s.tunables, id),
+                                .current = s.tunables.value[id],
+                                .original = s.tunables.value[id],
+                                .target = s.tunables.value[id],
+                                .source = "none",
                         };
                 n = metrics_render(&in, text, sizeof(text));
                 CHECK(n > 0);
                 printf("# %s: %d series\n", trees[i], check_syntax(text));
                 CHECK(check_syntax(text) <= METRICS_SERIES_MAX);
                 CHECK(strstr(text, "memtuned_pgscan_pages_total{reclaimer=\"direct\"} "));
-                CHECK(!!strstr(text, "memtuned_pressure_stall_seconds_total{kind=\"some\"}") == s.psi.available);
+                CHECK(!!strstr(text, "memtuned_pressure_stall_seconds_total{kind=\"some\"}") ==
+                      s.psi.available);
         }
 }
 
@@ -212,17 +227,19 @@ static void test_sha256(void) {
         /* A million 'a's: many blocks. */
         sha256_init(&s);
         for (size_t i = 0; i < 1000; i++)
-                sha256_update(&s, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                              1000);
+                sha256_update(
+                        &s,
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        1000);
         sha256_final(&s, d);
         sha256_hex(d, hex, 17);
         CHECK_STREQ(hex, "cdc76e5c9914fb92");

@@ -49,7 +49,7 @@ static void test_formula(void) {
         CHECK_EQ_INT(oom_score_normalise(OOM_BADNESS_UNKILLABLE, TOTALPAGES), 0);
         CHECK_EQ_INT(oom_score_normalise(5, 0), 0);
         /* A small totalpages: the division before the multiplication. */
-        CHECK_EQ_INT(oom_badness(0, 0, 0, 500, 1999), 500);     /* 1999 / 1000 = 1 */
+        CHECK_EQ_INT(oom_badness(0, 0, 0, 500, 1999), 500); /* 1999 / 1000 = 1 */
 }
 
 static void test_fixture(void) {
@@ -78,20 +78,20 @@ static void test_fixture(void) {
         CHECK_EQ_INT(c[3].badness, 110004);
         CHECK_EQ_INT(c[3].score, (1000 + 110004 * 1000 / 6171021) * 2 / 3);
 
-        CHECK(!c[0].killable);          /* PID 1 */
-        CHECK(!c[1].killable);          /* kthreadd */
-        CHECK(!c[4].killable);          /* -1000 */
-        CHECK(!c[5].killable);          /* zombie */
-        CHECK(!c[6].killable);          /* kworker */
-        CHECK(c[7].killable);           /* bash at -900 */
+        CHECK(!c[0].killable); /* PID 1 */
+        CHECK(!c[1].killable); /* kthreadd */
+        CHECK(!c[4].killable); /* -1000 */
+        CHECK(!c[5].killable); /* zombie */
+        CHECK(!c[6].killable); /* kworker */
+        CHECK(c[7].killable);  /* bash at -900 */
         CHECK_EQ_INT(c[7].score, (1000 + (440LL - 900 * 6171) * 1000 / 6171021) * 2 / 3);
         CHECK_EQ_INT(c[0].score, 0);
-        CHECK_EQ_INT(c[0].kernel_score, 666);   /* as the fixture says */
+        CHECK_EQ_INT(c[0].kernel_score, 666); /* as the fixture says */
 
         oomscore_sort(c, n);
-        CHECK_EQ_INT(c[0].pid, 102);    /* biggest */
-        CHECK_EQ_INT(c[1].pid, 100);    /* 440 pages, adj 0 */
-        CHECK_EQ_INT(c[2].pid, 111);    /* adj -900 */
+        CHECK_EQ_INT(c[0].pid, 102); /* biggest */
+        CHECK_EQ_INT(c[1].pid, 100); /* 440 pages, adj 0 */
+        CHECK_EQ_INT(c[2].pid, 111); /* adj -900 */
         /* Then the unkillable, by pid. */
         CHECK_EQ_INT(c[3].pid, 1);
         CHECK_EQ_INT(c[4].pid, 2);
@@ -146,8 +146,16 @@ static pid_t spawn_hog(size_t size, int adj, int *ret_fd) {
 static void test_real(void) {
         int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), meminfo_fd;
         const size_t MiB = 1024 * 1024;
-        struct { size_t size; int adj; pid_t pid; int fd; } hogs[] = {
-                { 300 * MiB, 0 }, { 80 * MiB, 500 }, { 150 * MiB, 0 }, { 20 * MiB, 100 },
+        struct {
+                size_t size;
+                int adj;
+                pid_t pid;
+                int fd;
+        } hogs[] = {
+                { 300 * MiB, 0 },
+                { 80 * MiB, 500 },
+                { 150 * MiB, 0 },
+                { 20 * MiB, 100 },
         };
         _cleanup_free_ OomCandidate *c = NULL;
         char buf[8192];
@@ -185,15 +193,16 @@ static void test_real(void) {
                 if (d == 0)
                         exact++;
                 if (d < -1 || d > 1)
-                        fprintf(stderr, "pid %d (%s): memtuned %u, kernel %u (badness %" PRIi64 ", adj %d)\n",
+                        fprintf(stderr,
+                                "pid %d (%s): memtuned %u, kernel %u (badness %" PRIi64 ", adj %d)\n",
                                 (int) c[i].pid, c[i].comm, c[i].score, c[i].kernel_score, c[i].badness,
                                 c[i].oom_score_adj);
                 CHECK(d >= -1 && d <= 1);
                 if (!c[i].killable)
                         CHECK_EQ_INT(c[i].kernel_score, 0);
         }
-        printf("%zu processes (%zu killable): %zu scores equal to the kernel's, the rest within 1\n",
-               n, killable, exact);
+        printf("%zu processes (%zu killable): %zu scores equal to the kernel's, the rest within 1\n", n,
+               killable, exact);
 
         /* The order agrees: down memtuned's list the kernel's score never
          * rises by more than the rounding. */

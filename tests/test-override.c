@@ -81,7 +81,8 @@ static void test_check(void) {
         CHECK_EQ_INT(override_check(&c, "swappiness", 10, OVERRIDE_DURATION_MAX_USEC + 1, msg, sizeof(msg)),
                      -ERANGE);
         CHECK_EQ_INT(override_check(&c, "watermark_scale_factor", 0, 0, msg, sizeof(msg)), -ERANGE);
-        CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 1234204, 0, msg, sizeof(msg)), TUNABLE_MIN_FREE_KBYTES);
+        CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 1234204, 0, msg, sizeof(msg)),
+                     TUNABLE_MIN_FREE_KBYTES);
         CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 1234205, 0, msg, sizeof(msg)), -ERANGE);
         CHECK_STREQ(msg, "vm.min_free_kbytes=1234205 is above the reserve cap of 1234204 (5% of RAM); "
                          "allowed: 128..1234204.");
@@ -89,18 +90,23 @@ static void test_check(void) {
 
         /* The policies' 128 kB floor holds for overrides (issue 16.1): 64
          * meant as 64M was written as 64 kB, 0 went through. */
-        CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 128, 0, msg, sizeof(msg)), TUNABLE_MIN_FREE_KBYTES);
+        CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 128, 0, msg, sizeof(msg)),
+                     TUNABLE_MIN_FREE_KBYTES);
         CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 64, 0, msg, sizeof(msg)), -ERANGE);
-        CHECK_STREQ(msg, "vm.min_free_kbytes=64 kB is below the 128 kB floor (a plain number is kB: write 64M for "
-                         "64 MiB); allowed: 128..1234204.");
+        CHECK_STREQ(
+                msg,
+                "vm.min_free_kbytes=64 kB is below the 128 kB floor (a plain number is kB: write 64M for "
+                "64 MiB); allowed: 128..1234204.");
         CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 0, 0, msg, sizeof(msg)), -ERANGE);
-        CHECK_STREQ(msg, "vm.min_free_kbytes=0 kB is below the 128 kB floor (a plain number is kB: write 0M for "
-                         "0 MiB); allowed: 128..1234204.");
+        CHECK_STREQ(msg,
+                    "vm.min_free_kbytes=0 kB is below the 128 kB floor (a plain number is kB: write 0M for "
+                    "0 MiB); allowed: 128..1234204.");
         CHECK_EQ_INT(override_check(&c, "min_free_kbytes", 127, 0, msg, sizeof(msg)), -ERANGE);
 
         CHECK_EQ_INT(override_check(&c, "swapiness", 10, 0, msg, sizeof(msg)), -ENOENT);
-        CHECK_STREQ(msg, "No tunable 'swapiness'; memtuned manages: min_free_kbytes, watermark_scale_factor, "
-                         "swappiness, zone_reclaim_mode.");
+        CHECK_STREQ(msg,
+                    "No tunable 'swapiness'; memtuned manages: min_free_kbytes, watermark_scale_factor, "
+                    "swappiness, zone_reclaim_mode.");
         CHECK_EQ_INT(override_check(&c, "watermark_boost_factor", 10, 0, msg, sizeof(msg)), -ENOENT);
         CHECK_EQ_INT(override_check(&c, "", 10, 0, msg, sizeof(msg)), -EINVAL);
         CHECK_EQ_INT(override_check(&c, "swap\npiness", 10, 0, msg, sizeof(msg)), -EINVAL);
@@ -116,7 +122,9 @@ static void test_check(void) {
         /* a kernel without NUMA */
         t.present &= ~(UINT32_C(1) << TUNABLE_ZONE_RECLAIM_MODE);
         CHECK_EQ_INT(override_check(&c, "zone_reclaim_mode", 0, 0, msg, sizeof(msg)), -ENODEV);
-        CHECK_STREQ(msg, "vm.zone_reclaim_mode does not exist on this kernel (it is built only with NUMA support).");
+        CHECK_STREQ(
+                msg,
+                "vm.zone_reclaim_mode does not exist on this kernel (it is built only with NUMA support).");
         CHECK_EQ_INT(override_check(&c, "nope", 0, 0, msg, sizeof(msg)), -ENOENT);
         CHECK(!strstr(msg, "zone_reclaim_mode"));
 
@@ -136,11 +144,14 @@ static void test_format_parse(void) {
         CHECK_EQ_INT(n, 0);
         CHECK_STREQ(buf, "");
 
-        o[TUNABLE_MIN_FREE_KBYTES] = (Override) { .active = true, .value = 70000, .expires_usec = USEC_INFINITY };
-        o[TUNABLE_SWAPPINESS] = (Override) { .active = true, .value = 44, .expires_usec = mono + 60 * USEC_PER_SEC };
+        o[TUNABLE_MIN_FREE_KBYTES] =
+                (Override) { .active = true, .value = 70000, .expires_usec = USEC_INFINITY };
+        o[TUNABLE_SWAPPINESS] =
+                (Override) { .active = true, .value = 44, .expires_usec = mono + 60 * USEC_PER_SEC };
         /* expired, and inactive: neither is written */
         o[TUNABLE_WATERMARK_SCALE_FACTOR] = (Override) { .active = true, .value = 20, .expires_usec = mono };
-        o[TUNABLE_ZONE_RECLAIM_MODE] = (Override) { .active = false, .value = 1, .expires_usec = USEC_INFINITY };
+        o[TUNABLE_ZONE_RECLAIM_MODE] =
+                (Override) { .active = false, .value = 1, .expires_usec = USEC_INFINITY };
         n = overrides_format(o, mono, real, buf, sizeof(buf));
         CHECK(n > 0);
         CHECK_STREQ(buf, "min_free_kbytes 70000 infinity\nswappiness 44 1800000060000000\n");
@@ -148,7 +159,9 @@ static void test_format_parse(void) {
         CHECK(overrides_format(o, mono, real, buf, sizeof(buf)) == n);
 
         /* After a restart: another monotonic origin, 30 s later in real time. */
-        CHECK_EQ_INT(overrides_parse(buf, strlen(buf), 5 * USEC_PER_SEC, real + 30 * USEC_PER_SEC, p, &expired), 0);
+        CHECK_EQ_INT(
+                overrides_parse(buf, strlen(buf), 5 * USEC_PER_SEC, real + 30 * USEC_PER_SEC, p, &expired),
+                0);
         CHECK_EQ_INT(expired, 0);
         CHECK(p[TUNABLE_MIN_FREE_KBYTES].active);
         CHECK_EQ_U64(p[TUNABLE_MIN_FREE_KBYTES].value, 70000);
@@ -159,14 +172,17 @@ static void test_format_parse(void) {
         CHECK(!p[TUNABLE_WATERMARK_SCALE_FACTOR].active);
 
         /* 61 s later the swappiness override has expired meanwhile */
-        CHECK_EQ_INT(overrides_parse(buf, strlen(buf), 5 * USEC_PER_SEC, real + 61 * USEC_PER_SEC, p, &expired), 0);
+        CHECK_EQ_INT(
+                overrides_parse(buf, strlen(buf), 5 * USEC_PER_SEC, real + 61 * USEC_PER_SEC, p, &expired),
+                0);
         CHECK_EQ_INT(expired, 1);
         CHECK(!p[TUNABLE_SWAPPINESS].active);
         CHECK(p[TUNABLE_MIN_FREE_KBYTES].active);
 
         /* the wall clock went back by a decade: never longer than the maximum */
-        CHECK_EQ_INT(overrides_parse("swappiness 1 1800000060000000\n", 30, 0, real - UINT64_C(315360000) * USEC_PER_SEC,
-                                     p, NULL), 0);
+        CHECK_EQ_INT(overrides_parse("swappiness 1 1800000060000000\n", 30, 0,
+                                     real - UINT64_C(315360000) * USEC_PER_SEC, p, NULL),
+                     0);
         CHECK_EQ_U64(p[TUNABLE_SWAPPINESS].expires_usec, OVERRIDE_DURATION_MAX_USEC);
 
         /* deadlines back to real time */
@@ -225,7 +241,8 @@ static void test_file(void) {
         CHECK_EQ_INT(overrides_save(fd, o, mono, real), 0);
         CHECK(stat(path, &st) < 0 && errno == ENOENT);
 
-        o[TUNABLE_SWAPPINESS] = (Override) { .active = true, .value = 33, .expires_usec = mono + USEC_PER_SEC };
+        o[TUNABLE_SWAPPINESS] =
+                (Override) { .active = true, .value = 33, .expires_usec = mono + USEC_PER_SEC };
         CHECK_EQ_INT(overrides_save(fd, o, mono, real), 0);
         CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
         CHECK_EQ_INT(overrides_load(fd, 7, real, p, &expired), 0);
@@ -289,7 +306,8 @@ static void test_file(void) {
                 fputs("keep\n", t);
                 fclose(t);
                 ASSERT(symlink(target, link) == 0);
-                o[TUNABLE_SWAPPINESS] = (Override) { .active = true, .value = 33, .expires_usec = USEC_INFINITY };
+                o[TUNABLE_SWAPPINESS] =
+                        (Override) { .active = true, .value = 33, .expires_usec = USEC_INFINITY };
                 CHECK_EQ_INT(overrides_save(fd, o, mono, real), 0);
                 t = fopen(target, "re");
                 ASSERT(t);
@@ -315,10 +333,10 @@ static void test_utf8(void) {
         CHECK(utf8_is_valid("sw\xc3\xa4ppiness"));
         CHECK(utf8_is_valid("\xf0\x9f\x98\x80"));
         CHECK(!utf8_is_valid("\xff"));
-        CHECK(!utf8_is_valid("\xc0\xaf"));             /* overlong '/' */
-        CHECK(!utf8_is_valid("\xed\xa0\x80"));         /* a surrogate */
-        CHECK(!utf8_is_valid("\xf4\x90\x80\x80"));     /* past U+10FFFF */
-        CHECK(!utf8_is_valid("\xe2\x82"));             /* truncated */
+        CHECK(!utf8_is_valid("\xc0\xaf"));         /* overlong '/' */
+        CHECK(!utf8_is_valid("\xed\xa0\x80"));     /* a surrogate */
+        CHECK(!utf8_is_valid("\xf4\x90\x80\x80")); /* past U+10FFFF */
+        CHECK(!utf8_is_valid("\xe2\x82"));         /* truncated */
         snprintf(s, sizeof(s), "a\xffz\xe2\x82");
         CHECK(utf8_sanitize(s));
         CHECK_STREQ(s, "a?z??");

@@ -192,7 +192,10 @@ static void test_condition_holds(void) {
         CHECK_STREQ(why, "needs kernel 5.10 or earlier, this host runs 6.1.0");
 
         /* Several: the first that fails is named, in the documented order. */
-        PolicyCondition all = { .has_ram_min = true, .ram_min_kb = 1, .hostname = "nope", .has_swap = true,
+        PolicyCondition all = { .has_ram_min = true,
+                                .ram_min_kb = 1,
+                                .hostname = "nope",
+                                .has_swap = true,
                                 .swap = true };
         CHECK(!policy_condition_holds(&all, &host_small, why, sizeof(why)));
         CHECK_STREQ(why, "needs swap, this host has none");
@@ -228,34 +231,40 @@ static void test_protection(void) {
                         fprintf(stderr, "refused: %s\n  %s\n", text, e.messages[0]);
         }
 
-        expect_error("processes: ( { name = \"r\"; match = { comm = \"x\"; }; oom_score_adj = -1; } );", &host_small,
-                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but matches by comm alone, "
-                     "which any user can choose for a process of their own: add user or uid (such as uid = 0), a "
-                     "system unit or a cgroup under /system.slice/");
-        expect_error("processes: ( { name = \"r\"; match = { comm = \"x\"; exe = \"/x\"; cmdline = \"x\"; }; "
-                     "oom_score_adj = -1000; } );",
-                     &host_small,
-                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1000) but matches by comm and "
-                     "exe and cmdline alone, which any user can choose for a process of their own: add user or uid "
-                     "(such as uid = 0), a system unit or a cgroup under /system.slice/");
-        expect_error("processes: ( { name = \"r\"; match = { unit = \"session-[0-9]*.scope\"; }; oom_score_adj = -1; } );",
-                     &host_small,
-                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but its unit "
-                     "\"session-[0-9]*.scope\" can match a user's own session or service manager (session-*.scope, "
-                     "user@*.service): add user or uid, or name a system unit");
-        expect_error("processes: ( { name = \"r\"; match = { cgroup = \"/user.slice/*\"; }; oom_score_adj = -1; } );",
-                     &host_small,
-                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but its cgroup "
-                     "\"/user.slice/*\" is not under /system.slice/, where only the service manager starts processes: "
-                     "add user or uid, or match a cgroup under /system.slice/");
+        expect_error(
+                "processes: ( { name = \"r\"; match = { comm = \"x\"; }; oom_score_adj = -1; } );",
+                &host_small,
+                "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but matches by comm alone, "
+                "which any user can choose for a process of their own: add user or uid (such as uid = 0), a "
+                "system unit or a cgroup under /system.slice/");
+        expect_error(
+                "processes: ( { name = \"r\"; match = { comm = \"x\"; exe = \"/x\"; cmdline = \"x\"; }; "
+                "oom_score_adj = -1000; } );",
+                &host_small,
+                "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1000) but matches by comm and "
+                "exe and cmdline alone, which any user can choose for a process of their own: add user or uid "
+                "(such as uid = 0), a system unit or a cgroup under /system.slice/");
+        expect_error(
+                "processes: ( { name = \"r\"; match = { unit = \"session-[0-9]*.scope\"; }; oom_score_adj = -1; } );",
+                &host_small,
+                "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but its unit "
+                "\"session-[0-9]*.scope\" can match a user's own session or service manager (session-*.scope, "
+                "user@*.service): add user or uid, or name a system unit");
+        expect_error(
+                "processes: ( { name = \"r\"; match = { cgroup = \"/user.slice/*\"; }; oom_score_adj = -1; } );",
+                &host_small,
+                "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but its cgroup "
+                "\"/user.slice/*\" is not under /system.slice/, where only the service manager starts processes: "
+                "add user or uid, or match a cgroup under /system.slice/");
         /* Checked where the rule does not apply too: --check on one host
          * vouches for the file on every host. */
-        expect_error("processes: ( { name = \"r\"; match = { exe = \"/x\"; }; oom_score_adj = -1; "
-                     "when = { numa_nodes_min = 8; }; } );",
-                     &host_small,
-                     "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but matches by exe alone, "
-                     "which any user can choose for a process of their own: add user or uid (such as uid = 0), a "
-                     "system unit or a cgroup under /system.slice/");
+        expect_error(
+                "processes: ( { name = \"r\"; match = { exe = \"/x\"; }; oom_score_adj = -1; "
+                "when = { numa_nodes_min = 8; }; } );",
+                &host_small,
+                "t.conf:1: processes[0].match: rule \"r\" lowers oom_score_adj (-1) but matches by exe alone, "
+                "which any user can choose for a process of their own: add user or uid (such as uid = 0), a "
+                "system unit or a cgroup under /system.slice/");
 }
 
 /* ---- value parsers ------------------------------------------------------------------ */
@@ -355,7 +364,8 @@ static void test_policy_durations(void) {
         _cleanup_(policy_errors_free) PolicyErrors e = {};
         Policy *p;
 
-        p = load("thresholds: { calm = \"1d\"; cooldown = \"1h30m\"; window = \"1min30s\"; };", &host_small, false, &e);
+        p = load("thresholds: { calm = \"1d\"; cooldown = \"1h30m\"; window = \"1min30s\"; };", &host_small,
+                 false, &e);
         CHECK(p);
         if (p) {
                 CHECK_EQ_U64(p->thresholds.calm_usec, 86400 * USEC_PER_SEC);
@@ -428,27 +438,27 @@ static void test_default(void) {
 }
 
 static const char full_policy[] =
-        "policy: { name = \"full\"; description = \"every key\"; mode = \"observe\"; };\n"   /* 1 */
-        "tunables: {\n"                                                                     /* 2 */
-        "  min_free_kbytes: { mode = \"adaptive\"; min = \"64M\"; max = \"1%\"; };\n"        /* 3 */
-        "  watermark_scale_factor: { mode = \"adaptive\"; max = 300; };\n"                  /* 4 */
-        "  swappiness: { mode = \"fixed\"; value = 10; };\n"                                /* 5 */
-        "  zone_reclaim_mode: { mode = \"fixed\"; value = 0; };\n"                          /* 6 */
-        "};\n"                                                                              /* 7 */
-        "thresholds: {\n"                                                                   /* 8 */
-        "  direct_reclaim_pages_per_s = 250.5; allocstall_per_s = 3;\n"                     /* 9 */
-        "  psi_some_low = 1.25; psi_some_medium = 4; psi_some_critical = 12.5;\n"           /* 10 */
-        "  psi_full_critical = 7;\n"                                                        /* 11 */
-        "  window = \"5s\"; calm = 900; cooldown = \"0s\";\n"                               /* 12 */
-        "  step_factor = 1.1; max_reserve_ram_percent = 3;\n"                               /* 13 */
-        "  sample_interval_min = \"250ms\"; sample_interval_max = \"2min\";\n"              /* 14 */
-        "};\n"                                                                              /* 15 */
-        "processes: (\n"                                                                    /* 16 */
+        "policy: { name = \"full\"; description = \"every key\"; mode = \"observe\"; };\n" /* 1 */
+        "tunables: {\n"                                                                    /* 2 */
+        "  min_free_kbytes: { mode = \"adaptive\"; min = \"64M\"; max = \"1%\"; };\n"      /* 3 */
+        "  watermark_scale_factor: { mode = \"adaptive\"; max = 300; };\n"                 /* 4 */
+        "  swappiness: { mode = \"fixed\"; value = 10; };\n"                               /* 5 */
+        "  zone_reclaim_mode: { mode = \"fixed\"; value = 0; };\n"                         /* 6 */
+        "};\n"                                                                             /* 7 */
+        "thresholds: {\n"                                                                  /* 8 */
+        "  direct_reclaim_pages_per_s = 250.5; allocstall_per_s = 3;\n"                    /* 9 */
+        "  psi_some_low = 1.25; psi_some_medium = 4; psi_some_critical = 12.5;\n"          /* 10 */
+        "  psi_full_critical = 7;\n"                                                       /* 11 */
+        "  window = \"5s\"; calm = 900; cooldown = \"0s\";\n"                              /* 12 */
+        "  step_factor = 1.1; max_reserve_ram_percent = 3;\n"                              /* 13 */
+        "  sample_interval_min = \"250ms\"; sample_interval_max = \"2min\";\n"             /* 14 */
+        "};\n"                                                                             /* 15 */
+        "processes: (\n"                                                                   /* 16 */
         "  { name = \"protect-sshd\"; match = { comm = \"sshd\"; unit = \"ssh.service\"; }; oom_score_adj = -900;\n" /* 17 */
         "    reset_children = true; },\n"                                                   /* 18 */
         "  { name = \"root-batch\";\n"                                                      /* 19 */
         "    match = { user = \"root\"; cmdline = \"^batch( |$)\"; exe = \"/usr/bin/*\";\n" /* 20 */
-        "              cgroup = \"/batch.slice/*\"; unit = \"batch@*.service\"; };\n"      /* 21 */
+        "              cgroup = \"/batch.slice/*\"; unit = \"batch@*.service\"; };\n"       /* 21 */
         "    oom_score_adj = 500; },\n"                                                     /* 22 */
         "  { name = \"by-uid\"; match = { uid = 4294967294L; }; oom_score_adj = 1000; }\n"  /* 23 */
         ");\n";
@@ -544,57 +554,71 @@ static void test_errors(void) {
         expect_error("thresholds: { windw = \"5s\"; };", &host_small,
                      "t.conf:1: thresholds: unknown threshold \"windw\"; did you mean \"window\"?");
         expect_error("frobnicate = 1;", &host_small, "t.conf:1: unknown section \"frobnicate\"");
-        expect_error("rules = ();", &host_small, "t.conf:1: unknown section \"rules\"; did you mean \"processes\"?");
+        expect_error("rules = ();", &host_small,
+                     "t.conf:1: unknown section \"rules\"; did you mean \"processes\"?");
         expect_error("tunables: { zone_reclaim_mode: { mode = \"fixed\"; value = 8; }; };", &host_small,
                      "t.conf:1: tunables.zone_reclaim_mode.value: 8 is out of range 0..7");
-        expect_error("tunables: { min_free_kbytes: { mode = \"fixed\"; value = 127; }; };", &host_small,
-                     "t.conf:1: tunables.min_free_kbytes.value: 127 kB is below 128 kB, the least the kernel "
-                     "itself ever sets");
-        expect_error("tunables: { min_free_kbytes: { mode = \"fixed\"; value = \"4T\"; }; };", &host_small,
-                     "t.conf:1: tunables.min_free_kbytes.value: 4 TiB is above the kernel's limit of 2147483647 kB");
-        expect_error("tunables: { min_free_kbytes: { mode = \"fixed\"; value = true; }; };", &host_small,
-                     "t.conf:1: tunables.min_free_kbytes.value: expected a size such as \"64M\" or an integer in "
-                     "kB, got true");
+        expect_error(
+                "tunables: { min_free_kbytes: { mode = \"fixed\"; value = 127; }; };", &host_small,
+                "t.conf:1: tunables.min_free_kbytes.value: 127 kB is below 128 kB, the least the kernel "
+                "itself ever sets");
+        expect_error(
+                "tunables: { min_free_kbytes: { mode = \"fixed\"; value = \"4T\"; }; };", &host_small,
+                "t.conf:1: tunables.min_free_kbytes.value: 4 TiB is above the kernel's limit of 2147483647 kB");
+        expect_error(
+                "tunables: { min_free_kbytes: { mode = \"fixed\"; value = true; }; };", &host_small,
+                "t.conf:1: tunables.min_free_kbytes.value: expected a size such as \"64M\" or an integer in "
+                "kB, got true");
         expect_error("thresholds: { psi_full_critical = 0.001; };", &host_small,
                      "t.conf:1: thresholds.psi_full_critical: 0.001 is below 0.01, the finest PSI reports");
-        expect_error("thresholds: { psi_full_critical = 100.5; };", &host_small,
-                     "t.conf:1: thresholds.psi_full_critical: 100.5 is out of range: it must be above 0 and at "
-                     "most 100");
+        expect_error(
+                "thresholds: { psi_full_critical = 100.5; };", &host_small,
+                "t.conf:1: thresholds.psi_full_critical: 100.5 is out of range: it must be above 0 and at "
+                "most 100");
         expect_error("thresholds: { calm = \"2d\"; };", &host_small,
                      "t.conf:1: thresholds.calm: 48h is out of range 1s..24h");
-        expect_error("thresholds: { calm = \"1h 30min\"; };", &host_small,
-                     "t.conf:1: thresholds.calm: invalid duration \"1h 30min\": use numbers with a unit us, ms, s, "
-                     "min, h or d (\"10s\", \"500ms\", \"1h30min\")");
+        expect_error(
+                "thresholds: { calm = \"1h 30min\"; };", &host_small,
+                "t.conf:1: thresholds.calm: invalid duration \"1h 30min\": use numbers with a unit us, ms, s, "
+                "min, h or d (\"10s\", \"500ms\", \"1h30min\")");
         expect_error("thresholds: { calm = \"99999999999999999h\"; };", &host_small,
                      "t.conf:1: thresholds.calm: \"99999999999999999h\" is out of range 1s..24h");
         expect_error("thresholds: { cooldown = -1; };", &host_small,
                      "t.conf:1: thresholds.cooldown: -1s is out of range 0us..24h");
-        expect_error("thresholds: { direct_reclaim_pages_per_s = 0; };", &host_small,
-                     "t.conf:1: thresholds.direct_reclaim_pages_per_s: 0 is out of range: it must be above 0 and "
-                     "at most 1e+09");
+        expect_error(
+                "thresholds: { direct_reclaim_pages_per_s = 0; };", &host_small,
+                "t.conf:1: thresholds.direct_reclaim_pages_per_s: 0 is out of range: it must be above 0 and "
+                "at most 1e+09");
         expect_error("policy: { name = \"x\\ny\"; };", &host_small,
                      "t.conf:1: policy.name: \"x\\x0ay\": a name is at most 64 printable ASCII characters");
         expect_error("policy: { nmae = \"x\"; };", &host_small,
                      "t.conf:1: policy: unknown key \"nmae\"; did you mean \"name\"?");
-        expect_error("processes: [];\nprocesses2 = 1;", &host_small, "t.conf:2: unknown section \"processes2\"; did you mean \"processes\"?");
+        expect_error("processes: [];\nprocesses2 = 1;", &host_small,
+                     "t.conf:2: unknown section \"processes2\"; did you mean \"processes\"?");
         expect_error("processes: ( 5 );", &host_small,
                      "t.conf:1: processes[0]: expected a group { ... }, got the integer 5");
-        expect_error("processes: ( { name = \"x\"; match = { comm = \"a\"; }; oom_score_adj = 1; enabled = 1; } );",
-                     &host_small, "t.conf:1: processes[0].enabled: expected true or false, got the integer 1");
-        expect_error("processes: ( { name = \"x\"; match = { comm = \"\\\\\"; }; oom_score_adj = 1; } );", &host_small,
-                     "t.conf:1: processes[0].match.comm: invalid pattern \"\\\\\": it ends in a lone backslash");
-        expect_error("processes: ( { name = \"x\"; match = { cgroup = \"batch.slice\"; }; oom_score_adj = 1; } );",
-                     &host_small,
-                     "t.conf:1: processes[0].match.cgroup: \"batch.slice\" must be an absolute path (or start "
-                     "with *)");
+        expect_error(
+                "processes: ( { name = \"x\"; match = { comm = \"a\"; }; oom_score_adj = 1; enabled = 1; } );",
+                &host_small, "t.conf:1: processes[0].enabled: expected true or false, got the integer 1");
+        expect_error(
+                "processes: ( { name = \"x\"; match = { comm = \"\\\\\"; }; oom_score_adj = 1; } );",
+                &host_small,
+                "t.conf:1: processes[0].match.comm: invalid pattern \"\\\\\": it ends in a lone backslash");
+        expect_error(
+                "processes: ( { name = \"x\"; match = { cgroup = \"batch.slice\"; }; oom_score_adj = 1; } );",
+                &host_small,
+                "t.conf:1: processes[0].match.cgroup: \"batch.slice\" must be an absolute path (or start "
+                "with *)");
         /* Hostile text in messages is escaped and cut. */
-        expect_error("processes: ( { name = \"x\"; match = { user = \"a\\x1b[31mb\"; }; oom_score_adj = 1; } );",
-                     &host_small, "t.conf:1: processes[0].match.user: \"a\\x1b[31mb\" is not a valid user name");
-        expect_error("processes: ( { name = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; "
-                     "match = { comm = \"a\"; }; oom_score_adj = 1; } );",
-                     &host_small,
-                     "t.conf:1: processes[0].name: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\": "
-                     "a rule name is at most 64 letters, digits and . _ - @ :");
+        expect_error(
+                "processes: ( { name = \"x\"; match = { user = \"a\\x1b[31mb\"; }; oom_score_adj = 1; } );",
+                &host_small, "t.conf:1: processes[0].match.user: \"a\\x1b[31mb\" is not a valid user name");
+        expect_error(
+                "processes: ( { name = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; "
+                "match = { comm = \"a\"; }; oom_score_adj = 1; } );",
+                &host_small,
+                "t.conf:1: processes[0].name: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\": "
+                "a rule name is at most 64 letters, digits and . _ - @ :");
 
         /* Unknown users are errors only where the rule applies. */
         Policy *p = load("processes: ( { name = \"x\"; match = { user = \"memtuned-no-such-user\"; };\n"
@@ -613,7 +637,8 @@ static void test_errors(void) {
         CHECK(!load(big, &host_small, true, &e));
         CHECK_EQ_INT(e.n, POLICY_ERRORS_PER_FILE_MAX + 1);
         CHECK_STREQ(e.messages[0], "t.conf:2: thresholds: unknown threshold \"unknown_000\"");
-        CHECK_STREQ(e.messages[POLICY_ERRORS_PER_FILE_MAX], "t.conf: too many errors, the rest are not shown");
+        CHECK_STREQ(e.messages[POLICY_ERRORS_PER_FILE_MAX],
+                    "t.conf: too many errors, the rest are not shown");
         free(big);
 }
 
@@ -639,15 +664,18 @@ static void test_prescan(void) {
         }
         policy_free(p);
 
-        expect_error("x = 2147483648;", &host_small,
-                     "t.conf:1: integer 2147483648 is out of range: without an L suffix integers must lie within "
-                     "-2147483648..2147483647");
-        expect_error("x = -2147483649;", &host_small,
-                     "t.conf:1: integer -2147483649 is out of range: without an L suffix integers must lie within "
-                     "-2147483648..2147483647");
-        expect_error("\nx = 0x80000000;", &host_small,
-                     "t.conf:2: integer 0x80000000 is out of range: without an L suffix integers must lie within "
-                     "-2147483648..2147483647");
+        expect_error(
+                "x = 2147483648;", &host_small,
+                "t.conf:1: integer 2147483648 is out of range: without an L suffix integers must lie within "
+                "-2147483648..2147483647");
+        expect_error(
+                "x = -2147483649;", &host_small,
+                "t.conf:1: integer -2147483649 is out of range: without an L suffix integers must lie within "
+                "-2147483648..2147483647");
+        expect_error(
+                "\nx = 0x80000000;", &host_small,
+                "t.conf:2: integer 0x80000000 is out of range: without an L suffix integers must lie within "
+                "-2147483648..2147483647");
         expect_error("x = 9223372036854775808L;", &host_small,
                      "t.conf:1: integer 9223372036854775808L does not fit in 64 bits");
         expect_error("x = 0x1FFFFFFFFFFFFFFFFL;", &host_small,
@@ -662,9 +690,10 @@ static void test_prescan(void) {
         policy_free(p);
         /* In a string, @include is text: the description is refused for its
          * newline, not for an @include. */
-        expect_error("policy: { description = \"x\n@include \\\"y\\\"\"; };\n", &host_small,
-                     "t.conf:1: policy.description: a description is at most 1024 characters without control "
-                     "characters");
+        expect_error(
+                "policy: { description = \"x\n@include \\\"y\\\"\"; };\n", &host_small,
+                "t.conf:1: policy.description: a description is at most 1024 characters without control "
+                "characters");
 
         /* A NUL byte, reported with its line. */
         const char nul[] = "policy: { name = \"x\"; };\n\n# \0 here\n";
@@ -703,7 +732,8 @@ static void test_conditions(void) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char text[512];
 
-                snprintf(text, sizeof(text), "when: { %s };\ntunables: { swappiness: { mode = \"fixed\"; value = 5; }; };\n",
+                snprintf(text, sizeof(text),
+                         "when: { %s };\ntunables: { swappiness: { mode = \"fixed\"; value = 5; }; };\n",
                          cases[i].when);
                 for (int h = 0; h < 2; h++) {
                         bool want = h == 0 ? cases[i].small : cases[i].db;
@@ -744,8 +774,9 @@ static void test_conditions(void) {
         policy_free(p);
 
         /* A skipped file is still validated. */
-        expect_error("when: { numa_nodes_min = 8; };\ntunables: { swappiness: { mode = \"fixed\"; value = 900; }; };",
-                     &host_small, "t.conf:2: tunables.swappiness.value: 900 is out of range 0..200");
+        expect_error(
+                "when: { numa_nodes_min = 8; };\ntunables: { swappiness: { mode = \"fixed\"; value = 900; }; };",
+                &host_small, "t.conf:2: tunables.swappiness.value: 900 is out of range 0..200");
 
         /* Sections: a tunable, the thresholds, a rule. */
         const char *sections =
@@ -764,10 +795,13 @@ static void test_conditions(void) {
         CHECK_EQ_INT(p->tunables[TUNABLE_SWAPPINESS].mode, TUNABLE_MODE_UNMANAGED);
         CHECK_EQ_U64(p->thresholds.window_usec, 10 * USEC_PER_SEC);
         CHECK(p->n_rules == 1 && strcmp(p->rules[0].name, "b") == 0);
-        CHECK(has_note(p, "t.conf:2: tunables.zone_reclaim_mode does not apply: needs at least 2 NUMA nodes, this "
-                          "host has 1"));
-        CHECK(has_note(p, "t.conf:5: thresholds do not apply: needs at least 64 GiB of RAM, this host has 16 GiB"));
-        CHECK(has_note(p, "t.conf:7: rule \"a\" does not apply: hostname \"web-1\" does not match \"db-*\""));
+        CHECK(has_note(
+                p, "t.conf:2: tunables.zone_reclaim_mode does not apply: needs at least 2 NUMA nodes, this "
+                   "host has 1"));
+        CHECK(has_note(
+                p, "t.conf:5: thresholds do not apply: needs at least 64 GiB of RAM, this host has 16 GiB"));
+        CHECK(has_note(p,
+                       "t.conf:7: rule \"a\" does not apply: hostname \"web-1\" does not match \"db-*\""));
         policy_free(p);
         p = load(sections, &host_db, true, &e);
         ASSERT(p);
@@ -779,7 +813,8 @@ static void test_conditions(void) {
         policy_free(p);
 
         /* Percentages follow the host. */
-        p = load("tunables: { min_free_kbytes: { mode = \"fixed\"; value = \"0.5%\"; }; };", &host_db, false, &e);
+        p = load("tunables: { min_free_kbytes: { mode = \"fixed\"; value = \"0.5%\"; }; };", &host_db, false,
+                 &e);
         ASSERT(p);
         CHECK_EQ_U64(p->tunables[TUNABLE_MIN_FREE_KBYTES].value, host_db.ram_kb / 200);
         policy_free(p);
@@ -823,21 +858,23 @@ static void test_layering(void) {
         CHECK_EQ_INT(p->n_files, 0);
         policy_free(p);
 
-        write_file("usr/50-default.conf",
-                   "policy: { name = \"vendor\"; };\n"
-                   "tunables: { swappiness: { mode = \"fixed\"; value = 10; };\n"
-                   "  min_free_kbytes: { mode = \"adaptive\"; min = \"64M\"; max = \"1G\"; }; };\n"
-                   "processes: ( { name = \"one\"; match = { comm = \"one\"; uid = 0; }; oom_score_adj = -100; },\n"
-                   "  { name = \"two\"; match = { comm = \"two\"; uid = 0; }; oom_score_adj = -200; },\n"
-                   "  { name = \"three\"; match = { comm = \"three\"; uid = 0; }; oom_score_adj = -300; } );\n");
+        write_file(
+                "usr/50-default.conf",
+                "policy: { name = \"vendor\"; };\n"
+                "tunables: { swappiness: { mode = \"fixed\"; value = 10; };\n"
+                "  min_free_kbytes: { mode = \"adaptive\"; min = \"64M\"; max = \"1G\"; }; };\n"
+                "processes: ( { name = \"one\"; match = { comm = \"one\"; uid = 0; }; oom_score_adj = -100; },\n"
+                "  { name = \"two\"; match = { comm = \"two\"; uid = 0; }; oom_score_adj = -200; },\n"
+                "  { name = \"three\"; match = { comm = \"three\"; uid = 0; }; oom_score_adj = -300; } );\n");
         write_file("usr/README", "not a policy");
         write_file("usr/50-default.conf.dpkg-old", "garbage {");
         write_file("usr/.hidden.conf", "garbage {");
-        write_file("etc/60-local.conf",
-                   "tunables: { swappiness: { value = 20; }; min_free_kbytes: { max = \"512M\"; }; };\n"
-                   "processes: ( { name = \"two\"; match = { comm = \"zwei\"; }; oom_score_adj = 222; },\n"
-                   "  { name = \"three\"; enabled = false; },\n"
-                   "  { name = \"four\"; match = { comm = \"four\"; uid = 0; }; oom_score_adj = -400; } );\n");
+        write_file(
+                "etc/60-local.conf",
+                "tunables: { swappiness: { value = 20; }; min_free_kbytes: { max = \"512M\"; }; };\n"
+                "processes: ( { name = \"two\"; match = { comm = \"zwei\"; }; oom_score_adj = 222; },\n"
+                "  { name = \"three\"; enabled = false; },\n"
+                "  { name = \"four\"; match = { comm = \"four\"; uid = 0; }; oom_score_adj = -400; } );\n");
 
         p = load_dirs(&e);
         ASSERT(p);
@@ -877,13 +914,15 @@ static void test_layering(void) {
         write_file("run/50-default.conf", "policy: { name = \"runtime\"; };\n");
         CHECK(!load_dirs(&e));
         CHECK_EQ_INT(e.n, 2);
-        snprintf(want, sizeof(want),
-                 "%s:1: tunables.swappiness: value has no effect: the mode is \"unmanaged\" (built-in default); "
-                 "set mode = \"fixed\"",
-                 tmp_path("etc/60-local.conf"));
+        snprintf(
+                want, sizeof(want),
+                "%s:1: tunables.swappiness: value has no effect: the mode is \"unmanaged\" (built-in default); "
+                "set mode = \"fixed\"",
+                tmp_path("etc/60-local.conf"));
         CHECK(has_error(&e, want));
-        write_file("etc/60-local.conf",
-                   "processes: ( { name = \"four\"; match = { comm = \"four\"; uid = 0; }; oom_score_adj = -400; } );\n");
+        write_file(
+                "etc/60-local.conf",
+                "processes: ( { name = \"four\"; match = { comm = \"four\"; uid = 0; }; oom_score_adj = -400; } );\n");
         p = load_dirs(&e);
         ASSERT(p);
         CHECK_STREQ(p->name, "runtime");
@@ -916,7 +955,8 @@ static void test_layering(void) {
         CHECK_EQ_INT(p->n_files, 1);
         CHECK_STREQ(p->files[0], tmp_path("etc/60-local.conf"));
         {
-                snprintf(want, sizeof(want), "%s: masked (a link to /dev/null)", tmp_path("etc/50-default.conf"));
+                snprintf(want, sizeof(want), "%s: masked (a link to /dev/null)",
+                         tmp_path("etc/50-default.conf"));
                 CHECK(has_note(p, want));
         }
         policy_free(p);
@@ -930,18 +970,20 @@ static void test_layering(void) {
                 snprintf(want, sizeof(want), "%s:1: tunables.swappiness.value: -1 is out of range 0..200",
                          tmp_path("usr/40-bad.conf"));
                 CHECK(has_error(&e, want));
-                snprintf(want, sizeof(want),
-                         "%s:2: thresholds.window: invalid duration \"1y\": use numbers with a unit us, ms, s, min, "
-                         "h or d (\"10s\", \"500ms\", \"1h30min\")",
-                         tmp_path("etc/90-bad.conf"));
+                snprintf(
+                        want, sizeof(want),
+                        "%s:2: thresholds.window: invalid duration \"1y\": use numbers with a unit us, ms, s, min, "
+                        "h or d (\"10s\", \"500ms\", \"1h30min\")",
+                        tmp_path("etc/90-bad.conf"));
                 CHECK(has_error(&e, want));
         }
         ASSERT(unlink(tmp_path("usr/40-bad.conf")) == 0);
         ASSERT(unlink(tmp_path("etc/90-bad.conf")) == 0);
 
         /* Checks across files: bounds that meet only in the merge. */
-        write_file("usr/10-bounds.conf",
-                   "tunables: { watermark_scale_factor: { mode = \"adaptive\"; min = 100; max = 500; }; };\n");
+        write_file(
+                "usr/10-bounds.conf",
+                "tunables: { watermark_scale_factor: { mode = \"adaptive\"; min = 100; max = 500; }; };\n");
         write_file("etc/20-bounds.conf", "\ntunables: { watermark_scale_factor: { max = 50; }; };\n");
         CHECK(!load_dirs(&e));
         {
@@ -951,15 +993,17 @@ static void test_layering(void) {
                          tmp_path("etc/20-bounds.conf"));
                 CHECK(has_error(&e, want));
         }
-        write_file("etc/20-bounds.conf", "tunables: { watermark_scale_factor: { mode = \"fixed\"; value = 50; }; };\n");
+        write_file("etc/20-bounds.conf",
+                   "tunables: { watermark_scale_factor: { mode = \"fixed\"; value = 50; }; };\n");
         p = load_dirs(&e);
         ASSERT(p);
         CHECK_EQ_INT(p->tunables[TUNABLE_WATERMARK_SCALE_FACTOR].mode, TUNABLE_MODE_FIXED);
         policy_free(p);
 
         /* A duplicate rule name across files replaces; within a file it is an error. */
-        write_file("etc/30-dup.conf",
-                   "processes: ( { name = \"four\"; match = { comm = \"vier\"; }; oom_score_adj = 4; } );\n");
+        write_file(
+                "etc/30-dup.conf",
+                "processes: ( { name = \"four\"; match = { comm = \"vier\"; }; oom_score_adj = 4; } );\n");
         p = load_dirs(&e);
         ASSERT(p);
         CHECK(p->n_rules == 1 && strcmp(p->rules[0].match.comm, "four") == 0); /* 60-local.conf is later */
@@ -1026,7 +1070,8 @@ static void test_hostile_files(void) {
         CHECK(has_error(&e, want));
         snprintf(want, sizeof(want), "%s: not a regular file", tmp_path("etc/30-fifo.conf"));
         CHECK(has_error(&e, want));
-        snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", tmp_path("etc/40-dangling.conf"));
+        snprintf(want, sizeof(want), "%s: cannot open: No such file or directory",
+                 tmp_path("etc/40-dangling.conf"));
         CHECK(has_error(&e, want));
         snprintf(want, sizeof(want), "%s: not a regular file", tmp_path("etc/50-zero.conf"));
         CHECK(has_error(&e, want));
@@ -1074,7 +1119,8 @@ static void test_containment(void) {
          * directory ("input in flex scanner failed"). In the child, that is
          * an error for the file; this process goes on. */
         policy_parse_limits.skip_prescan = true;
-        CHECK_EQ_INT(policy_load_string("t.conf", "@include \".\"\n", 13, &host_small, true, &p, &e), -EINVAL);
+        CHECK_EQ_INT(policy_load_string("t.conf", "@include \".\"\n", 13, &host_small, true, &p, &e),
+                     -EINVAL);
         CHECK(p == (Policy *) 0x1);
         CHECK_EQ_INT(e.n, 1);
         if (e.n == 1) {
@@ -1103,7 +1149,8 @@ static void test_containment(void) {
         policy_parse_limits = saved;
         /* With memory, the same text is parsed and found wrong in the usual way. */
         CHECK(!load(big, &host_small, true, &e));
-        CHECK(e.n == POLICY_ERRORS_PER_FILE_MAX + 1 && strcmp(e.messages[0], "t.conf:1: unknown section \"g000\"") == 0);
+        CHECK(e.n == POLICY_ERRORS_PER_FILE_MAX + 1 &&
+              strcmp(e.messages[0], "t.conf:1: unknown section \"g000\"") == 0);
         free(big);
 
         /* A file that parses too slowly: libconfig looks names up linearly,
@@ -1244,8 +1291,10 @@ static void test_dump(void) {
         ASSERT(p);
         d1 = dump(p);
         CHECK(strstr(d1, "        description = \"a \\\"quoted\\\" \\\\ word\";"));
-        CHECK(strstr(d1, "# Not applied:\n#   t.conf:3: tunables.swappiness does not apply: needs swap, this host "
-                         "has none\n"));
+        CHECK(strstr(
+                d1,
+                "# Not applied:\n#   t.conf:3: tunables.swappiness does not apply: needs swap, this host "
+                "has none\n"));
         q = load(d1, &host_small, false, &e);
         CHECK(q && strcmp(q->description, p->description) == 0);
         policy_free(q);

@@ -83,7 +83,8 @@ static void test_basic(int proc_fd) {
         /* Below the floor: EACCES without CAP_SYS_RESOURCE. */
         if (have_cap(24)) {
                 CHECK_EQ_INT(pin_write(proc_fd, pid, pidfd, -1000, 0, NULL), PROCADJ_WRITTEN);
-                CHECK_EQ_INT(pin_write(proc_fd, pid, pidfd, 5, PROCADJ_SPARE_DISABLED, &old), PROCADJ_SPARED);
+                CHECK_EQ_INT(pin_write(proc_fd, pid, pidfd, 5, PROCADJ_SPARE_DISABLED, &old),
+                             PROCADJ_SPARED);
                 CHECK_EQ_INT(old, -1000);
                 CHECK_EQ_INT(adj_at(proc_fd, pid), -1000);
                 CHECK_EQ_INT(pin_write(proc_fd, pid, pidfd, 5, 0, NULL), PROCADJ_WRITTEN);
@@ -304,13 +305,15 @@ static int reuse_in_namespace(const char *dir) {
                 } else if (same_program) {
                         if (o.result != PROCADJ_WRITTEN || adj_at(proc_fd, impostor) != 300 || !e ||
                             e->pidfd < 0 || e->start_time != PROC_ENTRY_START(t_impostor)) {
-                                fprintf(stderr, "round %u: the new process was not scored as new: result %d\n",
+                                fprintf(stderr,
+                                        "round %u: the new process was not scored as new: result %d\n",
                                         round, o.result);
                                 failures++;
                         }
                 } else if (o.verdict != PROC_VERDICT_NONE || adj_at(proc_fd, impostor) != 0 || e) {
-                        fprintf(stderr, "round %u: the impostor was written or tracked: verdict %d, adj %d\n",
-                                round, o.verdict, adj_at(proc_fd, impostor));
+                        fprintf(stderr,
+                                "round %u: the impostor was written or tracked: verdict %d, adj %d\n", round,
+                                o.verdict, adj_at(proc_fd, impostor));
                         failures++;
                 }
                 kill(impostor, SIGKILL);
@@ -319,8 +322,8 @@ static int reuse_in_namespace(const char *dir) {
         procrules_free(pr);
 
         printf("PID reuse: %u/%u impostors detected (-ESTALE) by the daemon's pin step, none written as the "
-               "victim; the impostor had the victim's start time in %u rounds\n", impostors, REUSE_ROUNDS,
-               same_start);
+               "victim; the impostor had the victim's start time in %u rounds\n",
+               impostors, REUSE_ROUNDS, same_start);
         fflush(stdout);
         umount2(dir, MNT_DETACH);
         return failures ? 1 : 0;

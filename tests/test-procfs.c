@@ -66,17 +66,17 @@ static void test_stat_literals(void) {
         st = (ProcStat) { .pid = 12345 };
         CHECK_EQ_INT(stat_of(""), -EINVAL);
         CHECK_EQ_INT(stat_of("42"), -EINVAL);
-        CHECK_EQ_INT(stat_of("42 (x"), -EINVAL);                 /* no ')' */
+        CHECK_EQ_INT(stat_of("42 (x"), -EINVAL); /* no ')' */
         CHECK_EQ_INT(stat_of("42 (x)"), -EINVAL);
         CHECK_EQ_INT(stat_of("42 (x) S"), -EINVAL);
-        CHECK_EQ_INT(stat_of("42 (x) S 1 2"), -EINVAL);          /* truncated */
-        CHECK_EQ_INT(stat_of("42 (x) 1 1" STAT_TAIL), -EINVAL);   /* state not a letter */
+        CHECK_EQ_INT(stat_of("42 (x) S 1 2"), -EINVAL);         /* truncated */
+        CHECK_EQ_INT(stat_of("42 (x) 1 1" STAT_TAIL), -EINVAL); /* state not a letter */
         CHECK_EQ_INT(stat_of("42 (x) SS 1" STAT_TAIL), -EINVAL);
         CHECK_EQ_INT(stat_of("42 x) S 1" STAT_TAIL), -EINVAL);
         CHECK_EQ_INT(stat_of("-42 (x) S 1" STAT_TAIL), -EINVAL);
         CHECK_EQ_INT(stat_of("0 (x) S 1" STAT_TAIL), -ERANGE);
         CHECK_EQ_INT(stat_of("4294967296 (x) S 1" STAT_TAIL), -ERANGE);
-        CHECK_EQ_INT(stat_of("42 (x) S -1" STAT_TAIL), -ERANGE);  /* negative ppid */
+        CHECK_EQ_INT(stat_of("42 (x) S -1" STAT_TAIL), -ERANGE); /* negative ppid */
         CHECK_EQ_INT(stat_of("42 (x) S 1 1 1 0 -1 4x 102" STAT_TAIL), -EINVAL);
         CHECK_EQ_INT(stat_of("42 (x) S 1 1 1 0 -1 99999999999999999999 102" STAT_TAIL), -ERANGE);
         CHECK_EQ_INT(stat_of("42 (x) S 1  1 1 0 -1 4 102" STAT_TAIL), -EINVAL); /* double blank */
@@ -95,10 +95,11 @@ static void test_status_literals(void) {
 
         CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\nPPid:\t0\nKthread:\t1\nVmRSSx:\t9 kB\n"), 0);
         CHECK(ss.has_kthread && ss.kthread);
-        CHECK(!ss.has_mm);                      /* VmRSSx is not VmRSS */
+        CHECK(!ss.has_mm); /* VmRSSx is not VmRSS */
 
         CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\nPPid:\t1\nVmRSS:\t  1760 kB\nRssAnon:\t112 kB\n"
-                               "RssFile:\t1648 kB\nRssShmem:\t0 kB\nVmPTE:\t44 kB\nVmSwap:\t8 kB"), 0);
+                               "RssFile:\t1648 kB\nRssShmem:\t0 kB\nVmPTE:\t44 kB\nVmSwap:\t8 kB"),
+                     0);
         CHECK(ss.has_mm);
         CHECK_EQ_U64(ss.vm_rss_kb, 1760);
         CHECK_EQ_U64(ss.rss_anon_kb, 112);
@@ -112,12 +113,13 @@ static void test_status_literals(void) {
         CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\n"), -ENODATA);
         /* A name with a raw newline could forge a line: the kernel escapes
          * it, so a repeat means text we do not understand. */
-        CHECK_EQ_INT(status_of("Name:\tx\nUid:\t0\t0\t0\t0\nPPid:\t1\nUid:\t1000\t1000\t1000\t1000\n"), -EINVAL);
-        CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\nPPid:\t1\n"), -EINVAL);            /* 3 uids */
-        CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\t0\nPPid:\t1\n"), -EINVAL);      /* 5 uids */
+        CHECK_EQ_INT(status_of("Name:\tx\nUid:\t0\t0\t0\t0\nPPid:\t1\nUid:\t1000\t1000\t1000\t1000\n"),
+                     -EINVAL);
+        CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\nPPid:\t1\n"), -EINVAL);       /* 3 uids */
+        CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\t0\nPPid:\t1\n"), -EINVAL); /* 5 uids */
         CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t4294967295\nPPid:\t1\n"), -ERANGE);
         CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\nPPid:\t-1\n"), -EINVAL);
-        CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\nPPid:\t1\nVmRSS:\t5\n"), -EINVAL);       /* no unit */
+        CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\nPPid:\t1\nVmRSS:\t5\n"), -EINVAL); /* no unit */
         CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\nPPid:\t1\nVmRSS:\t5 MB\n"), -EINVAL);
         CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\nPPid:\t1\nVmRSS:\t99999999999999999999 kB\n"), -ERANGE);
         CHECK_EQ_INT(status_of("Uid:\t0\t0\t0\t0\nPPid:\t1\nKthread:\t2\n"), -EINVAL);
@@ -130,13 +132,14 @@ static void test_cgroup_literals(void) {
 #define CG(text) procfs_parse_cgroup((text), strlen(text), path, sizeof(path))
         CHECK_EQ_INT(CG("0::/system.slice/ssh.service\n"), 25);
         CHECK_STREQ(path, "/system.slice/ssh.service");
-        CHECK_EQ_INT(CG("9:name=systemd:/a.service\n4:memory:/x\n0::/b.service\n"), 10); /* hybrid: unified wins */
+        CHECK_EQ_INT(CG("9:name=systemd:/a.service\n4:memory:/x\n0::/b.service\n"),
+                     10); /* hybrid: unified wins */
         CHECK_STREQ(path, "/b.service");
         CHECK_EQ_INT(CG("12:pids:/\n1:name=systemd:/system.slice/legacy.service\n"), 28);
         CHECK_STREQ(path, "/system.slice/legacy.service");
         CHECK_EQ_INT(CG("0::/"), 1);
         CHECK_STREQ(path, "/");
-        CHECK_EQ_INT(CG("0::/a:b\n"), 4);                                  /* ':' inside the path */
+        CHECK_EQ_INT(CG("0::/a:b\n"), 4); /* ':' inside the path */
         CHECK_STREQ(path, "/a:b");
         CHECK_EQ_INT(CG("0::/x\n0::/system.slice/ssh.service\n"), -EINVAL); /* forged by a newline */
         CHECK_EQ_INT(CG("1:name=systemd:/a\n1:name=systemd:/b\n"), -EINVAL);
@@ -146,7 +149,8 @@ static void test_cgroup_literals(void) {
         CHECK_EQ_INT(CG("x::/x\n"), -EINVAL);
         CHECK_EQ_INT(CG("0::relative\n"), -EINVAL);
         CHECK_EQ_INT(CG("0::\n"), -EINVAL);
-        CHECK_EQ_INT(CG("0::/0123456789012345678901234567890123456789012345678901234567890123\n"), -ENAMETOOLONG);
+        CHECK_EQ_INT(CG("0::/0123456789012345678901234567890123456789012345678901234567890123\n"),
+                     -ENAMETOOLONG);
 #undef CG
 
 #define UNIT(p) procfs_cgroup_unit((p), unit, sizeof(unit))
@@ -169,8 +173,8 @@ static void test_cgroup_literals(void) {
         CHECK_EQ_INT(UNIT(""), -ENXIO);
         CHECK_EQ_INT(UNIT("/system.slice"), -ENXIO);
         CHECK_EQ_INT(UNIT("/process_api/a3a30c251840d080b16472942dd70c98"), -ENXIO);
-        CHECK_EQ_INT(UNIT("/docker/abc/x.service"), -ENXIO);    /* not first after the slices */
-        CHECK_EQ_INT(UNIT("/.service"), -ENXIO);                /* nothing before the suffix */
+        CHECK_EQ_INT(UNIT("/docker/abc/x.service"), -ENXIO); /* not first after the slices */
+        CHECK_EQ_INT(UNIT("/.service"), -ENXIO);             /* nothing before the suffix */
         CHECK_EQ_INT(procfs_cgroup_unit("/toolong.service", unit, 8), -ENAMETOOLONG);
 #undef UNIT
 }
@@ -248,7 +252,7 @@ static void test_fixture_hostile(void) {
 
         /* A binary replaced by an upgrade: " (deleted)" is stripped. */
         CHECK_EQ_INT(read_fixture(fd, 104), 0);
-        ASSERT(info.have & PROC_INFO_EXE);      /* a dangling link: the checkout must keep it */
+        ASSERT(info.have & PROC_INFO_EXE); /* a dangling link: the checkout must keep it */
         CHECK_STREQ(info.exe, "/usr/sbin/sshd");
         CHECK(info.exe_deleted);
         CHECK_STREQ(info.unit, "ssh.service");

@@ -65,12 +65,12 @@ static void test_matching(void) {
         CHECK(matches(&r, 100));
         CHECK(!matches(&r, 101));
         r.match.comm = (char *) "evil*";
-        CHECK(matches(&r, 101));                        /* '*' spans the newline */
+        CHECK(matches(&r, 101)); /* '*' spans the newline */
         r.match.comm = (char *) "evil\nUid:\t0";
         CHECK(matches(&r, 101));
         r.match.comm = (char *) "a)*";
         CHECK(matches(&r, 100));
-        r.match.comm = (char *) "kworker/*";                    /* '/' is an ordinary character */
+        r.match.comm = (char *) "kworker/*"; /* '/' is an ordinary character */
         CHECK(matches(&r, 109));
 
         /* exe: the " (deleted)" suffix is gone; unreadable never matches. */
@@ -78,11 +78,11 @@ static void test_matching(void) {
         r.match.exe = (char *) "/usr/sbin/sshd";
         CHECK(matches(&r, 104));
         r.match.exe = (char *) "*";
-        CHECK(!matches(&r, 103));                       /* exe unreadable */
-        CHECK(!matches(&r, 2));                         /* kernel thread: no exe */
+        CHECK(!matches(&r, 103)); /* exe unreadable */
+        CHECK(!matches(&r, 2));   /* kernel thread: no exe */
         CHECK(matches(&r, 100));
         r.match.exe = (char *) "/usr/*";
-        CHECK(matches(&r, 102));                        /* '*' crosses '/' */
+        CHECK(matches(&r, 102)); /* '*' crosses '/' */
 
         /* cmdline: ERE over the joined arguments, only the first 4095 bytes. */
         r = mk("cmd", 0);
@@ -95,10 +95,10 @@ static void test_matching(void) {
         set_cmdline(&r, "^hostile --name a\\) Z 1$");
         CHECK(matches(&r, 100));
         free_rules(&r, 1);
-        set_cmdline(&r, "line1.line2");                 /* the newline inside an argument */
+        set_cmdline(&r, "line1.line2"); /* the newline inside an argument */
         CHECK(matches(&r, 101));
         free_rules(&r, 1);
-        r.match.has_cmdline_re = false;                 /* source without a compiled ERE */
+        r.match.has_cmdline_re = false; /* source without a compiled ERE */
         r.match.cmdline = (char *) "x";
         CHECK(!matches(&r, 100));
 
@@ -107,7 +107,7 @@ static void test_matching(void) {
         r.match.has_uid = true;
         r.match.uid = 1000;
         CHECK(matches(&r, 100));
-        CHECK(matches(&r, 101));                        /* the fake "Uid:\t0" in its name changes nothing */
+        CHECK(matches(&r, 101)); /* the fake "Uid:\t0" in its name changes nothing */
         CHECK(!matches(&r, 104));
         r.match.uid = 998;
         CHECK(matches(&r, 102));
@@ -121,12 +121,12 @@ static void test_matching(void) {
         CHECK(matches(&r, 108));
         CHECK(!matches(&r, 1));
         r.match.unit = (char *) "*";
-        CHECK(!matches(&r, 2));                         /* "/" has no unit */
+        CHECK(!matches(&r, 2)); /* "/" has no unit */
         r = mk("cgroup", 0);
         r.match.cgroup = (char *) "/system.slice/*";
         CHECK(matches(&r, 104));
         CHECK(!matches(&r, 107));
-        CHECK(matches(&r, 112));                        /* v1 name=systemd */
+        CHECK(matches(&r, 112)); /* v1 name=systemd */
         r.match.cgroup = (char *) "/";
         CHECK(matches(&r, 2));
 
@@ -174,7 +174,8 @@ static void test_first_match_and_needs(void) {
         free_rules(more, 3);
 }
 
-static ProcDecision decide(const ProcessRule *rules, size_t n, pid_t pid, pid_t self, const ProcParent *parent) {
+static ProcDecision decide(const ProcessRule *rules, size_t n, pid_t pid, pid_t self,
+                           const ProcParent *parent) {
         ProcDecision d;
 
         CHECK_EQ_INT(procrules_decide(rules, n, fx(pid), self, parent, &d), 0);
@@ -206,7 +207,7 @@ static void test_guards(void) {
         CHECK_EQ_INT(d.verdict, PROC_VERDICT_APPLY);
         CHECK_EQ_INT(d.guard, PROC_GUARD_NONE);
         CHECK_EQ_INT(d.oom_score_adj, 500);
-        d = decide(broad, 1, 110, 9999, NULL);           /* not memtuned when self differs */
+        d = decide(broad, 1, 110, 9999, NULL); /* not memtuned when self differs */
         CHECK_EQ_INT(d.verdict, PROC_VERDICT_APPLY);
 
         /* A rule that names the process overrides every guard. */
@@ -238,8 +239,10 @@ static void test_guards(void) {
         named[0].match.unit = (char *) "init.scope";
         CHECK_EQ_INT(decide(named, 1, 1, 9999, NULL).verdict, PROC_VERDICT_GUARDED);
 
-        CHECK(procrules_names_explicitly(&(ProcessRule) { .match.exe = (char *) "/usr/sbin/sshd" }, fx(104)));
-        CHECK(!procrules_names_explicitly(&(ProcessRule) { .match.exe = (char *) "/usr/sbin/ssh?" }, fx(104)));
+        CHECK(procrules_names_explicitly(&(ProcessRule) { .match.exe = (char *) "/usr/sbin/sshd" },
+                                         fx(104)));
+        CHECK(!procrules_names_explicitly(&(ProcessRule) { .match.exe = (char *) "/usr/sbin/ssh?" },
+                                          fx(104)));
         CHECK(!procrules_names_explicitly(&(ProcessRule) { .match.comm = (char *) "sshd" }, fx(100)));
         CHECK(procrules_names_explicitly(&(ProcessRule) { .match.comm = (char *) "a) Z 1" }, fx(100)));
 

@@ -71,7 +71,7 @@ static void test_random(void) {
         CHECK_EQ_U64(proctable_size(t), n);
 
         size_t found = 0, iter = 0;
-        for (ProcEntry *e; (e = proctable_next(t, &iter)); ) {
+        for (ProcEntry *e; (e = proctable_next(t, &iter));) {
                 CHECK(in[e->pid]);
                 CHECK_EQ_U64(e->start_time, (uint64_t) e->pid * 3);
                 found++;
@@ -207,8 +207,8 @@ static void test_footprint(void) {
                 ASSERT(proctable_add(t, &e, NULL) == 0);
         }
         after = rss_anon_kb();
-        printf("10,000 tracked processes: table %zu bytes; RssAnon %ld -> %ld kB\n",
-               proctable_memory(t), before, after);
+        printf("10,000 tracked processes: table %zu bytes; RssAnon %ld -> %ld kB\n", proctable_memory(t),
+               before, after);
         CHECK(proctable_memory(t) <= 16384 * sizeof(ProcEntry) + 1024);
         if (!UNDER_ASAN)
                 CHECK(after - before <= 16384 * (long) sizeof(ProcEntry) / 1024 + 64);
@@ -248,7 +248,7 @@ static void test_cap(void) {
         ASSERT(fd >= 0);
         e = entry((pid_t) PROCTABLE_ENTRIES_MAX + 1, fd);
         CHECK_EQ_INT(proctable_add(t, &e, NULL), -ENOSPC);
-        CHECK(!fd_open(fd));            /* taken and closed, as on any failure */
+        CHECK(!fd_open(fd)); /* taken and closed, as on any failure */
         CHECK(!proctable_get(t, (pid_t) PROCTABLE_ENTRIES_MAX + 1));
         CHECK_EQ_U64(proctable_size(t), PROCTABLE_ENTRIES_MAX);
 

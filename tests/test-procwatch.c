@@ -78,7 +78,7 @@ static void test_parse(void) {
         memcpy(pe.event_data.comm.comm, "a) Z 1\nxxxxxxxxx", 16); /* 16 bytes, no NUL */
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
 
-        pe.event_data.comm.process_pid = 78;                       /* a thread's rename: dropped */
+        pe.event_data.comm.process_pid = 78; /* a thread's rename: dropped */
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
 
         pe = (struct proc_event) { .what = PROC_EVENT_FORK };
@@ -86,7 +86,7 @@ static void test_parse(void) {
         pe.event_data.fork.child_pid = 90;
         pe.event_data.fork.child_tgid = 90;
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
-        pe.event_data.fork.child_pid = 91;                         /* a new thread: dropped */
+        pe.event_data.fork.child_pid = 91; /* a new thread: dropped */
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
 
         pe = (struct proc_event) { .what = PROC_EVENT_EXIT };
@@ -94,7 +94,7 @@ static void test_parse(void) {
         pe.event_data.exit.process_tgid = 90;
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
 
-        pe = (struct proc_event) { .what = PROC_EVENT_NONE };      /* an ack */
+        pe = (struct proc_event) { .what = PROC_EVENT_NONE }; /* an ack */
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
         pe = (struct proc_event) { .what = PROC_EVENT_UID };
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
@@ -104,9 +104,11 @@ static void test_parse(void) {
         pe.event_data.exec.process_tgid = 5;
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC + 1, &pe, sizeof(pe)); /* another connector */
         put_msg(buf, &off, NLMSG_NOOP, CN_IDX_PROC, &pe, sizeof(pe));
-        put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, offsetof(struct proc_event, event_data) + 4); /* short */
-        put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, offsetof(struct proc_event, event_data) + 8); /* exact */
-        pe.event_data.exec.process_tgid = 0;                       /* pid 0 */
+        put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe,
+                offsetof(struct proc_event, event_data) + 4); /* short */
+        put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe,
+                offsetof(struct proc_event, event_data) + 8); /* exact */
+        pe.event_data.exec.process_tgid = 0;                  /* pid 0 */
         put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
 
         CHECK_EQ_INT(procwatch_parse(buf, off, all, collect, &c), 5);
@@ -117,14 +119,14 @@ static void test_parse(void) {
         CHECK_EQ_U64(c.ev[0].timestamp_nsec, 123456789);
         CHECK_EQ_INT(c.ev[1].type, PROC_WATCH_COMM);
         CHECK_EQ_INT(c.ev[1].pid, 77);
-        CHECK_STREQ(c.ev[1].comm, "a) Z 1\nxxxxxxxx");             /* NUL terminated at 15 */
+        CHECK_STREQ(c.ev[1].comm, "a) Z 1\nxxxxxxxx"); /* NUL terminated at 15 */
         CHECK_EQ_INT(c.ev[2].type, PROC_WATCH_FORK);
         CHECK_EQ_INT(c.ev[2].pid, 90);
         CHECK_EQ_INT(c.ev[2].parent, 1);
         CHECK_EQ_INT(c.ev[3].type, PROC_WATCH_EXIT);
         CHECK_EQ_INT(c.ev[3].pid, 90);
         CHECK_EQ_INT(c.ev[3].tid, 92);
-        CHECK_EQ_INT(c.ev[4].type, PROC_WATCH_EXEC);             /* exactly as long as an exec event */
+        CHECK_EQ_INT(c.ev[4].type, PROC_WATCH_EXEC); /* exactly as long as an exec event */
         CHECK_EQ_INT(c.ev[4].pid, 5);
 
         /* The mask selects. */
@@ -240,8 +242,8 @@ static void test_live(ProcWatch *w) {
         ASSERT(procrules_set_rules(pr, &rule, 1) == 0);
         l.pr = pr;
 
-        printf("connector: receive buffer %zu bytes, kernel-side filter %s\n",
-               procwatch_rcvbuf(w), procwatch_filtered(w) ? "yes" : "no");
+        printf("connector: receive buffer %zu bytes, kernel-side filter %s\n", procwatch_rcvbuf(w),
+               procwatch_filtered(w) ? "yes" : "no");
         CHECK(procwatch_rcvbuf(w) >= 1024 * 1024 || geteuid() != 0);
 
         /* exec -> event -> score. */
@@ -352,7 +354,8 @@ int main(void) {
         r = procwatch_open(PROC_WATCH_DEFAULT_MASK, &w);
         if (r < 0) {
                 printf("skip: the proc connector is not available here (%s): the live part needs root "
-                       "(CAP_NET_ADMIN before Linux 6.6) in the initial namespaces\n", strerror(-r));
+                       "(CAP_NET_ADMIN before Linux 6.6) in the initial namespaces\n",
+                       strerror(-r));
                 return test_failures ? 1 : 77;
         }
         test_live(w);

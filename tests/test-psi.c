@@ -13,7 +13,8 @@ static int parse(const char *s) {
 
 static void test_literals(void) {
         CHECK_EQ_INT(parse("some avg10=1.50 avg60=0.25 avg300=100.00 total=123456\n"
-                           "full avg10=0.01 avg60=0.00 avg300=0.00 total=7\n"), 0);
+                           "full avg10=0.01 avg60=0.00 avg300=0.00 total=7\n"),
+                     0);
         CHECK(p.available);
         CHECK(p.has_full);
         CHECK_EQ_U64(p.some.avg10, 150);
@@ -38,12 +39,13 @@ static void test_hostile(void) {
         CHECK_EQ_INT(parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"), -ENODATA);
         CHECK_EQ_INT(parse("some avg10=100.01 avg60=0.00 avg300=0.00 total=0\n"), -EINVAL);
         CHECK_EQ_INT(parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=18446744073709551616\n"), -ERANGE);
-        CHECK_EQ_INT(parse("some avg10=0.00 avg60=0.00 avg300=0.00\n"), -EINVAL);      /* truncated */
+        CHECK_EQ_INT(parse("some avg10=0.00 avg60=0.00 avg300=0.00\n"), -EINVAL); /* truncated */
         CHECK_EQ_INT(parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=0 x=1\n"), -EINVAL);
         CHECK_EQ_INT(parse("some avg60=0.00 avg10=0.00 avg300=0.00 total=0\n"), -EINVAL);
         CHECK_EQ_INT(parse("some avg10=-1.00 avg60=0.00 avg300=0.00 total=0\n"), -EINVAL);
         CHECK_EQ_INT(parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
-                           "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"), -EINVAL);
+                           "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"),
+                     -EINVAL);
         CHECK_EQ_INT(parse("somewhat avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"), -EINVAL);
         CHECK_EQ_INT(parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\ncpu 5\n"), -EINVAL);
         CHECK(memcmp(&before, &p, sizeof(p)) == 0);

@@ -101,8 +101,8 @@ static void test_multipage_seq_file(void) {
         ASSERT(proc >= 0 && expected);
         /* Alternating protections keep the kernel from merging the mappings. */
         for (int i = 0; i < 400; i++)
-                ASSERT(mmap(NULL, 4096, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) !=
-                       MAP_FAILED);
+                ASSERT(mmap(NULL, 4096, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED);
 
         /* Every allocation first (a sanitizer maps memory for it), so that
          * both reads below see the same mappings. */
@@ -133,16 +133,16 @@ static void test_rates(void) {
         memset(&a, 0, sizeof(a));
         memset(&b, 0, sizeof(b));
         a.timestamp_usec = 1000000;
-        b.timestamp_usec = 3000000;     /* 2 s later */
+        b.timestamp_usec = 3000000; /* 2 s later */
         a.vmstat.present = b.vmstat.present = (1u << VMSTAT_PGSCAN_DIRECT) | (1u << VMSTAT_ALLOCSTALL);
         a.vmstat.field[VMSTAT_PGSCAN_DIRECT] = 1000;
         b.vmstat.field[VMSTAT_PGSCAN_DIRECT] = 5000;
-        a.vmstat.field[VMSTAT_ALLOCSTALL] = UINT64_MAX - 5;    /* counter reset */
+        a.vmstat.field[VMSTAT_ALLOCSTALL] = UINT64_MAX - 5; /* counter reset */
         b.vmstat.field[VMSTAT_ALLOCSTALL] = 3;
-        b.vmstat.present |= 1u << VMSTAT_PSWPIN;               /* only in one sample */
+        b.vmstat.present |= 1u << VMSTAT_PSWPIN; /* only in one sample */
         a.psi.available = b.psi.available = true;
         a.psi.some.total = 100;
-        b.psi.some.total = 500100;                             /* 0.5 s of 2 s */
+        b.psi.some.total = 500100; /* 0.5 s of 2 s */
 
         CHECK_EQ_INT(rates_compute(&a, &b, &r), 0);
         CHECK_EQ_U64(r.interval_usec, 2000000);

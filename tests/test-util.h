@@ -17,50 +17,50 @@
 
 static int test_failures = 0;
 
-#define CHECK(expr)                                                                    \
-        do {                                                                           \
-                if (!(expr)) {                                                         \
+#define CHECK(expr)                                                                              \
+        do {                                                                                     \
+                if (!(expr)) {                                                                   \
                         fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #expr); \
-                        test_failures++;                                               \
-                }                                                                      \
+                        test_failures++;                                                         \
+                }                                                                                \
         } while (0)
 
-#define CHECK_EQ_U64(a, b)                                                             \
-        do {                                                                           \
-                uint64_t _a = (uint64_t) (a), _b = (uint64_t) (b);                     \
-                if (_a != _b) {                                                        \
-                        fprintf(stderr, "%s:%d: %s == %s failed: %" PRIu64 " != %" PRIu64 "\n", \
-                                __FILE__, __LINE__, #a, #b, _a, _b);                   \
-                        test_failures++;                                               \
-                }                                                                      \
+#define CHECK_EQ_U64(a, b)                                                                                \
+        do {                                                                                              \
+                uint64_t _a = (uint64_t) (a), _b = (uint64_t) (b);                                        \
+                if (_a != _b) {                                                                           \
+                        fprintf(stderr, "%s:%d: %s == %s failed: %" PRIu64 " != %" PRIu64 "\n", __FILE__, \
+                                __LINE__, #a, #b, _a, _b);                                                \
+                        test_failures++;                                                                  \
+                }                                                                                         \
         } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                             \
-        do {                                                                           \
-                long long _a = (long long) (a), _b = (long long) (b);                  \
-                if (_a != _b) {                                                        \
-                        fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n",      \
-                                __FILE__, __LINE__, #a, #b, _a, _b);                   \
-                        test_failures++;                                               \
-                }                                                                      \
+#define CHECK_EQ_INT(a, b)                                                                                \
+        do {                                                                                              \
+                long long _a = (long long) (a), _b = (long long) (b);                                     \
+                if (_a != _b) {                                                                           \
+                        fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a, \
+                                #b, _a, _b);                                                              \
+                        test_failures++;                                                                  \
+                }                                                                                         \
         } while (0)
 
-#define CHECK_STREQ(a, b)                                                              \
-        do {                                                                           \
-                const char *_a = (a), *_b = (b);                                       \
-                if (!_a || !_b || strcmp(_a, _b) != 0) {                               \
-                        fprintf(stderr, "%s:%d: %s == %s failed:\n  \"%s\"\n  \"%s\"\n", \
-                                __FILE__, __LINE__, #a, #b, _a ? _a : "(null)", _b ? _b : "(null)"); \
-                        test_failures++;                                               \
-                }                                                                      \
+#define CHECK_STREQ(a, b)                                                                          \
+        do {                                                                                       \
+                const char *_a = (a), *_b = (b);                                                   \
+                if (!_a || !_b || strcmp(_a, _b) != 0) {                                           \
+                        fprintf(stderr, "%s:%d: %s == %s failed:\n  \"%s\"\n  \"%s\"\n", __FILE__, \
+                                __LINE__, #a, #b, _a ? _a : "(null)", _b ? _b : "(null)");         \
+                        test_failures++;                                                           \
+                }                                                                                  \
         } while (0)
 
-#define ASSERT(expr)                                                                   \
-        do {                                                                           \
-                if (!(expr)) {                                                         \
+#define ASSERT(expr)                                                                                 \
+        do {                                                                                         \
+                if (!(expr)) {                                                                       \
                         fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #expr); \
-                        exit(1);                                                       \
-                }                                                                      \
+                        exit(1);                                                                     \
+                }                                                                                    \
         } while (0)
 
 static inline int test_result(const char *name) {
@@ -113,10 +113,11 @@ static inline const char *test_data_dir(const char *name) {
                         exit(99);
                 atexit(test_data_copy_remove);
         }
-        snprintf(cmd, sizeof(cmd),
-                 "cd '%s' && { test -e '%s' || { cp -r '%s' . && find '%s' -name '*.symlink' | "
-                 "while IFS= read -r f; do ln -s \"$(cat \"$f\")\" \"${f%%.symlink}\" && rm \"$f\" || exit 1; done; }; }",
-                 test_data_copy, top, src, top);
+        snprintf(
+                cmd, sizeof(cmd),
+                "cd '%s' && { test -e '%s' || { cp -r '%s' . && find '%s' -name '*.symlink' | "
+                "while IFS= read -r f; do ln -s \"$(cat \"$f\")\" \"${f%%.symlink}\" && rm \"$f\" || exit 1; done; }; }",
+                test_data_copy, top, src, top);
         if (system(cmd) != 0) {
                 fprintf(stderr, "cannot copy %s to %s\n", src, test_data_copy);
                 exit(99);

@@ -18,7 +18,7 @@ static void test_literals(void) {
         CHECK_EQ_U64(v.field[VMSTAT_PGSTEAL_DIRECT], 4);
         CHECK_EQ_U64(v.field[VMSTAT_ALLOCSTALL], 12);
         CHECK(vmstat_has(&v, VMSTAT_ALLOCSTALL));
-        CHECK(!vmstat_has(&v, VMSTAT_PSWPIN));   /* a kernel without swap support */
+        CHECK(!vmstat_has(&v, VMSTAT_PSWPIN)); /* a kernel without swap support */
         CHECK(!vmstat_has(&v, VMSTAT_ZONE_RECLAIM_FAILED));
         CHECK_EQ_U64(v.n_counters, 7);
         CHECK_EQ_INT(vmstat_get(&v, "future_counter", &x), 0);
@@ -49,11 +49,11 @@ static void test_hostile(void) {
 
         CHECK_EQ_INT(parse(""), -ENODATA);
         CHECK_EQ_INT(parse("pgscan_kswapd 1\n"), -ENODATA);
-        CHECK_EQ_INT(parse(REQUIRED "pgscan_direct 5\n"), -EINVAL);          /* repeated */
+        CHECK_EQ_INT(parse(REQUIRED "pgscan_direct 5\n"), -EINVAL); /* repeated */
         CHECK_EQ_INT(parse(REQUIRED "allocstall_normal 1\nallocstall_normal 1\n"), -EINVAL);
         CHECK_EQ_INT(parse(REQUIRED "oom_kill 18446744073709551616\n"), -ERANGE);
         CHECK_EQ_INT(parse(REQUIRED "oom_kill -1\n"), -EINVAL);
-        CHECK_EQ_INT(parse(REQUIRED "oom_kill\n"), -EINVAL);                 /* truncated line */
+        CHECK_EQ_INT(parse(REQUIRED "oom_kill\n"), -EINVAL); /* truncated line */
         CHECK_EQ_INT(parse(REQUIRED "oom_kill 1 2\n"), -EINVAL);
         CHECK_EQ_INT(parse(REQUIRED "oom_kill  1\n"), -EINVAL);
         CHECK_EQ_INT(parse(REQUIRED "\x01\x02 garbage\n"), -EINVAL);

@@ -8,27 +8,29 @@ static int parse(const char *s) {
         return zoneinfo_parse(s, strlen(s), &zi);
 }
 
-#define ZONE(node, name, free, min, low, high)                         \
-        "Node " #node ", zone " name "\n"                              \
-        "  pages free     " #free "\n"                                 \
-        "        min      " #min "\n"                                  \
-        "        low      " #low "\n"                                  \
-        "        high     " #high "\n"                                 \
-        "        present  100\n"                                       \
-        "        managed  90\n"                                        \
-        "        protection: (0, 10, 20)\n"                            \
-        "  pagesets\n"                                                 \
-        "    cpu: 0\n"                                                 \
-        "              count:    0\n"                                  \
+#define ZONE(node, name, free, min, low, high) \
+        "Node " #node ", zone " name "\n"      \
+        "  pages free     " #free "\n"         \
+        "        min      " #min "\n"          \
+        "        low      " #low "\n"          \
+        "        high     " #high "\n"         \
+        "        present  100\n"               \
+        "        managed  90\n"                \
+        "        protection: (0, 10, 20)\n"    \
+        "  pagesets\n"                         \
+        "    cpu: 0\n"                         \
+        "              count:    0\n"          \
         "              high:     7176\n"
 
 static void test_literals(void) {
-        CHECK_EQ_INT(parse(ZONE(0, "   DMA", 50, 1, 2, 3) ZONE(0, "Normal", 60, 4, 5, 6) ZONE(1, "Normal", 70, 7, 8, 9)), 0);
+        CHECK_EQ_INT(parse(ZONE(0, "   DMA", 50, 1, 2, 3) ZONE(0, "Normal", 60, 4, 5, 6)
+                                   ZONE(1, "Normal", 70, 7, 8, 9)),
+                     0);
         CHECK_EQ_U64(zi.n_zones, 3);
         CHECK_EQ_U64(zi.n_nodes, 2);
         CHECK_STREQ(zi.zones[0].name, "DMA");
         CHECK_EQ_U64(zi.zones[1].free, 60);
-        CHECK_EQ_U64(zi.zones[1].high, 6);       /* not the pageset's "high:" */
+        CHECK_EQ_U64(zi.zones[1].high, 6); /* not the pageset's "high:" */
         CHECK_EQ_U64(zi.zones[2].node, 1);
         CHECK_EQ_U64(zi.zones[2].min, 7);
         CHECK_EQ_U64(zi.zones[2].managed, 90);
@@ -45,8 +47,8 @@ static void test_hostile(void) {
 
         CHECK_EQ_INT(parse(""), -ENODATA);
         CHECK_EQ_INT(parse("garbage\n"), -EINVAL);
-        CHECK_EQ_INT(parse("Node 0, zone DMA\n  pages free 5\n"), -ENODATA);         /* truncated */
-        CHECK_EQ_INT(parse(ZONE(0, "DMA", 50, 3, 2, 1)), -EINVAL);                    /* min > high */
+        CHECK_EQ_INT(parse("Node 0, zone DMA\n  pages free 5\n"), -ENODATA); /* truncated */
+        CHECK_EQ_INT(parse(ZONE(0, "DMA", 50, 3, 2, 1)), -EINVAL);           /* min > high */
         CHECK_EQ_INT(parse(ZONE(0, "DMA", 18446744073709551616, 1, 2, 3)), -ERANGE);
         CHECK_EQ_INT(parse(ZONE(0, "DMA", 50, 1, 2, 3) "        min      1\n"), -EINVAL); /* repeated */
         CHECK_EQ_INT(parse("Node x, zone DMA\n"), -EINVAL);
@@ -56,9 +58,12 @@ static void test_hostile(void) {
         CHECK_EQ_INT(parse("Node 0, zone D$A\n"), -EINVAL);
         CHECK_EQ_INT(parse(ZONE(0, "DMA", 5x, 1, 2, 3)), -EINVAL);
         CHECK_EQ_INT(parse("Node 0, zone DMA\n  pages free 5\n        min 1\n        low 2\n        high 3\n"
-                           "        present 1\n        managed 1\n        protection: (1, 2\n"), -EINVAL);
-        CHECK_EQ_INT(parse("Node 0, zone DMA\n  pages free 5\n        min 1\n        low 2\n        high 3\n"
-                           "        present 1\n        managed 1\n        protection: (1,2,3,4,5,6,7,8,9)\n"), -E2BIG);
+                           "        present 1\n        managed 1\n        protection: (1, 2\n"),
+                     -EINVAL);
+        CHECK_EQ_INT(
+                parse("Node 0, zone DMA\n  pages free 5\n        min 1\n        low 2\n        high 3\n"
+                      "        present 1\n        managed 1\n        protection: (1,2,3,4,5,6,7,8,9)\n"),
+                -E2BIG);
         CHECK(memcmp(&before, &zi, zoneinfo_size(&before)) == 0);
 
         /* More populated zones than we keep: once -E2BIG, which stopped the
@@ -67,8 +72,11 @@ static void test_hostile(void) {
         char *big = malloc(n), *p = big;
         ASSERT(big);
         for (int i = 0; i <= ZONEINFO_ZONES_MAX; i++)
-                p += sprintf(p, "Node %d, zone Normal\n  pages free 1\n        min 0\n        low 0\n        high 0\n"
-                             "        present 1\n        managed 1\n", i);
+                p += sprintf(
+                        p,
+                        "Node %d, zone Normal\n  pages free 1\n        min 0\n        low 0\n        high 0\n"
+                        "        present 1\n        managed 1\n",
+                        i);
         CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), 0);
         CHECK_EQ_U64(zi.n_zones, ZONEINFO_ZONES_MAX);
         CHECK_EQ_U64(zi.n_nodes, ZONEINFO_ZONES_MAX + 1);
@@ -76,15 +84,19 @@ static void test_hostile(void) {
         CHECK_EQ_U64(zi.n_zones_dropped, 0);
         CHECK_EQ_U64(zi.zones[ZONEINFO_ZONES_MAX - 1].node, ZONEINFO_ZONES_MAX - 1);
         /* A zone that does not fit is still checked. */
-        p += sprintf(p, "Node 999, zone Normal\n  pages free 1\n        min 2\n        low 1\n        high 0\n"
+        p += sprintf(p,
+                     "Node 999, zone Normal\n  pages free 1\n        min 2\n        low 1\n        high 0\n"
                      "        present 1\n        managed 1\n");
         CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), -EINVAL);
 
         /* More than the table holds and all empty: no zone to keep. */
         p = big;
         for (int i = 0; i <= ZONEINFO_ZONES_MAX; i++)
-                p += sprintf(p, "Node %d, zone Movable\n  pages free 0\n        min 0\n        low 0\n        high 0\n"
-                             "        present 0\n        managed 0\n", i);
+                p += sprintf(
+                        p,
+                        "Node %d, zone Movable\n  pages free 0\n        min 0\n        low 0\n        high 0\n"
+                        "        present 0\n        managed 0\n",
+                        i);
         CHECK_EQ_INT(zoneinfo_parse(big, (size_t) (p - big), &zi), -ENODATA);
         free(big);
 }
