@@ -1,9 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The daemon on a broken --proc-root tree: every error names the whole path of
-# the file at fault and the real cause. It used to say "Failed to read host
-# facts for the policy: No data available" without a file, then "No valid
-# policy" of a valid policy, then name 'vmstat' relative to the tree.
+# the file at fault and the real cause, never a file relative to the tree,
+# never "No valid policy" of a valid policy; at start and at a reload.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tests/lib.sh
@@ -41,6 +40,25 @@ rm "$tmp/proc/meminfo"
 run; rc=$?
 check "a missing meminfo: exit 1" test $rc -eq 1
 check "... names the whole path" logged "Failed to open '$tmp/proc/meminfo': No such file or directory"
+
+# A reload while zoneinfo is broken: the host facts' file is named, and the
+# policy in force stays.
+reset_tree 50-test.conf "$POLICY_TEXT"
+"$memtuned" --proc-root "$tmp/proc" --policy-dir "$tmp/policy" --state-dir "$tmp/state" --bus none \
+        >"$tmp/log" 2>&1 &
+pid=$!
+check "a good tree: the daemon runs" wait_for 10 logged "memtuned running: policy 'test'"
+check "... and applies the policy" wait_for 5 is_value swappiness 10
+head -c 300 "$top_srcdir/tests/data/host-6.18/proc/zoneinfo" >"$tmp/proc/zoneinfo.new"
+mv "$tmp/proc/zoneinfo.new" "$tmp/proc/zoneinfo"
+kill -HUP "$pid"
+check "zoneinfo broken, then a reload: the file is named" \
+        wait_for 5 logged "Failed to read the host facts for the policy from '$tmp/proc/zoneinfo': No data available"
+check "... the policy in force stays" \
+        logged "Could not evaluate the policy without the host facts; the last good policy (test) stays in force."
+check "... the daemon goes on" kill -0 "$pid"
+check "... with the policy's value" is_value swappiness 10
+stop_daemon
 
 echo "# $passed passed"
 exit $fail
