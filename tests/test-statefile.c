@@ -74,7 +74,7 @@ static void test_read_write(int dfd) {
         CHECK_EQ_INT(statefile_read(dfd, "s", buf, 10), -EFBIG);
 
         /* A symlink planted as the temporary file: removed, its target
-         * untouched (root used to write through it). */
+         * untouched: root must never write through a link placed there. */
         path_of(target, sizeof(target), "target");
         f = fopen(target, "we");
         ASSERT(f);
