@@ -2,9 +2,18 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # One run of bench/vm-effect, inside the guest (test.sh of the share).
-# $SHARE/params sets ARM, WARMUP, MEASURE and the workload's shape; results
-# go to $SHARE/out/: timeline.csv (vm-effect-load sample), probe.csv
-# (vm-effect-load probe), memtuned.log, run.txt (key=value facts).
+# $SHARE/params sets ARM, WORKLOAD, the phases (WARMUP, MEASURE, CALM_PHASE,
+# CALM) and the workload's shape; results go to $SHARE/out/:
+#   timeline.csv          vm-effect-load sample, over all three phases
+#   probe.csv             allocation probe (churn, cache-reuse)
+#   burstN.csv            each burst worker's bursts (churn, cache-reuse)
+#   streamN.csv           each file streamer's progress (churn, latency)
+#   cache.csv             the cache reader's progress (cache-reuse)
+#   request.csv           the request loop's latencies (latency)
+#   memtuned.log          the daemon's journal (memtuned arms)
+#   run.txt               key=value facts
+# Exit 0 when the run is complete, 3 when an assertion about the arm failed
+# (the memtuned arm did not run the policy it should), other: setup failed.
 . /mnt/share/lib/guest.sh
 # shellcheck source=/dev/null
 . "$SHARE/params"
@@ -14,17 +23,48 @@ rm -rf "$out"
 mkdir -p "$out"
 L=/usr/local/bin/vm-effect-load
 cp "$SHARE/vm-effect-load" "$L"
-mt_install >/dev/null
+# memtuned is installed only where it runs: a machine without it is the
+# baseline (and the package's install costs ~10-30 s of a TCG run)
+case "$ARM" in
+    memtuned*)
+        t_inst=$(cut -d' ' -f1 /proc/uptime)
+        mt_install >/dev/null
+        echo "install_s=$(awk -v t="$t_inst" '{ printf "%.1f", $1 - t }' /proc/uptime)" >>"$out/run.txt" ;;
+esac
 
 fact() { echo "$1=$2" >>"$out/run.txt"; }
+# every figure the workload's shape is scaled by: the guest's own RAM, so
+# that a 1 GiB and a 4 GiB guest see the same pressure relative to their size
+fact uptime_at_start_s "$(cut -d' ' -f1 /proc/uptime)"
+mem_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
+mem_mib=$((mem_kb / 1024))
 fact arm "$ARM"
+fact workload "$WORKLOAD"
 fact kernel "$(uname -r)"
-fact mem_total_kb "$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
+fact mem_total_kb "$mem_kb"
+fact install "${MT_HOW:-none}"
 fact kernel_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact kernel_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
 fact thp "$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled)"
 
-# ---- the arm ------------------------------------------------------------------------
+burst_mib=$((mem_mib * BURST_PCT / 100))
+stream_mib=$((mem_mib * STREAM_FILE_RAM_X))
+cache_mib=$((mem_mib * CACHE_PCT / 100))
+
+# ---- the workload's files (before the arm: the same start for every arm) ----
+case "$WORKLOAD" in
+    churn|latency)
+        truncate -s "${stream_mib}M" /var/tmp/stream.bin
+        fact stream_file_mib "$stream_mib" ;;
+    cache-reuse)
+        # real blocks, written once per run; they stay in the page cache (the
+        # working set fits: CACHE_PCT of RAM), as a warm database cache would
+        fact cache_fill_s "$("$L" fill /var/tmp/cache.bin "$cache_mib")"
+        fact cache_file_mib "$cache_mib" ;;
+    *) echo "unknown workload $WORKLOAD"; exit 2 ;;
+esac
+
+# ---- the arm ----------------------------------------------------------------
 case "$ARM" in
     default) ;;
     tuned-hpc)
@@ -34,48 +74,103 @@ case "$ARM" in
         # numa_balancing=0, network) are left out: one node, THP already
         # always, no network, and this compares reserves only.
         sysctl_set min_free_kbytes 135168 ;;
-    memtuned)
-        mt_policy 50-default.conf <"$SHARE/policy.conf"
-        mt_start ;;
-    memtuned-default)
-        # the vendor policy as installed (/usr/lib/memtuned/policies.d/50-default.conf)
-        mt_start ;;
+    static)
+        # what memtuned ended at (the runner's --static, "name=value ...")
+        for kv in $STATIC; do
+            sysctl_set "${kv%%=*}" "${kv#*=}" || bail "static: cannot set $kv"
+        done ;;
+    memtuned|memtuned-fast)
+        # memtuned: the shipped default policy as the package installs it
+        # (/usr/lib/memtuned/policies.d/50-default.conf). memtuned-fast: the
+        # old fast policy bench/vm-effect.conf in its place. Both with one
+        # admin file that overrides only the calm time (layering: a later
+        # file overrides single keys), so that the step back to the baseline
+        # fits in the run's calm phase.
+        [ "$ARM" = memtuned-fast ] && mt_policy 50-default.conf <"$SHARE/fast.conf"
+        mt_policy 60-vm-effect-calm.conf <<POLICY
+# bench/vm-effect: only the calm time, shortened to fit the run
+thresholds: { calm = "$CALM"; };
+POLICY
+        memtuned --check --dump >"$out/policy-dump.txt" 2>&1 || true
+        mt_start
+        want=default
+        [ "$ARM" = memtuned-fast ] && want=vm-effect
+        # the known trap: a daemon built for /usr/local looks for its vendor
+        # policy there and silently runs the built-in policy. It logs
+        # "memtuned running: policy 'NAME', MODE." at start ("Policy 'NAME'
+        # in force" after a reload).
+        wait_for 20 mt_log_has "[Pp]olicy '[^']*'" || true
+        got=$(mt_log | sed -n "s/.*running: policy '\\([^']*\\)'.*/\\1/p; s/.*Policy '\\([^']*\\)' in force.*/\\1/p" |
+            tail -n1)
+        fact policy_name "$got"
+        mt_log >"$out/memtuned.log"
+        if [ "$got" != "$want" ]; then
+            echo "ASSERTION FAILED: the $ARM arm's memtuned runs policy '$got', not '$want'"
+            mt_log | head -n 20
+            exit 3
+        fi ;;
     *) echo "unknown arm $ARM"; exit 2 ;;
 esac
 sleep 2
 fact start_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact start_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
 
-# ---- the workload ------------------------------------------------------------------
-total=$((WARMUP + MEASURE))
-# the timeline and the probe are written to tmpfs (a few hundred kB) and
-# copied to the share at the end: 9p writes under memory pressure are slow
-"$L" sample 500 "$((total + 2))" >/dev/shm/timeline.csv &
+# ---- the load ---------------------------------------------------------------
+load=$((WARMUP + MEASURE))
+total=$((load + CALM_PHASE))
+# everything is written to tmpfs (a few hundred kB) and copied to the share
+# at the end: 9p writes under memory pressure are slow
+o=/dev/shm/vm-effect
+mkdir -p "$o"
+"$L" sample 500 "$total" >"$o/timeline.csv" &
 sampler=$!
-truncate -s 4G /var/tmp/stream.bin
-streams=()
-for i in $(seq 1 "$STREAMERS"); do
-    # each reader starts at its own offset, so that they do not share pages
-    bg_loop dd if=/var/tmp/stream.bin of=/dev/null bs=1M skip=$(( (i - 1) * 1024 )) status=none
-    streams+=($!)
-done
-"$L" probe "$PROBE_MS" "$PROBE_KIB" "$total" >/dev/shm/probe.csv &
-probe=$!
-bursts=()
-for _ in $(seq 1 "$BURST_WORKERS"); do
-    nice -n "$BURST_NICE" "$L" burst "$BURST_MIB" "$BURST_HOLD_MS" "$BURST_PAUSE_MS" "$total" &
-    bursts+=($!)
-done
-wait "${bursts[@]}" "$probe"
-kill "${streams[@]}" 2>/dev/null
+pids=()
+streams() {
+    local i
+    for i in $(seq 1 "$STREAMERS"); do
+        # each reader starts one RAM size further in, so they share no pages
+        "$L" stream /var/tmp/stream.bin $(( (i - 1) * mem_mib )) "$load" >"$o/stream$i.csv" &
+        pids+=($!)
+    done
+}
+bursts() {
+    local i
+    for i in $(seq 1 "$BURST_WORKERS"); do
+        nice -n "$BURST_NICE" "$L" burst "$burst_mib" "$BURST_HOLD_MS" "$BURST_PAUSE_MS" "$load" \
+            >"$o/burst$i.csv" &
+        pids+=($!)
+    done
+}
+probe() {
+    "$L" probe "$PROBE_MS" "$PROBE_KIB" "$load" >"$o/probe.csv" &
+    pids+=($!)
+}
+case "$WORKLOAD" in
+    churn)
+        streams; bursts; probe ;;
+    cache-reuse)
+        "$L" cache /var/tmp/cache.bin "$CACHE_BLOCK_KIB" "$load" >"$o/cache.csv" &
+        pids+=($!)
+        bursts; probe ;;
+    latency)
+        streams
+        nice -n "$REQUEST_NICE" "$L" request "$REQUEST_RATE" "$REQUEST_KIB" "$load" >"$o/request.csv" &
+        pids+=($!) ;;
+esac
+fact burst_mib "$burst_mib"
+rc=0
+wait "${pids[@]}" || rc=$?
+fact load_rc "$rc"
+fact load_end_min_free_kbytes "$(sysctl_get min_free_kbytes)"
+fact load_end_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
+# the calm phase: no load; the sampler goes on
 wait "$sampler"
-wait 2>/dev/null
-
 fact end_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact end_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
-cp /dev/shm/timeline.csv /dev/shm/probe.csv "$out/"
+cp "$o"/*.csv "$out/"
 case "$ARM" in
     memtuned*) mt_log >"$out/memtuned.log"; mt_stop ;;
 esac
+fact uptime_at_end_s "$(cut -d' ' -f1 /proc/uptime)"
 fact "done" 1
 exit 0
