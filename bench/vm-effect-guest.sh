@@ -61,8 +61,13 @@ case "$WORKLOAD" in
         # full memory at once: the streamers alone took ~40 s to fill the
         # 1 GiB guest under TCG (smoke run), and would take 4 times longer
         # in the 4 GiB one
-        # (two readers, one per vCPU: 850 MiB took 6-10 s with one)
-        half=$(awk '/^MemFree/ { print int($2 / 1024 / 2) }' /proc/meminfo)
+        # (two readers, one per vCPU: 850 MiB took 6-10 s with one). The
+        # bursts' first round takes its share at once: what they will fill
+        # is left free (3.8 GiB took 29 s in the 4 GiB guest on a loaded
+        # host, about a third of a run)
+        n_bursts=$BURST_WORKERS
+        [ "$WORKLOAD" = latency ] && n_bursts=$LATENCY_BURST_WORKERS
+        half=$(awk -v b=$((n_bursts * burst_mib)) '/^MemFree/ { w = int($2 / 1024) - b; print (w > 0 ? int(w / 2) : 0) }' /proc/meminfo)
         fact warm_mib $((2 * half))
         t_warm=$(cut -d' ' -f1 /proc/uptime)
         "$L" warm /var/tmp/stream.bin $((2 * mem_mib)) "$half" >/dev/null &
