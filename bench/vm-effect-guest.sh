@@ -185,8 +185,25 @@ wait "${pids[@]}" || rc=$?
 fact load_rc "$rc"
 fact load_end_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact load_end_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
-# the calm phase: no load; the sampler goes on
-wait "$sampler"
+# The calm phase: no load; the sampler goes on. The memtuned arms end it
+# once both tunables are back at the kernel's values (plus 2 s of
+# timeline), at the latest after CALM_PHASE s: when the step back comes
+# depends on the cooldown since the last step and on PSI's decay (smoke
+# runs: 25 s after the load in one, not within 35 s in another).
+if [ "${ARM#memtuned}" != "$ARM" ]; then
+    t_calm=$(cut -d' ' -f1 /proc/uptime)
+    while kill -0 "$sampler" 2>/dev/null; do
+        if sysctl_is min_free_kbytes "$(sed -n 's/^kernel_min_free_kbytes=//p' "$out/run.txt")" &&
+           sysctl_is watermark_scale_factor "$(sed -n 's/^kernel_watermark_scale_factor=//p' "$out/run.txt")"; then
+            fact calm_back_s "$(awk -v t="$t_calm" '{ printf "%.1f", $1 - t }' /proc/uptime)"
+            sleep 2
+            kill "$sampler" 2>/dev/null
+            break
+        fi
+        sleep 1
+    done
+fi
+wait "$sampler" 2>/dev/null || true
 fact end_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact end_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
 cp "$o"/*.csv "$out/"
