@@ -75,10 +75,21 @@ case "$WORKLOAD" in
         wait
         fact warm_s "$(awk -v t="$t_warm" '{ printf "%.1f", $1 - t }' /proc/uptime)" ;;
     cache-reuse)
-        # real blocks, written once per run; they stay in the page cache (the
-        # working set fits: CACHE_PCT of RAM), as a warm database cache would
-        fact cache_fill_s "$("$L" fill /var/tmp/cache.bin "$cache_mib")"
-        fact cache_file_mib "$cache_mib" ;;
+        # A sparse file: the guest's root file system has ~1.5 GiB free, so
+        # real blocks for the 4 GiB guest's 2 GiB working set do not fit
+        # (smoke run: the fill stopped short), and writing them cost 9 s
+        # of the 1 GiB guest's run. Evicted pages of a hole leave shadow
+        # entries like any others, so refaults count alike; a refault
+        # costs a zero-fill here instead of a disk read. The working set
+        # starts cached (warm, two readers), as a warm cache would be.
+        truncate -s "${cache_mib}M" /var/tmp/cache.bin
+        fact cache_file_mib "$cache_mib"
+        half=$((cache_mib / 2))
+        t_warm=$(cut -d' ' -f1 /proc/uptime)
+        "$L" warm /var/tmp/cache.bin 0 "$half" >/dev/null &
+        "$L" warm /var/tmp/cache.bin "$half" $((cache_mib - half)) >/dev/null
+        wait
+        fact warm_s "$(awk -v t="$t_warm" '{ printf "%.1f", $1 - t }' /proc/uptime)" ;;
     *) echo "unknown workload $WORKLOAD"; exit 2 ;;
 esac
 

@@ -7,7 +7,6 @@
  *   vm-effect-load probe PERIOD_MS KIB SECONDS           allocation latency
  *   vm-effect-load burst MIB HOLD_MS PAUSE_MS SECONDS    anonymous bursts
  *   vm-effect-load stream FILE OFFSET_MIB SECONDS        a file streamed once per pass
- *   vm-effect-load fill FILE MIB                         writes a data file
  *   vm-effect-load warm FILE OFFSET_MIB MIB              reads a file into the page cache
  *   vm-effect-load cache FILE BLOCK_KIB SECONDS          random re-reads of a file
  *   vm-effect-load request RATE_PER_S KIB SECONDS        a fixed-rate request loop
@@ -30,9 +29,6 @@
  *   under TCG managed ~10 MiB/s each, too slow to refill the page cache
  *   between the bursts, and the kernel's defaults then showed no direct
  *   reclaim after the first seconds); every 500 ms t and the MiB so far.
- * fill: writes MIB of non-zero data to FILE (1 MiB writes), fsync; prints
- *   the seconds it took. The working set of "cache": real blocks, so that a
- *   refault costs a read from the disk, as a database's or web cache's does.
  * warm: readahead(2) of MIB from OFFSET_MIB of FILE: fills the page cache
  *   without copying to user space or faulting (several times faster than
  *   read() under TCG), so that the load meets a full memory at once
@@ -284,33 +280,6 @@ static int cmd_stream(const char *path, long offset_mib, int seconds) {
         }
 }
 
-static int cmd_fill(const char *path, long mib) {
-        double t0 = now_s();
-        int fd;
-
-        /* non-zero bytes: nothing on the way may treat the blocks as holes */
-        for (size_t i = 0; i < sizeof(big); i++)
-                big[i] = (char) (i * 131 + 7);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) {
-                perror(path);
-                return 1;
-        }
-        for (long i = 0; i < mib; i++) {
-                big[0] = (char) i;
-                if (write(fd, big, sizeof(big)) != (ssize_t) sizeof(big)) {
-                        perror(path);
-                        return 1;
-                }
-        }
-        if (fsync(fd) < 0 || close(fd) < 0) {
-                perror(path);
-                return 1;
-        }
-        printf("%.3f\n", now_s() - t0);
-        return 0;
-}
-
 static int cmd_warm(const char *path, long offset_mib, long mib) {
         double t0 = now_s();
         int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -415,8 +384,6 @@ int main(int argc, char *argv[]) {
                 return cmd_burst(atol(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
         if (argc == 5 && strcmp(argv[1], "stream") == 0)
                 return cmd_stream(argv[2], atol(argv[3]), atoi(argv[4]));
-        if (argc == 4 && strcmp(argv[1], "fill") == 0)
-                return cmd_fill(argv[2], atol(argv[3]));
         if (argc == 5 && strcmp(argv[1], "warm") == 0)
                 return cmd_warm(argv[2], atol(argv[3]), atol(argv[4]));
         if (argc == 5 && strcmp(argv[1], "cache") == 0)
@@ -425,7 +392,7 @@ int main(int argc, char *argv[]) {
                 return cmd_request(atoi(argv[2]), atol(argv[3]), atoi(argv[4]));
         fprintf(stderr, "usage: %s sample INTERVAL_MS SECONDS | probe PERIOD_MS KIB SECONDS |\n"
                         "       burst MIB HOLD_MS PAUSE_MS SECONDS | stream FILE OFFSET_MIB SECONDS |\n"
-                        "       fill FILE MIB | warm FILE OFFSET_MIB MIB | cache FILE BLOCK_KIB SECONDS | request RATE_PER_S KIB SECONDS\n",
+                        "       warm FILE OFFSET_MIB MIB | cache FILE BLOCK_KIB SECONDS | request RATE_PER_S KIB SECONDS\n",
                 argv[0]);
         return 2;
 }
