@@ -2,9 +2,18 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # One run of bench/vm-effect, inside the guest (test.sh of the share).
-# $SHARE/params sets ARM, WARMUP, MEASURE and the workload's shape; results
-# go to $SHARE/out/: timeline.csv (vm-effect-load sample), probe.csv
-# (vm-effect-load probe), memtuned.log, run.txt (key=value facts).
+# $SHARE/params sets ARM, WORKLOAD, the phases (WARMUP, MEASURE, CALM_PHASE,
+# CALM) and the workload's shape; results go to $SHARE/out/:
+#   timeline.csv          vm-effect-load sample, over all three phases
+#   probe.csv             allocation probe (churn, cache-reuse)
+#   burstN.csv            each burst worker's bursts (churn, cache-reuse)
+#   streamN.csv           each file streamer's progress (churn, latency)
+#   cache.csv             the cache reader's progress (cache-reuse)
+#   request.csv           the request loop's latencies (latency)
+#   memtuned.log          the daemon's journal (memtuned arms)
+#   run.txt               key=value facts
+# Exit 0 when the run is complete, 3 when an assertion about the arm failed
+# (the memtuned arm did not run the policy it should), other: setup failed.
 . /mnt/share/lib/guest.sh
 # shellcheck source=/dev/null
 . "$SHARE/params"
@@ -14,17 +23,77 @@ rm -rf "$out"
 mkdir -p "$out"
 L=/usr/local/bin/vm-effect-load
 cp "$SHARE/vm-effect-load" "$L"
-mt_install >/dev/null
+# memtuned is installed only where it runs: a machine without it is the
+# baseline (and the package's install costs ~10-30 s of a TCG run)
+case "$ARM" in
+    memtuned*)
+        t_inst=$(cut -d' ' -f1 /proc/uptime)
+        mt_install >/dev/null
+        echo "install_s=$(awk -v t="$t_inst" '{ printf "%.1f", $1 - t }' /proc/uptime)" >>"$out/run.txt" ;;
+esac
 
 fact() { echo "$1=$2" >>"$out/run.txt"; }
+# every figure the workload's shape is scaled by: the guest's own RAM, so
+# that a 1 GiB and a 4 GiB guest see the same pressure relative to their size
+fact uptime_at_start_s "$(cut -d' ' -f1 /proc/uptime)"
+mem_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
+mem_mib=$((mem_kb / 1024))
 fact arm "$ARM"
+fact workload "$WORKLOAD"
 fact kernel "$(uname -r)"
-fact mem_total_kb "$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
+fact mem_total_kb "$mem_kb"
+fact install "${MT_HOW:-none}"
 fact kernel_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact kernel_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
 fact thp "$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled)"
 
-# ---- the arm ------------------------------------------------------------------------
+burst_mib=$((mem_mib * BURST_PCT / 100))
+stream_mib=$((mem_mib * STREAM_FILE_RAM_X))
+cache_mib=$((mem_mib * CACHE_PCT / 100))
+
+# ---- the workload's files (before the arm: the same start for every arm) ----
+case "$WORKLOAD" in
+    churn|latency)
+        truncate -s "${stream_mib}M" /var/tmp/stream.bin
+        fact stream_file_mib "$stream_mib"
+        # fill the free memory with cold page cache (a part of the file the
+        # streamers do not reach within a run), so that the load meets a
+        # full memory at once: the streamers alone took ~40 s to fill the
+        # 1 GiB guest under TCG (smoke run), and would take 4 times longer
+        # in the 4 GiB one
+        # (two readers, one per vCPU: 850 MiB took 6-10 s with one). The
+        # bursts' first round takes its share at once: what they will fill
+        # is left free (3.8 GiB took 29 s in the 4 GiB guest on a loaded
+        # host, about a third of a run)
+        n_bursts=$BURST_WORKERS
+        [ "$WORKLOAD" = latency ] && n_bursts=$LATENCY_BURST_WORKERS
+        half=$(awk -v b=$((n_bursts * burst_mib)) '/^MemFree/ { w = int($2 / 1024) - b; print (w > 0 ? int(w / 2) : 0) }' /proc/meminfo)
+        fact warm_mib $((2 * half))
+        t_warm=$(cut -d' ' -f1 /proc/uptime)
+        "$L" warm /var/tmp/stream.bin $((2 * mem_mib)) "$half" >/dev/null &
+        "$L" warm /var/tmp/stream.bin $((2 * mem_mib + half)) "$half" >/dev/null
+        wait
+        fact warm_s "$(awk -v t="$t_warm" '{ printf "%.1f", $1 - t }' /proc/uptime)" ;;
+    cache-reuse)
+        # A sparse file: the guest's root file system has ~1.5 GiB free, so
+        # real blocks for the 4 GiB guest's 2 GiB working set do not fit
+        # (smoke run: the fill stopped short), and writing them cost 9 s
+        # of the 1 GiB guest's run. Evicted pages of a hole leave shadow
+        # entries like any others, so refaults count alike; a refault
+        # costs a zero-fill here instead of a disk read. The working set
+        # starts cached (warm, two readers), as a warm cache would be.
+        truncate -s "${cache_mib}M" /var/tmp/cache.bin
+        fact cache_file_mib "$cache_mib"
+        half=$((cache_mib / 2))
+        t_warm=$(cut -d' ' -f1 /proc/uptime)
+        "$L" warm /var/tmp/cache.bin 0 "$half" >/dev/null &
+        "$L" warm /var/tmp/cache.bin "$half" $((cache_mib - half)) >/dev/null
+        wait
+        fact warm_s "$(awk -v t="$t_warm" '{ printf "%.1f", $1 - t }' /proc/uptime)" ;;
+    *) echo "unknown workload $WORKLOAD"; exit 2 ;;
+esac
+
+# ---- the arm ----------------------------------------------------------------
 case "$ARM" in
     default) ;;
     tuned-hpc)
@@ -34,48 +103,129 @@ case "$ARM" in
         # numa_balancing=0, network) are left out: one node, THP already
         # always, no network, and this compares reserves only.
         sysctl_set min_free_kbytes 135168 ;;
-    memtuned)
-        mt_policy 50-default.conf <"$SHARE/policy.conf"
-        mt_start ;;
-    memtuned-default)
-        # the vendor policy as installed (/usr/lib/memtuned/policies.d/50-default.conf)
-        mt_start ;;
+    static)
+        # what memtuned ended at (the runner's --static, "name=value ...")
+        for kv in $STATIC; do
+            sysctl_set "${kv%%=*}" "${kv#*=}" || bail "static: cannot set $kv"
+        done ;;
+    memtuned|memtuned-fast)
+        # memtuned: the shipped default policy as the package installs it
+        # (/usr/lib/memtuned/policies.d/50-default.conf). memtuned-fast: the
+        # old fast policy bench/vm-effect.conf in its place. Both with one
+        # admin file that overrides only the calm time (layering: a later
+        # file overrides single keys), so that the step back to the baseline
+        # fits in the run's calm phase.
+        [ "$ARM" = memtuned-fast ] && mt_policy 50-default.conf <"$SHARE/fast.conf"
+        mt_policy 60-vm-effect-calm.conf <<POLICY
+# bench/vm-effect: only the calm time, shortened to fit the run
+thresholds: { calm = "$CALM"; };
+POLICY
+        memtuned --check --dump >"$out/policy-dump.txt" 2>&1 || true
+        mt_start
+        want=default
+        [ "$ARM" = memtuned-fast ] && want=vm-effect
+        # the known trap: a daemon built for /usr/local looks for its vendor
+        # policy there and silently runs the built-in policy. It logs
+        # "memtuned running: policy 'NAME', MODE." at start ("Policy 'NAME'
+        # in force" after a reload).
+        wait_for 20 mt_log_has "[Pp]olicy '[^']*'" || true
+        got=$(mt_log | sed -n "s/.*running: policy '\\([^']*\\)'.*/\\1/p; s/.*Policy '\\([^']*\\)' in force.*/\\1/p" |
+            tail -n1)
+        fact policy_name "$got"
+        mt_log >"$out/memtuned.log"
+        if [ "$got" != "$want" ]; then
+            echo "ASSERTION FAILED: the $ARM arm's memtuned runs policy '$got', not '$want'"
+            mt_log | head -n 20
+            exit 3
+        fi ;;
     *) echo "unknown arm $ARM"; exit 2 ;;
 esac
-sleep 2
+sleep 1
 fact start_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact start_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
 
-# ---- the workload ------------------------------------------------------------------
-total=$((WARMUP + MEASURE))
-# the timeline and the probe are written to tmpfs (a few hundred kB) and
-# copied to the share at the end: 9p writes under memory pressure are slow
-"$L" sample 500 "$((total + 2))" >/dev/shm/timeline.csv &
+# ---- the load ---------------------------------------------------------------
+load=$((WARMUP + MEASURE))
+total=$((load + CALM_PHASE))
+# everything is written to tmpfs (a few hundred kB) and copied to the share
+# at the end: 9p writes under memory pressure are slow
+o=/dev/shm/vm-effect
+mkdir -p "$o"
+# the sampler above the load (nice -10; it reads /proc for ~1 ms every
+# 500 ms): at nice 0 the nice -5 workers starved it, with gaps of up to
+# 5 s in the timeline (smoke runs)
+nice -n -10 "$L" sample 500 "$total" >"$o/timeline.csv" &
 sampler=$!
-truncate -s 4G /var/tmp/stream.bin
-streams=()
-for i in $(seq 1 "$STREAMERS"); do
-    # each reader starts at its own offset, so that they do not share pages
-    bg_loop dd if=/var/tmp/stream.bin of=/dev/null bs=1M skip=$(( (i - 1) * 1024 )) status=none
-    streams+=($!)
-done
-"$L" probe "$PROBE_MS" "$PROBE_KIB" "$total" >/dev/shm/probe.csv &
-probe=$!
-bursts=()
-for _ in $(seq 1 "$BURST_WORKERS"); do
-    nice -n "$BURST_NICE" "$L" burst "$BURST_MIB" "$BURST_HOLD_MS" "$BURST_PAUSE_MS" "$total" &
-    bursts+=($!)
-done
-wait "${bursts[@]}" "$probe"
-kill "${streams[@]}" 2>/dev/null
-wait "$sampler"
-wait 2>/dev/null
-
+pids=()
+streams() {
+    local i
+    for i in $(seq 1 "$STREAMERS"); do
+        # each reader starts one RAM size further in, so they share no pages
+        "$L" stream /var/tmp/stream.bin $(( (i - 1) * mem_mib )) "$load" >"$o/stream$i.csv" &
+        pids+=($!)
+    done
+}
+bursts() {
+    local i
+    for i in $(seq 1 "$1"); do
+        nice -n "$BURST_NICE" "$L" burst "$burst_mib" "$BURST_HOLD_MS" "$BURST_PAUSE_MS" "$load" \
+            >"$o/burst$i.csv" &
+        pids+=($!)
+    done
+}
+probe() {
+    "$L" probe "$PROBE_MS" "$PROBE_KIB" "$load" >"$o/probe.csv" &
+    pids+=($!)
+}
+case "$WORKLOAD" in
+    churn)
+        streams; bursts "$BURST_WORKERS"; probe ;;
+    cache-reuse)
+        "$L" cache /var/tmp/cache.bin "$CACHE_BLOCK_KIB" "$load" >"$o/cache.csv" &
+        pids+=($!)
+        bursts "$BURST_WORKERS"; probe ;;
+    latency)
+        streams
+        bursts "$LATENCY_BURST_WORKERS"
+        nice -n "$REQUEST_NICE" "$L" request "$REQUEST_RATE" "$REQUEST_KIB" "$load" >"$o/request.csv" &
+        pids+=($!) ;;
+esac
+fact burst_mib "$burst_mib"
+# The load ends on time: a burst worker checks the time only between
+# bursts, and a 626 MiB burst (4 GiB guest) took 12 s and more, so waiting
+# for them ran the load up to ~15 s into the calm phase (smoke run).
+sleep "$load"
+running=0
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null && running=$((running + 1)); done
+wait "${pids[@]}" 2>/dev/null || true
+fact load_killed "$running"
+fact load_end_min_free_kbytes "$(sysctl_get min_free_kbytes)"
+fact load_end_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
+# The calm phase: no load; the sampler goes on. The memtuned arms end it
+# once both tunables are back at the kernel's values (plus 2 s of
+# timeline), at the latest after CALM_PHASE s: when the step back comes
+# depends on the cooldown since the last step and on PSI's decay (smoke
+# runs: 25 s after the load in one, not within 35 s in another).
+if [ "${ARM#memtuned}" != "$ARM" ]; then
+    t_calm=$(cut -d' ' -f1 /proc/uptime)
+    while kill -0 "$sampler" 2>/dev/null; do
+        if sysctl_is min_free_kbytes "$(sed -n 's/^kernel_min_free_kbytes=//p' "$out/run.txt")" &&
+           sysctl_is watermark_scale_factor "$(sed -n 's/^kernel_watermark_scale_factor=//p' "$out/run.txt")"; then
+            fact calm_back_s "$(awk -v t="$t_calm" '{ printf "%.1f", $1 - t }' /proc/uptime)"
+            sleep 2
+            kill "$sampler" 2>/dev/null
+            break
+        fi
+        sleep 1
+    done
+fi
+wait "$sampler" 2>/dev/null || true
 fact end_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact end_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
-cp /dev/shm/timeline.csv /dev/shm/probe.csv "$out/"
+cp "$o"/*.csv "$out/"
 case "$ARM" in
     memtuned*) mt_log >"$out/memtuned.log"; mt_stop ;;
 esac
+fact uptime_at_end_s "$(cut -d' ' -f1 /proc/uptime)"
 fact "done" 1
 exit 0
