@@ -58,7 +58,6 @@ on_exit() {
 
 adj() { cat "/proc/$1/oom_score_adj" 2>/dev/null; }
 adj_is() { [ "$(adj "$1")" = "$2" ]; }
-comm_is() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 # An array, not a function: "${nobody[@]}" CMD & makes $! the process that
 # becomes CMD (setpriv execs it), not a subshell that would outlive a kill.
 # The score 999 is set before the exec (as any user may raise their own): a
@@ -109,7 +108,6 @@ hog = b"x" * (32 << 20)
 time.sleep(600)'
 
 imitators=()       # "PID WHAT" of uid 65534's processes
-declare -A start_adj
 # started PID WHAT: records an imitator.
 started() {
         imitators+=("$1 $2")
