@@ -118,6 +118,12 @@ start_imitators late
 userbus=""
 # What logind does when the user logs in (or lingers): the manager is root's
 # doing, what runs in it uid 65534's.
+# The image has no libpam-systemd, whose pam_systemd sets XDG_RUNTIME_DIR for
+# the manager: a runtime drop-in sets it instead.
+mkdir -p /run/systemd/system/user@65534.service.d
+printf '[Service]\nEnvironment=XDG_RUNTIME_DIR=/run/user/65534\n' \
+    >/run/systemd/system/user@65534.service.d/50-vm-test.conf
+systemctl daemon-reload
 loginctl enable-linger nobody >/tmp/linger.log 2>&1
 timeout 30 systemctl start user@65534.service >>/tmp/linger.log 2>&1
 if wait_for 15 test -S /run/user/65534/systemd/private; then
