@@ -14,7 +14,8 @@
 #   - /usr/bin/dbus-daemon --session as the unit dbus.service of its own user
 #     manager (lingering), the way session buses run on desktops;
 # some before memtuned starts (its first rescan), some after (exec and comm
-# events). Each keeps the kernel's oom_score_adj 0, memtuned's log has no
+# events). Each keeps the kernel's oom_score_adj (0; for the user unit the
+# 100 its user manager runs at), memtuned's log has no
 # decision for it, and memtunectl processes shows no rule for it; uid 65534
 # cannot move itself into dbus.service's cgroup. Meanwhile the real system
 # bus (dbus.service), systemd-journald, sshd (ssh.service) and memtuned get
@@ -36,8 +37,10 @@ check "the vendor default policy is installed" test -s /usr/lib/memtuned/policie
 check "no local policy masks it" test -z "$(ls -A /etc/memtuned/policies.d 2>/dev/null)"
 
 # ---- uid 65534's imitations -----------------------------------------------------------
-imitators=()    # "PID WHAT"
-add() { imitators+=("$1 $2"); }
+imitators=()    # "PID EXPECTED-SCORE WHAT"
+# add PID WHAT [SCORE]: the kernel's score for it is SCORE (default 0, what
+# the test's unit runs at).
+add() { imitators+=("$1 ${3:-0} $2"); }
 d=/tmp/nobody
 mkdir -p "$d/bin"
 chown 65534:65534 "$d"
@@ -131,7 +134,10 @@ if wait_for 15 test -S /run/user/65534/systemd/private; then
         /usr/bin/dbus-daemon --session --nofork --address=unix:path=/run/user/65534/mybus >/tmp/userbus.log 2>&1
     if wait_for 15 pgrep -u 65534 -f /run/user/65534/mybus; then
         userbus=$(pgrep -u 65534 -f /run/user/65534/mybus | head -n 1)
-        add "$userbus" "late: uid 65534, /usr/bin/dbus-daemon --session as dbus.service of user@65534.service ($(cut -d: -f3 /proc/"$userbus"/cgroup))"
+        # The user manager runs at OOMScoreAdjust=100 (user@.service), and
+        # its units inherit that: the kernel's value here, not 0.
+        umgr=$(main_pid user@65534.service)
+        add "$userbus" "late: uid 65534, /usr/bin/dbus-daemon --session as dbus.service of user@65534.service ($(cut -d: -f3 /proc/"$userbus"/cgroup))" "$(adj "$umgr")"
     else
         not_ok "uid 65534 starts dbus.service in its user manager" "$(cat /tmp/userbus.log)"
     fi
@@ -165,12 +171,12 @@ check "memtunectl: journald shows protect-journald" test "$(rule_of "$journald_p
 
 mt_log >/tmp/mt.log
 for i in "${imitators[@]}"; do
-    read -r p what <<<"$i"
+    read -r p want what <<<"$i"
     if ! kill -0 "$p" 2>/dev/null; then
         not_ok "$what (pid $p) runs"
         continue
     fi
-    check "$what (pid $p): oom_score_adj still 0" adj_is "$p" 0
+    check "$what (pid $p): oom_score_adj still $want (got $(adj "$p"))" adj_is "$p" "$want"
     check "$what (pid $p): no decision in memtuned's log" bash -c '! grep -qE "pid $0 [(]" /tmp/mt.log' "$p"
     check "$what (pid $p): memtunectl shows no rule" test "$(rule_of "$p")" = -
 done
@@ -179,6 +185,7 @@ check "no decision for it in the log" bash -c '! grep -qE "pid $0 [(]" /tmp/mt.l
 
 kill "$control" "$rootbus" 2>/dev/null
 for i in "${imitators[@]}"; do kill "${i%% *}" 2>/dev/null; done
+[ -z "$userbus" ] || systemctl stop user@65534.service >/dev/null 2>&1
 loginctl disable-linger nobody >/dev/null 2>&1
 mt_stop
 mt_finish
