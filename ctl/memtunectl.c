@@ -136,18 +136,19 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_NO_ASK_PASSWORD,
                 ARG_DUMP,
         };
-        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-                                                 { "version", no_argument, NULL, ARG_VERSION },
-                                                 { "json", no_argument, NULL, ARG_JSON },
-                                                 { "limit", required_argument, NULL, 'n' },
-                                                 { "for", required_argument, NULL, ARG_FOR },
-                                                 { "host", required_argument, NULL, 'H' },
-                                                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
-                                                 { "user", no_argument, NULL, ARG_USER },
-                                                 { "no-ask-password", no_argument, NULL,
-                                                   ARG_NO_ASK_PASSWORD },
-                                                 { "dump", no_argument, NULL, ARG_DUMP },
-                                                 {} };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "limit", required_argument, NULL, 'n' },
+                { "for", required_argument, NULL, ARG_FOR },
+                { "host", required_argument, NULL, 'H' },
+                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                { "user", no_argument, NULL, ARG_USER },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "dump", no_argument, NULL, ARG_DUMP },
+                {},
+        };
         uint64_t v;
         int c, r;
 

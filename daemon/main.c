@@ -100,20 +100,22 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_METRICS_DIR,
                 ARG_PROC_ROOT,
         };
-        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-                                                 { "version", no_argument, NULL, ARG_VERSION },
-                                                 { "once", no_argument, NULL, ARG_ONCE },
-                                                 { "json", no_argument, NULL, ARG_JSON },
-                                                 { "interval", required_argument, NULL, ARG_INTERVAL },
-                                                 { "check", no_argument, NULL, ARG_CHECK },
-                                                 { "dump", no_argument, NULL, ARG_DUMP },
-                                                 { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
-                                                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
-                                                 { "observe", no_argument, NULL, ARG_OBSERVE },
-                                                 { "bus", required_argument, NULL, ARG_BUS },
-                                                 { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
-                                                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
-                                                 {} };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "once", no_argument, NULL, ARG_ONCE },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "interval", required_argument, NULL, ARG_INTERVAL },
+                { "check", no_argument, NULL, ARG_CHECK },
+                { "dump", no_argument, NULL, ARG_DUMP },
+                { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "observe", no_argument, NULL, ARG_OBSERVE },
+                { "bus", required_argument, NULL, ARG_BUS },
+                { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
+                { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+                {},
+        };
         bool interval_set = false;
         const char *not_check = NULL; /* an option of the daemon that --check would ignore */
         int c, r;
