@@ -1049,133 +1049,150 @@ static bool override_in_force(const Override *ov, uint64_t now) {
         return ov && ov->active && now < ov->expires_usec;
 }
 
-static void plan_tunable(Step *st, const Override overrides[], Plan *plan) {
-        Engine *e = st->e;
+/* What one tunable's target is this step, where it comes from, and why:
+ * the decision's reason into w, the state line into n. Each returns the
+ * target and sets *ret_source. */
+static uint64_t target_override(Step *st, TunableId id, const Override *ov, Text *w, Text *n,
+                                TunableSource *ret_source) {
+        const TunablePolicy *tp = &st->p->tunables[id];
+        uint64_t target;
 
-        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
-                const TunablePolicy *tp = &st->p->tunables[id];
-                const Override *ov = overrides ? &overrides[id] : NULL;
-                EngineTunable *t = &e->tunables[id];
-                TunablePlan *pl = &plan->tunables[id];
-                const char *name = tunable_info(id)->name;
-                char why[ENGINE_REASON_MAX];
-                Text w = text_start(why, sizeof(why));
-                Text n = text_start(pl->reason, sizeof(pl->reason));
-                TunableSource source;
-                uint64_t target;
+        text_add(w, "override");
+        if (ov->expires_usec == NEVER)
+                text_add(w, " until cleared");
+        else
+                text_add(w, " for %s", FORMAT_DURATION_HUMAN(ov->expires_usec - st->now));
+        target = safety_clamp(st, id, ov->value, w);
+        text_add(n, "%s", w->buf);
+        /* The fixed value stays what the engine returns to afterwards. */
+        if (tp->mode == TUNABLE_MODE_FIXED) {
+                char scratch[ENGINE_REASON_MAX];
+                Text c = text_start(scratch, sizeof(scratch));
 
-                pl->present = st->present[id];
-                pl->current = st->present[id] ? st->s->tunables.value[id] : 0;
-                pl->override_expired = ov && ov->active && !override_in_force(ov, st->now);
-                if (!t->known || !st->present[id]) {
-                        pl->target = t->target;
-                        pl->baseline = t->baseline;
-                        pl->source = TUNABLE_SOURCE_NONE;
-                        text_add(&n, "%s",
-                                 t->known ? "missing in this sample" : "not available on this kernel");
-                        continue;
-                }
-
-                if (st->overridden[id]) {
-                        target = ov->value;
-                        source = TUNABLE_SOURCE_OVERRIDE;
-                        text_add(&w, "override");
-                        if (ov->expires_usec == NEVER)
-                                text_add(&w, " until cleared");
-                        else
-                                text_add(&w, " for %s", FORMAT_DURATION_HUMAN(ov->expires_usec - st->now));
-                        target = safety_clamp(st, id, target, &w);
-                        text_add(&n, "%s", why);
-                        if (tp->mode == TUNABLE_MODE_FIXED) {
-                                char scratch[ENGINE_REASON_MAX];
-                                Text c = text_start(scratch, sizeof(scratch));
-
-                                t->level = safety_clamp(st, id, tp->value, &c);
-                        }
-                } else {
-                        if (t->source == TUNABLE_SOURCE_OVERRIDE)
-                                text_add(&w, "override %s; ", pl->override_expired ? "expired" : "cleared");
-
-                        switch (tp->mode) {
-                        case TUNABLE_MODE_FIXED: {
-                                char clamp[ENGINE_REASON_MAX];
-                                Text c = text_start(clamp, sizeof(clamp));
-
-                                t->level = safety_clamp(st, id, tp->value, &c);
-                                text_add(&w, "fixed by policy%s", clamp);
-                                text_add(&n, "fixed by policy%s", clamp);
-                                target = t->level;
-                                source = TUNABLE_SOURCE_FIXED;
-                                break;
-                        }
-
-                        case TUNABLE_MODE_ADAPTIVE: {
-                                Bounds b = bounds_of(st, id);
-
-                                target = t->level;
-                                source = TUNABLE_SOURCE_ADAPTIVE;
-                                text_add(&n, "adaptive %" PRIu64 "..%" PRIu64 ", baseline %" PRIu64 ": ",
-                                         b.lo, b.hi, b.rest);
-                                if (st->stepped[id]) {
-                                        text_add(&w, "%s", st->why[id]);
-                                        text_add(&n, "%s", st->why[id]);
-                                } else {
-                                        if (is_watermark(id))
-                                                note_watermark(st, id, &b, &n);
-                                        else if (st->note[id][0])
-                                                text_add(&n, "%s", st->note[id]);
-                                        else
-                                                text_add(&n, "%s",
-                                                         t->level == b.rest ? "at the baseline" : "holding");
-                                        text_add(&w, "back to the adaptive value");
-                                }
-                                break;
-                        }
-
-                        default: /* TUNABLE_MODE_UNMANAGED */
-                                if (t->source == TUNABLE_SOURCE_NONE ||
-                                    (t->target == t->baseline && pl->current == t->baseline)) {
-                                        /* Not ours (or nothing to hand back): follow the kernel. */
-                                        t->baseline = t->level = t->target = pl->current;
-                                        target = pl->current;
-                                        source = TUNABLE_SOURCE_NONE;
-                                        text_add(&n, "unmanaged by policy");
-                                } else {
-                                        target = t->level = t->baseline;
-                                        source = TUNABLE_SOURCE_BASELINE;
-                                        text_add(&w, "unmanaged by policy: back to the baseline");
-                                        text_add(&n, "unmanaged by policy: back to the baseline %" PRIu64,
-                                                 t->baseline);
-                                }
-                                break;
-                        }
-                }
-
-                if (target != t->target && plan->n_decisions < ELEMENTSOF(plan->decisions)) {
-                        Decision *d = &plan->decisions[plan->n_decisions++];
-
-                        *d = (Decision) {
-                                .time_usec = st->now,
-                                .tunable = id,
-                                .old_value = t->target,
-                                .new_value = target,
-                                .source = source,
-                        };
-                        text_set(d->reason, sizeof(d->reason), "%s %" PRIu64 " -> %" PRIu64 ": %s", name,
-                                 t->target, target, why);
-                }
-
-                t->target = target;
-                /* A hand-back lasts until the kernel holds the baseline (a
-                 * refused or failed write is retried); then the tunable is
-                 * the kernel's. */
-                t->source = source == TUNABLE_SOURCE_BASELINE && pl->current == target ? TUNABLE_SOURCE_NONE
-                                                                                       : source;
-                pl->target = target;
-                pl->baseline = t->baseline;
-                pl->source = source;
-                pl->managed = source != TUNABLE_SOURCE_NONE;
+                st->e->tunables[id].level = safety_clamp(st, id, tp->value, &c);
         }
+        *ret_source = TUNABLE_SOURCE_OVERRIDE;
+        return target;
+}
+
+static uint64_t target_fixed(Step *st, TunableId id, Text *w, Text *n, TunableSource *ret_source) {
+        EngineTunable *t = &st->e->tunables[id];
+        char clamp[ENGINE_REASON_MAX];
+        Text c = text_start(clamp, sizeof(clamp));
+
+        t->level = safety_clamp(st, id, st->p->tunables[id].value, &c);
+        text_add(w, "fixed by policy%s", clamp);
+        text_add(n, "fixed by policy%s", clamp);
+        *ret_source = TUNABLE_SOURCE_FIXED;
+        return t->level;
+}
+
+static uint64_t target_adaptive(Step *st, TunableId id, Text *w, Text *n, TunableSource *ret_source) {
+        EngineTunable *t = &st->e->tunables[id];
+        Bounds b = bounds_of(st, id);
+
+        text_add(n, "adaptive %" PRIu64 "..%" PRIu64 ", baseline %" PRIu64 ": ", b.lo, b.hi, b.rest);
+        if (st->stepped[id]) {
+                text_add(w, "%s", st->why[id]);
+                text_add(n, "%s", st->why[id]);
+        } else {
+                if (is_watermark(id))
+                        note_watermark(st, id, &b, n);
+                else if (st->note[id][0])
+                        text_add(n, "%s", st->note[id]);
+                else
+                        text_add(n, "%s", t->level == b.rest ? "at the baseline" : "holding");
+                text_add(w, "back to the adaptive value");
+        }
+        *ret_source = TUNABLE_SOURCE_ADAPTIVE;
+        return t->level;
+}
+
+static uint64_t target_unmanaged(Step *st, TunableId id, uint64_t current, Text *w, Text *n,
+                                 TunableSource *ret_source) {
+        EngineTunable *t = &st->e->tunables[id];
+
+        if (t->source == TUNABLE_SOURCE_NONE || (t->target == t->baseline && current == t->baseline)) {
+                /* Not ours (or nothing to hand back): follow the kernel. */
+                t->baseline = t->level = t->target = current;
+                text_add(n, "unmanaged by policy");
+                *ret_source = TUNABLE_SOURCE_NONE;
+                return current;
+        }
+        t->level = t->baseline;
+        text_add(w, "unmanaged by policy: back to the baseline");
+        text_add(n, "unmanaged by policy: back to the baseline %" PRIu64, t->baseline);
+        *ret_source = TUNABLE_SOURCE_BASELINE;
+        return t->baseline;
+}
+
+/* Records a change of target as a decision, "name old -> new: why". */
+static void plan_decision(Step *st, TunableId id, uint64_t target, TunableSource source, const char *why,
+                          Plan *plan) {
+        EngineTunable *t = &st->e->tunables[id];
+        Decision *d;
+
+        if (target == t->target || plan->n_decisions >= ELEMENTSOF(plan->decisions))
+                return;
+        d = &plan->decisions[plan->n_decisions++];
+        *d = (Decision) {
+                .time_usec = st->now,
+                .tunable = id,
+                .old_value = t->target,
+                .new_value = target,
+                .source = source,
+        };
+        text_set(d->reason, sizeof(d->reason), "%s %" PRIu64 " -> %" PRIu64 ": %s", tunable_info(id)->name,
+                 t->target, target, why);
+}
+
+static void plan_one(Step *st, TunableId id, const Override *ov, Plan *plan) {
+        EngineTunable *t = &st->e->tunables[id];
+        TunablePlan *pl = &plan->tunables[id];
+        char why[ENGINE_REASON_MAX];
+        Text w = text_start(why, sizeof(why));
+        Text n = text_start(pl->reason, sizeof(pl->reason));
+        TunableSource source;
+        uint64_t target;
+
+        pl->present = st->present[id];
+        pl->current = st->present[id] ? st->s->tunables.value[id] : 0;
+        pl->override_expired = ov && ov->active && !override_in_force(ov, st->now);
+        if (!t->known || !st->present[id]) {
+                pl->target = t->target;
+                pl->baseline = t->baseline;
+                pl->source = TUNABLE_SOURCE_NONE;
+                text_add(&n, "%s", t->known ? "missing in this sample" : "not available on this kernel");
+                return;
+        }
+
+        if (st->overridden[id])
+                target = target_override(st, id, ov, &w, &n, &source);
+        else {
+                if (t->source == TUNABLE_SOURCE_OVERRIDE)
+                        text_add(&w, "override %s; ", pl->override_expired ? "expired" : "cleared");
+                switch (st->p->tunables[id].mode) {
+                case TUNABLE_MODE_FIXED: target = target_fixed(st, id, &w, &n, &source); break;
+                case TUNABLE_MODE_ADAPTIVE: target = target_adaptive(st, id, &w, &n, &source); break;
+                default: target = target_unmanaged(st, id, pl->current, &w, &n, &source); break;
+                }
+        }
+
+        plan_decision(st, id, target, source, why, plan);
+        t->target = target;
+        /* A hand-back lasts until the kernel holds the baseline (a refused or
+         * failed write is retried); then the tunable is the kernel's. */
+        t->source =
+                source == TUNABLE_SOURCE_BASELINE && pl->current == target ? TUNABLE_SOURCE_NONE : source;
+        pl->target = target;
+        pl->baseline = t->baseline;
+        pl->source = source;
+        pl->managed = source != TUNABLE_SOURCE_NONE;
+}
+
+static void plan_tunables(Step *st, const Override overrides[], Plan *plan) {
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                plan_one(st, id, overrides ? &overrides[id] : NULL, plan);
 }
 
 static void plan_evidence(const Step *st, Plan *plan) {
@@ -1308,7 +1325,7 @@ int engine_step(Engine *e, const Policy *p, const Override overrides[], const Sa
         numa(&st);
         swappiness(&st);
 
-        plan_tunable(&st, overrides, &plan);
+        plan_tunables(&st, overrides, &plan);
         plan_evidence(&st, &plan);
         plan.pressure = e->pressure;
         plan.pressure_changed = e->pressure != old_pressure;
