@@ -83,8 +83,9 @@ check "no file below /etc/memtuned but the policies.d directory" \
 mkdir -p "$tmp/x"
 dpkg-deb -x "$deb" "$tmp/x/root"
 dpkg-deb -e "$deb" "$tmp/x/DEBIAN"
+# $MEMTUNED_OPTIONS comes from /etc/default/memtuned (e.g. --metrics-dir).
 check "the installed unit runs /usr/sbin/memtuned" \
-        grep -qx 'ExecStart=/usr/sbin/memtuned' "$tmp/x/root/lib/systemd/system/memtuned.service"
+        grep -qx 'ExecStart=/usr/sbin/memtuned $MEMTUNED_OPTIONS' "$tmp/x/root/lib/systemd/system/memtuned.service"
 check "/etc/memtuned/policies.d/ is shipped, empty, for the administrators' files" \
         test -d "$tmp/x/root/etc/memtuned/policies.d"
 check "postinst enables memtuned.service" \
