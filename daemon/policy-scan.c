@@ -448,6 +448,13 @@ bool get_size(Ctx *c, const config_setting_t *s, const char *where, bool allow_p
         int r;
 
         if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
+                /* The only way out of range is below 0: say so, not the int64 range. */
+                if (config_setting_get_int64(s) < 0) {
+                        ctx_error(c, line_of(s), where,
+                                  "%lld is negative: a size is an integer in kB, at least 0",
+                                  (long long) config_setting_get_int64(s));
+                        return false;
+                }
                 if (!get_int(c, s, where, 0, INT64_MAX, &v))
                         return false;
                 *ret_kb = (uint64_t) v;

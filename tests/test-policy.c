@@ -575,6 +575,18 @@ static void test_errors(void) {
                 "thresholds: { psi_full_critical = 100.5; };", &host_small,
                 "t.conf:1: thresholds.psi_full_critical: 100.5 is out of range: it must be above 0 and at "
                 "most 100");
+        /* max_reserve, the absolute reserve ceiling: a size like any other. */
+        expect_error(
+                "thresholds: { max_reserve = \"abc\"; };", &host_small,
+                "t.conf:1: thresholds.max_reserve: invalid size \"abc\": use a number with a unit K, M, G or T "
+                "(\"64M\", \"1.5G\"), a percentage of RAM (\"2%\"), or an integer in kB");
+        expect_error(
+                "thresholds: { max_reserve = -5; };", &host_small,
+                "t.conf:1: thresholds.max_reserve: -5 is negative: a size is an integer in kB, at least 0");
+        expect_error(
+                "thresholds: { max_reserve = \"0%\"; };", &host_small,
+                "t.conf:1: thresholds.max_reserve: percentage \"0%\" is out of range: it must be above 0% "
+                "and at most 100%");
         expect_error("thresholds: { calm = \"2d\"; };", &host_small,
                      "t.conf:1: thresholds.calm: 48h is out of range 1s..24h");
         expect_error(
