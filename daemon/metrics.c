@@ -284,9 +284,7 @@ static void render_processes(Out *o, const MetricsInput *in) {
             c->rule_write_failures);
 }
 
-static void render_samples(Out *o, const MetricsInput *in) {
-        family(o, "memtuned_samples_total", "counter", "Samples of /proc taken.");
-        out(o, "memtuned_samples_total %" PRIu64 "\n", in->samples);
+static void render_samples_skipped(Out *o, const MetricsInput *in) {
         family(o, "memtuned_samples_skipped_total", "counter",
                "Samples skipped because a /proc file could not be read or parsed.");
         out(o, "memtuned_samples_skipped_total %" PRIu64 "\n", in->counters.samples_skipped);
@@ -303,9 +301,14 @@ int metrics_render(const MetricsInput *in, char *buf, size_t size) {
         render_tunables(&o, in);
         render_decisions(&o, in);
         render_processes(&o, in);
-        render_samples(&o, in);
+        render_samples_skipped(&o, in);
 
-        /* Last: everything before it changes only when a value does. */
+        /* Last, the liveness families: they change at every sample, so the
+         * writer leaves them out of its comparison; everything before them
+         * changes only when a value does, and an idle machine gets no write
+         * (and no fsync) for a sample count alone. */
+        family(&o, METRICS_LIVENESS_FAMILY, "counter", "Samples of /proc taken.");
+        out(&o, METRICS_LIVENESS_FAMILY " %" PRIu64 "\n", in->samples);
         family(&o, METRICS_TIMESTAMP_FAMILY, "gauge",
                "When memtuned wrote these values (Unix time); it rewrites them at least every 5 minutes while "
                "it runs, so an older time means stale data.");
@@ -319,7 +322,7 @@ int metrics_render(const MetricsInput *in, char *buf, size_t size) {
 }
 
 size_t metrics_body_length(const char *text, size_t len) {
-        const char *needle = "# HELP " METRICS_TIMESTAMP_FAMILY " ";
+        const char *needle = "# HELP " METRICS_LIVENESS_FAMILY " ";
         const char *p = memmem(text, len, needle, strlen(needle));
 
         return p ? (size_t) (p - text) : len;

@@ -90,13 +90,14 @@ typedef struct MetricsInput {
         uint64_t timestamp_usec; /* CLOCK_REALTIME of the writing */
 } MetricsInput;
 
-/* Renders in as text into buf, NUL terminated. The timestamp family comes
- * last, on its own line: the text before METRICS_TIMESTAMP_FAMILY changes
- * only when a value does (the writer compares it). Returns the length, or
+/* Renders in as text into buf, NUL terminated. The sample count and the
+ * timestamp come last: the text before METRICS_LIVENESS_FAMILY changes only
+ * when a value does (the writer compares it). Returns the length, or
  * -ENOBUFS when size is too small. */
+#define METRICS_LIVENESS_FAMILY "memtuned_samples_total"
 #define METRICS_TIMESTAMP_FAMILY "memtuned_metrics_write_timestamp_seconds"
 int metrics_render(const MetricsInput *in, char *buf, size_t size);
 
-/* The length of the text before the timestamp family (all of it if there
- * is none). */
+/* The length of the text before the liveness families (all of it if there
+ * are none). */
 size_t metrics_body_length(const char *text, size_t len);

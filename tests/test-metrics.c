@@ -127,11 +127,13 @@ static void test_render(void) {
                            "memtuned_decision_reaction_seconds_count 3\n"));
         CHECK(strstr(text, "memtuned_pgscan_pages_total{reclaimer=\"direct\"} 1001\n"));
         CHECK(strstr(text, "memtuned_samples_total 42\n"));
-        /* The timestamp last, and outside the body that change detection hashes. */
+        /* The sample count and the timestamp last, outside the body that
+         * change detection hashes; the skipped samples inside it. */
         CHECK(strstr(text, "\n" METRICS_TIMESTAMP_FAMILY " 1700000000.123456\n"));
-        CHECK(strncmp(text + metrics_body_length(text, (size_t) n), "# HELP " METRICS_TIMESTAMP_FAMILY " ",
-                      7) == 0);
-        CHECK(!strstr(text + metrics_body_length(text, (size_t) n), "memtuned_samples_total"));
+        CHECK(strncmp(text + metrics_body_length(text, (size_t) n), "# HELP " METRICS_LIVENESS_FAMILY " ",
+                      strlen("# HELP " METRICS_LIVENESS_FAMILY " ")) == 0);
+        CHECK(strstr(text + metrics_body_length(text, (size_t) n), METRICS_TIMESTAMP_FAMILY));
+        CHECK(!strstr(text + metrics_body_length(text, (size_t) n), "memtuned_samples_skipped_total"));
         CHECK_EQ_U64(metrics_body_length("abc", 3), 3);
 
         /* Too small a buffer: -ENOBUFS, whatever the size. */

@@ -145,7 +145,7 @@ check "node_textfile_scrape_error is still 0" test "$(series /tmp/scrape.txt nod
 
 # ---- 7. stop: the file stays, its timestamp stops ---------------------------------------
 ts_run=$(series "$PROM_FILE" memtuned_metrics_write_timestamp_seconds)
-# while memtuned runs the file is rewritten (samples_total alone changes)
+# while memtuned runs the file is rewritten (the override of step 6 changed it)
 check "while memtuned runs memtuned_metrics_write_timestamp_seconds advances ($ts_first in the first scrape, $ts_run before the stop)" \
     bash -c "[ '$ts_first' != none ] && [ '$ts_run' != none ] && [ ${ts_run%%.*} -gt ${ts_first%%.*} ]"
 mt_stop
