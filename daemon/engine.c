@@ -123,6 +123,8 @@ void engine_init(Engine *e, const Sample *s, uint64_t now_usec) {
                 .page_kb = page >= 1024 ? (uint64_t) page / 1024 : 4,
                 .last_usec = now_usec,
                 .watermark_step_usec = NEVER,
+                .trial_usec = NEVER,
+                .watermark_target_usec = NEVER,
                 .calm_since_usec = NEVER,
                 .pressure = PRESSURE_NONE,
                 .pressure_since_usec = now_usec,
@@ -135,6 +137,7 @@ void engine_init(Engine *e, const Sample *s, uint64_t now_usec) {
                 EngineTunable *t = &e->tunables[id];
 
                 t->last_step_usec = NEVER;
+                t->ceiling_usec = NEVER;
                 if (!tunables_has(&s->tunables, id))
                         continue;
                 t->known = true;
@@ -156,6 +159,8 @@ void engine_set_baseline(Engine *e, TunableId id, uint64_t value) {
          * the new one. */
         t->learned = 0;
         t->resumed = false;
+        t->on_trial = false;
+        t->ceiling_usec = NEVER;
         if (t->source == TUNABLE_SOURCE_NONE)
                 return;
         /* Whatever memtuned planned before is void; the next step plans again
@@ -193,8 +198,9 @@ void engine_resume(Engine *e, TunableId id, uint64_t level, uint64_t learned, ui
 typedef struct Obs {
         bool rates;
         uint64_t interval, start; /* the rates cover [start, now] */
-        bool has_direct, has_stall, has_zrf, has_refault, has_pswpin;
-        double direct, stall, zrf, refault_anon, refault_file, pswpin;
+        bool has_direct, has_stall, has_zrf, has_refault, has_pswpin, has_alloc;
+        double direct, stall, zrf, refault_anon, refault_file, pswpin, alloc;
+        double full_interval; /* PSI full over the interval alone, percent; NAN: unknown */
         bool has_psi, has_full;
         double psi_some, psi_full; /* percent */
 } Obs;
@@ -213,11 +219,12 @@ typedef struct Step {
         const Sample *s;
         uint64_t now;
         Obs o;
-        uint64_t window; /* the policy's window, at least 1 usec */
-        bool calm;       /* this sample */
-        bool boosted;    /* a zone's watermarks carry the kernel's boost */
-        bool trouble;    /* the window average reaches a threshold */
-        double avg_direct, avg_stall;
+        uint64_t window;              /* the policy's window, at least 1 usec */
+        bool calm;                    /* this sample */
+        bool boosted;                 /* a zone's watermarks carry the kernel's boost */
+        bool trouble;                 /* the window average reaches a threshold */
+        EngineAverage avg;            /* over the window up to now */
+        double avg_direct, avg_stall; /* avg's, or 0 where the history is short */
         double cap_percent;
         uint64_t cap_kb; /* 0: MemTotal unknown */
         bool present[_TUNABLE_MANAGED_MAX];
@@ -238,7 +245,7 @@ static bool rate_get(const Rates *r, VmStatField f, double *ret) {
 }
 
 static void observe(const Sample *s, const Rates *r, uint64_t now, Obs *ret) {
-        Obs o = {};
+        Obs o = { .full_interval = NAN };
 
         if (r && r->interval_usec > 0) {
                 o.rates = true;
@@ -248,6 +255,7 @@ static void observe(const Sample *s, const Rates *r, uint64_t now, Obs *ret) {
                 o.has_stall = rate_get(r, VMSTAT_ALLOCSTALL, &o.stall);
                 o.has_zrf = rate_get(r, VMSTAT_ZONE_RECLAIM_FAILED, &o.zrf);
                 o.has_pswpin = rate_get(r, VMSTAT_PSWPIN, &o.pswpin);
+                o.has_alloc = rate_get(r, VMSTAT_PGALLOC, &o.alloc);
                 o.has_refault = rate_get(r, VMSTAT_WORKINGSET_REFAULT_ANON, &o.refault_anon) &&
                                 rate_get(r, VMSTAT_WORKINGSET_REFAULT_FILE, &o.refault_file);
         }
@@ -266,6 +274,8 @@ static void observe(const Sample *s, const Rates *r, uint64_t now, Obs *ret) {
                 o.has_psi = true;
                 o.psi_some = MAX(o.psi_some, r->psi_some_pct);
                 o.psi_full = MAX(o.psi_full, r->psi_full_pct);
+                if (o.has_full)
+                        o.full_interval = r->psi_full_pct;
         }
         *ret = o;
 }
@@ -291,18 +301,20 @@ static void history_push(Engine *e, const Obs *o, uint64_t now) {
                 .interval_usec = now - start,
                 .pgscan_direct = o->direct,
                 .allocstall = o->has_stall ? o->stall : 0,
+                .alloc = o->has_alloc ? o->alloc : NAN,
+                .psi_full = o->full_interval,
         };
         e->history_next = (e->history_next + 1) % ENGINE_HISTORY_MAX;
         if (e->history_n < ENGINE_HISTORY_MAX)
                 e->history_n++;
 }
 
-/* Averages the reclaim rates over [from, to]. Returns whether the history
- * covers all of it (or all it can hold). */
-static bool history_average(const Engine *e, uint64_t from, uint64_t to, double *ret_direct,
-                            double *ret_stall) {
-        double direct = 0, stall = 0;
-        uint64_t covered = 0;
+/* Averages the rates over [from, to]; alloc and PSI full over the part of
+ * it where they are known. Returns whether the history covers all of it (or
+ * all it can hold). */
+static bool history_average(const Engine *e, uint64_t from, uint64_t to, EngineAverage *ret) {
+        double direct = 0, stall = 0, alloc = 0, full = 0;
+        uint64_t covered = 0, alloc_covered = 0, full_covered = 0;
         size_t i;
 
         for (i = 0; i < e->history_n; i++) {
@@ -315,14 +327,28 @@ static bool history_average(const Engine *e, uint64_t from, uint64_t to, double 
                         direct += h->pgscan_direct * (double) (hi - lo);
                         stall += h->allocstall * (double) (hi - lo);
                         covered += hi - lo;
+                        if (!isnan(h->alloc)) {
+                                alloc += h->alloc * (double) (hi - lo);
+                                alloc_covered += hi - lo;
+                        }
+                        if (!isnan(h->psi_full)) {
+                                full += h->psi_full * (double) (hi - lo);
+                                full_covered += hi - lo;
+                        }
                 }
                 if (start <= from)
                         break;
         }
         if (covered == 0)
                 return false;
-        *ret_direct = direct / (double) covered;
-        *ret_stall = stall / (double) covered;
+        *ret = (EngineAverage) {
+                .pgscan_direct = direct / (double) covered,
+                .allocstall = stall / (double) covered,
+                .has_alloc = alloc_covered > 0,
+                .alloc = alloc_covered > 0 ? alloc / (double) alloc_covered : 0,
+                .has_psi_full = full_covered > 0,
+                .psi_full = full_covered > 0 ? full / (double) full_covered : 0,
+        };
         return covered >= to - from || (i == e->history_n && e->history_n == ENGINE_HISTORY_MAX);
 }
 
@@ -398,9 +424,12 @@ static void reclaim_update(Step *st) {
                 e->calm_since_usec = o->start;
 
         st->trouble = false;
-        if (history_average(e, usec_sub(st->now, st->window), st->now, &st->avg_direct, &st->avg_stall))
+        if (history_average(e, usec_sub(st->now, st->window), st->now, &st->avg)) {
+                st->avg_direct = st->avg.pgscan_direct;
+                st->avg_stall = st->avg.allocstall;
                 st->trouble = at_or_above(st->avg_direct, th->direct_reclaim_pages_per_s) ||
                               at_or_above(st->avg_stall, th->allocstall_per_s);
+        }
 }
 
 static uint64_t reserve_ceiling(const Step *st) {
@@ -542,26 +571,197 @@ static uint64_t wsf_first_effective(const Sample *s) {
 }
 
 /* watermark_scale_factor's next value up. Below the first effective value
- * nothing moves, so it goes straight there; above it the gap is managed x
- * wsf / 10000, linear in the value, so doubling doubles the gap: each step
- * widens it by as much as all the steps before it together, and the kernel's
- * limit is reached in a handful of steps from anywhere (1 GiB guest: 117,
- * 234, 468, 936). */
+ * nothing moves, and at it the gap is still the kernel's min/4, so the first
+ * step goes straight to twice that value: the first step that doubles the
+ * gap, which the trial after it can judge. Above it the gap is managed x wsf
+ * / 10000, linear in the value, so doubling doubles the gap: each step widens
+ * it by as much as all the steps before it together, and the kernel's limit
+ * is reached in a handful of steps from anywhere (1 GiB guest: 234, 468,
+ * 936). */
 static uint64_t wsf_step_up(const Step *st, uint64_t level, uint64_t effective, uint64_t hi, Text *w) {
         uint64_t next = step_up(level, MAX(st->th->step_factor, ENGINE_WSF_STEP_FACTOR), hi);
+        uint64_t doubled = effective > UINT64_MAX / ENGINE_WSF_STEP_FACTOR
+                                   ? UINT64_MAX
+                                   : effective * ENGINE_WSF_STEP_FACTOR;
 
-        if (next < effective && effective <= hi) {
-                text_add(w, "; straight to %" PRIu64 ": below it min/4 spaces the watermarks", effective);
-                next = effective;
+        if (effective > 0 && level < effective && effective <= hi && next < doubled) {
+                next = MIN(doubled, hi);
+                text_add(w, "; straight to %" PRIu64 ": min/4 spaces the watermarks up to %" PRIu64, next,
+                         effective - 1);
         }
         return next;
+}
+
+/* ---- trials: a watermark step is kept only where it helped ---------------- */
+
+/* Puts the move of id from from to to on trial (a step may move both
+ * watermark tunables: the larger widening sets the gain asked for). to_gap
+ * and from_gap stand for the watermarks' spacing at each level. */
+static void trial_start(Step *st, TunableId id, uint64_t from, double from_gap, double to_gap) {
+        EngineTunable *t = &st->e->tunables[id];
+        Engine *e = st->e;
+        double gain = ENGINE_STEP_MIN_GAIN * MIN(1.0, to_gap / MAX(from_gap, 1.0) - 1.0);
+
+        /* Only a step from the value in force can be judged: not one that
+         * leaves an override or a fixed value behind. */
+        if (t->target != from)
+                return;
+        if (e->trial_usec != st->now)
+                e->trial_gain = 0;
+        t->on_trial = true;
+        t->trial_from = from;
+        e->trial_usec = st->now;
+        e->trial_before = st->avg;
+        if (!history_average(e, st->o.start, st->now, &e->trial_last))
+                e->trial_last = st->avg;
+        e->trial_gain = MAX(e->trial_gain, gain);
+}
+
+/* What a level spaces the watermarks by, in units of the tunable: the
+ * reserve moves all of them in proportion; watermark_scale_factor below its
+ * first effective value leaves the spacing at min/4. */
+static double trial_gap(TunableId id, uint64_t level, uint64_t effective) {
+        return id == TUNABLE_WATERMARK_SCALE_FACTOR ? (double) MAX(level, effective) : (double) level;
+}
+
+static void trial_end(Engine *e) {
+        e->trial_usec = NEVER;
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                e->tunables[id].on_trial = false;
+}
+
+/* A step above the ceiling was taken back, and the ceiling still holds. */
+static bool trial_capped(const Step *st, TunableId id) {
+        const EngineTunable *t = &st->e->tunables[id];
+
+        return t->ceiling_usec != NEVER && t->level >= t->ceiling;
+}
+
+static uint64_t ceiling_span(const Step *st) {
+        return st->window > UINT64_MAX / ENGINE_CEILING_WINDOWS ? UINT64_MAX
+                                                                : st->window * ENGINE_CEILING_WINDOWS;
+}
+
+/* What a trial compares: allocstall where the window before the step had
+ * any (pgscan_direct otherwise), per page allocated where both windows
+ * count allocations, so that a load that merely slows down does not look
+ * like a step that helped. */
+static double trial_measure(const EngineAverage *a, bool stalls, bool per_alloc) {
+        double x = stalls ? a->allocstall : a->pgscan_direct;
+
+        return per_alloc ? x / a->alloc : x;
+}
+
+/* The worse of the window before the step and its last sample: for the
+ * stalls and PSI full the higher, for the pages allocated the lower. */
+static EngineAverage trial_baseline(const EngineAverage *w, const EngineAverage *l, bool stalls,
+                                    bool per_alloc) {
+        EngineAverage b =
+                trial_measure(l, stalls, per_alloc) > trial_measure(w, stalls, per_alloc) ? *l : *w;
+
+        b.has_alloc = w->has_alloc && l->has_alloc;
+        b.alloc = MIN(w->alloc, l->alloc);
+        b.has_psi_full = w->has_psi_full && l->has_psi_full;
+        b.psi_full = MAX(w->psi_full, l->psi_full);
+        return b;
+}
+
+/* Judges the step on trial once a whole window has passed since it: keeps
+ * it, or takes it back and caps its tunable there. A step after which the
+ * reclaim fell below the thresholds is kept without more ado. Returns whether
+ * a step was taken back. */
+static bool trial_judge(Step *st) {
+        static const TunableId ids[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+        Engine *e = st->e;
+        const EngineAverage *a = &st->avg;
+        EngineAverage before;
+        const EngineAverage *b = &before;
+        char why[ENGINE_REASON_MAX];
+        Text w = text_start(why, sizeof(why));
+        bool stalls, per_alloc, helped, slowed, fuller, any = false;
+        double mb, ma;
+
+        if (e->trial_usec == NEVER)
+                return false;
+        if (!st->trouble) {
+                trial_end(e);
+                return false;
+        }
+        /* The window of evidence, and no sooner than the cool-down allows
+         * the next watermark change. */
+        if (!cooled(st->now, e->trial_usec, MAX(st->window, st->th->cooldown_usec)))
+                return false;
+        /* Another change of a watermark while the trial ran (an override
+         * set or ended, a policy reload) leaves nothing to compare. */
+        if (e->watermark_target_usec != NEVER && e->watermark_target_usec > e->trial_usec) {
+                trial_end(e);
+                return false;
+        }
+
+        stalls = e->trial_before.allocstall > 0 && st->th->allocstall_per_s > 0;
+        per_alloc = e->trial_before.has_alloc && e->trial_last.has_alloc && a->has_alloc &&
+                    e->trial_before.alloc > 0 && e->trial_last.alloc > 0 && a->alloc > 0;
+        before = trial_baseline(&e->trial_before, &e->trial_last, stalls, per_alloc);
+        mb = trial_measure(b, stalls, per_alloc);
+        ma = trial_measure(a, stalls, per_alloc);
+        helped = ma <= mb * (1.0 - e->trial_gain);
+        slowed = per_alloc && a->alloc < b->alloc * (1.0 - ENGINE_STEP_MAX_WORK_LOSS);
+        fuller = b->has_psi_full && a->has_psi_full &&
+                 a->psi_full >
+                         b->psi_full * (1.0 + ENGINE_STEP_MAX_FULL_RISE) + ENGINE_STEP_MAX_FULL_RISE_POINTS;
+        if (helped && !slowed && !fuller) {
+                trial_end(e);
+                return false;
+        }
+
+        if (!helped)
+                text_add(&w, "%s %s/s -> %s/s%s, not %.0f%% less", stalls ? "allocstall" : "pgscan_direct",
+                         fmt_rate(stalls ? b->allocstall : b->pgscan_direct).s,
+                         fmt_rate(stalls ? a->allocstall : a->pgscan_direct).s,
+                         per_alloc ? " (per page allocated)" : "", e->trial_gain * 100);
+        if (slowed)
+                text_add(&w, "%spages allocated %s/s -> %s/s: the workload slowed", helped ? "" : "; ",
+                         fmt_rate(b->alloc).s, fmt_rate(a->alloc).s);
+        if (fuller)
+                text_add(&w, "%sPSI full %.1f%% -> %.1f%%", helped && !slowed ? "" : "; ", b->psi_full,
+                         a->psi_full);
+        text_add(&w, " over %s: took the step back; holds there for %s", FORMAT_DURATION_HUMAN(st->window),
+                 FORMAT_DURATION_HUMAN(ceiling_span(st)));
+
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                EngineTunable *t = &e->tunables[ids[i]];
+
+                /* Judged only where the sample shows the step: in observe
+                 * mode, or while the write has not happened, nothing can
+                 * have helped or cost. */
+                if (!t->on_trial || !st->controlled[ids[i]] || t->level <= t->trial_from ||
+                    st->s->tunables.value[ids[i]] != t->level)
+                        continue;
+                t->ceiling = t->trial_from;
+                t->ceiling_usec = st->now;
+                level_move(st, ids[i], t->trial_from, why);
+                any = true;
+        }
+        trial_end(e);
+        return any;
+}
+
+/* A ceiling lasts ENGINE_CEILING_WINDOWS windows: the load may have changed
+ * since, and one more trial costs one window. */
+static void ceilings_expire(Step *st) {
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                EngineTunable *t = &st->e->tunables[id];
+
+                if (t->ceiling_usec != NEVER && lasted(st->now, t->ceiling_usec, ceiling_span(st)))
+                        t->ceiling_usec = NEVER;
+        }
 }
 
 /* The next trouble after a return to the baselines restores the learned
  * levels at once, both tunables in one step: they were proven together, and
  * climbing again would repeat the stalls they stopped. Returns whether any
  * level moved. */
-static bool watermarks_recall(Step *st) {
+static bool watermarks_recall(Step *st, uint64_t effective) {
         static const TunableId order[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
         bool any = false;
 
@@ -575,12 +775,16 @@ static bool watermarks_recall(Step *st) {
                 if (!st->controlled[id] || t->learned <= t->level)
                         continue;
                 next = MIN(t->learned, bounds_of(st, id).hi);
+                if (t->ceiling_usec != NEVER)
+                        next = MIN(next, t->ceiling);
                 if (next <= t->level)
                         continue;
                 w = text_start(why, sizeof(why));
                 add_reclaim_evidence(st, &w);
                 text_add(&w, "; straight back to %" PRIu64 ", the level that stopped direct reclaim before",
                          next);
+                trial_start(st, id, t->level, trial_gap(id, t->level, effective),
+                            trial_gap(id, next, effective));
                 level_move(st, id, next, why);
                 any = true;
         }
@@ -630,11 +834,16 @@ static void watermark_step_up(Step *st, TunableId id, uint64_t effective, const 
 
         add_reclaim_evidence(st, &w);
         if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
-                text_add(&w, "; watermark_scale_factor at its maximum %" PRIu64, e->tunables[wsf].level);
+                text_add(&w,
+                         trial_capped(st, wsf) ? "; watermark_scale_factor held at %" PRIu64
+                                                 ": wider did not pay"
+                                               : "; watermark_scale_factor at its maximum %" PRIu64,
+                         e->tunables[wsf].level);
         if (id == wsf)
                 next = wsf_step_up(st, level, effective, b->hi, &w);
         else
                 next = step_up(level, st->th->step_factor, b->hi);
+        trial_start(st, id, level, trial_gap(id, level, effective), trial_gap(id, next, effective));
         if (next == b->hi) {
                 if (b->capped && b->hi == st->cap_kb)
                         text_add(&w, "; reached the reserve cap (%g%% of RAM)", st->cap_percent);
@@ -657,7 +866,7 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
          * the previous one, so kswapd has had time to respond. */
         bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
 
-        if (ready && watermarks_recall(st))
+        if (ready && watermarks_recall(st, effective))
                 return;
 
         for (size_t i = 0; i < ELEMENTSOF(up_order); i++) {
@@ -669,6 +878,15 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
                 b = bounds_of(st, id);
                 if (e->tunables[id].level >= b.hi)
                         continue;
+                if (trial_capped(st, id)) {
+                        text_set(
+                                st->note[id], sizeof(st->note[id]),
+                                "direct reclaim; a step above %" PRIu64 " did not pay, held for %s",
+                                e->tunables[id].ceiling,
+                                FORMAT_DURATION_HUMAN(usec_sub(
+                                        ceiling_span(st), usec_sub(st->now, e->tunables[id].ceiling_usec))));
+                        continue;
+                }
                 if (!ready)
                         text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
                                  FORMAT_DURATION_HUMAN(
@@ -713,6 +931,11 @@ static void watermarks_back(Step *st) {
                 }
                 level_move(st, id, b.rest, why);
         }
+        /* The next load starts afresh: what did not pay under this one may
+         * under the next. */
+        trial_end(e);
+        for (size_t i = 0; i < ELEMENTSOF(down_order); i++)
+                e->tunables[down_order[i]].ceiling_usec = NEVER;
 }
 
 static void watermarks(Step *st) {
@@ -724,6 +947,9 @@ static void watermarks(Step *st) {
                 return;
         effective = wsf_first_effective(st->s);
 
+        ceilings_expire(st);
+        if (trial_judge(st))
+                return;
         if (st->trouble && !st->calm) {
                 watermarks_up(st, effective, cool);
                 return;
@@ -1179,6 +1405,8 @@ static void plan_one(Step *st, TunableId id, const Override *ov, Plan *plan) {
         }
 
         plan_decision(st, id, target, source, why, plan);
+        if (is_watermark(id) && target != t->target)
+                st->e->watermark_target_usec = st->now;
         t->target = target;
         /* A hand-back lasts until the kernel holds the baseline (a refused or
          * failed write is retried); then the tunable is the kernel's. */

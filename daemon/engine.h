@@ -14,7 +14,9 @@
  * comes from and why, and the decisions (value changes) of this step. No I/O,
  * no clock reads, no allocation: the state is plain values the daemon keeps.
  * The policy's mode (enforce or observe) does not enter: in observe mode the
- * plan is the same and the daemon just does not write it.
+ * plan is the same and the daemon just does not write it, except that a
+ * step's trial (below) can judge only a step the sample shows in force, so
+ * in observe mode no step is ever taken back.
  *
  * Behaviour, in short (the constants below give the numbers and reasons):
  * - Direct reclaim (pgscan_direct or allocstall rate at or above the policy's
@@ -71,6 +73,30 @@
  * Measured with a factor of 1.25 on the 1 GiB guest of bench/vm-effect: 115 ->
  * 144 -> 180 in 60 s while the stalls go on; they stop at 1000. */
 #define ENGINE_WSF_STEP_FACTOR 2
+
+/* Every watermark step is on trial for one window after it: the engine
+ * keeps it when the stall rate per allocated page (pgalloc_*; per second
+ * where the kernel does not count allocations) fell by at least
+ * ENGINE_STEP_MIN_GAIN against the window before the step (for a step that
+ * widens the watermarks less than twofold, that share times the widening:
+ * a last step of 10 % to a maximum cannot show as much), and takes it back
+ * when it did not, or when it cost more than it saved: the pages allocated
+ * per second (the work memory-bound tasks get done) fell by more than
+ * ENGINE_STEP_MAX_WORK_LOSS, or PSI memory full rose by more than
+ * ENGINE_STEP_MAX_FULL_RISE of itself and ENGINE_STEP_MAX_FULL_RISE_POINTS
+ * percentage points. A wider gap makes kswapd reclaim longer and keep more
+ * memory free: in bench/vm-effect a gap that stopped every stall halved a
+ * CPU-bound stream's throughput, so fewer stalls alone do not prove a step.
+ * A step taken back caps its tunable at the level before it for
+ * ENGINE_CEILING_WINDOWS windows (or until the levels go back to the
+ * baselines), and the next tunable gets its turn. "Before" is the worse of
+ * the window and its last sample: the first step comes as the trouble
+ * begins, when the window still holds calm samples. */
+#define ENGINE_STEP_MIN_GAIN 0.25
+#define ENGINE_STEP_MAX_WORK_LOSS 0.2
+#define ENGINE_STEP_MAX_FULL_RISE 0.25
+#define ENGINE_STEP_MAX_FULL_RISE_POINTS 1.0
+#define ENGINE_CEILING_WINDOWS 30
 
 /* Calm means below this share of each trouble threshold: between the two the
  * engine holds (hysteresis). A rate hovering around the threshold then never
@@ -192,13 +218,24 @@ typedef struct EngineTunable {
         uint64_t learned;        /* watermarks: the level that last stopped direct reclaim; 0: none */
         uint64_t learned_usec;   /* when learned was set or last decayed */
         bool resumed;            /* level came from engine_resume(): the next step says so */
+        bool on_trial;           /* the last watermark step moved it from trial_from */
+        uint64_t trial_from;
+        uint64_t ceiling;      /* watermarks: a step above this was taken back; 0: none */
+        uint64_t ceiling_usec; /* when ceiling was set */
 } EngineTunable;
 
-/* One sample's reclaim rates over [end_usec - interval_usec, end_usec]. */
+/* One sample's rates over [end_usec - interval_usec, end_usec]. alloc
+ * (pages allocated/s) and psi_full (percent) are NAN where unknown. */
 typedef struct EngineHistory {
         uint64_t end_usec, interval_usec;
-        double pgscan_direct, allocstall;
+        double pgscan_direct, allocstall, alloc, psi_full;
 } EngineHistory;
+
+/* Averages over a span of the history; has_* says whether it held any. */
+typedef struct EngineAverage {
+        double pgscan_direct, allocstall, alloc, psi_full;
+        bool has_alloc, has_psi_full;
+} EngineAverage;
 
 /* The engine's whole state: plain values, no pointers, copyable. Read-only
  * outside engine.c. Times are CLOCK_MONOTONIC usec; USEC_INFINITY: never/none. */
@@ -210,8 +247,13 @@ typedef struct Engine {
 
         EngineHistory history[ENGINE_HISTORY_MAX];
         size_t history_next, history_n;
-        uint64_t watermark_step_usec; /* last step of either watermark tunable */
-        uint64_t calm_since_usec;     /* start of the current run of calm samples */
+        uint64_t watermark_step_usec;   /* last step of either watermark tunable */
+        uint64_t trial_usec;            /* the watermark step on trial; NEVER: none */
+        uint64_t watermark_target_usec; /* the last change of a watermark tunable's target */
+        EngineAverage trial_before;     /* the window before it */
+        EngineAverage trial_last;       /* the last sample before it */
+        double trial_gain;              /* the share by which the stalls must fall */
+        uint64_t calm_since_usec;       /* start of the current run of calm samples */
 
         PressureLevel pressure;
         uint64_t pressure_since_usec;

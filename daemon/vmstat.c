@@ -22,6 +22,7 @@ static const char *const field_names[_VMSTAT_FIELD_MAX] = {
         [VMSTAT_KSWAPD_LOW_WMARK_HIT_QUICKLY] = "kswapd_low_wmark_hit_quickly",
         [VMSTAT_KSWAPD_HIGH_WMARK_HIT_QUICKLY] = "kswapd_high_wmark_hit_quickly",
         [VMSTAT_COMPACT_STALL] = "compact_stall",
+        [VMSTAT_PGALLOC] = "pgalloc",
 };
 /* clang-format on */
 
@@ -52,14 +53,24 @@ static const uint8_t field_name_len[_VMSTAT_FIELD_MAX] = {
         [VMSTAT_KSWAPD_LOW_WMARK_HIT_QUICKLY] = L("kswapd_low_wmark_hit_quickly"),
         [VMSTAT_KSWAPD_HIGH_WMARK_HIT_QUICKLY] = L("kswapd_high_wmark_hit_quickly"),
         [VMSTAT_COMPACT_STALL] = L("compact_stall"),
+        [VMSTAT_PGALLOC] = L("pgalloc"),
 };
 /* clang-format on */
 #undef L
 
-/* Maps a counter name to a field; allocstall_<zone> counts into VMSTAT_ALLOCSTALL. */
+/* Fields the kernel counts per zone (allocstall_movable, pgalloc_dma32...)
+ * and memtuned sums. */
+static bool summed(int f) {
+        return f == VMSTAT_ALLOCSTALL || f == VMSTAT_PGALLOC;
+}
+
+/* Maps a counter name to a field; allocstall_<zone> counts into
+ * VMSTAT_ALLOCSTALL, pgalloc_<zone> into VMSTAT_PGALLOC. */
 static int field_lookup(const char *name, size_t n) {
         if (n > 11 && memcmp(name, "allocstall_", 11) == 0)
                 return VMSTAT_ALLOCSTALL;
+        if (n > 8 && memcmp(name, "pgalloc_", 8) == 0)
+                return VMSTAT_PGALLOC;
 
         for (size_t i = 0; i < _VMSTAT_FIELD_MAX; i++)
                 if (field_name_len[i] == n && field_names[i][0] == name[0] &&
@@ -68,9 +79,9 @@ static int field_lookup(const char *name, size_t n) {
         return -1;
 }
 
-/* The per-zone allocstall counters seen so far (indexes into counters[]): a
- * repeated one would be summed twice. */
-#define ALLOCSTALL_ZONES_MAX 8
+/* The per-zone counters seen so far (indexes into counters[]): a repeated
+ * one would be summed twice. Two families of at most 8 zones each. */
+#define SUMMED_ZONES_MAX 16
 
 /* The bytes of a counter name: [A-Za-z0-9_-]. */
 static const bool name_char[256] = {
@@ -83,7 +94,7 @@ int vmstat_parse(const char *buf, size_t len, VmStat *ret) {
          * only on success. */
         static VmStat v;
         const char *end = buf + len;
-        size_t allocstall_idx[ALLOCSTALL_ZONES_MAX], n_allocstall = 0;
+        size_t summed_idx[SUMMED_ZONES_MAX], n_summed = 0;
 
         memset(&v, 0, offsetof(VmStat, counters));
 
@@ -112,14 +123,14 @@ int vmstat_parse(const char *buf, size_t len, VmStat *ret) {
                         return -EINVAL;
 
                 f = field_lookup(name, n);
-                if (f == VMSTAT_ALLOCSTALL) {
-                        for (size_t i = 0; i < n_allocstall; i++)
-                                if (strncmp(v.counters[allocstall_idx[i]].name, name, n) == 0 &&
-                                    v.counters[allocstall_idx[i]].name[n] == 0)
+                if (summed(f)) {
+                        for (size_t i = 0; i < n_summed; i++)
+                                if (strncmp(v.counters[summed_idx[i]].name, name, n) == 0 &&
+                                    v.counters[summed_idx[i]].name[n] == 0)
                                         return -EINVAL;
-                        if (n_allocstall >= ALLOCSTALL_ZONES_MAX || n >= VMSTAT_NAME_MAX)
+                        if (n_summed >= SUMMED_ZONES_MAX || n >= VMSTAT_NAME_MAX)
                                 return -EINVAL;
-                        allocstall_idx[n_allocstall++] = v.n_counters;
+                        summed_idx[n_summed++] = v.n_counters;
                 } else if (f >= 0 && vmstat_has(&v, (VmStatField) f))
                         /* A repeated name means the text is not one kernel's
                          * vmstat; trusting either copy could be wrong. */
@@ -136,7 +147,7 @@ int vmstat_parse(const char *buf, size_t len, VmStat *ret) {
 
                 if (f < 0)
                         continue;
-                if (f == VMSTAT_ALLOCSTALL) {
+                if (summed(f)) {
                         /* Summing per-zone counters: saturate rather than wrap. */
                         v.field[f] = v.field[f] > UINT64_MAX - value ? UINT64_MAX : v.field[f] + value;
                 } else

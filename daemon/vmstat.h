@@ -23,6 +23,7 @@ typedef enum VmStatField {
         VMSTAT_KSWAPD_LOW_WMARK_HIT_QUICKLY,
         VMSTAT_KSWAPD_HIGH_WMARK_HIT_QUICKLY,
         VMSTAT_COMPACT_STALL,
+        VMSTAT_PGALLOC, /* sum of pgalloc_*: pages allocated, the engine's measure of work done */
         _VMSTAT_FIELD_MAX,
 } VmStatField;
 

@@ -21,6 +21,7 @@
 typedef struct Load {
         double direct, stall, zrf, refault_anon, refault_file, pswpin; /* per second */
         double psi_some, psi_full; /* percent, as avg10 and as the interval's share */
+        double alloc;              /* pages allocated per second; 0: sim_alloc()'s model */
 } Load;
 
 typedef struct Sim {
@@ -37,6 +38,7 @@ typedef struct Sim {
         Decision log[SIM_LOG_MAX];
         size_t n_log;
         size_t n_steps;
+        uint64_t start_value[_TUNABLE_MANAGED_MAX]; /* the tunables at sim_start() */
 } Sim;
 
 /* Thresholds as a default policy might set them; every tunable unmanaged. */
@@ -125,8 +127,31 @@ static inline void sim_swap(Sim *m, uint64_t kb) {
 static inline void sim_start(Sim *m, uint64_t now) {
         m->now = now;
         m->s.timestamp_usec = now;
+        memcpy(m->start_value, m->s.tunables.value, sizeof(m->start_value));
         engine_init(&m->e, &m->s, now);
         m->e.page_kb = 4; /* reasons in MiB independent of the build host */
+}
+
+/* Pages allocated per second: load.alloc where a test sets it, otherwise a
+ * machine that answers every watermark step: its work rises with the square
+ * of each watermark tunable's ratio to its start value, so that at an
+ * unchanged stall rate each step lowers the stalls per page allocated by
+ * more than a trial asks (ENGINE_STEP_MIN_GAIN) and is kept. Tests about
+ * trials set load.alloc. */
+static inline double sim_alloc(const Sim *m) {
+        static const TunableId ids[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+        double a = 1000;
+
+        if (m->load.alloc > 0)
+                return m->load.alloc;
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                double ratio = m->start_value[ids[i]] > 0 ? (double) m->s.tunables.value[ids[i]] /
+                                                                    (double) m->start_value[ids[i]]
+                                                          : 1;
+
+                a *= ratio * ratio;
+        }
+        return a;
 }
 
 static inline void sim_rates(const Sim *m, uint64_t dt, Rates *r) {
@@ -145,6 +170,7 @@ static inline void sim_rates(const Sim *m, uint64_t dt, Rates *r) {
         r->vmstat[VMSTAT_WORKINGSET_REFAULT_ANON] = l->refault_anon;
         r->vmstat[VMSTAT_WORKINGSET_REFAULT_FILE] = l->refault_file;
         r->vmstat[VMSTAT_PSWPIN] = l->pswpin;
+        r->vmstat[VMSTAT_PGALLOC] = sim_alloc(m);
 }
 
 /* One sample dt after the previous one. Returns engine_step's result. */

@@ -150,28 +150,34 @@ kill "$listener" 2>/dev/null; { wait "$listener"; } 2>/dev/null
 # 7. Synthetic direct reclaim: the watermarks go up in steps, stop at the
 # policy's maximum, come back down when calm, and stop restores the original.
 # Counters are rewritten in place, zero-padded to a fixed width, because the
-# daemon keeps the file open and re-reads it with pread.
+# daemon keeps the file open and re-reads it with pread. The synthetic
+# machine answers each step as every step's trial asks (engine.h): at the
+# same stall rate it allocates more pages per second, by the square of
+# min_free_kbytes over its start value.
 reset_tree
 "$PY" - "$tmp/proc/vmstat" <<'PY'
 import re, sys
 p = sys.argv[1]
 t = open(p).read()
-t = re.sub(r"^(pgscan_direct|allocstall_normal) \d+$", lambda m: "%s %012d" % (m.group(1), 0), t, flags=re.M)
+t = re.sub(r"^(pgscan_direct|allocstall_normal|pgalloc_normal) \d+$", lambda m: "%s %012d" % (m.group(1), 0), t,
+           flags=re.M)
 open(p, "w").write(t)
 PY
-bump() { # seconds: raise pgscan_direct by 5000 and allocstall_normal by 100 every 0.1 s
-        "$PY" - "$tmp/proc/vmstat" "$1" <<'PY'
+bump() { # seconds: raise pgscan_direct by 5000, allocstall_normal by 100, pgalloc_normal by 10000 x (mfk/67584)^2 every 0.1 s
+        "$PY" - "$tmp/proc/vmstat" "$1" "$tmp/proc/sys/vm/min_free_kbytes" <<'PY'
 import sys, time
-path, secs = sys.argv[1], float(sys.argv[2])
+path, secs, mfk_path = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 with open(path, "r+b") as f:
     text = f.read().decode()
-    offs = {k: text.index("\n%s " % k) + len(k) + 2 for k in ("pgscan_direct", "allocstall_normal")}
+    keys = ("pgscan_direct", "allocstall_normal", "pgalloc_normal")
+    offs = {k: text.index("\n%s " % k) + len(k) + 2 for k in keys}
     end = time.monotonic() + secs
-    n = 0
+    n, alloc = 0, 0
     while time.monotonic() < end:
         n += 1
-        for k, step in (("pgscan_direct", 5000), ("allocstall_normal", 100)):
-            f.seek(offs[k]); f.write(b"%012d" % (n * step)); f.flush()
+        alloc += int(10000 * (int(open(mfk_path).read()) / 67584) ** 2)
+        for k, v in (("pgscan_direct", n * 5000), ("allocstall_normal", n * 100), ("pgalloc_normal", alloc)):
+            f.seek(offs[k]); f.write(b"%012d" % v); f.flush()
         time.sleep(0.1)
 PY
 }

@@ -190,6 +190,7 @@ typedef struct Track {
         bool adaptive_seen;
         uint64_t adaptive_value;       /* the last target while the source was adaptive */
         uint64_t adaptive_change_usec; /* when it last changed; USEC_INFINITY: not yet */
+        uint64_t before_up;            /* the adaptive target before its last step up */
 } Track;
 
 typedef struct World {
@@ -238,6 +239,11 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
         Track *t = &world.t[id];
         bool watermark = id == TUNABLE_MIN_FREE_KBYTES || id == TUNABLE_WATERMARK_SCALE_FACTOR;
         int dir = new_value > old_value ? 1 : -1;
+        bool taken_back = false;
+
+        for (size_t i = 0; i < m->plan.n_decisions; i++)
+                taken_back = taken_back || (m->plan.decisions[i].tunable == id &&
+                                            strstr(m->plan.decisions[i].reason, "took the step back"));
 
         if (first) {
         } else if (id == TUNABLE_SWAPPINESS) {
@@ -266,7 +272,16 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
                  * last step, a step down a whole calm time. */
                 PROP(since >= th->cooldown_usec, "%s changed %.1f s after the last watermark change",
                      tunable_info(id)->name, (double) since / SEC);
-                if (dir > 0)
+                if (taken_back) {
+                        /* A step that did not pay goes back to where it
+                         * came from, once its trial window is over. */
+                        PROP(dir < 0 && world.watermark_direction > 0 && new_value == t->before_up,
+                             "%s taken back %" PRIu64 " -> %" PRIu64 ", not to %" PRIu64
+                             " before its step up",
+                             tunable_info(id)->name, old_value, new_value, t->before_up);
+                        PROP(since >= th->window_usec, "%s taken back %.1f s after the step (window %.0f s)",
+                             tunable_info(id)->name, (double) since / SEC, (double) th->window_usec / SEC);
+                } else if (dir > 0)
                         PROP(since >= th->window_usec,
                              "%s up %.1f s after the last watermark change (window %.0f s)",
                              tunable_info(id)->name, (double) since / SEC, (double) th->window_usec / SEC);
@@ -277,6 +292,8 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
         }
 
         t->adaptive_change_usec = m->now;
+        if (dir > 0)
+                t->before_up = old_value;
         if (watermark) {
                 world.watermark_change_usec = m->now;
                 world.watermark_direction = dir;
@@ -533,6 +550,15 @@ static bool plan_equal(const Plan *a, const Plan *b) {
 
 static Plan plans_a[700], plans_b[700];
 
+/* A step's trial took it back: only a step in force can be judged, so from
+ * here on observe mode (which keeps every step) may plan otherwise. */
+static bool takes_back(const Plan *p) {
+        for (size_t i = 0; i < p->n_decisions; i++)
+                if (strstr(p->decisions[i].reason, "took the step back"))
+                        return true;
+        return false;
+}
+
 int main(void) {
         const char *e;
         uint64_t base = SEED_DEFAULT;
@@ -563,12 +589,14 @@ int main(void) {
 
                 /* Every 10th timeline: purity (the same inputs give the same
                  * plans) and observe mode (whether the values get written
-                 * makes no difference to the plans). */
+                 * makes no difference to the plans until a trial takes a
+                 * step back in enforce mode). */
                 if (i % 10 == 0) {
                         timeline(&sim, seed, false, false, false, plans_a, ELEMENTSOF(plans_a));
                         timeline(&twin, seed, false, true, false, plans_b, ELEMENTSOF(plans_b));
                         n_twins++;
-                        for (size_t k = 0; k < ELEMENTSOF(plans_a) && k < sim.n_steps; k++)
+                        for (size_t k = 0;
+                             k < ELEMENTSOF(plans_a) && k < sim.n_steps && !takes_back(&plans_a[k]); k++)
                                 if (!plan_equal(&plans_a[k], &plans_b[k])) {
                                         fprintf(stderr,
                                                 "seed %" PRIu64

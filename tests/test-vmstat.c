@@ -39,6 +39,15 @@ static void test_literals(void) {
         /* Summing per-zone stalls saturates. */
         CHECK_EQ_INT(parse(REQUIRED "allocstall_normal 18446744073709551615\nallocstall_dma 1\n"), 0);
         CHECK_EQ_U64(v.field[VMSTAT_ALLOCSTALL], UINT64_MAX);
+
+        /* pgalloc_<zone> sums the same way, beside allocstall_<zone>. */
+        CHECK_EQ_INT(parse(REQUIRED
+                           "pgalloc_dma 1\npgalloc_dma32 20\nallocstall_dma32 5\npgalloc_normal 300\n"
+                           "pgalloc_movable 0\npgalloc_device 4000\n"),
+                     0);
+        CHECK_EQ_U64(v.field[VMSTAT_PGALLOC], 4321);
+        CHECK_EQ_U64(v.field[VMSTAT_ALLOCSTALL], 5);
+        CHECK(!vmstat_has(&(VmStat) {}, VMSTAT_PGALLOC));
 }
 
 static void test_hostile(void) {
@@ -51,6 +60,7 @@ static void test_hostile(void) {
         CHECK_EQ_INT(parse("pgscan_kswapd 1\n"), -ENODATA);
         CHECK_EQ_INT(parse(REQUIRED "pgscan_direct 5\n"), -EINVAL); /* repeated */
         CHECK_EQ_INT(parse(REQUIRED "allocstall_normal 1\nallocstall_normal 1\n"), -EINVAL);
+        CHECK_EQ_INT(parse(REQUIRED "pgalloc_normal 1\nallocstall_normal 1\npgalloc_normal 1\n"), -EINVAL);
         CHECK_EQ_INT(parse(REQUIRED "oom_kill 18446744073709551616\n"), -ERANGE);
         CHECK_EQ_INT(parse(REQUIRED "oom_kill -1\n"), -EINVAL);
         CHECK_EQ_INT(parse(REQUIRED "oom_kill\n"), -EINVAL); /* truncated line */
