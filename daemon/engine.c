@@ -606,8 +606,16 @@ static void trial_start(Step *st, TunableId id, uint64_t from, double from_gap, 
          * leaves an override or a fixed value behind. */
         if (t->target != from)
                 return;
-        if (e->trial_usec != st->now)
+        if (e->trial_usec != st->now) {
+                static const TunableId ids[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+
                 e->trial_gain = 0;
+                e->trial_onset = true;
+                for (size_t i = 0; i < ELEMENTSOF(ids); i++)
+                        if (st->controlled[ids[i]] &&
+                            e->tunables[ids[i]].level != bounds_of(st, ids[i]).rest)
+                                e->trial_onset = false;
+        }
         t->on_trial = true;
         t->trial_from = from;
         e->trial_usec = st->now;
@@ -704,9 +712,12 @@ static bool trial_judge(Step *st) {
         before = trial_baseline(&e->trial_before, &e->trial_last, stalls, per_alloc);
         mb = trial_measure(b, stalls, per_alloc);
         ma = trial_measure(a, stalls, per_alloc);
-        helped = ma <= mb * (1.0 - e->trial_gain);
+        /* At the onset the window before holds the start of the trouble,
+         * still growing: fewer stalls or less PSI full than then prove
+         * nothing either way, and only a workload that slowed counts. */
+        helped = e->trial_onset || ma <= mb * (1.0 - e->trial_gain);
         slowed = per_alloc && a->alloc < b->alloc * (1.0 - ENGINE_STEP_MAX_WORK_LOSS);
-        fuller = b->has_psi_full && a->has_psi_full &&
+        fuller = !e->trial_onset && b->has_psi_full && a->has_psi_full &&
                  a->psi_full >
                          b->psi_full * (1.0 + ENGINE_STEP_MAX_FULL_RISE) + ENGINE_STEP_MAX_FULL_RISE_POINTS;
         if (helped && !slowed && !fuller) {

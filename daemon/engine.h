@@ -90,8 +90,9 @@
  * A step taken back caps its tunable at the level before it for
  * ENGINE_CEILING_WINDOWS windows (or until the levels go back to the
  * baselines), and the next tunable gets its turn. "Before" is the worse of
- * the window and its last sample: the first step comes as the trouble
- * begins, when the window still holds calm samples. */
+ * the window and its last sample. The first step from the baselines (or back
+ * to learned levels) comes as the trouble begins, while it is still growing:
+ * it is judged on the pages allocated alone. */
 #define ENGINE_STEP_MIN_GAIN 0.25
 #define ENGINE_STEP_MAX_WORK_LOSS 0.2
 #define ENGINE_STEP_MAX_FULL_RISE 0.25
@@ -253,6 +254,7 @@ typedef struct Engine {
         EngineAverage trial_before;     /* the window before it */
         EngineAverage trial_last;       /* the last sample before it */
         double trial_gain;              /* the share by which the stalls must fall */
+        bool trial_onset;               /* the step left the baselines: only "slowed" judges it */
         uint64_t calm_since_usec;       /* start of the current run of calm samples */
 
         PressureLevel pressure;

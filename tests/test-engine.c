@@ -1040,56 +1040,61 @@ static void test_recall(void) {
 /* A step that does not lower the stalls per page allocated is taken back
  * once its trial window (and the cool-down) is over, its tunable holds
  * below it, and the next tunable gets its turn; the hold ends after
- * ENGINE_CEILING_WINDOWS windows, and a return to the baselines forgets it. */
+ * ENGINE_CEILING_WINDOWS windows, and a return to the baselines forgets it.
+ * The first step from the baselines comes as the trouble grows and is kept
+ * unless the work done falls. */
 static void test_trial_no_help(void) {
         sim_new(&sim);
         sim_adaptive(&sim, WSF, 10, 1000);
         sim_adaptive(&sim, MFK, 0, 1048576);
         sim_start(&sim, T0);
         sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 }; /* answers nothing */
-        sim_run(&sim, 10 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 44, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        sim_run(&sim, 30 * SEC, SEC);
+        sim_run(&sim, 40 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 2);
+        CHECK_DECISION(nth(&sim, WSF, 0), AT(10), WSF, 10, 44, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(40), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 3);
         CHECK_DECISION(
-                nth(&sim, WSF, 1), AT(40), WSF, 44, 10, TUNABLE_SOURCE_ADAPTIVE,
-                "watermark_scale_factor 44 -> 10: allocstall 35/s -> 35/s (per page allocated), not 25% "
+                nth(&sim, WSF, 2), AT(70), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
+                "watermark_scale_factor 88 -> 44: allocstall 35/s -> 35/s (per page allocated), not 25% "
                 "less over 10s: took the step back; holds there for 5min");
         CHECK_EQ_U64(count(&sim, MFK), 0);
         /* Then the reserve, a cool-down later, on trial too (a 25 % step
          * asks for 6 % fewer stalls). */
         sim_run(&sim, 30 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, MFK, 0), AT(70), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE,
+        CHECK_DECISION(nth(&sim, MFK, 0), AT(100), MFK, 67584, 84480, TUNABLE_SOURCE_ADAPTIVE,
                        "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10s; "
-                       "watermark_scale_factor held at 10: wider did not pay");
+                       "watermark_scale_factor held at 44: wider did not pay");
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(
-                nth(&sim, MFK, 1), AT(100), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
+                nth(&sim, MFK, 1), AT(130), MFK, 84480, 67584, TUNABLE_SOURCE_ADAPTIVE,
                 "min_free_kbytes 84480 -> 67584: allocstall 35/s -> 35/s (per page allocated), not 6% "
                 "less over 10s: took the step back; holds there for 5min");
         /* Both held: nothing moves until the first hold ends. */
         sim_run(&sim, 239 * SEC, SEC);
-        CHECK_EQ_U64(sim.n_log, 4);
+        CHECK_EQ_U64(sim.n_log, 5);
         CHECK(strstr(sim.plan.tunables[WSF].reason,
-                     "direct reclaim; a step above 10 did not pay, held for 1s"));
+                     "direct reclaim; a step above 44 did not pay, held for 1s"));
         sim_run(&sim, 1 * SEC, SEC);
-        CHECK_EQ_U64(count(&sim, WSF), 3);
-        CHECK_DECISION(nth(&sim, WSF, 2), AT(340), WSF, 10, 44, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_EQ_U64(count(&sim, WSF), 4);
+        CHECK_DECISION(nth(&sim, WSF, 3), AT(370), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
 
         /* The same step on a machine that answers it is kept. */
         sim_new(&sim);
         sim_adaptive(&sim, WSF, 10, 1000);
         sim_start(&sim, T0);
         sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 };
-        sim_run(&sim, 10 * SEC, SEC);
+        sim_run(&sim, 40 * SEC, SEC);
         sim.load.stall = 20; /* 43 % fewer */
         sim_run(&sim, 30 * SEC, SEC);
-        CHECK_EQ_U64(count(&sim, WSF), 2);
-        CHECK_DECISION(nth(&sim, WSF, 1), AT(40), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_EQ_U64(count(&sim, WSF), 3);
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(70), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
 
-/* Fewer stalls are not enough when the work done falls with them, or when
- * PSI full rises: the step is taken back and says which. */
+/* Fewer stalls are not enough when the work done falls with them (even at
+ * the onset), or when PSI full rises: the step is taken back and says
+ * which. */
 static void test_trial_cost(void) {
         sim_new(&sim);
         sim_adaptive(&sim, WSF, 10, 1000);
@@ -1103,24 +1108,36 @@ static void test_trial_cost(void) {
                 "watermark_scale_factor 44 -> 10: pages allocated 5000/s -> 3000/s: the workload slowed "
                 "over 10s: took the step back; holds there for 5min");
 
+        /* PSI full judges the steps after the first. */
         sim_new(&sim);
         sim_adaptive(&sim, WSF, 10, 1000);
         sim_start(&sim, T0);
         sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000, .psi_full = 4 };
-        sim_run(&sim, 10 * SEC, SEC);
+        sim_run(&sim, 40 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(40), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
         sim.load = (Load) { .direct = 600, .stall = 10, .alloc = 5000, .psi_full = 7 };
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(
-                nth(&sim, WSF, 1), AT(40), WSF, 44, 10, TUNABLE_SOURCE_ADAPTIVE,
-                "watermark_scale_factor 44 -> 10: PSI full 4.0% -> 7.0% over 10s: took the step back; "
+                nth(&sim, WSF, 2), AT(70), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
+                "watermark_scale_factor 88 -> 44: PSI full 4.0% -> 7.0% over 10s: took the step back; "
                 "holds there for 5min");
         /* Within the margin (25 % and one point) it stays. */
         sim_new(&sim);
         sim_adaptive(&sim, WSF, 10, 1000);
         sim_start(&sim, T0);
         sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000, .psi_full = 4 };
-        sim_run(&sim, 10 * SEC, SEC);
+        sim_run(&sim, 40 * SEC, SEC);
         sim.load = (Load) { .direct = 600, .stall = 10, .alloc = 4100, .psi_full = 5.9 };
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(70), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        /* At the onset, stalls and PSI full that grow with the trouble do
+         * not take the first step back. */
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000, .psi_full = 2 };
+        sim_run(&sim, 10 * SEC, SEC);
+        sim.load = (Load) { .direct = 9000, .stall = 110, .alloc = 5000, .psi_full = 20 };
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(nth(&sim, WSF, 1), AT(40), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
