@@ -233,6 +233,7 @@ typedef struct Step {
         bool stepped[_TUNABLE_MANAGED_MAX];    /* the level moved this step; why says why */
         char why[_TUNABLE_MANAGED_MAX][ENGINE_REASON_MAX];
         char note[_TUNABLE_MANAGED_MAX][ENGINE_REASON_MAX]; /* the controller's state */
+        char paid[64]; /* the trial kept the last step: why, for the next step's reason */
 } Step;
 
 static bool rate_get(const Rates *r, VmStatField f, double *ret) {
@@ -699,6 +700,17 @@ static bool trial_judge(Step *st) {
          * the next watermark change. */
         if (!cooled(st->now, e->trial_usec, MAX(st->window, st->th->cooldown_usec)))
                 return false;
+        /* Judged only where the sample shows the step: in observe mode, or
+         * while the write has not happened, nothing can have helped or
+         * cost. */
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                const EngineTunable *t = &e->tunables[ids[i]];
+
+                if (t->on_trial && st->present[ids[i]] && st->s->tunables.value[ids[i]] != t->level) {
+                        trial_end(e);
+                        return false;
+                }
+        }
         /* Another change of a watermark while the trial ran (an override
          * set or ended, a policy reload) leaves nothing to compare. */
         if (e->watermark_target_usec != NEVER && e->watermark_target_usec > e->trial_usec) {
@@ -721,6 +733,13 @@ static bool trial_judge(Step *st) {
                  a->psi_full >
                          b->psi_full * (1.0 + ENGINE_STEP_MAX_FULL_RISE) + ENGINE_STEP_MAX_FULL_RISE_POINTS;
         if (helped && !slowed && !fuller) {
+                if (e->trial_onset)
+                        text_set(st->paid, sizeof(st->paid), "; the last step kept: allocated %s/s -> %s/s",
+                                 fmt_rate(b->alloc).s, fmt_rate(a->alloc).s);
+                else
+                        text_set(st->paid, sizeof(st->paid), "; the last step paid: %s%s %+.0f%%",
+                                 stalls ? "allocstall" : "pgscan_direct", per_alloc ? "/page" : "",
+                                 mb > 0 ? (ma / mb - 1.0) * 100 : 0.0);
                 trial_end(e);
                 return false;
         }
@@ -742,11 +761,7 @@ static bool trial_judge(Step *st) {
         for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
                 EngineTunable *t = &e->tunables[ids[i]];
 
-                /* Judged only where the sample shows the step: in observe
-                 * mode, or while the write has not happened, nothing can
-                 * have helped or cost. */
-                if (!t->on_trial || !st->controlled[ids[i]] || t->level <= t->trial_from ||
-                    st->s->tunables.value[ids[i]] != t->level)
+                if (!t->on_trial || !st->controlled[ids[i]] || t->level <= t->trial_from)
                         continue;
                 t->ceiling = t->trial_from;
                 t->ceiling_usec = st->now;
@@ -844,6 +859,7 @@ static void watermark_step_up(Step *st, TunableId id, uint64_t effective, const 
         Text w = text_start(why, sizeof(why));
 
         add_reclaim_evidence(st, &w);
+        text_add(&w, "%s", st->paid);
         if (id == TUNABLE_MIN_FREE_KBYTES && st->controlled[wsf])
                 text_add(&w,
                          trial_capped(st, wsf) ? "; watermark_scale_factor held at %" PRIu64

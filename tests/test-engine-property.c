@@ -550,15 +550,6 @@ static bool plan_equal(const Plan *a, const Plan *b) {
 
 static Plan plans_a[700], plans_b[700];
 
-/* A step's trial took it back: only a step in force can be judged, so from
- * here on observe mode (which keeps every step) may plan otherwise. */
-static bool takes_back(const Plan *p) {
-        for (size_t i = 0; i < p->n_decisions; i++)
-                if (strstr(p->decisions[i].reason, "took the step back"))
-                        return true;
-        return false;
-}
-
 int main(void) {
         const char *e;
         uint64_t base = SEED_DEFAULT;
@@ -589,14 +580,14 @@ int main(void) {
 
                 /* Every 10th timeline: purity (the same inputs give the same
                  * plans) and observe mode (whether the values get written
-                 * makes no difference to the plans until a trial takes a
-                 * step back in enforce mode). */
+                 * makes no difference to the plans until a trial judges a
+                 * step in enforce mode). */
                 if (i % 10 == 0) {
                         timeline(&sim, seed, false, false, false, plans_a, ELEMENTSOF(plans_a));
                         timeline(&twin, seed, false, true, false, plans_b, ELEMENTSOF(plans_b));
                         n_twins++;
                         for (size_t k = 0;
-                             k < ELEMENTSOF(plans_a) && k < sim.n_steps && !takes_back(&plans_a[k]); k++)
+                             k < ELEMENTSOF(plans_a) && k < sim.n_steps && !sim_judged(&plans_a[k]); k++)
                                 if (!plan_equal(&plans_a[k], &plans_b[k])) {
                                         fprintf(stderr,
                                                 "seed %" PRIu64

@@ -209,15 +209,19 @@ static void test_sustained(void) {
         for (size_t i = 0; i < ELEMENTSOF(mfk_steps); i++, t += 30)
                 CHECK_DECISION(nth(&sim, MFK, i), AT(t), MFK, i == 0 ? 67584 : mfk_steps[i - 1],
                                mfk_steps[i], TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_STREQ(nth(&sim, WSF, 2)->reason,
-                    "watermark_scale_factor 88 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10s; "
-                    "reached the policy's maximum");
-        CHECK_STREQ(nth(&sim, MFK, 0)->reason,
-                    "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10s; "
-                    "watermark_scale_factor at its maximum 100");
-        CHECK_STREQ(nth(&sim, MFK, 6)->reason,
-                    "min_free_kbytes 257813 -> 262144: pgscan_direct 1840/s, allocstall 35/s over 10s; "
-                    "watermark_scale_factor at its maximum 100; reached the policy's maximum");
+        CHECK_STREQ(
+                nth(&sim, WSF, 2)->reason,
+                "watermark_scale_factor 88 -> 100: pgscan_direct 1840/s, allocstall 35/s over 10s; the last "
+                "step paid: allocstall/page -75%; reached the policy's maximum");
+        CHECK_STREQ(
+                nth(&sim, MFK, 0)->reason,
+                "min_free_kbytes 67584 -> 84480: pgscan_direct 1840/s, allocstall 35/s over 10s; the last step "
+                "paid: allocstall/page -23%; watermark_scale_factor at its maximum 100");
+        CHECK_STREQ(
+                nth(&sim, MFK, 6)->reason,
+                "min_free_kbytes 257813 -> 262144: pgscan_direct 1840/s, allocstall 35/s over 10s; the last "
+                "step paid: allocstall/page -36%; watermark_scale_factor at its maximum 100; reached the "
+                "policy's maximum");
         CHECK_EQ_U64(sim_target(&sim, WSF), 100);
         CHECK_EQ_U64(sim_target(&sim, MFK), 262144);
         CHECK_STREQ(sim.plan.tunables[MFK].reason,
@@ -289,9 +293,10 @@ static void test_reserve_cap(void) {
         load_trouble(&sim);
         sim_run(&sim, 600 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 3);
-        CHECK_DECISION(nth(&sim, MFK, 2), AT(70), MFK, 105600, 125829, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 105600 -> 125829: pgscan_direct 1840/s, allocstall 35/s over 10s; "
-                       "reached the reserve cap (3% of RAM)");
+        CHECK_DECISION(
+                nth(&sim, MFK, 2), AT(70), MFK, 105600, 125829, TUNABLE_SOURCE_ADAPTIVE,
+                "min_free_kbytes 105600 -> 125829: pgscan_direct 1840/s, allocstall 35/s over 10s; the last "
+                "step paid: allocstall/page -36%; reached the reserve cap (3% of RAM)");
         CHECK_STREQ(sim.plan.tunables[MFK].reason,
                     "adaptive 0..125829, baseline 67584: direct reclaim, but at its reserve cap");
 
@@ -304,9 +309,10 @@ static void test_reserve_cap(void) {
         sim_run(&sim, 600 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, MFK), 6);
         CHECK_DECISION(nth(&sim, MFK, 4), AT(130), MFK, 165000, 206250, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK_DECISION(nth(&sim, MFK, 5), AT(160), MFK, 206250, 209715, TUNABLE_SOURCE_ADAPTIVE,
-                       "min_free_kbytes 206250 -> 209715: pgscan_direct 1840/s, allocstall 35/s over 10s; "
-                       "reached the reserve cap (5% of RAM)");
+        CHECK_DECISION(
+                nth(&sim, MFK, 5), AT(160), MFK, 206250, 209715, TUNABLE_SOURCE_ADAPTIVE,
+                "min_free_kbytes 206250 -> 209715: pgscan_direct 1840/s, allocstall 35/s over 10s; the last "
+                "step paid: allocstall/page -36%; reached the reserve cap (5% of RAM)");
 
         /* A policy minimum above the cap: the cap wins. */
         sim_new(&sim);
@@ -733,13 +739,17 @@ static void test_observe(void) {
                 }
         }
         CHECK(sim.n_log > 10);
-        CHECK_EQ_U64(sim.n_log, sim2.n_log);
-        for (unsigned i = 0; i < 2000; i++)
-                if (!plan_equal(&plans[0][i], &plans[1][i])) {
-                        fprintf(stderr, "test-engine.c:%d: plans differ at step %u\n", __LINE__, i);
+        /* The same plans up to the first step a trial judges (observe mode
+         * judges none: the sample never shows its steps). */
+        unsigned same = 0;
+        while (same < 2000 && !sim_judged(&plans[0][same]))
+                if (!plan_equal(&plans[0][same], &plans[1][same])) {
+                        fprintf(stderr, "test-engine.c:%d: plans differ at step %u\n", __LINE__, same);
                         test_failures++;
                         break;
-                }
+                } else
+                        same++;
+        CHECK(same >= 20);
         /* And the kernel's values did stay put in observe mode. */
         CHECK_EQ_U64(sim2.s.tunables.value[MFK], 67584);
         CHECK_EQ_U64(sim2.s.tunables.value[ZRM], 1);
