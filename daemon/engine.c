@@ -489,6 +489,9 @@ static uint64_t safety_clamp(const Step *st, TunableId id, uint64_t v, Text *why
         return v;
 }
 
+/* The watermark tunables, in the order they go up. */
+static const TunableId watermark_ids[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
+
 static bool is_watermark(TunableId id) {
         return id == TUNABLE_MIN_FREE_KBYTES || id == TUNABLE_WATERMARK_SCALE_FACTOR;
 }
@@ -595,9 +598,10 @@ static uint64_t wsf_step_up(const Step *st, uint64_t level, uint64_t effective, 
 
 /* ---- trials: a watermark step is kept only where it helped ---------------- */
 
-/* Puts the move of id from from to to on trial (a step may move both
- * watermark tunables: the larger widening sets the gain asked for). to_gap
- * and from_gap stand for the watermarks' spacing at each level. */
+/* Puts the move of id from the level from on trial, before level_move()
+ * (a step may move both watermark tunables: the larger widening sets the
+ * gain asked for). from_gap and to_gap stand for the watermarks' spacing
+ * before and after. */
 static void trial_start(Step *st, TunableId id, uint64_t from, double from_gap, double to_gap) {
         EngineTunable *t = &st->e->tunables[id];
         Engine *e = st->e;
@@ -608,14 +612,14 @@ static void trial_start(Step *st, TunableId id, uint64_t from, double from_gap, 
         if (t->target != from)
                 return;
         if (e->trial_usec != st->now) {
-                static const TunableId ids[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
-
                 e->trial_gain = 0;
                 e->trial_onset = true;
-                for (size_t i = 0; i < ELEMENTSOF(ids); i++)
-                        if (st->controlled[ids[i]] &&
-                            e->tunables[ids[i]].level != bounds_of(st, ids[i]).rest)
+                for (size_t i = 0; i < ELEMENTSOF(watermark_ids); i++) {
+                        TunableId w = watermark_ids[i];
+
+                        if (st->controlled[w] && e->tunables[w].level != bounds_of(st, w).rest)
                                 e->trial_onset = false;
+                }
         }
         t->on_trial = true;
         t->trial_from = from;
@@ -680,7 +684,6 @@ static EngineAverage trial_baseline(const EngineAverage *w, const EngineAverage 
  * reclaim fell below the thresholds is kept without more ado. Returns whether
  * a step was taken back. */
 static bool trial_judge(Step *st) {
-        static const TunableId ids[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
         Engine *e = st->e;
         const EngineAverage *a = &st->avg;
         EngineAverage before;
@@ -703,10 +706,11 @@ static bool trial_judge(Step *st) {
         /* Judged only where the sample shows the step: in observe mode, or
          * while the write has not happened, nothing can have helped or
          * cost. */
-        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
-                const EngineTunable *t = &e->tunables[ids[i]];
+        for (size_t i = 0; i < ELEMENTSOF(watermark_ids); i++) {
+                const EngineTunable *t = &e->tunables[watermark_ids[i]];
 
-                if (t->on_trial && st->present[ids[i]] && st->s->tunables.value[ids[i]] != t->level) {
+                if (t->on_trial && st->present[watermark_ids[i]] &&
+                    st->s->tunables.value[watermark_ids[i]] != t->level) {
                         trial_end(e);
                         return false;
                 }
@@ -758,14 +762,14 @@ static bool trial_judge(Step *st) {
         text_add(&w, " over %s: took the step back; holds there for %s", FORMAT_DURATION_HUMAN(st->window),
                  FORMAT_DURATION_HUMAN(ceiling_span(st)));
 
-        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
-                EngineTunable *t = &e->tunables[ids[i]];
+        for (size_t i = 0; i < ELEMENTSOF(watermark_ids); i++) {
+                EngineTunable *t = &e->tunables[watermark_ids[i]];
 
-                if (!t->on_trial || !st->controlled[ids[i]] || t->level <= t->trial_from)
+                if (!t->on_trial || !st->controlled[watermark_ids[i]] || t->level <= t->trial_from)
                         continue;
                 t->ceiling = t->trial_from;
                 t->ceiling_usec = st->now;
-                level_move(st, ids[i], t->trial_from, why);
+                level_move(st, watermark_ids[i], t->trial_from, why);
                 any = true;
         }
         trial_end(e);
