@@ -29,6 +29,7 @@ typedef struct ManagerConfig {
         const char *bus;         /* --bus: "system", "user", an address; NULL or "none": no bus */
         bool bus_optional;       /* no --bus given: without a bus (or the name), run anyway */
         const char *metrics_dir; /* --metrics-dir: write MANAGER_METRICS_FILE there; NULL: not */
+        const char *config_root; /* --config-root: where sysctl.d and TuneD are read; NULL: "/" */
 } ManagerConfig;
 
 typedef struct ManagerMetrics ManagerMetrics;
@@ -107,11 +108,16 @@ typedef struct ManagerTunableRow {
         const char *source; /* who sets target: "fixed", "adaptive", "override", ... or "none" */
         const char *mode;   /* the policy's mode for it; "unmanaged" for one never managed */
         const char *reason; /* the state in one line; "" when there is none */
+        const char *owner;  /* who else sets it: "sysctl.d", "TuneD"; NULL: no one (daemon/owners.h) */
 } ManagerTunableRow;
 
 /* The tunables this kernel has, in TunableId order, into rows. Returns how
  * many (at most _TUNABLE_MAX). */
 size_t manager_get_tunables(const Manager *m, ManagerTunableRow rows[static _TUNABLE_MAX]);
+
+/* Who owns each knob, the peers and the parsers' errors as JSON (an object
+ * with "owners"), freshly allocated. Returns 0 or -ENOMEM. */
+int manager_get_owners_json(const Manager *m, char **ret);
 
 /* The newest sample's zones (borrowed). Returns how many. */
 size_t manager_get_zones(const Manager *m, const Zone **ret);

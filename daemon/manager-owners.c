@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Who else sets the knobs (daemon/owners.h) as the manager uses it: the
+ * policy the engine gets leaves other tools' knobs alone, outside changes
+ * are attributed and counted, and a fight ends with memtuned backing off. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager-internal.h"
+
+static const char *peer_note(PeerId id) {
+        switch (id) {
+        case PEER_EARLYOOM:
+        case PEER_NOHANG:
+                return "it kills by its own thresholds before the kernel's OOM killer, choosing by oom_score, "
+                       "which includes the oom_score_adj memtuned's rules set";
+        case PEER_SYSTEMD_OOMD:
+                return "it kills whole cgroups by pressure and swap use and does not look at oom_score_adj";
+        case PEER_TUNED: return "it applies its profile's sysctls";
+        case PEER_KUBELET: return "it sets oom_score_adj of every pod's processes by QoS class";
+        default: return "";
+        }
+}
+
+/* Brings hold[] up to date with the policy and the owners. Returns whether
+ * any changed. */
+static bool holds_update(Manager *m) {
+        bool changed = false;
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
+                char reason[sizeof(m->hold_reason[0])];
+                KnobHold h = owners_hold(&m->owners, m->policy, id, reason, sizeof(reason));
+
+                if (h == m->hold[id] && strcmp(reason, m->hold_reason[id]) == 0)
+                        continue;
+                m->hold[id] = h;
+                memcpy(m->hold_reason[id], reason, sizeof(reason));
+                changed = true;
+        }
+        return changed;
+}
+
+static void owners_log(Manager *m) {
+        for (size_t i = 0; i < m->owners.n_errors; i++)
+                log_warning("%s", m->owners.errors[i]);
+        for (PeerId id = 0; id < _PEER_MAX; id++)
+                if (m->owners.peers.pid[id] > 0)
+                        log_info("%s runs (PID %d): %s.", peer_name(id), (int) m->owners.peers.pid[id],
+                                 peer_note(id));
+        if (m->owners.peers.n_kubepods > 0)
+                log_info(
+                        "%zu process%s in kubelet's pods: process rules leave them to kubelet unless they say "
+                        "kubepods = true.",
+                        m->owners.peers.n_kubepods, m->owners.peers.n_kubepods == 1 ? "" : "es");
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                if (m->hold[id] == KNOB_HOLD_LEFT || m->hold[id] == KNOB_HOLD_TAKEN)
+                        log_notice("vm.%s: %s.", tunable_info(id)->name, m->hold_reason[id]);
+}
+
+static void detect(Manager *m) {
+        int r = owners_detect(&m->owners, m->config_root_fd, m->config.proc_fd);
+
+        if (r < 0)
+                log_warning_errno(r, "Failed to find the other owners of the vm knobs, ignoring: %m");
+}
+
+int manager_owners_start(Manager *m) {
+        const char *root = m->config.config_root ?: "/";
+
+        m->config_root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (m->config_root_fd < 0)
+                return log_error_errno(errno, "Failed to open the configuration root '%s': %m", root);
+        detect(m);
+        (void) holds_update(m);
+        owners_log(m);
+        return 0;
+}
+
+void manager_owners_reload(Manager *m) {
+        /* The administrator may have settled a fight (removed the file,
+         * stopped the tool): the next one counts afresh. */
+        owners_reset_fights(&m->owners);
+        detect(m);
+        if (holds_update(m))
+                manager_mark(m, MANAGER_CHANGE_TUNABLES);
+        owners_log(m);
+}
+
+void manager_owners_stop(Manager *m) {
+        owners_done(&m->owners);
+        if (m->config_root_fd >= 0)
+                m->config_root_fd = safe_close(m->config_root_fd);
+}
+
+const Policy *manager_owners_policy(Manager *m) {
+        (void) holds_update(m);
+        owners_effective_policy(&m->owners, m->policy, &m->effective);
+        return &m->effective;
+}
+
+bool manager_owners_leaves(const Manager *m, TunableId id) {
+        return (unsigned) id < _TUNABLE_MANAGED_MAX &&
+               (m->hold[id] == KNOB_HOLD_LEFT || m->hold[id] == KNOB_HOLD_BACKED_OFF);
+}
+
+void manager_owners_outside_change(Manager *m, TunableId id, uint64_t value, uint64_t now) {
+        char buf[320];
+        const char *by;
+
+        if ((unsigned) id >= _TUNABLE_MANAGED_MAX || !manager_enforcing(m) ||
+            (m->hold[id] != KNOB_HOLD_MANAGED && m->hold[id] != KNOB_HOLD_TAKEN))
+                return;
+        /* A TuneD profile switch or a new sysctl.d file shows in the files:
+         * read them again before judging. */
+        detect(m);
+        by = owners_attribute(&m->owners, id, value, buf, sizeof(buf));
+        if (by)
+                log_notice("vm.%s: the outside change to %" PRIu64 " is %s.", tunable_info(id)->name, value,
+                           by);
+        if (m->hold[id] == KNOB_HOLD_TAKEN)
+                return; /* the policy said to win */
+        if (holds_update(m) && m->hold[id] == KNOB_HOLD_LEFT) {
+                /* Someone else started owning it: leave it now. */
+                log_notice("vm.%s: %s.", tunable_info(id)->name, m->hold_reason[id]);
+                manager_mark(m, MANAGER_CHANGE_TUNABLES);
+                return;
+        }
+        if (!owners_note_flip(&m->owners, id, value, now, by))
+                return;
+        (void) holds_update(m);
+        manager_mark(m, MANAGER_CHANGE_TUNABLES);
+        log_warning("vm.%s: %s; memtuned stops writing it.", tunable_info(id)->name, m->hold_reason[id]);
+}
+
+int manager_get_owners_json(const Manager *m, char **ret) {
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&buf, &n);
+        JsonWriter w;
+
+        if (!f)
+                return -ENOMEM;
+        json_init(&w, f, false);
+        json_object_begin(&w, NULL);
+        owners_json(&w, &m->owners, m->policy);
+        json_object_end(&w);
+        json_finish(&w);
+        if (fclose(f) != 0 || !buf) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
+}
