@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <math.h>
 #include <stdbool.h>
@@ -68,7 +69,8 @@ static void help(void) {
                "     --metrics-dir DIR   Write Prometheus metrics to DIR/memtuned.prom for\n"
                "                         node_exporter's textfile collector (default: none)\n"
                "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
-               "     --config-root DIR   Read sysctl.d and TuneD's files below DIR (default /)\n",
+               "     --config-root DIR   Read sysctl.d and TuneD's files below DIR (default: the\n"
+               "                         directory above --proc-root, / for /proc)\n",
                program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
 }
 
@@ -265,6 +267,31 @@ static int once_killorder(int proc_fd, const Policy *policy, const MemInfo *memi
         return 0;
 }
 
+/* The configuration that goes with the /proc read: the host's own for
+ * /proc, none of the host's for a fixture tree (whose parent directory
+ * may hold one), so that a test never sees this machine's /etc. */
+static int config_root_default(void) {
+        static char buf[PATH_MAX];
+        char *slash;
+
+        if (arg_config_root)
+                return 0;
+        if (strlen(arg_proc_root) >= sizeof(buf) - 4)
+                return log_error_errno(ENAMETOOLONG, "--proc-root '%s' is too long.", arg_proc_root);
+        snprintf(buf, sizeof(buf), "%s", arg_proc_root);
+        while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
+                buf[strlen(buf) - 1] = 0;
+        slash = strrchr(buf, '/');
+        if (!slash)
+                snprintf(buf, sizeof(buf), ".");
+        else if (slash == buf)
+                buf[1] = 0;
+        else
+                *slash = 0;
+        arg_config_root = buf;
+        return 0;
+}
+
 static int once_owners(int proc_fd, Owners *ret) {
         const char *root = arg_config_root ?: "/";
         _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -413,6 +440,10 @@ int main(int argc, char *argv[]) {
                 return 1;
 
         r = open_root(arg_proc_root, &proc_fd);
+        if (r < 0)
+                return 1;
+
+        r = config_root_default();
         if (r < 0)
                 return 1;
 
