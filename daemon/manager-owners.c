@@ -3,6 +3,7 @@
  * policy the engine gets leaves other tools' knobs alone, outside changes
  * are attributed and counted, and a fight ends with memtuned backing off. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -156,5 +157,102 @@ int manager_get_owners_json(const Manager *m, char **ret) {
                 return -ENOMEM;
         }
         *ret = buf;
+        return 0;
+}
+
+size_t manager_get_owner_rows(const Manager *m, ManagerOwnerRow rows[static _TUNABLE_MAX]) {
+        const Sample *s = manager_sample(m);
+        size_t n = 0;
+
+        for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
+                ManagerOwnerRow *r = &rows[n];
+                const OwnerClaim *c;
+                const char *who = NULL;
+                KnobHold h;
+
+                if (!tunables_has(&s->tunables, id))
+                        continue;
+                *r = (ManagerOwnerRow) { .name = tunable_info(id)->name };
+                h = owners_hold(&m->owners, m->policy, id, r->reason, sizeof(r->reason));
+                /* A fight is the manager's own record; owners_hold() knows it too. */
+                r->state = knob_hold_to_string(h);
+                c = owners_claim(&m->owners, id, &who);
+                r->owner = c ? who : "";
+                if (c)
+                        snprintf(r->where, sizeof(r->where), "%s:%u = %s", c->file, c->line, c->value);
+                n++;
+        }
+        return n;
+}
+
+static int push(char ***v, size_t *n, char *s) {
+        char **nv;
+
+        if (!s)
+                return -ENOMEM;
+        nv = realloc(*v, (*n + 2) * sizeof(char *));
+        if (!nv) {
+                free(s);
+                return -ENOMEM;
+        }
+        nv[(*n)++] = s;
+        nv[*n] = NULL;
+        *v = nv;
+        return 0;
+}
+
+static char *format(const char *fmt, ...) _printf_(1, 2);
+static char *format(const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}
+
+int manager_get_owner_notes(const Manager *m, char ***ret) {
+        char **v = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        for (PeerId id = 0; r >= 0 && id < _PEER_MAX; id++)
+                if (m->owners.peers.pid[id] > 0)
+                        r = push(&v, &n,
+                                 format("%s runs (PID %d): %s.", peer_name(id),
+                                        (int) m->owners.peers.pid[id], peer_note(id)));
+        if (r >= 0 && m->owners.peers.n_kubepods > 0)
+                r = push(&v, &n,
+                         format("%zu process%s in kubelet's pods: process rules leave them to kubelet "
+                                "unless they say kubepods = true.",
+                                m->owners.peers.n_kubepods, m->owners.peers.n_kubepods == 1 ? "" : "es"));
+        if (r >= 0 && m->owners.tuned_profile[0])
+                r = push(&v, &n,
+                         format("TuneD profile %s: %s.", m->owners.tuned_profile,
+                                m->owners.tuned_active ? "applied (tuned runs or is enabled)"
+                                                       : "not applied (tuned neither runs nor is enabled)"));
+        for (size_t i = 0; r >= 0 && i < m->owners.n_errors; i++)
+                r = push(&v, &n, strdup(m->owners.errors[i]));
+        for (size_t i = 0; r >= 0 && i < m->policy->n_notes; i++)
+                r = push(&v, &n, format("policy: %s", m->policy->notes[i]));
+        for (size_t i = 0; r >= 0 && i < m->policy->n_warnings; i++)
+                r = push(&v, &n, format("policy: %s", m->policy->warnings[i]));
+        if (r >= 0 && m->policy_error)
+                r = push(&v, &n,
+                         format("policy rejected, the last good one stays in force: %s", m->policy_error));
+        if (r >= 0 && !v) {
+                v = calloc(1, sizeof(char *));
+                if (!v)
+                        r = -ENOMEM;
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        free(v[i]);
+                free(v);
+                return r;
+        }
+        *ret = v;
         return 0;
 }
