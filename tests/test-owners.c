@@ -15,6 +15,7 @@
 #include "owners.h"
 #include "peers.h"
 #include "policy.h"
+#include "procrules.h"
 #include "sysctld.h"
 #include "test-util.h"
 #include "tuned.h"
@@ -516,6 +517,42 @@ static void test_take_over_key(void) {
         }
 }
 
+/* kubelet's pods: a rule matches a pod's process only with kubepods = true,
+ * and reset_children never reaches into a pod. */
+static void test_kubepods_rules(void) {
+        static ProcInfo pod, host;
+        ProcessRule rule = { .name = (char *) "web", .oom_score_adj = 500 };
+        ProcessRule parent_rule = { .name = (char *) "parent",
+                                    .oom_score_adj = 300,
+                                    .reset_children = true };
+        ProcParent parent = { .rule = 0, .oom_score_adj = 300 };
+        ProcDecision d;
+
+        rule.match.comm = (char *) "nginx";
+        parent_rule.match.comm = (char *) "containerd-shim";
+        pod.have = host.have = PROC_INFO_STAT | PROC_INFO_CGROUP | PROC_INFO_OOM_SCORE_ADJ;
+        pod.stat.pid = 4343;
+        host.stat.pid = 4444;
+        snprintf(pod.stat.comm, sizeof(pod.stat.comm), "nginx");
+        snprintf(host.stat.comm, sizeof(host.stat.comm), "nginx");
+        snprintf(pod.cgroup, sizeof(pod.cgroup), "/kubepods/burstable/pod1/c1");
+        snprintf(host.cgroup, sizeof(host.cgroup), "/system.slice/nginx.service");
+
+        CHECK(procrules_rule_matches(&rule, &host));
+        CHECK(!procrules_rule_matches(&rule, &pod));
+        rule.kubepods = true;
+        CHECK(procrules_rule_matches(&rule, &pod));
+
+        /* A pod's process whose parent a reset_children rule set: left to kubelet. */
+        pod.oom_score_adj = host.oom_score_adj = 300;
+        snprintf(pod.stat.comm, sizeof(pod.stat.comm), "child");
+        snprintf(host.stat.comm, sizeof(host.stat.comm), "child");
+        CHECK_EQ_INT(procrules_decide(&parent_rule, 1, &host, 1, &parent, &d), 0);
+        CHECK_EQ_INT(d.verdict, PROC_VERDICT_RESET);
+        CHECK_EQ_INT(procrules_decide(&parent_rule, 1, &pod, 1, &parent, &d), 0);
+        CHECK(d.verdict != PROC_VERDICT_RESET && d.verdict != PROC_VERDICT_APPLY);
+}
+
 int main(void) {
         ASSERT(mkdtemp(tmp));
         test_normalize();
@@ -527,6 +564,7 @@ int main(void) {
         test_peers();
         test_owners();
         test_take_over_key();
+        test_kubepods_rules();
         (void) sh("rm -rf '%s'%s", tmp, "");
         return test_result("test-owners");
 }

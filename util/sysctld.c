@@ -79,11 +79,17 @@ int conf_list_add(ConfList *l, const char *key, const char *value, const char *f
         s.file = strdup(file);
         if (!s.key || (value && !s.value) || !s.file)
                 goto oom;
-        n = realloc(l->settings, (l->n_settings + 1) * sizeof(ConfSetting));
-        if (!n)
-                goto oom;
-        n[l->n_settings++] = s;
-        l->settings = n;
+        /* Doubling: a file of thousands of lines must not cost a realloc each. */
+        if (l->n_settings == l->n_settings_allocated) {
+                size_t k = MAX(l->n_settings_allocated * 2, (size_t) 16);
+
+                n = realloc(l->settings, k * sizeof(ConfSetting));
+                if (!n)
+                        goto oom;
+                l->settings = n;
+                l->n_settings_allocated = k;
+        }
+        l->settings[l->n_settings++] = s;
         return 0;
 oom:
         free(s.key);

@@ -40,7 +40,7 @@ typedef struct ConfSetting {
  * what could not be used. Start zeroed; conf_list_done() frees. */
 typedef struct ConfList {
         ConfSetting *settings;
-        size_t n_settings;
+        size_t n_settings, n_settings_allocated;
         char **files;
         size_t n_files;
         char **errors; /* "FILE:LINE: message", at most CONF_ERRORS_MAX (the last one says so) */
