@@ -91,6 +91,10 @@ typedef struct Manager {
          * others unmanaged. */
         int config_root_fd;
         Owners owners;
+        sd_event_source *owners_defer; /* reads the owners again after an outside change */
+        /* Changed from outside, owners not read again yet: not written
+         * until they are (a new sysctl.d file must not see a write). */
+        bool owners_pending[_TUNABLE_MANAGED_MAX];
         KnobHold hold[_TUNABLE_MANAGED_MAX];
         char hold_reason[_TUNABLE_MANAGED_MAX][320];
         Policy effective;

@@ -64,8 +64,8 @@ static void owners_log(Manager *m) {
                         log_notice("vm.%s: %s.", tunable_info(id)->name, m->hold_reason[id]);
 }
 
-static void detect(Manager *m) {
-        int r = owners_detect(&m->owners, m->config_root_fd, m->config.proc_fd);
+static void detect(Manager *m, bool peers) {
+        int r = owners_detect(&m->owners, m->config_root_fd, peers ? m->config.proc_fd : -1);
 
         if (r < 0)
                 log_warning_errno(r, "Failed to find the other owners of the vm knobs, ignoring: %m");
@@ -77,7 +77,7 @@ int manager_owners_start(Manager *m) {
         m->config_root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (m->config_root_fd < 0)
                 return log_error_errno(errno, "Failed to open the configuration root '%s': %m", root);
-        detect(m);
+        detect(m, true);
         (void) holds_update(m);
         owners_log(m);
         return 0;
@@ -87,13 +87,14 @@ void manager_owners_reload(Manager *m) {
         /* The administrator may have settled a fight (removed the file,
          * stopped the tool): the next one counts afresh. */
         owners_reset_fights(&m->owners);
-        detect(m);
+        detect(m, true);
         if (holds_update(m))
                 manager_mark(m, MANAGER_CHANGE_TUNABLES);
         owners_log(m);
 }
 
 void manager_owners_stop(Manager *m) {
+        m->owners_defer = sd_event_source_unref(m->owners_defer);
         owners_done(&m->owners);
         if (m->config_root_fd >= 0)
                 m->config_root_fd = safe_close(m->config_root_fd);
@@ -102,12 +103,35 @@ void manager_owners_stop(Manager *m) {
 const Policy *manager_owners_policy(Manager *m) {
         (void) holds_update(m);
         owners_effective_policy(&m->owners, m->policy, &m->effective);
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                if (m->owners_pending[id])
+                        m->effective.tunables[id].mode = TUNABLE_MODE_UNMANAGED;
         return &m->effective;
 }
 
 bool manager_owners_leaves(const Manager *m, TunableId id) {
         return (unsigned) id < _TUNABLE_MANAGED_MAX &&
-               (m->hold[id] == KNOB_HOLD_LEFT || m->hold[id] == KNOB_HOLD_BACKED_OFF);
+               (m->hold[id] == KNOB_HOLD_LEFT || m->hold[id] == KNOB_HOLD_BACKED_OFF ||
+                m->owners_pending[id]);
+}
+
+/* After a tick that saw an outside change: a TuneD profile switch or a new
+ * sysctl.d file shows in the files, so read them again (the tick itself
+ * does not allocate; this runs after it). A knob someone else now sets is
+ * left to them at once. */
+static int on_owners_defer(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        detect(m, false);
+        memset(m->owners_pending, 0, sizeof(m->owners_pending));
+        if (holds_update(m)) {
+                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                        if (m->hold[id] == KNOB_HOLD_LEFT)
+                                log_notice("vm.%s: %s.", tunable_info(id)->name, m->hold_reason[id]);
+                manager_mark(m, MANAGER_CHANGE_TUNABLES);
+                manager_flush_changes(m);
+        }
+        return 0;
 }
 
 void manager_owners_outside_change(Manager *m, TunableId id, uint64_t value, uint64_t now) {
@@ -117,21 +141,26 @@ void manager_owners_outside_change(Manager *m, TunableId id, uint64_t value, uin
         if ((unsigned) id >= _TUNABLE_MANAGED_MAX || !manager_enforcing(m) ||
             (m->hold[id] != KNOB_HOLD_MANAGED && m->hold[id] != KNOB_HOLD_TAKEN))
                 return;
-        /* A TuneD profile switch or a new sysctl.d file shows in the files:
-         * read them again before judging. */
-        detect(m);
+        if (m->event) {
+                int r;
+
+                if (!m->owners_defer)
+                        r = sd_event_add_defer(m->event, &m->owners_defer, on_owners_defer, m);
+                else
+                        r = sd_event_source_set_enabled(m->owners_defer, SD_EVENT_ONESHOT);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to schedule reading the owners again, ignoring: %m");
+                else if (m->hold[id] == KNOB_HOLD_MANAGED)
+                        /* Until the files are read again: a new owner
+                         * must not see memtuned write over it first. */
+                        m->owners_pending[id] = true;
+        }
         by = owners_attribute(&m->owners, id, value, buf, sizeof(buf));
         if (by)
                 log_notice("vm.%s: the outside change to %" PRIu64 " is %s.", tunable_info(id)->name, value,
                            by);
         if (m->hold[id] == KNOB_HOLD_TAKEN)
                 return; /* the policy said to win */
-        if (holds_update(m) && m->hold[id] == KNOB_HOLD_LEFT) {
-                /* Someone else started owning it: leave it now. */
-                log_notice("vm.%s: %s.", tunable_info(id)->name, m->hold_reason[id]);
-                manager_mark(m, MANAGER_CHANGE_TUNABLES);
-                return;
-        }
         if (!owners_note_flip(&m->owners, id, value, now, by))
                 return;
         (void) holds_update(m);

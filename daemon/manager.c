@@ -713,6 +713,8 @@ static const char *outside_change_outcome(const Manager *m, TunableId id, uint64
 
         if (!manager_enforcing(m))
                 return "memtuned only observes and leaves it";
+        if (m->owners_pending[id] && m->hold[id] == KNOB_HOLD_MANAGED)
+                return "memtuned reads sysctl.d and TuneD again before it writes it";
         if (manager_owners_leaves(m, id))
                 return "memtuned leaves it to its owner";
         if (o->active && o->expires_usec > now)

@@ -69,14 +69,17 @@ int owners_detect(Owners *o, int root_fd, int proc_fd) {
         _cleanup_(tuned_config_done) TunedConfig tuned = {};
         int r;
 
+        Peers peers = o->peers;
+
         owners_done(o);
+        o->peers = peers;
         r = sysctl_load(root_fd, &sysctl);
         if (r < 0)
                 return r;
         r = tuned_load(root_fd, &tuned);
         if (r < 0)
                 return r;
-        if (peers_scan(proc_fd, &o->peers) < 0)
+        if (proc_fd >= 0 && peers_scan(proc_fd, &o->peers) < 0)
                 o->peers = (Peers) {};
 
         for (size_t i = 0; i < tuned.n_profiles; i++)

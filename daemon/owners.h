@@ -62,8 +62,9 @@ typedef struct Owners {
 } Owners;
 
 /* Reads sysctl.d, sysctl.conf and TuneD below root_fd and the peers below
- * proc_fd into o, keeping o->track. Unusable files become o->errors and
- * change nothing else. Returns 0 or -ENOMEM. */
+ * proc_fd (-1: keeps the peers found before) into o, keeping o->track.
+ * Unusable files become o->errors and change nothing else. Returns 0 or
+ * -ENOMEM. */
 int owners_detect(Owners *o, int root_fd, int proc_fd);
 
 /* Frees the error list; o stays usable (zeroed but for track). */

@@ -130,7 +130,22 @@ check "the value stays the loop's" is_value watermark_scale_factor 10
 stop_daemon TERM
 check "stop exits 0 after backing off" test $? -eq 0
 
-# 6. A hostile sysctl.d file names itself and changes nothing else.
+# 6. A sysctl.d file that appears while memtuned runs, applied by
+#    `sysctl --system`: the knob is left to it with no write over it.
+fresh
+policy 50-test.conf "tunables: { swappiness: { mode = \"fixed\"; value = 30; }; }; $FAST"
+check "daemon starts before the file" start_daemon
+check "swappiness is managed" wait_for 5 is_value swappiness 30
+printf 'vm.swappiness = 10\n' >"$tmp/etc/sysctl.d/60-swap.conf"
+echo 10 >"$tmp/proc/sys/vm/swappiness"
+check "the new owner is found" wait_for 5 logged "vm.swappiness: left to sysctl.d (/etc/sysctl.d/60-swap.conf:1 sets 10)"
+check "the change is not written over" test "$(count_logged 'swappiness 10 -> 30')" -eq 0
+sleep 1.5
+check "swappiness stays sysctl.d's" is_value swappiness 10
+check "still no write" test "$(count_logged 'swappiness 10 ->')" -eq 0
+stop_daemon TERM
+
+# 7. A hostile sysctl.d file names itself and changes nothing else.
 fresh
 printf 'vm.swappiness = 10\n\0\1\2' >"$tmp/etc/sysctl.d/10-binary.conf"
 printf 'vm.min_free_kbytes = 90112\n' >"$tmp/etc/sysctl.d/20-ok.conf"
