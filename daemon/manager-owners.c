@@ -122,8 +122,21 @@ bool manager_owners_leaves(const Manager *m, TunableId id) {
 static int on_owners_defer(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
 
+        bool again = false;
+
         detect(m, false);
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                again = again || m->owners_pending[id];
         memset(m->owners_pending, 0, sizeof(m->owners_pending));
+        /* Still memtuned's after all: the tick that held the write back
+         * comes now, not at the next sample. */
+        if (again && m->sample_timer) {
+                uint64_t now;
+
+                if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) >= 0 &&
+                    sd_event_source_set_time(m->sample_timer, now) >= 0)
+                        (void) sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
+        }
         if (holds_update(m)) {
                 for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                         if (m->hold[id] == KNOB_HOLD_LEFT)

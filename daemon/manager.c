@@ -713,9 +713,7 @@ static const char *outside_change_outcome(const Manager *m, TunableId id, uint64
 
         if (!manager_enforcing(m))
                 return "memtuned only observes and leaves it";
-        if (m->owners_pending[id] && m->hold[id] == KNOB_HOLD_MANAGED)
-                return "memtuned reads sysctl.d and TuneD again before it writes it";
-        if (manager_owners_leaves(m, id))
+        if (m->hold[id] == KNOB_HOLD_LEFT || m->hold[id] == KNOB_HOLD_BACKED_OFF)
                 return "memtuned leaves it to its owner";
         if (o->active && o->expires_usec > now)
                 snprintf(buf, size, "the override's value %" PRIu64 " is written again", o->value);
