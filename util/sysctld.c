@@ -401,7 +401,8 @@ int sysctl_load(int root_fd, ConfList *ret) {
                         goto finish;
         }
 
-        qsort(c, n, sizeof(Candidate), candidate_cmp);
+        if (n > 0) /* qsort() takes no NULL, even for nothing */
+                qsort(c, n, sizeof(Candidate), candidate_cmp);
         for (size_t i = 0; i < n; i++) {
                 char path[512];
                 struct stat st;

@@ -14,7 +14,7 @@ make_tmp
 writer=
 on_exit() {
         if [ -n "$writer" ]; then kill "$writer" 2>/dev/null; fi
-        if [ -n "${KEEP_LOG:-}" ]; then cp "$tmp/log" /tmp/test-owners.last.log; fi
+        if [ -n "${KEEP_LOG:-}" ]; then cp "$tmp/log" /tmp/test-owners-daemon.last.log; fi
 }
 
 start_daemon() { # extra args...
