@@ -154,7 +154,11 @@ void manager_owners_outside_change(Manager *m, TunableId id, uint64_t value, uin
         if ((unsigned) id >= _TUNABLE_MANAGED_MAX || !manager_enforcing(m) ||
             (m->hold[id] != KNOB_HOLD_MANAGED && m->hold[id] != KNOB_HOLD_TAKEN))
                 return;
-        if (m->event) {
+        /* A TuneD profile switch or a new sysctl.d file shows in the
+         * files' stat() (no allocation here); read them again after the
+         * tick. Otherwise what was read stands, and the tick goes on as
+         * any other. */
+        if (m->event && owners_changed(&m->owners, m->config_root_fd)) {
                 int r;
 
                 if (!m->owners_defer)

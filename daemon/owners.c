@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 #include "owners.h"
@@ -53,6 +55,49 @@ static int errors_take(Owners *o, ConfList *l) {
         return 0;
 }
 
+static void stamp_take(OwnerStamp *s, int root_fd) {
+        struct stat st;
+
+        s->exists = fstatat(root_fd, s->path, &st, 0) >= 0;
+        s->dev = s->exists ? st.st_dev : 0;
+        s->ino = s->exists ? st.st_ino : 0;
+        s->mtime_nsec = s->exists ? (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec : 0;
+        s->size = s->exists ? (int64_t) st.st_size : 0;
+}
+
+/* path as the host names it ("/etc/...") or relative to the root. */
+static void stamp_add(Owners *o, int root_fd, const char *path) {
+        OwnerStamp *s;
+
+        while (*path == '/')
+                path++;
+        for (size_t i = 0; i < o->n_stamps; i++)
+                if (strcmp(o->stamps[i].path, path) == 0)
+                        return;
+        if (o->n_stamps >= OWNERS_STAMPS_MAX || strlen(path) >= sizeof(s->path)) {
+                o->stamps_overflow = true;
+                return;
+        }
+        s = &o->stamps[o->n_stamps++];
+        snprintf(s->path, sizeof(s->path), "%s", path);
+        stamp_take(s, root_fd);
+}
+
+bool owners_changed(const Owners *o, int root_fd) {
+        if (o->stamps_overflow)
+                return true;
+        for (size_t i = 0; i < o->n_stamps; i++) {
+                OwnerStamp now = o->stamps[i];
+
+                stamp_take(&now, root_fd);
+                if (now.exists != o->stamps[i].exists || now.dev != o->stamps[i].dev ||
+                    now.ino != o->stamps[i].ino || now.mtime_nsec != o->stamps[i].mtime_nsec ||
+                    now.size != o->stamps[i].size)
+                        return true;
+        }
+        return false;
+}
+
 void owners_done(Owners *o) {
         OwnerTrack track[_TUNABLE_MANAGED_MAX];
 
@@ -99,6 +144,17 @@ int owners_detect(Owners *o, int root_fd, int proc_fd) {
                 claim_from(&o->sysctl[id], conf_list_find(&sysctl, key));
                 claim_from(&o->tuned[id], o->tuned_active ? conf_list_find(&tuned.list, key) : NULL);
         }
+        /* Where a change would show: each directory (a file added or
+         * removed), each file read (edited in place), and active_profile. */
+        for (size_t i = 0; sysctl_dirs[i]; i++)
+                stamp_add(o, root_fd, sysctl_dirs[i]);
+        stamp_add(o, root_fd, SYSCTL_CONF);
+        stamp_add(o, root_fd, TUNED_ACTIVE_PROFILE);
+        for (size_t i = 0; i < sysctl.n_files; i++)
+                stamp_add(o, root_fd, sysctl.files[i]);
+        for (size_t i = 0; i < tuned.list.n_files; i++)
+                stamp_add(o, root_fd, tuned.list.files[i]);
+
         r = errors_take(o, &sysctl);
         if (r < 0)
                 return r;

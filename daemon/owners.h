@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "json.h"
 #include "peers.h"
@@ -50,6 +51,20 @@ typedef struct OwnerTrack {
         char backed_off_reason[256];
 } OwnerTrack;
 
+/* What a file or directory the owners came from looked like when they were
+ * read: a later stat() that differs means they may have changed. 64 covers
+ * the five sysctl.d directories, their files and a profile chain on any
+ * real host; beyond it every check says "changed". */
+#define OWNERS_STAMPS_MAX 64
+typedef struct OwnerStamp {
+        char path[128]; /* relative to the configuration root */
+        bool exists;
+        dev_t dev;
+        ino_t ino;
+        int64_t mtime_nsec;
+        int64_t size;
+} OwnerStamp;
+
 typedef struct Owners {
         OwnerClaim sysctl[_TUNABLE_MAX]; /* the sysctl.d (or sysctl.conf) setting that wins at boot */
         OwnerClaim tuned[_TUNABLE_MAX];  /* the TuneD profile's */
@@ -58,6 +73,9 @@ typedef struct Owners {
         Peers peers;
         char **errors; /* "FILE:LINE: message" from both parsers */
         size_t n_errors;
+        OwnerStamp stamps[OWNERS_STAMPS_MAX];
+        size_t n_stamps;
+        bool stamps_overflow;
         OwnerTrack track[_TUNABLE_MANAGED_MAX];
 } Owners;
 
@@ -66,6 +84,12 @@ typedef struct Owners {
  * Unusable files become o->errors and change nothing else. Returns 0 or
  * -ENOMEM. */
 int owners_detect(Owners *o, int root_fd, int proc_fd);
+
+/* Whether any file or directory the owners were read from (the sysctl.d
+ * directories and files, sysctl.conf, TuneD's active_profile and profiles)
+ * looks different now: a stat() each, no allocation, so the daemon's tick
+ * may ask. */
+bool owners_changed(const Owners *o, int root_fd);
 
 /* Frees the error list; o stays usable (zeroed but for track). */
 void owners_done(Owners *o);

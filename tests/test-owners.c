@@ -478,6 +478,22 @@ static void test_owners(void) {
         }
         CHECK_STREQ(o.tuned_profile, "");
         CHECK(!o.tuned_active);
+
+        /* A change shows in the stamps: a new file, a file edited in place,
+         * a TuneD profile chosen. Read again, the stamps are the new ones. */
+        CHECK(!owners_changed(&o, root));
+        ASSERT(sh("printf 'vm.swappiness = 5\\n' >'%s/owners/sysctl/run/sysctl.d/90-new.conf'", tmp) == 0);
+        CHECK(owners_changed(&o, root));
+        CHECK_EQ_INT(owners_detect(&o, root, proc), 0);
+        CHECK(!owners_changed(&o, root));
+        CHECK_STREQ(o.sysctl[TUNABLE_SWAPPINESS].value, "5");
+        ASSERT(sh("printf 'vm.swappiness = 6\\n' >>'%s/owners/sysctl/run/sysctl.d/90-new.conf'", tmp) == 0);
+        CHECK(owners_changed(&o, root));
+        CHECK_EQ_INT(owners_detect(&o, root, proc), 0);
+        CHECK(!owners_changed(&o, root));
+        ASSERT(sh("mkdir -p '%s/owners/sysctl/etc/tuned' && echo x >'%s/owners/sysctl/etc/tuned/active_profile'",
+                  tmp, tmp) == 0);
+        CHECK(owners_changed(&o, root));
         close(root);
         close(proc);
 }
