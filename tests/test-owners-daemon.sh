@@ -159,4 +159,20 @@ check "the good file still owns its knob" logged "vm.min_free_kbytes: left to sy
 check "the binary file's knob is managed" wait_for 5 is_value swappiness 30
 stop_daemon TERM
 
+# 8. TuneD profiles that include each other: the loop is named with file and
+#    line, and what the profiles set still counts.
+fresh
+mkdir -p "$tmp/etc/tuned" "$tmp/usr/lib/tuned/a" "$tmp/usr/lib/tuned/b" "$tmp/etc/systemd/system/multi-user.target.wants"
+echo a >"$tmp/etc/tuned/active_profile"
+printf '[main]\ninclude=b\n[sysctl]\nvm.swappiness=5\n' >"$tmp/usr/lib/tuned/a/tuned.conf"
+printf '[main]\ninclude=a\n' >"$tmp/usr/lib/tuned/b/tuned.conf"
+ln -s /lib/systemd/system/tuned.service "$tmp/etc/systemd/system/multi-user.target.wants/tuned.service"
+policy 50-test.conf "tunables: { swappiness: { mode = \"fixed\"; value = 30; }; }; $FAST"
+check "daemon starts beside an include loop" start_daemon
+check "the loop is named with file and line" logged "/usr/lib/tuned/b/tuned.conf:2: include loop a -> b -> a; not followed"
+check "the profile still owns swappiness" logged "vm.swappiness: left to TuneD (/usr/lib/tuned/a/tuned.conf:4 sets 5)"
+sleep 1
+check "swappiness is not written" is_value swappiness 60
+stop_daemon TERM
+
 exit $fail
