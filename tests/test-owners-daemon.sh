@@ -3,9 +3,11 @@
 # Issue 20 on a fixture tree: the configuration root is the directory above
 # --proc-root ($tmp), so $tmp/etc/sysctl.d and $tmp/etc/tuned are the host's.
 # A knob sysctl.d or TuneD sets is never written unless the policy takes it
-# over; a reload that finds a new owner hands the knob back; a loop that
-# rewrites a managed knob makes memtuned back off after 3 changes; --once
-# and its JSON name the owners and the peers.
+# over, and a reload that drops take_over hands it back; --once and its JSON
+# name the owners and the peers; a loop that rewrites a managed knob makes
+# memtuned back off after 3 changes; a sysctl.d file that appears while it
+# runs is never written over; hostile files and a TuneD include loop are
+# named with file and line and change nothing else.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tests/lib.sh
