@@ -90,13 +90,14 @@ log "systemctl start tuned (profile throughput-performance)"
 systemctl start tuned || bail "systemctl start tuned"
 check "TuneD applies its profile (swappiness 10)" wait_for 120 sysctl_is swappiness 10
 line=$(grep -n '^vm.swappiness' /usr/lib/tuned/throughput-performance/tuned.conf | cut -d: -f1)
+before=$(decisions swappiness) # case 1's take_over wrote it: the journal is the boot's
 mt_start
 check "the journal says swappiness is left to TuneD" \
     mt_log_has "vm.swappiness: left to TuneD \\(/usr/lib/tuned/throughput-performance/tuned.conf:$line sets 10\\)"
 check "the journal names tuned running" mt_log_has "^tuned runs \\(PID [0-9]+\\)"
 sleep 3
 check "swappiness stays TuneD's 10" sysctl_is swappiness 10
-check "no decision for swappiness beside TuneD" test "$(decisions swappiness)" = 0
+check "no decision for swappiness beside TuneD" test "$(decisions swappiness)" = "$before"
 check "no original kept for swappiness beside TuneD" no_original swappiness
 doctor
 check "doctor names TuneD as swappiness's owner" \
