@@ -5,7 +5,8 @@
 # policy that fixes swappiness and watermark_scale_factor and raises a
 # process's oom_score_adj. Five owners in turn (each disabled in the image,
 # started here): a sysctl.d file, TuneD (throughput-performance sets
-# vm.swappiness = 10), earlyoom, systemd-oomd, a kubepods slice. "No write"
+# vm.swappiness = 10), earlyoom, systemd-oomd, a kubepods slice; then a
+# loop that rewrites a managed knob every second (a fight). "No write"
 # is checked three ways: the value, no decision in the journal, no original
 # kept in /run/memtuned/originals (only a write keeps one).
 . /mnt/share/lib/guest.sh
@@ -159,5 +160,30 @@ reload
 check "kubepods = true: the pod's process gets 500" wait_for 30 test "$(adj "$podpid")" = 500
 systemctl stop mt-host mt-pod
 mt_stop
+
+# ---- 6. a fight: a loop rewrites a managed knob every second ------------------------------
+# Sampling every second (on top of the same policy) so that three outside
+# changes come within seconds, as they would within minutes at the default.
+mt_policy 91-fight.conf <<'POLICY'
+thresholds: { sample_interval_min = "1s"; sample_interval_max = "1s"; };
+POLICY
+mt_start
+check "watermark_scale_factor is memtuned's (150)" wait_for 30 sysctl_is watermark_scale_factor 150
+before=$(decisions watermark_scale_factor)
+bg_loop bash -c 'sysctl -qw vm.watermark_scale_factor=10; sleep 1'
+fighter=$!
+check "memtuned backs off" wait_for 60 mt_log_has \
+    "vm.watermark_scale_factor: backed off: changed from outside 3 times within 10 min \\(last to 10"
+kill "$fighter"
+writes=$(( $(decisions watermark_scale_factor) - before ))
+check "at most 3 writes against the loop ($writes)" test "$writes" -le 3
+sleep 3
+check "no write after backing off" test $(( $(decisions watermark_scale_factor) - before )) = "$writes"
+check "the loop's value stays" sysctl_is watermark_scale_factor 10
+doctor
+check "doctor: the fight is a conflict, exit 1" doctor_rc 1
+check "doctor: backed-off" doctor_has "^watermark_scale_factor +10 +backed-off"
+mt_stop
+rm -f /etc/memtuned/policies.d/91-fight.conf
 
 mt_finish
