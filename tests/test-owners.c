@@ -238,6 +238,38 @@ static void test_tuned_parse(void) {
         CHECK_STREQ(find_value(&l, "tuned-vm/transparent_hugepages"), "never");
         CHECK(conf_list_find(&l, "replace") == NULL);
 
+        /* Plugin instances: applied unless conditional or disabled (TuneD's
+         * throughput-performance has [sysctl.thunderx] for aarch64). */
+        conf_list_done(&l);
+        {
+                const char *inst = "[sysctl.thunderx]\n"
+                                   "type=sysctl\n"
+                                   "uname_regex=aarch64\n"
+                                   "vm.swappiness=1\n"
+                                   "[site_sysctl]\n"
+                                   "vm.min_free_kbytes=90112\n"
+                                   "type=sysctl\n"
+                                   "[off]\n"
+                                   "type=sysctl\n"
+                                   "enabled=false\n"
+                                   "vm.zone_reclaim_mode=1\n"
+                                   "[site_vm]\n"
+                                   "type=vm\n"
+                                   "dirty_ratio=5\n"
+                                   "[disk]\n"
+                                   "readahead=>4096\n"
+                                   "devices\n";
+
+                CHECK_EQ_INT(tuned_parse("/etc/tuned/p/tuned.conf", inst, strlen(inst), &l, inc, &n), 0);
+                CHECK(conf_list_find(&l, "vm/swappiness") == NULL);
+                CHECK_STREQ(find_value(&l, "vm/min_free_kbytes"), "90112");
+                CHECK_EQ_INT(conf_list_find(&l, "vm/min_free_kbytes")->line, 6);
+                CHECK(conf_list_find(&l, "vm/zone_reclaim_mode") == NULL);
+                CHECK_STREQ(find_value(&l, "vm/dirty_ratio"), "5");
+                CHECK(conf_list_find(&l, "type") == NULL && conf_list_find(&l, "readahead") == NULL);
+                CHECK_EQ_U64(l.n_errors, 0);
+        }
+
         /* Binary: nothing of it. */
         conf_list_done(&l);
         CHECK_EQ_INT(

@@ -58,7 +58,8 @@ typedef enum Section {
         SECTION_OTHER,
         SECTION_MAIN,
         SECTION_SYSCTL,
-        SECTION_VM
+        SECTION_VM,
+        SECTION_INSTANCE, /* another name: a plugin instance if it says type=sysctl or type=vm */
 } Section;
 
 /* include=a,b or include=a b: each name checked. Returns errors added or -ENOMEM. */
@@ -100,10 +101,57 @@ static int parse_include(const char *file, unsigned line, const char *v, ConfLis
         return errors;
 }
 
+/* One [sysctl] or [vm] setting into l, its key made a sysctl path.
+ * Returns 1 when added, 0 when skipped (a plugin option) or an error was
+ * added, -E2BIG or -ENOMEM. */
+static int add_setting(ConfList *l, Section kind, const char *file, unsigned line, const char *key,
+                       const char *value) {
+        char norm[CONF_KEY_MAX + 16];
+        int r;
+
+        if (kind == SECTION_SYSCTL) {
+                if (in_list(key, sysctl_plugin_options))
+                        return 0;
+                if (sysctl_normalize(key, norm, sizeof(norm)) < 0) {
+                        r = conf_list_error(l, file, line, "bad sysctl name '%s', ignoring the line", key);
+                        return r < 0 ? r : 0;
+                }
+        } else if (in_list(key, sysctl_plugin_options))
+                return 0;
+        else if (strncmp(key, "dirty_", 6) == 0)
+                snprintf(norm, sizeof(norm), "vm/%s", key);
+        else
+                snprintf(norm, sizeof(norm), "tuned-vm/%s", key);
+        r = conf_list_add(l, norm, value, file, line);
+        return r < 0 ? r : 1;
+}
+
+/* A plugin instance ([name] with type=sysctl or type=vm): what it collected
+ * applies like [sysctl] or [vm], unless it only applies on some hosts
+ * (uname_regex, cpuinfo_regex: TuneD's own profiles use them for other CPU
+ * architectures) or is disabled; those are not evaluated and not counted. */
+static int flush_instance(ConfList *l, ConfList *inst, Section type, bool conditional, int *errors) {
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < inst->n_settings &&
+                           (type == SECTION_SYSCTL || type == SECTION_VM) && !conditional;
+             i++) {
+                const ConfSetting *s = &inst->settings[i];
+                size_t e0 = l->n_errors;
+
+                r = add_setting(l, type, s->file, s->line, s->key, s->value);
+                *errors += (int) (l->n_errors - e0);
+        }
+        conf_list_done(inst);
+        return r < 0 ? r : 0;
+}
+
 int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, TunedInclude includes[],
                 size_t *n_includes) {
+        _cleanup_(conf_list_done) ConfList inst = {};
         const char *p = text, *end = text + len;
-        Section section = SECTION_OTHER;
+        Section section = SECTION_OTHER, inst_type = SECTION_OTHER;
+        bool inst_cond = false;
         size_t n0 = l->n_settings;
         unsigned line = 0;
         int errors = 0, r;
@@ -122,7 +170,7 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p)), *e = nl ?: end, *b = p, *eq;
                 const char *kb, *ke, *vb, *ve;
-                char key[CONF_KEY_MAX + 1], norm[CONF_KEY_MAX + 16], value[CONF_VALUE_MAX + 1];
+                char key[CONF_KEY_MAX + 1], value[CONF_VALUE_MAX + 1];
 
                 p = nl ? nl + 1 : end;
                 line++;
@@ -130,6 +178,13 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
                 if (b == e || *b == '#' || *b == ';')
                         continue;
                 if (*b == '[') {
+                        r = flush_instance(l, &inst, inst_type, inst_cond, &errors);
+                        if (r == -E2BIG)
+                                goto too_many;
+                        if (r < 0)
+                                return r;
+                        inst_type = SECTION_OTHER;
+                        inst_cond = false;
                         if (e[-1] != ']' || e - b < 3 || !printable(b, e)) {
                                 r = conf_list_error(l, file, line,
                                                     "bad section header; ignoring the section");
@@ -139,7 +194,7 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
                         section = (e - b == 6 && memcmp(b, "[main]", 6) == 0)     ? SECTION_MAIN
                                   : (e - b == 8 && memcmp(b, "[sysctl]", 8) == 0) ? SECTION_SYSCTL
                                   : (e - b == 4 && memcmp(b, "[vm]", 4) == 0)     ? SECTION_VM
-                                                                                  : SECTION_OTHER;
+                                                                                  : SECTION_INSTANCE;
                         continue;
                 }
                 if (section == SECTION_OTHER)
@@ -147,6 +202,8 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
 
                 eq = memchr(b, '=', (size_t) (e - b));
                 if (!eq) {
+                        if (section == SECTION_INSTANCE)
+                                continue; /* another plugin's syntax is not ours to judge */
                         r = conf_list_error(l, file, line,
                                             "line is not an assignment (KEY = VALUE), ignoring it");
                         goto error;
@@ -189,36 +246,44 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
                         errors += r;
                         continue;
                 }
-                if (section == SECTION_SYSCTL) {
-                        if (in_list(key, sysctl_plugin_options))
-                                continue;
-                        if (sysctl_normalize(key, norm, sizeof(norm)) < 0) {
-                                r = conf_list_error(l, file, line, "bad sysctl name '%s', ignoring the line",
-                                                    key);
-                                goto error;
-                        }
-                } else if (strncmp(key, "dirty_", 6) == 0)
-                        snprintf(norm, sizeof(norm), "vm/%s", key);
-                else
-                        snprintf(norm, sizeof(norm), "tuned-vm/%s", key);
-
-                r = conf_list_add(l, norm, value, file, line);
-                if (r == -E2BIG) {
-                        r = conf_list_error(l, file, line, "more than %u settings; ignoring the file",
-                                            CONF_SETTINGS_MAX);
-                        goto drop;
+                if (section == SECTION_INSTANCE) {
+                        if (strcmp(key, "type") == 0)
+                                inst_type = strcmp(value, "sysctl") == 0 ? SECTION_SYSCTL
+                                            : strcmp(value, "vm") == 0   ? SECTION_VM
+                                                                         : SECTION_OTHER;
+                        else if (strcmp(key, "uname_regex") == 0 || strcmp(key, "cpuinfo_regex") == 0 ||
+                                 (strcmp(key, "enabled") == 0 &&
+                                  (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)))
+                                inst_cond = true;
+                        r = conf_list_add(&inst, key, value, file, line);
+                        if (r == -E2BIG)
+                                goto too_many;
+                        if (r < 0)
+                                return r;
+                        continue;
                 }
+                r = add_setting(l, section, file, line, key, value);
+                if (r == -E2BIG)
+                        goto too_many;
                 if (r < 0)
                         return r;
+                if (r == 0 && section == SECTION_SYSCTL && !in_list(key, sysctl_plugin_options))
+                        errors++; /* add_setting() added the error */
                 continue;
 error:
                 if (r < 0)
                         return r;
                 errors++;
         }
+        r = flush_instance(l, &inst, inst_type, inst_cond, &errors);
+        if (r == -E2BIG)
+                goto too_many;
+        if (r < 0)
+                return r;
         return errors;
 
-drop:
+too_many:
+        r = conf_list_error(l, file, line, "more than %u settings; ignoring the file", CONF_SETTINGS_MAX);
         while (l->n_settings > n0) {
                 ConfSetting *s = &l->settings[--l->n_settings];
                 free(s->key);

@@ -12,7 +12,10 @@
  * [main] section loads other profiles first, which the including profile then
  * overrides. Keys of [sysctl] are sysctls ("vm.swappiness" becomes
  * "vm/swappiness"); of [vm], dirty_* are the vm sysctls of the same name and
- * the rest ("transparent_hugepages") are kept as "tuned-vm/KEY". */
+ * the rest ("transparent_hugepages") are kept as "tuned-vm/KEY". A section of
+ * another name with type=sysctl or type=vm (a plugin instance) counts the
+ * same, unless it is conditional (uname_regex, cpuinfo_regex: not evaluated,
+ * so not counted) or enabled=false. */
 
 /* A profile name: letters, digits, '.', '_', '-', at most 64 bytes, not "."
  * or "..": anything else could walk out of the profile directories. Include
