@@ -258,16 +258,25 @@ static void test_tuned_parse(void) {
                                    "dirty_ratio=5\n"
                                    "[disk]\n"
                                    "readahead=>4096\n"
-                                   "devices\n";
+                                   "devices\n"
+                                   "odd\tkey = 1\n"
+                                   "[broken_sysctl]\n"
+                                   "type=sysctl\n"
+                                   "no assignment\n";
 
-                CHECK_EQ_INT(tuned_parse("/etc/tuned/p/tuned.conf", inst, strlen(inst), &l, inc, &n), 0);
+                /* Another plugin's odd lines are not ours; a sysctl
+                 * instance's are. */
+                CHECK_EQ_INT(tuned_parse("/etc/tuned/p/tuned.conf", inst, strlen(inst), &l, inc, &n), 1);
+                CHECK(has_error(
+                        &l, "/etc/tuned/p/tuned.conf:21: line is not an assignment (KEY = VALUE), ignoring "
+                            "it"));
                 CHECK(conf_list_find(&l, "vm/swappiness") == NULL);
                 CHECK_STREQ(find_value(&l, "vm/min_free_kbytes"), "90112");
                 CHECK_EQ_INT(conf_list_find(&l, "vm/min_free_kbytes")->line, 6);
                 CHECK(conf_list_find(&l, "vm/zone_reclaim_mode") == NULL);
                 CHECK_STREQ(find_value(&l, "vm/dirty_ratio"), "5");
                 CHECK(conf_list_find(&l, "type") == NULL && conf_list_find(&l, "readahead") == NULL);
-                CHECK_EQ_U64(l.n_errors, 0);
+                CHECK_EQ_U64(l.n_errors, 1);
         }
 
         /* Binary: nothing of it. */

@@ -131,7 +131,20 @@ static int add_setting(ConfList *l, Section kind, const char *file, unsigned lin
  * (uname_regex, cpuinfo_regex: TuneD's own profiles use them for other CPU
  * architectures) or is disabled; those are not evaluated and not counted. */
 static int flush_instance(ConfList *l, ConfList *inst, Section type, bool conditional, int *errors) {
+        bool ours = (type == SECTION_SYSCTL || type == SECTION_VM) && !conditional;
         int r = 0;
+
+        for (size_t i = 0; ours && i < inst->n_errors; i++) {
+                char **n = realloc(l->errors, (l->n_errors + 1) * sizeof(char *));
+
+                if (!n) {
+                        conf_list_done(inst);
+                        return -ENOMEM;
+                }
+                l->errors = n;
+                l->errors[l->n_errors++] = TAKE_PTR(inst->errors[i]);
+                (*errors)++;
+        }
 
         for (size_t i = 0; r >= 0 && i < inst->n_settings &&
                            (type == SECTION_SYSCTL || type == SECTION_VM) && !conditional;
@@ -202,9 +215,7 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
 
                 eq = memchr(b, '=', (size_t) (e - b));
                 if (!eq) {
-                        if (section == SECTION_INSTANCE)
-                                continue; /* another plugin's syntax is not ours to judge */
-                        r = conf_list_error(l, file, line,
+                        r = conf_list_error(section == SECTION_INSTANCE ? &inst : l, file, line,
                                             "line is not an assignment (KEY = VALUE), ignoring it");
                         goto error;
                 }
@@ -220,14 +231,14 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
                 }
                 if (kb == ke || (size_t) (ke - kb) > CONF_KEY_MAX || !printable(kb, ke)) {
                         r = conf_list_error(
-                                l, file, line,
+                                section == SECTION_INSTANCE ? &inst : l, file, line,
                                 "key is not a printable name of at most %u bytes, ignoring the line",
                                 CONF_KEY_MAX);
                         goto error;
                 }
                 if ((size_t) (ve - vb) > CONF_VALUE_MAX || !printable(vb, ve)) {
                         r = conf_list_error(
-                                l, file, line,
+                                section == SECTION_INSTANCE ? &inst : l, file, line,
                                 "value is not printable text of at most %u bytes, ignoring the line",
                                 CONF_VALUE_MAX);
                         goto error;
@@ -273,7 +284,11 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
 error:
                 if (r < 0)
                         return r;
-                errors++;
+                /* An instance's errors count when it turns out to be ours
+                 * (flush_instance()): another plugin's syntax is not ours
+                 * to judge. */
+                if (section != SECTION_INSTANCE)
+                        errors++;
         }
         r = flush_instance(l, &inst, inst_type, inst_cond, &errors);
         if (r == -E2BIG)
