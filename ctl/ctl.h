@@ -67,3 +67,9 @@ int ctl_reset(sd_bus *bus, const CtlOptions *o, const char *name);
 /* mode NULL: print the mode and where it comes from. */
 int ctl_mode(sd_bus *bus, const CtlOptions *o, const char *mode);
 int ctl_reload(sd_bus *bus, const CtlOptions *o);
+
+/* doctor (ctl/doctor.c): each knob's owner, conflicts, peers, PSI, MGLRU,
+ * capabilities. bus NULL or without memtuned: says so and reports what the
+ * files below root show; local false (-H): memtuned's answer only. Returns
+ * CTL_EXIT_FAILURE when there is a conflict. */
+int ctl_doctor(sd_bus *bus, const CtlOptions *o, const char *root, bool local);

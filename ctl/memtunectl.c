@@ -27,6 +27,7 @@ static bool arg_user = false;
 static bool arg_ask_password = true;
 static bool arg_dump = false;
 static bool arg_help = false;
+static const char *arg_root = NULL; /* doctor --root */
 
 /* Each command's own help, for "memtunectl COMMAND --help". */
 static const struct {
@@ -69,6 +70,13 @@ static const struct {
           "Load the policy files again; a rejected policy leaves the current one in\n"
           "force and the errors are printed. Needs root, or polkit's authorization for\n" BUS_POLKIT_ACTION
           ".\n" },
+        { "doctor", "doctor [--json] [--root DIR]\n\n"
+                    "One report of the host as memtuned sees it: each vm knob with its value, its\n"
+                    "state and who else sets it (sysctl.d, TuneD), the other memory managers\n"
+                    "running (earlyoom, nohang, systemd-oomd, tuned, kubelet and its pods), PSI\n"
+                    "and MGLRU, capabilities the host withholds, memtuned's notes, and conflicts.\n"
+                    "Works without the daemon (it says so). Exit status 1 when there is a\n"
+                    "conflict. --root DIR reads DIR/etc, DIR/proc and DIR/sys instead of /.\n" },
         { "check", "check [--dump] [PATH...]\n\n"
                    "Validate policy files offline (no daemon needed): the installed directories,\n"
                    "or the files and directories given. --dump prints the merged effective\n"
@@ -106,7 +114,8 @@ static void help(void) {
                "                          memtuned writes\n"
                "  reload                  Load the policy files again\n"
                "  check [--dump] [PATH...]\n"
-               "                          Validate policy files offline (no daemon needed)\n\n"
+               "                          Validate policy files offline (no daemon needed)\n"
+               "  doctor [--root DIR]     Who owns each knob, peers, conflicts (exit 1 on one)\n\n"
                "Options:\n"
                "  -h --help               Show this help and exit\n"
                "     --version            Show the version and exit\n"
@@ -119,7 +128,8 @@ static void help(void) {
                "     --bus-address ADDR   Connect to the bus at ADDR (tests, private buses)\n"
                "     --user               Connect to the user bus\n"
                "     --no-ask-password    Never ask for a password (polkit)\n"
-               "     --dump               With check: print the merged effective policy\n\n"
+               "     --dump               With check: print the merged effective policy\n"
+               "     --root DIR           With doctor: read DIR/etc, DIR/proc, DIR/sys\n\n"
                "Exit status: 0 success, 1 refused or failed (check: invalid), 2 usage,\n"
                "3 not authorized, 4 memtuned not reachable. See memtunectl(1).\n",
                program_invocation_short_name);
@@ -135,6 +145,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_USER,
                 ARG_NO_ASK_PASSWORD,
                 ARG_DUMP,
+                ARG_ROOT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -147,6 +158,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "user", no_argument, NULL, ARG_USER },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "dump", no_argument, NULL, ARG_DUMP },
+                { "root", required_argument, NULL, ARG_ROOT },
                 {},
         };
         uint64_t v;
@@ -196,6 +208,7 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_USER: arg_user = true; break;
                 case ARG_NO_ASK_PASSWORD: arg_ask_password = false; break;
                 case ARG_DUMP: arg_dump = true; break;
+                case ARG_ROOT: arg_root = optarg; break;
                 case '?': return -EINVAL;
                 default: fprintf(stderr, "Unknown option code %c.\n", c); return -EINVAL;
                 }
@@ -323,6 +336,19 @@ int main(int argc, char *argv[]) {
                 return usage_error("--dump goes with check only", NULL);
         if (arg_options.duration_usec > 0 && strcmp(verb, "set") != 0)
                 return usage_error("--for goes with set only", NULL);
+        if (arg_root && strcmp(verb, "doctor") != 0)
+                return usage_error("--root goes with doctor only", NULL);
+        if (strcmp(verb, "doctor") == 0) {
+                if (n > 0)
+                        return usage_error("Unexpected argument", args[0]);
+                if (arg_root && arg_host)
+                        return usage_error("--root reads this machine's files; it cannot go with --host",
+                                           NULL);
+                /* Without a bus or the daemon, doctor still reports what it reads. */
+                if (bus_connect(&bus) != CTL_EXIT_SUCCESS)
+                        bus = NULL;
+                return ctl_doctor(bus, &arg_options, arg_root ?: "/", !arg_host);
+        }
 
         if (strcmp(verb, "status") == 0 || strcmp(verb, "monitor") == 0 || strcmp(verb, "processes") == 0 ||
             strcmp(verb, "decisions") == 0 || strcmp(verb, "reload") == 0 || strcmp(verb, "metrics") == 0) {

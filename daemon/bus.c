@@ -445,6 +445,37 @@ static int method_describe(sd_bus_message *call, void *userdata, sd_bus_error *e
         return sd_bus_reply_method_return(call, "s", b->describe);
 }
 
+/* Who else owns each knob, and the notes beside it (memtunectl doctor). */
+static int method_get_owners(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ManagerOwnerRow rows[_TUNABLE_MAX];
+        Bus *b = userdata;
+        char **notes = NULL;
+        size_t n = manager_get_owner_rows(b->manager, rows);
+        int r;
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sssss)", rows[i].name, rows[i].state, rows[i].owner,
+                                          rows[i].where, rows[i].reason);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        r = manager_get_owner_notes(b->manager, &notes);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to list the notes: %m");
+        r = sd_bus_message_append_strv(reply, notes);
+        for (char **p = notes; *p; p++)
+                free(*p);
+        free(notes);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* The Prometheus text that --metrics-dir writes, rendered now. */
 static int method_get_metrics(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *text = NULL;
@@ -857,6 +888,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_PARAM(decisions), method_get_decisions, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetMetrics", NULL, , "s", SD_BUS_PARAM(text), method_get_metrics,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetOwners", NULL, , "a(sssss)as", SD_BUS_PARAM(knobs) SD_BUS_PARAM(notes),
+                                 method_get_owners, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetOverride", "stt",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(value) SD_BUS_PARAM(duration_usec), NULL, ,
                                  method_privileged, SD_BUS_VTABLE_UNPRIVILEGED),

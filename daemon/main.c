@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <math.h>
 #include <stdbool.h>
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "owners.h"
 #include "report.h"
 #include "sample.h"
 
@@ -36,6 +38,7 @@ static bool arg_dump = false;
 static bool arg_observe = false;
 static const char *arg_bus = NULL; /* the system bus if there is one */
 static const char *arg_metrics_dir = NULL;
+static const char *arg_config_root = NULL; /* where sysctl.d and TuneD live: "/" */
 static uint64_t arg_interval_usec = USEC_PER_SEC;
 
 /* Upper bound for --interval: longer than that, rates say little about now. */
@@ -65,7 +68,9 @@ static void help(void) {
                "                         bus if there is one)\n"
                "     --metrics-dir DIR   Write Prometheus metrics to DIR/memtuned.prom for\n"
                "                         node_exporter's textfile collector (default: none)\n"
-               "     --proc-root DIR     Read /proc from DIR (default /proc)\n",
+               "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
+               "     --config-root DIR   Read sysctl.d and TuneD's files below DIR (default: the\n"
+               "                         directory above --proc-root, / for /proc)\n",
                program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
 }
 
@@ -99,6 +104,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_BUS,
                 ARG_METRICS_DIR,
                 ARG_PROC_ROOT,
+                ARG_CONFIG_ROOT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -114,6 +120,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+                { "config-root", required_argument, NULL, ARG_CONFIG_ROOT },
                 {},
         };
         bool interval_set = false;
@@ -179,6 +186,7 @@ static int parse_argv(int argc, char *argv[]) {
                         not_check = "--metrics-dir";
                         break;
                 case ARG_PROC_ROOT: arg_proc_root = optarg; break;
+                case ARG_CONFIG_ROOT: arg_config_root = optarg; break;
                 case '?': return -EINVAL;
                 default: return log_error_errno(EINVAL, "Unknown option code %c.", c);
                 }
@@ -259,11 +267,51 @@ static int once_killorder(int proc_fd, const Policy *policy, const MemInfo *memi
         return 0;
 }
 
+/* The configuration that goes with the /proc read: the host's own for
+ * /proc, none of the host's for a fixture tree (whose parent directory
+ * may hold one), so that a test never sees this machine's /etc. */
+static int config_root_default(void) {
+        static char buf[PATH_MAX];
+        char *slash;
+
+        if (arg_config_root)
+                return 0;
+        if (strlen(arg_proc_root) >= sizeof(buf) - 4)
+                return log_error_errno(ENAMETOOLONG, "--proc-root '%s' is too long.", arg_proc_root);
+        snprintf(buf, sizeof(buf), "%s", arg_proc_root);
+        while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
+                buf[strlen(buf) - 1] = 0;
+        slash = strrchr(buf, '/');
+        if (!slash)
+                snprintf(buf, sizeof(buf), ".");
+        else if (slash == buf)
+                buf[1] = 0;
+        else
+                *slash = 0;
+        arg_config_root = buf;
+        return 0;
+}
+
+static int once_owners(int proc_fd, Owners *ret) {
+        const char *root = arg_config_root ?: "/";
+        _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int r;
+
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open the configuration root '%s': %m", root);
+        r = owners_detect(ret, fd, proc_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read sysctl.d and TuneD below '%s': %m", root);
+        return 0;
+}
+
 static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_free_ Sample *a = NULL, *b = NULL;
         _cleanup_(policy_freep) Policy *policy = NULL;
         _cleanup_free_ KillOrderEntry *kill = NULL;
         size_t n_kill = 0, n_total = 0;
+        _cleanup_(owners_done) Owners owners = {};
+        Policy effective;
         const char *failed = NULL;
         Sampler sampler;
         Engine engine;
@@ -307,8 +355,14 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         if (r < 0)
                 return r;
 
+        /* What another tool owns is planned as the daemon would: left alone. */
+        r = once_owners(proc_fd, &owners);
+        if (r < 0)
+                return r;
+        owners_effective_policy(&owners, policy, &effective);
+
         engine_init(&engine, a, a->timestamp_usec);
-        r = engine_step(&engine, policy, NULL, b, &rates, b->timestamp_usec, &plan);
+        r = engine_step(&engine, &effective, NULL, b, &rates, b->timestamp_usec, &plan);
         if (r < 0)
                 return log_error_errno(r, "The engine refused the policy's thresholds: %m");
 
@@ -321,12 +375,14 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
                 report_json_fields(&w, b, &rates);
                 report_plan_json(&w, policy, &plan);
                 report_killorder_json(&w, kill, n_kill);
+                owners_json(&w, &owners, policy);
                 json_object_end(&w);
                 json_finish(&w);
         } else {
                 report_text(stdout, b, &rates);
                 report_plan_text(stdout, policy, &plan);
                 report_killorder_text(stdout, kill, n_kill, n_total);
+                owners_text(stdout, &owners, policy);
         }
 
         if (fflush(stdout) != 0 || ferror(stdout))
@@ -345,6 +401,7 @@ static int run_daemon(int proc_fd, char *const *dirs, size_t n_dirs) {
                 .bus = arg_bus ?: "system",
                 .bus_optional = !arg_bus,
                 .metrics_dir = arg_metrics_dir,
+                .config_root = arg_config_root,
         };
         int r;
 
@@ -383,6 +440,10 @@ int main(int argc, char *argv[]) {
                 return 1;
 
         r = open_root(arg_proc_root, &proc_fd);
+        if (r < 0)
+                return 1;
+
+        r = config_root_default();
         if (r < 0)
                 return 1;
 

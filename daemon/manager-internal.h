@@ -7,6 +7,7 @@
 
 #include "bus.h"
 #include "manager.h"
+#include "owners.h"
 #include "policywatch.h"
 
 typedef struct Manager {
@@ -84,6 +85,20 @@ typedef struct Manager {
         bool has_runtime_mode; /* SetMode(): runtime_mode wins over the policy's until reset */
         PolicyMode runtime_mode;
 
+        /* Who else sets the knobs (manager-owners.c): detected at start and
+         * each reload; hold[] is what that means under the policy, and
+         * effective the policy the engine gets, with the knobs left to
+         * others unmanaged. */
+        int config_root_fd;
+        Owners owners;
+        sd_event_source *owners_defer; /* reads the owners again after an outside change */
+        /* Changed from outside, owners not read again yet: not written
+         * until they are (a new sysctl.d file must not see a write). */
+        bool owners_pending[_TUNABLE_MANAGED_MAX];
+        KnobHold hold[_TUNABLE_MANAGED_MAX];
+        char hold_reason[_TUNABLE_MANAGED_MAX][320];
+        Policy effective;
+
         MetricsCounters metrics_counters; /* incremented where each event happens */
         ManagerMetrics *metrics;          /* manager-metrics.c, NULL until first used */
 } Manager;
@@ -104,3 +119,17 @@ void manager_note_process_adjusted(Manager *m, pid_t pid, const char *comm, int 
  * a method's reply: a caller sees the signals of its change no later than
  * the reply. */
 void manager_flush_changes(Manager *m);
+
+/* manager-owners.c. Opens the configuration root and detects the owners
+ * (start); detects them again and forgets fights (reload). Logged. */
+int manager_owners_start(Manager *m);
+void manager_owners_reload(Manager *m);
+void manager_owners_stop(Manager *m);
+/* The policy the engine steers by: m->policy with each knob another tool
+ * owns (and no take_over) or that memtuned backed off from unmanaged. */
+const Policy *manager_owners_policy(Manager *m);
+/* An outside change of id to value at now (notice_outside_changes()): a
+ * managed knob's change is attributed and counted; a fight backs it off. */
+void manager_owners_outside_change(Manager *m, TunableId id, uint64_t value, uint64_t now);
+/* Whether memtuned leaves id to another tool now (owned, backed off). */
+bool manager_owners_leaves(const Manager *m, TunableId id);

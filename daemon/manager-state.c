@@ -69,7 +69,12 @@ static bool tunable_row(const Manager *m, TunableId id, ManagerTunableRow *ret) 
                         r.reason = "";
                 }
                 r.mode = tunable_mode_to_string(m->policy->tunables[id].mode);
+                /* Left to another tool, taken over or backed off: that is
+                 * the state to show. */
+                if (m->hold[id] != KNOB_HOLD_NONE && m->hold[id] != KNOB_HOLD_MANAGED)
+                        r.reason = m->hold_reason[id];
         }
+        (void) owners_claim(&m->owners, id, &r.owner);
         *ret = r;
         return true;
 }
@@ -157,7 +162,7 @@ static bool str_eq(const char *a, const char *b) {
 static bool tunable_rows_equal(const ManagerTunableRow *a, const ManagerTunableRow *b) {
         return a->id == b->id && a->current == b->current && a->original == b->original &&
                a->target == b->target && str_eq(a->source, b->source) && str_eq(a->mode, b->mode) &&
-               str_eq(a->reason, b->reason);
+               str_eq(a->reason, b->reason) && str_eq(a->owner, b->owner);
 }
 
 /* Marks MANAGER_CHANGE_TUNABLES when the rows differ from those last

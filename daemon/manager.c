@@ -243,6 +243,7 @@ static int reload(Manager *m) {
         if (m->policy_error)
                 manager_mark(m, MANAGER_CHANGE_POLICY_ERROR);
         m->policy_error = mfree(m->policy_error);
+        manager_owners_reload(m);
         m->metrics_counters.reloads_applied++;
         mark_mode(m, was_enforcing, old_source);
         if (same)
@@ -712,6 +713,8 @@ static const char *outside_change_outcome(const Manager *m, TunableId id, uint64
 
         if (!manager_enforcing(m))
                 return "memtuned only observes and leaves it";
+        if (m->hold[id] == KNOB_HOLD_LEFT || m->hold[id] == KNOB_HOLD_BACKED_OFF)
+                return "memtuned leaves it to its owner";
         if (o->active && o->expires_usec > now)
                 snprintf(buf, size, "the override's value %" PRIu64 " is written again", o->value);
         else if (m->policy->tunables[id].mode == TUNABLE_MODE_FIXED)
@@ -738,6 +741,8 @@ static void notice_outside_changes(Manager *m, uint64_t now) {
                         continue;
                 }
                 if (m->expected_valid[id] && v != m->expected[id]) {
+                        /* First: a fight ends here, and the line below says so. */
+                        manager_owners_outside_change(m, id, v, now);
                         /* The kernel recomputes min_free_kbytes on memory
                          * hotplug: only worth a notice for what we manage. */
                         log_full(m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED ||
@@ -870,8 +875,8 @@ static int tick_decide(Manager *m, TickTimes *t) {
                 m->rates = rates;
 
         manager_learned_get(m, learned_before);
-        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL,
-                        t->now, &m->plan);
+        r = engine_step(&m->engine, manager_owners_policy(m), m->overrides, m->cur,
+                        m->have_rates ? &m->rates : NULL, t->now, &m->plan);
         t->decided = now_monotonic();
         if (r >= 0) {
                 LearnedLevel after[LEARNED_N];
@@ -1195,6 +1200,7 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
                 return log_error_errno(ENOMEM, "Out of memory.");
         m->config = *config;
         m->psi_fd = -1;
+        m->config_root_fd = -1;
         m->psi_wake_usec = USEC_INFINITY;
 
         /* Both samples up front: the loop never allocates. */
@@ -1210,6 +1216,9 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         if (r < 0)
                 return r;
         r = start_policy(m);
+        if (r < 0)
+                return r;
+        r = manager_owners_start(m);
         if (r < 0)
                 return r;
         r = start_control(m);
@@ -1261,6 +1270,7 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         if (m->sampler_ready)
                 sampler_close(&m->sampler);
+        manager_owners_stop(m);
         policy_free(m->policy);
         free(m->policy_error);
         manager_metrics_free(m->metrics);

@@ -29,6 +29,7 @@ typedef struct ManagerConfig {
         const char *bus;         /* --bus: "system", "user", an address; NULL or "none": no bus */
         bool bus_optional;       /* no --bus given: without a bus (or the name), run anyway */
         const char *metrics_dir; /* --metrics-dir: write MANAGER_METRICS_FILE there; NULL: not */
+        const char *config_root; /* --config-root: where sysctl.d and TuneD are read; NULL: "/" */
 } ManagerConfig;
 
 typedef struct ManagerMetrics ManagerMetrics;
@@ -107,11 +108,35 @@ typedef struct ManagerTunableRow {
         const char *source; /* who sets target: "fixed", "adaptive", "override", ... or "none" */
         const char *mode;   /* the policy's mode for it; "unmanaged" for one never managed */
         const char *reason; /* the state in one line; "" when there is none */
+        const char *owner;  /* who else sets it: "sysctl.d", "TuneD"; NULL: no one (daemon/owners.h) */
 } ManagerTunableRow;
 
 /* The tunables this kernel has, in TunableId order, into rows. Returns how
  * many (at most _TUNABLE_MAX). */
 size_t manager_get_tunables(const Manager *m, ManagerTunableRow rows[static _TUNABLE_MAX]);
+
+/* Who owns each knob, the peers and the parsers' errors as JSON (an object
+ * with "owners"), freshly allocated. Returns 0 or -ENOMEM. */
+int manager_get_owners_json(const Manager *m, char **ret);
+
+/* One vm knob's owner as memtuned sees it (GetOwners(), memtunectl doctor). */
+typedef struct ManagerOwnerRow {
+        const char *name;  /* "swappiness" */
+        const char *state; /* "managed", "unmanaged", "owned-elsewhere", "taken-over", "backed-off" */
+        const char *owner; /* "sysctl.d", "TuneD", "" */
+        char where[352];   /* "/etc/sysctl.d/60-swap.conf:2 = 10", "" */
+        char reason[320];  /* the state in words, "" when plain */
+} ManagerOwnerRow;
+
+/* The sysctl knobs this kernel has, in TunableId order, into rows. Returns
+ * how many. */
+size_t manager_get_owner_rows(const Manager *m, ManagerOwnerRow rows[static _TUNABLE_MAX]);
+
+/* What an administrator should know beside the knobs, one line each: the
+ * other memory managers running, kubelet's pods, the sysctl.d and TuneD
+ * files that could not be read, the policy's notes and warnings. A new
+ * NULL-terminated array of new strings in *ret. Returns 0 or -ENOMEM. */
+int manager_get_owner_notes(const Manager *m, char ***ret);
 
 /* The newest sample's zones (borrowed). Returns how many. */
 size_t manager_get_zones(const Manager *m, const Zone **ret);

@@ -135,6 +135,10 @@ static void dump_tunables(const Policy *p, FILE *f) {
                         dump_tunable_value(f, id, "min", tp->min, tp->min_origin);
                         dump_tunable_value(f, id, "max", tp->max, tp->max_origin);
                 }
+                /* Only where a file says it: the default needs no line. */
+                if (tp->take_over_origin.file)
+                        dump_line(f, tp->take_over_origin, NULL, "                take_over = %s;",
+                                  tp->take_over ? "true" : "false");
                 fputs("        };\n", f);
         }
         fputs("};\n", f);
@@ -200,6 +204,8 @@ static void dump_rule(const ProcessRule *r, bool first, FILE *f) {
         fputs("                };\n", f);
         fprintf(f, "                oom_score_adj = %d;\n", r->oom_score_adj);
         fprintf(f, "                reset_children = %s;\n", r->reset_children ? "true" : "false");
+        if (r->kubepods)
+                fputs("                kubepods = true;\n", f);
         fputs("        }", f);
 }
 

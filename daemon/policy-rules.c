@@ -21,6 +21,7 @@ enum {
         RKEY_RESET_CHILDREN,
         RKEY_ENABLED,
         RKEY_WHEN,
+        RKEY_KUBEPODS,
         _RKEY_MAX,
 };
 
@@ -32,6 +33,7 @@ static const char *const rule_keys[_RKEY_MAX + 1] = {
         [RKEY_RESET_CHILDREN] = "reset_children",
         [RKEY_ENABLED] = "enabled",
         [RKEY_WHEN] = "when",
+        [RKEY_KUBEPODS] = "kubepods",
 };
 /* clang-format on */
 
@@ -579,6 +581,10 @@ static void parse_rule_keys(Ctx *c, const config_setting_t *s, const char *where
                 case RKEY_RESET_CHILDREN:
                         if (get_bool(c, m, kw, &b))
                                 r->reset_children = b;
+                        break;
+                case RKEY_KUBEPODS:
+                        if (get_bool(c, m, kw, &b))
+                                r->kubepods = b;
                         break;
                 default: break; /* name, enabled, when: done by parse_rule() */
                 }

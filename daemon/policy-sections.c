@@ -130,12 +130,13 @@ enum {
         TKEY_MIN,
         TKEY_MAX,
         TKEY_WHEN,
+        TKEY_TAKE_OVER,
         _TKEY_MAX,
 };
 
 static const char *const tunable_keys[_TKEY_MAX + 1] = {
         [TKEY_MODE] = "mode", [TKEY_VALUE] = "value", [TKEY_MIN] = "min",
-        [TKEY_MAX] = "max",   [TKEY_WHEN] = "when",
+        [TKEY_MAX] = "max",   [TKEY_WHEN] = "when",   [TKEY_TAKE_OVER] = "take_over",
 };
 
 /* The lowest value a policy may ask for. */
@@ -205,7 +206,7 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
         uint64_t v[_TKEY_MAX] = {};
         int mode = -1;
         unsigned err0 = c->n_errors;
-        bool holds;
+        bool holds, take_over = false;
         char where[96], kw[128], why[256];
 
         snprintf(where, sizeof(where), "tunables.%s", tunable_info(id)->name);
@@ -235,6 +236,10 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
                                 set[k] = m;
                         break;
                 case TKEY_WHEN: break;
+                case TKEY_TAKE_OVER:
+                        if (get_bool(c, m, kw, &take_over))
+                                set[k] = m;
+                        break;
                 }
         }
 
@@ -275,6 +280,10 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
         if (set[TKEY_MAX]) {
                 t->max = v[TKEY_MAX];
                 t->max_origin = ctx_origin(c, set[TKEY_MAX]);
+        }
+        if (set[TKEY_TAKE_OVER]) {
+                t->take_over = take_over;
+                t->take_over_origin = ctx_origin(c, set[TKEY_TAKE_OVER]);
         }
 }
 

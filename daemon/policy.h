@@ -39,7 +39,9 @@ typedef struct TunablePolicy {
         TunableMode mode;
         uint64_t value;      /* fixed: the value, in the sysctl's unit (kB for min_free_kbytes) */
         uint64_t min, max;   /* adaptive: bounds in the sysctl's unit, min <= max */
+        bool take_over;      /* managed even where sysctl.d or TuneD sets it (daemon/owners.h) */
         PolicyOrigin origin; /* where mode was set */
+        PolicyOrigin take_over_origin;
         PolicyOrigin value_origin, min_origin, max_origin; /* .file NULL: not set by any file */
 } TunablePolicy;
 
@@ -99,6 +101,7 @@ typedef struct ProcessRule {
         ProcessMatch match;
         int oom_score_adj;   /* -1000..1000 */
         bool reset_children; /* children of a matched process that match no rule get 0 */
+        bool kubepods;       /* may adjust processes in kubelet's pods (kubelet sets theirs) */
         PolicyOrigin origin;
 } ProcessRule;
 

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "macro.h"
 #include "parse.h"
+#include "peers.h"
 #include "procadj.h"
 #include "procrules.h"
 #include "string-table.h"
@@ -37,9 +38,18 @@ unsigned procrules_needs(const ProcessRule *rules, size_t n_rules) {
         return needs;
 }
 
+static bool in_kubepods(const ProcInfo *info) {
+        return (info->have & PROC_INFO_CGROUP) && cgroup_is_kubepods(info->cgroup);
+}
+
 bool procrules_rule_matches(const ProcessRule *rule, const ProcInfo *info) {
         const ProcessMatch *m = &rule->match;
         bool any = false;
+
+        /* kubelet sets the oom_score_adj of its pods' processes by QoS
+         * class; only a rule that says kubepods = true overrides it. */
+        if (!rule->kubepods && in_kubepods(info))
+                return false;
 
         if (m->comm) {
                 any = true;
@@ -133,7 +143,7 @@ int procrules_decide(const ProcessRule *rules, size_t n_rules, const ProcInfo *i
         }
 
         if (parent && parent->rule >= 0 && (size_t) parent->rule < n_rules &&
-            rules[parent->rule].reset_children && g == PROC_GUARD_NONE &&
+            rules[parent->rule].reset_children && g == PROC_GUARD_NONE && !in_kubepods(info) &&
             (info->have & PROC_INFO_OOM_SCORE_ADJ) && info->oom_score_adj == parent->oom_score_adj &&
             info->oom_score_adj != 0) {
                 *ret = (ProcDecision) {
@@ -266,7 +276,9 @@ int procrules_set_rules(ProcRules *pr, const ProcessRule *rules, size_t n_rules)
         pr->denied = TAKE_PTR(denied);
         pr->rules = rules;
         pr->n_rules = n_rules;
-        pr->needs = procrules_needs(rules, n_rules);
+        /* The cgroup whenever there are rules: a process in a kubelet pod
+         * is kubelet's (procrules_rule_matches()). */
+        pr->needs = procrules_needs(rules, n_rules) | (n_rules > 0 ? PROC_INFO_CGROUP : 0);
         return 0;
 }
 
