@@ -67,3 +67,7 @@ int ctl_reset(sd_bus *bus, const CtlOptions *o, const char *name);
 /* mode NULL: print the mode and where it comes from. */
 int ctl_mode(sd_bus *bus, const CtlOptions *o, const char *mode);
 int ctl_reload(sd_bus *bus, const CtlOptions *o);
+/* GetIncidents(): the OOM kills recorded, newest first (--json: the records). */
+int ctl_incidents(sd_bus *bus, const CtlOptions *o);
+/* Why(): the live explanation of pid's place in the kill order. */
+int ctl_why(sd_bus *bus, const CtlOptions *o, uint32_t pid);
