@@ -53,25 +53,42 @@ static ssize_t prediction_find(const IncidentPrediction *p, pid_t pid) {
         return -1;
 }
 
-/* The exit to take next: the one ranked highest in the prediction (the
- * kernel's choice for a global OOM), else the oldest. -1 when none is left. */
-static ssize_t pick_exit(const IncidentInput *in, size_t n_exits, uint64_t used) {
-        ssize_t best = -1, best_rank = SSIZE_MAX;
+/* The exit to take for the kill that brought the counter to count: among
+ * the unused exits that read exactly count (or did not read it), else
+ * those that read more, the one ranked highest in the prediction (the
+ * kernel's choice for a global OOM), else the oldest. *ret_n: how many
+ * were in the group chosen from. -1 when none is left. */
+static ssize_t pick_exit(const IncidentInput *in, size_t n_exits, uint64_t used, uint64_t count,
+                         size_t *ret_n) {
+        for (int pass = 0; pass < 2; pass++) {
+                ssize_t best = -1, best_rank = SSIZE_MAX;
+                size_t n = 0;
 
-        for (size_t i = 0; i < n_exits; i++) {
-                ssize_t rank;
+                for (size_t i = 0; i < n_exits; i++) {
+                        const IncidentExit *x = &in->exits[i];
+                        ssize_t rank;
 
-                if (used & (UINT64_C(1) << i))
-                        continue;
-                rank = prediction_find(in->prediction, in->exits[i].pid);
-                if (rank < 0)
-                        rank = SSIZE_MAX - 1;
-                if (rank < best_rank) {
-                        best = (ssize_t) i;
-                        best_rank = rank;
+                        if (used & (UINT64_C(1) << i))
+                                continue;
+                        if (pass == 0 ? x->oom_kill_seen != 0 && x->oom_kill_seen != count
+                                      : x->oom_kill_seen < count)
+                                continue;
+                        n++;
+                        rank = prediction_find(in->prediction, x->pid);
+                        if (rank < 0)
+                                rank = SSIZE_MAX - 1;
+                        if (rank < best_rank) {
+                                best = (ssize_t) i;
+                                best_rank = rank;
+                        }
+                }
+                if (best >= 0) {
+                        *ret_n = pass == 0 ? n : n + 1; /* overtaken: never certain */
+                        return best;
                 }
         }
-        return best;
+        *ret_n = 0;
+        return -1;
 }
 
 static double pages_mib(uint64_t pages, uint64_t page_size) {
@@ -136,6 +153,7 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                 const char *inferred = "";
                 size_t avail = 0;
                 uint64_t at = in->now_usec;
+                bool overtaken;
                 ssize_t e, r;
 
                 memset(v, 0, sizeof(*v));
@@ -150,10 +168,7 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                 copy_text(v->tunables, sizeof(v->tunables), in->tunables);
                 v->totalpages = p ? p->totalpages : 0;
 
-                for (size_t i = 0; i < n_exits; i++)
-                        if (!(used & (UINT64_C(1) << i)))
-                                avail++;
-                e = pick_exit(in, n_exits, used);
+                e = pick_exit(in, n_exits, used, v->oom_kill_count, &avail);
                 if (e < 0) {
                         if (in->exits_watched)
                                 snprintf(v->ident_reason, sizeof(v->ident_reason),
@@ -187,18 +202,30 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                                                : in->realtime_usec;
                 }
 
-                if (avail == 1 && kills - k == 1) {
+                overtaken = x->oom_kill_seen > v->oom_kill_count;
+                if (avail == 1) {
                         v->ident = INCIDENT_IDENT_CERTAIN;
                         snprintf(v->ident_reason, sizeof(v->ident_reason),
-                                 "The only process that died of SIGKILL as the kernel's oom_kill counter rose.");
+                                 "The only process that died of SIGKILL as the kernel's oom_kill counter rose "
+                                 "to %" PRIu64 ".",
+                                 v->oom_kill_count);
+                } else if (overtaken) {
+                        v->ident = INCIDENT_IDENT_UNCERTAIN;
+                        snprintf(v->ident_reason, sizeof(v->ident_reason),
+                                 "The oom_kill counter stood at %" PRIu64 " already when this SIGKILL death "
+                                 "arrived for the kill that brought it to %" PRIu64
+                                 ": kills overtook deaths, and the pairing is by order and memtuned's ranking.",
+                                 x->oom_kill_seen, v->oom_kill_count);
                 } else {
                         v->ident = INCIDENT_IDENT_UNCERTAIN;
                         snprintf(v->ident_reason, sizeof(v->ident_reason),
-                                 "%zu processes died of SIGKILL while the oom_kill counter rose by %" PRIu64
+                                 "%zu processes died of SIGKILL as the oom_kill counter rose to %" PRIu64
                                  " (pids",
-                                 avail, kills - k);
+                                 avail, v->oom_kill_count);
                         for (size_t i = 0; i < n_exits; i++)
-                                if (!(used & (UINT64_C(1) << i)) || i == (size_t) e)
+                                if ((!(used & (UINT64_C(1) << i)) || i == (size_t) e) &&
+                                    (in->exits[i].oom_kill_seen == 0 ||
+                                     in->exits[i].oom_kill_seen == v->oom_kill_count))
                                         append(v->ident_reason, sizeof(v->ident_reason), " %d",
                                                (int) in->exits[i].pid);
                         append(v->ident_reason, sizeof(v->ident_reason),
@@ -233,6 +260,10 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                         copy_text(v->exe, sizeof(v->exe), p->exe[r]);
                         if (!v->comm[0])
                                 copy_text(v->comm, sizeof(v->comm), q->comm);
+                } else if (x->has_adj) {
+                        /* Not ranked: its memory is gone with it, its score is not. */
+                        v->oom_score_adj = x->oom_score_adj;
+                        copy_text(v->adj_source, sizeof(v->adj_source), x->adj_source);
                 }
                 if (p)
                         for (size_t i = r >= 0 ? (size_t) r + 1 : 0; i < p->n && v->n_next < INCIDENT_NEXT_MAX;
@@ -262,6 +293,9 @@ const char *incident_summary(const Incident *v, char *buf, size_t size) {
         if (v->predicted)
                 append(buf, size, ", rss %.0f MiB, oom_score_adj %d set by %s, %" PRIi64 " points, rank %u",
                        pages_mib(v->rss_pages, 4096), v->oom_score_adj, v->adj_source, v->points, v->rank);
+        else if (v->adj_source[0])
+                append(buf, size, ", oom_score_adj %d set by %s, not in memtuned's prediction", v->oom_score_adj,
+                       v->adj_source);
         else
                 append(buf, size, ", not in memtuned's prediction");
         if (v->ident != INCIDENT_IDENT_CERTAIN)

@@ -90,6 +90,10 @@ typedef struct IncidentPrediction {
 typedef struct IncidentExit {
         pid_t pid;
         uint64_t time_usec; /* CLOCK_MONOTONIC of the exit (the kernel's event time) */
+        /* /proc/vmstat oom_kill read at the exit: the victim of the kill that
+         * brought the counter to N reads N (the kernel counts before it
+         * sends SIGKILL), unless a further kill came first. 0: not read. */
+        uint64_t oom_kill_seen;
         char comm[PROC_COMM_MAX];
         int64_t uid;                 /* -1: unknown */
         char cgroup[INCIDENT_TEXT_MAX]; /* "" unknown */
@@ -97,6 +101,9 @@ typedef struct IncidentExit {
         /* The deepest cgroup on its path whose memory.events "oom" rose with
          * this kill: the memory cgroup that hit its limit; "" none. */
         char oom_cgroup[INCIDENT_TEXT_MAX];
+        bool has_adj;               /* its oom_score_adj could be read at the exit */
+        int oom_score_adj;
+        char adj_source[INCIDENT_TEXT_MAX]; /* who set it, as IncidentPrediction.adj_source */
         bool cgroup_read;           /* the memory.events of its cgroups were read */
         bool oom_cgroup_inferred;   /* first sight of that cgroup: judged from its counts, no baseline */
 } IncidentExit;
@@ -160,9 +167,11 @@ typedef struct IncidentInput {
 } IncidentInput;
 
 /* Turns a rise of the oom_kill counter into records, one per kill, at most
- * max (the rest are counted, not described). Each takes a victim from the
- * exits (the one ranked highest in the prediction first; uncertain when
- * there are more deaths than kills) or, without exits, from the prediction
+ * max (the rest are counted, not described). The kill that brought the
+ * counter to N takes its victim from the exits that read N (certain when
+ * there is one; the one ranked highest in the prediction, uncertain, when
+ * there are several), else from those that read more (uncertain: kills
+ * overtook deaths), or, without exits, from the prediction
  * (uncertain, saying so) or none (unknown). *ret_used_exits is a bit mask of
  * the exits consumed (bit i: exits[i]; at most 64 looked at). Returns the
  * number of records written to ret. */

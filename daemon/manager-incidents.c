@@ -555,6 +555,27 @@ static void compare(Manager *m, uint64_t count, uint64_t now) {
         arm_settle(m, mi->n_exits > 0 ? INCIDENT_SETTLE_USEC : INCIDENT_EXIT_WAIT_USEC);
 }
 
+/* Who set a dead process's oom_score_adj: memtuned's table still has it
+ * (the caller forgets it after this). */
+static void exit_adj(Manager *m, IncidentExit *x, const ProcInfo *info) {
+        const ProcEntry *e = m->procrules ? proctable_get(procrules_table(m->procrules), x->pid) : NULL;
+        const char *rule = e ? proctable_name(procrules_table(m->procrules), e->name) : NULL;
+        KillOrderEntry k = {};
+
+        if (!(info->have & PROC_INFO_OOM_SCORE_ADJ))
+                return;
+        x->has_adj = true;
+        x->oom_score_adj = info->oom_score_adj;
+        k.candidate.oom_score_adj = info->oom_score_adj;
+        if (e && rule) {
+                k.rule = rule;
+                k.tracked = true;
+                k.rule_adj = e->adj_set;
+                k.overridden = e->adj_set != info->oom_score_adj;
+        }
+        adj_source_text(&k, x->adj_source, sizeof(x->adj_source));
+}
+
 void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev) {
         ManagerIncidents *mi = m->incidents;
         uint64_t count, now = now_monotonic();
@@ -576,14 +597,16 @@ void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev) {
         if (mi->n_exits >= EXITS_MAX)
                 return;
         x = &mi->exits[mi->n_exits++];
-        *x = (IncidentExit) { .pid = ev->pid, .uid = -1 };
+        *x = (IncidentExit) { .pid = ev->pid, .uid = -1, .oom_kill_seen = count };
         /* The kernel's CLOCK_MONOTONIC nanoseconds, as ours. */
         x->time_usec = ev->timestamp_nsec / 1000;
         if (x->time_usec == 0 || x->time_usec > now)
                 x->time_usec = now;
         /* A zombie until its parent reaps it: stat, status and cgroup are there. */
-        r = procfs_read(m->config.proc_fd, ev->pid, PROC_INFO_STATUS | PROC_INFO_CGROUP, &mi->info);
+        r = procfs_read(m->config.proc_fd, ev->pid, PROC_INFO_STATUS | PROC_INFO_CGROUP | PROC_INFO_OOM_SCORE_ADJ,
+                        &mi->info);
         if (r >= 0) {
+                exit_adj(m, x, &mi->info);
                 snprintf(x->comm, sizeof(x->comm), "%s", mi->info.stat.comm);
                 x->uid = (int64_t) mi->info.status.uid[1];
                 if (mi->info.have & PROC_INFO_CGROUP) {

@@ -141,8 +141,9 @@ static void test_cgroup(void) {
 static void test_uncertain_and_unknown(void) {
         IncidentPrediction p;
         IncidentExit x[2] = {
-                { .pid = 977, .time_usec = 100 * S, .comm = "bash", .cgroup_read = true },
-                { .pid = 4100, .time_usec = 100 * S, .comm = "stress-ng-vm", .cgroup_read = true },
+                { .pid = 977, .time_usec = 100 * S, .oom_kill_seen = 8, .comm = "bash", .cgroup_read = true },
+                { .pid = 4100, .time_usec = 100 * S, .oom_kill_seen = 8, .comm = "stress-ng-vm",
+                  .cgroup_read = true },
         };
         IncidentInput in;
         Incident v[3];
@@ -154,15 +155,30 @@ static void test_uncertain_and_unknown(void) {
         CHECK_EQ_U64(used, 2);
         CHECK_EQ_INT(v[0].pid, 4100);
         CHECK_EQ_INT(v[0].ident, INCIDENT_IDENT_UNCERTAIN);
-        CHECK(strstr(v[0].ident_reason, "2 processes died of SIGKILL while the oom_kill counter rose by 1 (pids"));
+        CHECK_STREQ(v[0].ident_reason,
+                    "2 processes died of SIGKILL as the oom_kill counter rose to 8 (pids 977 4100); this one is "
+                    "taken because memtuned ranked it highest (or it died first): another killer may have sent "
+                    "the others' SIGKILL.");
 
-        /* Two kills, one death: the second is not named. */
+        /* Two kills, each death read its own count: both certain. */
+        x[0].oom_kill_seen = 9;
         in.oom_kill_after = 9;
+        CHECK_EQ_INT(incident_assemble(&in, v, 3, &used), 2);
+        CHECK_EQ_INT(v[0].pid, 4100);
+        CHECK_EQ_INT(v[0].ident, INCIDENT_IDENT_CERTAIN);
+        CHECK_EQ_INT(v[1].pid, 977);
+        CHECK_EQ_INT(v[1].ident, INCIDENT_IDENT_CERTAIN);
+        CHECK_STREQ(v[1].ident_reason, "The only process that died of SIGKILL as the kernel's oom_kill counter rose to 9.");
+
+        /* Two kills, one death that read 9: paired with the first by
+         * order (uncertain), the second is not named. */
+        x[1].oom_kill_seen = 9;
         in.n_exits = 1;
         in.exits = &x[1];
         CHECK_EQ_INT(incident_assemble(&in, v, 3, &used), 2);
         CHECK_EQ_INT(v[0].pid, 4100);
         CHECK_EQ_INT(v[0].ident, INCIDENT_IDENT_UNCERTAIN);
+        CHECK(strstr(v[0].ident_reason, "stood at 9 already when this SIGKILL death arrived for the kill that brought it to 8"));
         CHECK_EQ_INT(v[1].pid, 0);
         CHECK_EQ_INT(v[1].ident, INCIDENT_IDENT_UNKNOWN);
         CHECK_EQ_INT(v[1].scope, INCIDENT_SCOPE_UNKNOWN);
