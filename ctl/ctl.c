@@ -916,6 +916,25 @@ static int on_monitor_signal(sd_bus_message *m, void *userdata, sd_bus_error *re
                         printf("%s process  %" PRIu32 " (%s) oom_score_adj %" PRIi32 " -> %" PRIi32
                                " by rule '%s'\n",
                                p, pid, comm, old, new, rule);
+        } else if (strcmp(member, "OomKill") == 0) {
+                const char *comm, *unit, *scope, *cgroup, *ident, *summary, *json;
+                uint64_t id, time;
+                uint32_t pid, rank;
+
+                r = sd_bus_message_read(m, BUS_INCIDENT_ROW, &id, &time, &pid, &comm, &unit, &scope, &cgroup,
+                                        &ident, &rank, &summary, &json);
+                if (r >= 0 && o->json) {
+                        monitor_json_begin(&w, member);
+                        json_u64(&w, "id", id);
+                        json_u64(&w, "pid", pid);
+                        json_string(&w, "comm", comm);
+                        json_string(&w, "scope", scope);
+                        json_string(&w, "identification", ident);
+                        json_u64(&w, "rank", rank);
+                        json_string(&w, "summary", summary);
+                        monitor_json_end(&w);
+                } else if (r >= 0)
+                        printf("%s oom-kill %s\n", p, summary);
         } else if (strcmp(member, "NameOwnerChanged") == 0) {
                 const char *name, *old, *new;
 

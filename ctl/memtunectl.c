@@ -38,8 +38,8 @@ static const struct {
                     "recent decisions. --json prints Describe()'s JSON document.\n" },
         { "monitor", "monitor [--json]\n\n"
                      "Follow memtuned's changes as they happen (tunables, pressure level, policy\n"
-                     "reloads, process adjustments, properties) until Ctrl+C. --json prints one\n"
-                     "JSON document per line.\n" },
+                     "reloads, process adjustments, OOM kills, properties) until Ctrl+C. --json\n"
+                     "prints one JSON document per line.\n" },
         { "processes",
           "processes [--limit N] [--json]\n\n"
           "List processes in the order the OOM killer would choose them, with memtuned's\n"

@@ -20,6 +20,7 @@ static const char *const incident_scope_table[_INCIDENT_SCOPE_MAX] = {
         [INCIDENT_SCOPE_UNKNOWN] = "unknown",
 };
 DEFINE_STRING_TABLE_LOOKUP(incident_scope, IncidentScope);
+_Static_assert(_INCIDENT_SCOPE_MAX == 3, "metrics.h's METRICS_INCIDENT_SCOPES counts the scopes");
 
 static const char *const incident_ident_table[_INCIDENT_IDENT_MAX] = {
         [INCIDENT_IDENT_CERTAIN] = "certain",

@@ -11,8 +11,9 @@
  * Each SIGKILL exit costs a read of /proc/vmstat (about 22 us); nothing
  * else wakes the daemon at idle. The tick compares the counter too: without
  * the connector (or events lost) a kill is still counted, with a victim that
- * is not named. While memory is low, a 1 s timer keeps the prediction fresh
- * and compares the counter as well.
+ * is not named. While memory is low, a timer (250 ms to 5 s, by the cost of
+ * a walk of /proc) keeps the prediction fresh and compares the counter as
+ * well.
  *
  * Global or cgroup: memory.events "oom" of a cgroup v2 counts the times it
  * (or a cgroup below it) hit its limit and found nothing to reclaim; a
@@ -63,10 +64,14 @@
  * is not named. */
 #define INCIDENT_EXIT_WAIT_USEC (900 * USEC_PER_MSEC)
 /* Memory is low below this share of MemTotal available (or under pressure):
- * the prediction is then kept at most 1 s old. A 1 GiB guest running
- * towards an OOM spends its last several seconds below 15%. */
+ * the prediction is then refreshed every 20 walks' time (at most 5% of a
+ * CPU), but not more often than every 250 ms nor less than every 5 s: a
+ * process that grows by 100 MiB/s crosses the last 15% of a 512 MiB
+ * guest in under a second, and the kill order must have seen it grown. */
 #define INCIDENT_LOW_PERCENT 15
-#define INCIDENT_PREDICT_INTERVAL_USEC (1 * USEC_PER_SEC)
+#define INCIDENT_PREDICT_MIN_USEC (250 * USEC_PER_MSEC)
+#define INCIDENT_PREDICT_MAX_USEC (5 * USEC_PER_SEC)
+#define INCIDENT_PREDICT_COST_FACTOR 20
 /* On a calm machine the prediction is refreshed at a tick at most this
  * often: a walk of /proc costs 3 ms at 300 processes. */
 #define INCIDENT_PREDICT_CALM_USEC (300 * USEC_PER_SEC)
@@ -95,6 +100,7 @@ typedef struct ManagerIncidents {
         sd_event_source *settle_timer, *predict_timer;
 
         IncidentPrediction prediction;
+        uint64_t predict_cost_usec; /* the last walk's duration */
         IncidentExit exits[EXITS_MAX];
         size_t n_exits;
 
@@ -107,7 +113,6 @@ typedef struct ManagerIncidents {
         size_t n_history, history_first;
         uint64_t next_id;
         size_t unpublished;
-        uint64_t recorded[_INCIDENT_SCOPE_MAX];
 
         Incident fresh[4];
         VmStat vmstat;
@@ -231,6 +236,7 @@ static void predict(Manager *m, uint64_t now) {
         int r;
 
         r = manager_list_processes(m, INCIDENT_PREDICTION_MAX, &e, &n);
+        mi->predict_cost_usec = now_monotonic() - now;
         if (r < 0) {
                 log_debug_errno(r, "Failed to rank the processes for the incident prediction, ignoring: %m");
                 return;
@@ -261,6 +267,12 @@ static void predict(Manager *m, uint64_t now) {
                 l = readlinkat(m->config.proc_fd, path, p->exe[i], sizeof(p->exe[i]) - 1);
                 p->exe[i][l > 0 ? l : 0] = 0;
         }
+}
+
+static uint64_t predict_interval(const ManagerIncidents *mi) {
+        uint64_t t = mi->predict_cost_usec * INCIDENT_PREDICT_COST_FACTOR;
+
+        return MIN(MAX(t, INCIDENT_PREDICT_MIN_USEC), INCIDENT_PREDICT_MAX_USEC);
 }
 
 static void window_push(ManagerIncidents *mi, uint64_t now, const VmStat *v) {
@@ -469,7 +481,8 @@ static void record(Manager *m, const Incident *v) {
         }
         *slot = *v;
         mi->next_id = v->id + 1;
-        mi->recorded[v->scope]++;
+        if ((size_t) v->scope < METRICS_INCIDENT_SCOPES)
+                m->metrics_counters.incidents[v->scope]++;
         if (mi->unpublished < INCIDENT_HISTORY_MAX)
                 mi->unpublished++;
         log_incident(v);
@@ -637,7 +650,7 @@ static int on_predict_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         if (!memory_low(m))
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         predict(m, now);
-        (void) sd_event_source_set_time(s, now + INCIDENT_PREDICT_INTERVAL_USEC);
+        (void) sd_event_source_set_time(s, now + predict_interval(mi));
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
@@ -653,11 +666,11 @@ void manager_incidents_tick(Manager *m, uint64_t now) {
                 compare(m, s->vmstat.field[VMSTAT_OOM_KILL], now);
 
         if (memory_low(m)) {
-                if (now >= mi->prediction.time_usec + INCIDENT_PREDICT_INTERVAL_USEC)
+                if (now >= mi->prediction.time_usec + predict_interval(mi))
                         predict(m, now);
                 (void) sd_event_source_get_enabled(mi->predict_timer, &enabled);
                 if (enabled == SD_EVENT_OFF) {
-                        (void) sd_event_source_set_time(mi->predict_timer, now + INCIDENT_PREDICT_INTERVAL_USEC);
+                        (void) sd_event_source_set_time(mi->predict_timer, now + predict_interval(mi));
                         (void) sd_event_source_set_enabled(mi->predict_timer, SD_EVENT_ONESHOT);
                 }
         } else if (mi->prediction.time_usec == 0 || now >= mi->prediction.time_usec + INCIDENT_PREDICT_CALM_USEC)
@@ -730,11 +743,6 @@ size_t manager_incidents_take_unpublished(Manager *m) {
         n = MIN(m->incidents->unpublished, m->incidents->n_history);
         m->incidents->unpublished = 0;
         return n;
-}
-
-void manager_incidents_counts(const Manager *m, uint64_t ret[_INCIDENT_SCOPE_MAX]) {
-        for (size_t i = 0; i < _INCIDENT_SCOPE_MAX; i++)
-                ret[i] = m->incidents ? m->incidents->recorded[i] : 0;
 }
 
 /* ---- why PID ---------------------------------------------------------------------- */

@@ -342,9 +342,6 @@ size_t manager_get_incidents(const Manager *m, size_t limit, const Incident *ret
 /* How many incidents were recorded since the last call (for the signals). */
 size_t manager_incidents_take_unpublished(Manager *m);
 
-/* Incidents recorded since start, by scope (for the metrics). */
-void manager_incidents_counts(const Manager *m, uint64_t ret[_INCIDENT_SCOPE_MAX]);
-
 /* The live explanation of pid's place in the kill order: malloc()ed text
  * for people and the same as a JSON object. -ESRCH (msg says so) when
  * there is no such process, other -errno. */

@@ -441,6 +441,7 @@ READ_MEMBERS=(
         "$M.Describe"
         "$M.ListProcesses uint32:5"
         "$M.GetDecisions uint32:5"
+        "$M.GetIncidents uint32:5"
         "org.freedesktop.DBus.Properties.Get string:$M string:Tunables"
         "org.freedesktop.DBus.Properties.GetAll string:$M"
         "org.freedesktop.DBus.Introspectable.Introspect"
@@ -791,6 +792,31 @@ CONF
                 sys.exit(not (rows[0][4]==0 and rows[0][8]==\"victim-first (overridden: adj 0)\"))'"
         check "memtunectl processes --json names the points 'points'" sh -c "'$memtunectl' --bus-address='$ADDR' \
                 processes --json | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(\"points\" not in d[0])'"
+        # Issue 18: why PID, read-only like ListProcesses, and a userspace
+        # SIGKILL that is no OOM kill.
+        "$memtunectl" --bus-address="$ADDR" why "$victim" >"$tmp/why.txt" 2>&1
+        check "memtunectl why: the rule, and that someone changed its score" \
+                grep -qx "Rule: rule 'victim-first' set oom_score_adj 500, but someone changed it since to 0." "$tmp/why.txt"
+        check "memtunectl why: the badness terms, both scores, the rank" sh -c "grep -q '^  rss ' '$tmp/why.txt' && \
+                grep -q '^oom_score: memtuned [0-9]*, kernel [0-9]*\$' '$tmp/why.txt' && grep -Eq '^Rank: [0-9]+ of [0-9]+' '$tmp/why.txt'"
+        as nobody busctl --address="$ADDR" --json=short call org.memtuned1 /org/memtuned1 $M Why u "$victim" \
+                >"$tmp/why.json" 2>&1
+        check "Why as nobody: the text and the JSON" sh -c "$PY -c 'import json,sys; d=json.load(sys.stdin)[\"data\"]; \
+                j=json.loads(d[1]); sys.exit(not (j[\"pid\"]==$victim and j[\"comm\"]==\"mtbvictim\" and \"Rank:\" in d[0]))' \
+                <'$tmp/why.json'"
+        check "memtunectl why of no process: exit 1, says so" sh -c "! '$memtunectl' --bus-address='$ADDR' why 2147483647 \
+                2>'$tmp/why.err' && grep -qx 'Failed to explain the process: No process 2147483647.' '$tmp/why.err'"
+        check "Why(0): InvalidArgument" sh -c "busctl --address='$ADDR' call org.memtuned1 /org/memtuned1 $M Why u 0 2>&1 | \
+                grep -q 'Not a process id: 0.'"
+        check "memtunectl why with a bad PID: usage, exit 2" sh -c "'$memtunectl' --bus-address='$ADDR' why abc 2>'$tmp/why.err'; \
+                [ \$? = 2 ] && grep -qx \"Invalid PID (expected a process id from 1 to 2147483647) 'abc'.\" '$tmp/why.err'"
+        kill -9 "$victim"
+        wait "$victim" 2>/dev/null
+        sleep 1.5
+        check "a userspace SIGKILL is no OOM incident: GetIncidents is empty" sh -c "busctl --address='$ADDR' call \
+                org.memtuned1 /org/memtuned1 $M GetIncidents u 0 | grep -qx 'a(ttusssssuss) 0'"
+        check "... memtunectl incidents says so" sh -c "'$memtunectl' --bus-address='$ADDR' incidents | grep -qx 'No OOM kills recorded.'"
+        check "... and no OomKill was signalled" sh -c "! grep -q OomKill '$tmp/monitor2.json'"
         stop_daemon TERM
         kill "$victim" "$monpid" 2>/dev/null; wait "$victim" "$monpid" 2>/dev/null; monpid=
         stop_bus
