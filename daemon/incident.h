@@ -82,6 +82,10 @@ typedef struct IncidentPrediction {
         IncidentProcess p[INCIDENT_PREDICTION_MAX];
         char adj_source[INCIDENT_PREDICTION_MAX][INCIDENT_TEXT_MAX];
         char exe[INCIDENT_PREDICTION_MAX][INCIDENT_TEXT_MAX]; /* "" unread */
+        /* The cgroup v2 path ("" unread): a victim whose parent reaps it at
+         * once is gone before its exit can be read, and its cgroup says
+         * whether a limit or the machine ran out. */
+        char cgroup[INCIDENT_PREDICTION_MAX][INCIDENT_TEXT_MAX];
 } IncidentPrediction;
 
 /* A process that died of SIGKILL, as the proc connector reported it, with

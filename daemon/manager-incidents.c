@@ -55,14 +55,20 @@
  * a record can tell apart anyway. */
 #define EXITS_MAX 16
 /* After a rise, further SIGKILL deaths are collected this long before the
- * record is made: the kernel may kill several processes in one OOM, and a
- * userspace killer's victim in the same moment must make the record say
- * "uncertain" rather than be taken for the OOM's. */
-#define INCIDENT_SETTLE_USEC (200 * USEC_PER_MSEC)
-/* A rise without a SIGKILL death: the victim's exit is waited for this
- * long (a victim stuck in the kernel exits late), then the record says it
- * is not named. */
-#define INCIDENT_EXIT_WAIT_USEC (900 * USEC_PER_MSEC)
+ * record is made: a userspace killer's victim that died at the same count
+ * must make the record say "uncertain" rather than be taken for the OOM's.
+ * Short, because the record should follow the kill within a second, and
+ * under emulation the victim's exit alone came up to 0.9 s after the
+ * kernel's "Killed process" line. */
+#define INCIDENT_SETTLE_USEC (100 * USEC_PER_MSEC)
+/* A rise seen (by the tick) before any SIGKILL death: the victim's exit is
+ * waited for this long, then the record says it is not named. The victim
+ * exits once it runs again, which in a thrashing guest took over a second:
+ * a 0.9 s wait lost the first of ten victims. */
+#define INCIDENT_EXIT_WAIT_USEC (5 * USEC_PER_SEC)
+/* After an OOM kill the next one is likely (a service restarted, a loop of
+ * jobs): the prediction stays fast this long after the last kill. */
+#define INCIDENT_AFTER_KILL_USEC (60 * USEC_PER_SEC)
 /* Memory is low below this share of MemTotal available (or under pressure):
  * the prediction is then refreshed every 20 walks' time (at most 5% of a
  * CPU), but not more often than every 250 ms nor less than every 5 s: a
@@ -97,6 +103,8 @@ typedef struct ManagerIncidents {
         /* Rises not yet turned into records: from pending_before to oom_kill. */
         uint64_t pending_before;
         uint64_t pending_usec; /* CLOCK_MONOTONIC of the first unrecorded rise */
+        uint64_t last_kill_usec; /* of the last rise; 0 none */
+        MemInfo meminfo;          /* read by the prediction timer */
         sd_event_source *settle_timer, *predict_timer;
 
         IncidentPrediction prediction;
@@ -202,11 +210,21 @@ static int read_vmstat(Manager *m, uint64_t *ret) {
         return 0;
 }
 
-static bool memory_low(const Manager *m) {
-        const MemInfo *mem = &manager_sample(m)->meminfo;
+/* Whether the prediction should be kept fresh: little memory available
+ * (mem: the tick's sample, or read by the timer just now), pressure, or an
+ * OOM kill in the last minute. */
+static bool memory_low(const Manager *m, const MemInfo *mem, uint64_t now) {
+        const ManagerIncidents *mi = m->incidents;
         uint64_t total = mem->field[MEMINFO_MEM_TOTAL], avail = mem->field[MEMINFO_MEM_AVAILABLE];
 
-        return m->plan.pressure != PRESSURE_NONE || avail * 100 < total * INCIDENT_LOW_PERCENT;
+        return m->plan.pressure != PRESSURE_NONE || avail * 100 < total * INCIDENT_LOW_PERCENT ||
+               (mi->last_kill_usec > 0 && now < mi->last_kill_usec + INCIDENT_AFTER_KILL_USEC);
+}
+
+/* A rise of the counter not yet recorded: a prediction now would be of
+ * the machine after the kill, without its victim. */
+static bool kill_pending(const ManagerIncidents *mi) {
+        return mi->have_oom_kill && mi->oom_kill > mi->pending_before;
 }
 
 static void adj_source_text(const KillOrderEntry *e, char *buf, size_t size) {
@@ -227,14 +245,22 @@ static void adj_source_text(const KillOrderEntry *e, char *buf, size_t size) {
 }
 
 /* Takes memtuned's kill order now as the prediction. */
+static void compare(Manager *m, uint64_t count, uint64_t now);
+
 static void predict(Manager *m, uint64_t now) {
         ManagerIncidents *mi = m->incidents;
         IncidentPrediction *p = &mi->prediction;
         const KillOrderEntry *e;
+        uint64_t count;
         uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
         size_t n;
         int r;
 
+        /* A kill since the last look: record it from the prediction before. */
+        if (read_vmstat(m, &count) >= 0)
+                compare(m, count, now);
+        if (kill_pending(mi))
+                return;
         r = manager_list_processes(m, INCIDENT_PREDICTION_MAX, &e, &n);
         mi->predict_cost_usec = now_monotonic() - now;
         if (r < 0) {
@@ -266,6 +292,12 @@ static void predict(Manager *m, uint64_t now) {
                 snprintf(path, sizeof(path), "%d/exe", (int) c->pid);
                 l = readlinkat(m->config.proc_fd, path, p->exe[i], sizeof(p->exe[i]) - 1);
                 p->exe[i][l > 0 ? l : 0] = 0;
+                p->cgroup[i][0] = 0;
+                snprintf(path, sizeof(path), "%d/cgroup", (int) c->pid);
+                l = read_small_file_at(m->config.proc_fd, path, mi->text, 4096);
+                if (l >= 0 && procfs_parse_cgroup(mi->text, (size_t) l, mi->info.cgroup, sizeof(mi->info.cgroup)) >= 0 &&
+                    strlen(mi->info.cgroup) < sizeof(p->cgroup[i]))
+                        memcpy(p->cgroup[i], mi->info.cgroup, strlen(mi->info.cgroup) + 1);
         }
 }
 
@@ -383,10 +415,13 @@ static CgroupCount *cgroup_cached(ManagerIncidents *mi, const char *path) {
 }
 
 /* Reads memory.events along x->cgroup, deepest first, and names the
- * cgroup whose limit was hit in x->oom_cgroup. */
+ * cgroup whose limit was hit in x->oom_cgroup. A cgroup without the file
+ * has no memory controller, so no limit of its own: skipped. When every
+ * file on the path could be read (or was absent), no risen "oom" means a
+ * global OOM (x->cgroup_read). */
 static void cgroup_evidence(ManagerIncidents *mi, IncidentExit *x) {
         char path[INCIDENT_TEXT_MAX], file[INCIDENT_TEXT_MAX + 32], buf[512];
-        bool found = false;
+        bool found = false, failed = false;
 
         if (mi->cgroup_fd < 0 || x->cgroup[0] != '/' || strstr(x->cgroup, "/.."))
                 return;
@@ -402,8 +437,9 @@ static void cgroup_evidence(ManagerIncidents *mi, IncidentExit *x) {
                 r = read_small_file_at(mi->cgroup_fd, file, buf, sizeof(buf));
                 if (r >= 0)
                         r = incident_parse_memory_events(buf, (size_t) r, &oom, &kill);
+                if (r < 0 && r != -ENOENT)
+                        failed = true;
                 if (r >= 0) {
-                        x->cgroup_read = true;
                         c = cgroup_cached(mi, path);
                         rose = c ? oom > c->oom : oom > 0 && oom >= kill;
                         if (rose && !found) {
@@ -425,6 +461,7 @@ static void cgroup_evidence(ManagerIncidents *mi, IncidentExit *x) {
                         break;
                 *slash = 0;
         }
+        x->cgroup_read = !failed;
 }
 
 /* ---- records ------------------------------------------------------------------- */
@@ -497,6 +534,9 @@ static void settle(Manager *m) {
 
         if (mi->oom_kill <= mi->pending_before)
                 return;
+        /* The rates up to now (a rise the tick saw leaves mi->vmstat older);
+         * a further rise in it is the next record's. */
+        (void) read_vmstat(m, &(uint64_t) { 0 });
         in = (IncidentInput) {
                 .now_usec = now,
                 .realtime_usec = clock_usec(CLOCK_REALTIME),
@@ -565,6 +605,7 @@ static void compare(Manager *m, uint64_t count, uint64_t now) {
         if (mi->oom_kill == mi->pending_before)
                 mi->pending_usec = now;
         mi->oom_kill = count;
+        mi->last_kill_usec = now;
         arm_settle(m, mi->n_exits > 0 ? INCIDENT_SETTLE_USEC : INCIDENT_EXIT_WAIT_USEC);
 }
 
@@ -628,9 +669,16 @@ void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev) {
                                 memcpy(x->cgroup, mi->info.cgroup, strlen(mi->info.cgroup) + 1);
                         snprintf(x->unit, sizeof(x->unit), "%s", mi->info.unit);
                 }
-                cgroup_evidence(mi, x);
         } else
                 log_debug_errno(r, "pid %d: gone before its exit could be read: %m", (int) ev->pid);
+        /* Reaped already (a shell waits for it): what the prediction saw. */
+        for (size_t i = 0; !x->cgroup[0] && i < mi->prediction.n; i++)
+                if (mi->prediction.p[i].pid == x->pid && mi->prediction.cgroup[i][0]) {
+                        memcpy(x->cgroup, mi->prediction.cgroup[i], sizeof(x->cgroup));
+                        if (procfs_cgroup_unit(x->cgroup, x->unit, sizeof(x->unit)) < 0)
+                                x->unit[0] = 0;
+                }
+        cgroup_evidence(mi, x);
 
         if (count != mi->oom_kill || !mi->have_oom_kill)
                 compare(m, count, now);
@@ -643,11 +691,18 @@ static int on_predict_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         ManagerIncidents *mi = m->incidents;
         uint64_t now = now_monotonic(), count;
 
+        const MemInfo *mem = &manager_sample(m)->meminfo;
+        const char *buf;
+        size_t len;
+
         if (read_vmstat(m, &count) >= 0) {
                 window_push(mi, now, &mi->vmstat);
                 compare(m, count, now);
         }
-        if (!memory_low(m))
+        /* Between ticks memory is read here: the tick's may be a minute old. */
+        if (procfile_read(&m->sampler.meminfo, &buf, &len) >= 0 && meminfo_parse(buf, len, &mi->meminfo) >= 0)
+                mem = &mi->meminfo;
+        if (!memory_low(m, mem, now))
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         predict(m, now);
         (void) sd_event_source_set_time(s, now + predict_interval(mi));
@@ -665,7 +720,7 @@ void manager_incidents_tick(Manager *m, uint64_t now) {
         if (vmstat_has(&s->vmstat, VMSTAT_OOM_KILL))
                 compare(m, s->vmstat.field[VMSTAT_OOM_KILL], now);
 
-        if (memory_low(m)) {
+        if (memory_low(m, &s->meminfo, now)) {
                 if (now >= mi->prediction.time_usec + predict_interval(mi))
                         predict(m, now);
                 (void) sd_event_source_get_enabled(mi->predict_timer, &enabled);
