@@ -1031,8 +1031,8 @@ int ctl_incidents(sd_bus *bus, const CtlOptions *o) {
         if (o->json)
                 printf("[");
         r = sd_bus_message_enter_container(reply, 'a', BUS_INCIDENT);
-        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_INCIDENT, &id, &time, &pid, &comm, &unit, &scope,
-                                                  &cgroup, &ident, &rank, &summary, &json)) > 0) {
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_INCIDENT, &id, &time, &pid, &comm, &unit,
+                                                  &scope, &cgroup, &ident, &rank, &summary, &json)) > 0) {
                 if (o->json) {
                         /* The daemon's own JSON of each record (memtuned(8), INCIDENTS). */
                         printf("%s%s", n > 0 ? "," : "", json);
@@ -1049,7 +1049,9 @@ int ctl_incidents(sd_bus *bus, const CtlOptions *o) {
                 printf("%5" PRIu64 "  %-19s  %7" PRIu32 "  %-15s  %-24s  %-7s  %4s  %s\n", id,
                        format_time(time, t, sizeof(t)), pid, pid > 0 ? comm : "?",
                        strcmp(scope, "cgroup") == 0 ? cgroup : scope,
-                       strcmp(ident, "certain") == 0 ? "certain" : strcmp(ident, "uncertain") == 0 ? "unsure" : "unknown",
+                       strcmp(ident, "certain") == 0     ? "certain"
+                       : strcmp(ident, "uncertain") == 0 ? "unsure"
+                                                         : "unknown",
                        r_text, unit[0] ? unit : "-");
                 n++;
         }

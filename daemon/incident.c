@@ -97,15 +97,17 @@ static double pages_mib(uint64_t pages, uint64_t page_size) {
 }
 
 static void explain(Incident *v, const IncidentPrediction *p, uint64_t at_usec, const char *inferred) {
-        double age = p && p->time_usec && at_usec > p->time_usec ? (double) (at_usec - p->time_usec) / 1e6 : 0;
+        double age =
+                p && p->time_usec && at_usec > p->time_usec ? (double) (at_usec - p->time_usec) / 1e6 : 0;
 
         v->explanation[0] = 0;
         if (v->pid <= 0) {
                 if (p && p->n > 0)
-                        snprintf(v->explanation, sizeof(v->explanation),
-                                 "memtuned's prediction, %.1f s before, ranked pid %d (%s) first with %" PRIi64
-                                 " points.",
-                                 age, (int) p->p[0].pid, p->p[0].comm, p->p[0].points);
+                        snprintf(
+                                v->explanation, sizeof(v->explanation),
+                                "memtuned's prediction, %.1f s before, ranked pid %d (%s) first with %" PRIi64
+                                " points.",
+                                age, (int) p->p[0].pid, p->p[0].comm, p->p[0].points);
                 return;
         }
         if (v->scope == INCIDENT_SCOPE_CGROUP) {
@@ -122,19 +124,21 @@ static void explain(Incident *v, const IncidentPrediction *p, uint64_t at_usec, 
         }
         if (v->rank == 1)
                 snprintf(v->explanation, sizeof(v->explanation),
-                         "memtuned's prediction, %.1f s before, ranked it first with %" PRIi64 " points.", age,
-                         v->points);
+                         "memtuned's prediction, %.1f s before, ranked it first with %" PRIi64 " points.",
+                         age, v->points);
         else if (v->rank > 1)
-                snprintf(v->explanation, sizeof(v->explanation),
-                         "memtuned's prediction, %.1f s before, ranked it %u: pid %d (%s) was first with %" PRIi64
-                         " points against its %" PRIi64
-                         "; memory moved since, and the kernel ranks at the moment of the kill.",
-                         age, v->rank, (int) p->p[0].pid, p->p[0].comm, p->p[0].points, v->points);
+                snprintf(
+                        v->explanation, sizeof(v->explanation),
+                        "memtuned's prediction, %.1f s before, ranked it %u: pid %d (%s) was first with %" PRIi64
+                        " points against its %" PRIi64
+                        "; memory moved since, and the kernel ranks at the moment of the kill.",
+                        age, v->rank, (int) p->p[0].pid, p->p[0].comm, p->p[0].points, v->points);
         else
-                snprintf(v->explanation, sizeof(v->explanation),
-                         "Not among the %zu processes memtuned ranked highest %.1f s before the kill (it started "
-                         "or grew after that prediction); pid %d (%s) was first with %" PRIi64 " points.",
-                         p->n, age, (int) p->p[0].pid, p->p[0].comm, p->p[0].points);
+                snprintf(
+                        v->explanation, sizeof(v->explanation),
+                        "Not among the %zu processes memtuned ranked highest %.1f s before the kill (it started "
+                        "or grew after that prediction); pid %d (%s) was first with %" PRIi64 " points.",
+                        p->n, age, (int) p->p[0].pid, p->p[0].comm, p->p[0].points);
         if (v->rank == 1 && p->n > 1)
                 /* Rewrite with the runner-up named: the margin is the point. */
                 snprintf(v->explanation, sizeof(v->explanation),
@@ -146,7 +150,8 @@ static void explain(Incident *v, const IncidentPrediction *p, uint64_t at_usec, 
 size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uint64_t *ret_used_exits) {
         const IncidentPrediction *p = in->prediction;
         size_t n_exits = MIN(in->n_exits, (size_t) 64), n_out = 0;
-        uint64_t kills = in->oom_kill_after > in->oom_kill_before ? in->oom_kill_after - in->oom_kill_before : 0;
+        uint64_t kills =
+                in->oom_kill_after > in->oom_kill_before ? in->oom_kill_after - in->oom_kill_before : 0;
         uint64_t used = 0;
 
         for (uint64_t k = 0; k < kills && n_out < max; k++) {
@@ -172,11 +177,12 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                 e = pick_exit(in, n_exits, used, v->oom_kill_count, &avail);
                 if (e < 0) {
                         if (in->exits_watched)
-                                snprintf(v->ident_reason, sizeof(v->ident_reason),
-                                         "No process died of SIGKILL as the kernel's oom_kill counter rose to "
-                                         "%" PRIu64 " (its exit event was lost, or the victim has not "
-                                         "exited yet): the victim is not named rather than guessed.",
-                                         v->oom_kill_count);
+                                snprintf(
+                                        v->ident_reason, sizeof(v->ident_reason),
+                                        "No process died of SIGKILL as the kernel's oom_kill counter rose to "
+                                        "%" PRIu64 " (its exit event was lost, or the victim has not "
+                                        "exited yet): the victim is not named rather than guessed.",
+                                        v->oom_kill_count);
                         else
                                 snprintf(v->ident_reason, sizeof(v->ident_reason),
                                          "memtuned receives no process exit events (no proc connector, or "
@@ -206,17 +212,19 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                 overtaken = x->oom_kill_seen > v->oom_kill_count;
                 if (avail == 1) {
                         v->ident = INCIDENT_IDENT_CERTAIN;
-                        snprintf(v->ident_reason, sizeof(v->ident_reason),
-                                 "The only process that died of SIGKILL as the kernel's oom_kill counter rose "
-                                 "to %" PRIu64 ".",
-                                 v->oom_kill_count);
+                        snprintf(
+                                v->ident_reason, sizeof(v->ident_reason),
+                                "The only process that died of SIGKILL as the kernel's oom_kill counter rose "
+                                "to %" PRIu64 ".",
+                                v->oom_kill_count);
                 } else if (overtaken) {
                         v->ident = INCIDENT_IDENT_UNCERTAIN;
-                        snprintf(v->ident_reason, sizeof(v->ident_reason),
-                                 "The oom_kill counter stood at %" PRIu64 " already when this SIGKILL death "
-                                 "arrived for the kill that brought it to %" PRIu64
-                                 ": kills overtook deaths, and the pairing is by order and memtuned's ranking.",
-                                 x->oom_kill_seen, v->oom_kill_count);
+                        snprintf(
+                                v->ident_reason, sizeof(v->ident_reason),
+                                "The oom_kill counter stood at %" PRIu64 " already when this SIGKILL death "
+                                "arrived for the kill that brought it to %" PRIu64
+                                ": kills overtook deaths, and the pairing is by order and memtuned's ranking.",
+                                x->oom_kill_seen, v->oom_kill_count);
                 } else {
                         v->ident = INCIDENT_IDENT_UNCERTAIN;
                         snprintf(v->ident_reason, sizeof(v->ident_reason),
@@ -267,8 +275,8 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                         copy_text(v->adj_source, sizeof(v->adj_source), x->adj_source);
                 }
                 if (p)
-                        for (size_t i = r >= 0 ? (size_t) r + 1 : 0; i < p->n && v->n_next < INCIDENT_NEXT_MAX;
-                             i++)
+                        for (size_t i = r >= 0 ? (size_t) r + 1 : 0;
+                             i < p->n && v->n_next < INCIDENT_NEXT_MAX; i++)
                                 v->next[v->n_next++] = p->p[i];
                 explain(v, p, at, inferred);
                 n_out++;
@@ -295,8 +303,8 @@ const char *incident_summary(const Incident *v, char *buf, size_t size) {
                 append(buf, size, ", rss %.0f MiB, oom_score_adj %d set by %s, %" PRIi64 " points, rank %u",
                        pages_mib(v->rss_pages, 4096), v->oom_score_adj, v->adj_source, v->points, v->rank);
         else if (v->adj_source[0])
-                append(buf, size, ", oom_score_adj %d set by %s, not in memtuned's prediction", v->oom_score_adj,
-                       v->adj_source);
+                append(buf, size, ", oom_score_adj %d set by %s, not in memtuned's prediction",
+                       v->oom_score_adj, v->adj_source);
         else
                 append(buf, size, ", not in memtuned's prediction");
         if (v->ident != INCIDENT_IDENT_CERTAIN)
@@ -398,8 +406,10 @@ typedef struct Field {
         size_t offset, size;
 } Field;
 
-#define FIELD(k, t, m) { k, t, offsetof(Incident, m), sizeof(((Incident *) 0)->m) }
-#define PFIELD(k, t, m) { k, t, offsetof(IncidentProcess, m), sizeof(((IncidentProcess *) 0)->m) }
+#define FIELD(k, t, m) \
+        { k, t, offsetof(Incident, m), sizeof(((Incident *) 0)->m) }
+#define PFIELD(k, t, m) \
+        { k, t, offsetof(IncidentProcess, m), sizeof(((IncidentProcess *) 0)->m) }
 
 static const Field incident_fields[] = {
         FIELD("id", F_U64, id),
@@ -500,8 +510,12 @@ static void out_field(Out *o, const char *prefix, const Field *f, const void *ba
         case F_SIZE_NEXT: snprintf(num, sizeof(num), "%zu", *(const size_t *) p); break;
         case F_BOOL: snprintf(num, sizeof(num), "%d", *(const bool *) p ? 1 : 0); break;
         case F_DOUBLE: snprintf(num, sizeof(num), "%.3f", *(const double *) p); break;
-        case F_SCOPE: snprintf(num, sizeof(num), "%s", incident_scope_to_string(*(const IncidentScope *) p)); break;
-        case F_IDENT: snprintf(num, sizeof(num), "%s", incident_ident_to_string(*(const IncidentIdent *) p)); break;
+        case F_SCOPE:
+                snprintf(num, sizeof(num), "%s", incident_scope_to_string(*(const IncidentScope *) p));
+                break;
+        case F_IDENT:
+                snprintf(num, sizeof(num), "%s", incident_ident_to_string(*(const IncidentIdent *) p));
+                break;
         case F_STR: break;
         }
         if (o->len > 0 && o->buf[o->len - 1] != '\n')
@@ -696,7 +710,10 @@ static int parse_record(const char *p, const char *end, Incident *ret, char *err
                 p = tab ? tab + 1 : end;
         }
         if (!have_id || !have_time || !have_scope || ret->id == 0) {
-                snprintf(err, err_size, "a record without %s", !have_id || ret->id == 0 ? "an id" : !have_time ? "a time" : "a scope");
+                snprintf(err, err_size, "a record without %s",
+                         !have_id || ret->id == 0 ? "an id"
+                         : !have_time             ? "a time"
+                                                  : "a scope");
                 return -EBADMSG;
         }
         if (max_next > ret->n_next) {

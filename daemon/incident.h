@@ -99,17 +99,17 @@ typedef struct IncidentExit {
          * sends SIGKILL), unless a further kill came first. 0: not read. */
         uint64_t oom_kill_seen;
         char comm[PROC_COMM_MAX];
-        int64_t uid;                 /* -1: unknown */
+        int64_t uid;                    /* -1: unknown */
         char cgroup[INCIDENT_TEXT_MAX]; /* "" unknown */
         char unit[INCIDENT_TEXT_MAX];
         /* The deepest cgroup on its path whose memory.events "oom" rose with
          * this kill: the memory cgroup that hit its limit; "" none. */
         char oom_cgroup[INCIDENT_TEXT_MAX];
-        bool has_adj;               /* its oom_score_adj could be read at the exit */
+        bool has_adj; /* its oom_score_adj could be read at the exit */
         int oom_score_adj;
         char adj_source[INCIDENT_TEXT_MAX]; /* who set it, as IncidentPrediction.adj_source */
-        bool cgroup_read;           /* the memory.events of its cgroups were read */
-        bool oom_cgroup_inferred;   /* first sight of that cgroup: judged from its counts, no baseline */
+        bool cgroup_read;                   /* the memory.events of its cgroups were read */
+        bool oom_cgroup_inferred; /* first sight of that cgroup: judged from its counts, no baseline */
 } IncidentExit;
 
 /* The minute before, as counted. */
@@ -121,10 +121,10 @@ typedef struct IncidentWindow {
 } IncidentWindow;
 
 typedef struct Incident {
-        uint64_t id;               /* 1, 2, ... across restarts */
-        uint64_t time_usec;        /* CLOCK_REALTIME of the kill (the exit), else of the detection */
+        uint64_t id;                /* 1, 2, ... across restarts */
+        uint64_t time_usec;         /* CLOCK_REALTIME of the kill (the exit), else of the detection */
         uint64_t detect_delay_usec; /* from the kill (or the counter's rise) to the record */
-        uint64_t oom_kill_count;   /* /proc/vmstat oom_kill with this kill */
+        uint64_t oom_kill_count;    /* /proc/vmstat oom_kill with this kill */
         IncidentScope scope;
         char cgroup[INCIDENT_TEXT_MAX]; /* CGROUP: the cgroup whose limit was hit */
         IncidentIdent ident;
@@ -136,7 +136,7 @@ typedef struct Incident {
         char exe[INCIDENT_TEXT_MAX];
         char unit[INCIDENT_TEXT_MAX];
         char victim_cgroup[INCIDENT_TEXT_MAX];
-        int64_t uid; /* -1: unknown */
+        int64_t uid;    /* -1: unknown */
         bool predicted; /* it is in the prediction: the next fields hold */
         uint64_t rss_pages, swap_pages, pgtable_pages;
         int oom_score_adj;
@@ -144,10 +144,10 @@ typedef struct Incident {
         int64_t points;
         unsigned score, kernel_score;
         uint64_t totalpages;
-        unsigned rank; /* in the prediction, 1..; 0 not in it */
+        unsigned rank;                /* in the prediction, 1..; 0 not in it */
         uint64_t prediction_age_usec; /* how old the prediction was at the kill; 0 none */
         size_t n_next;
-        IncidentProcess next[INCIDENT_NEXT_MAX]; /* ranked after the victim */
+        IncidentProcess next[INCIDENT_NEXT_MAX];  /* ranked after the victim */
         char explanation[INCIDENT_LONG_TEXT_MAX]; /* why this one: rank 1 or the disagreement */
 
         IncidentWindow window;
@@ -157,10 +157,10 @@ typedef struct Incident {
 
 /* Everything incident_assemble() looks at. */
 typedef struct IncidentInput {
-        uint64_t now_usec;      /* CLOCK_MONOTONIC of the detection */
-        uint64_t realtime_usec; /* CLOCK_REALTIME at the same moment */
+        uint64_t now_usec;                        /* CLOCK_MONOTONIC of the detection */
+        uint64_t realtime_usec;                   /* CLOCK_REALTIME at the same moment */
         uint64_t oom_kill_before, oom_kill_after; /* the counter's rise: after - before kills */
-        const IncidentExit *exits; /* SIGKILL deaths not yet attributed, oldest first */
+        const IncidentExit *exits;                /* SIGKILL deaths not yet attributed, oldest first */
         size_t n_exits;
         bool exits_watched; /* the proc connector reports exits (else: no candidates to expect) */
         const IncidentPrediction *prediction;

@@ -97,14 +97,14 @@ typedef struct CgroupCount {
 } CgroupCount;
 
 typedef struct ManagerIncidents {
-        int cgroup_fd; /* the cgroup2 mount, -1 without */
+        int cgroup_fd;     /* the cgroup2 mount, -1 without */
         uint64_t oom_kill; /* the counter as last compared */
         bool have_oom_kill;
         /* Rises not yet turned into records: from pending_before to oom_kill. */
         uint64_t pending_before;
-        uint64_t pending_usec; /* CLOCK_MONOTONIC of the first unrecorded rise */
+        uint64_t pending_usec;   /* CLOCK_MONOTONIC of the first unrecorded rise */
         uint64_t last_kill_usec; /* of the last rise; 0 none */
-        MemInfo meminfo;          /* read by the prediction timer */
+        MemInfo meminfo;         /* read by the prediction timer */
         sd_event_source *settle_timer, *predict_timer;
 
         IncidentPrediction prediction;
@@ -151,8 +151,9 @@ static void history_save(Manager *m) {
         free(ordered);
         r = n < 0 ? n : statefile_write(m->actuator.state_fd, INCIDENT_HISTORY_FILE, mi->text, (size_t) n);
         if (r < 0)
-                log_warning_errno(r, "Failed to save the incident history in '%s/" INCIDENT_HISTORY_FILE
-                                     "', ignoring: %m",
+                log_warning_errno(r,
+                                  "Failed to save the incident history in '%s/" INCIDENT_HISTORY_FILE
+                                  "', ignoring: %m",
                                   m->config.state_dir);
 }
 
@@ -166,8 +167,9 @@ static void history_load(Manager *m) {
         if (r == -ENOENT)
                 return;
         if (r < 0) {
-                log_error_errno(r, "Failed to read '%s/" INCIDENT_HISTORY_FILE
-                                   "', starting with an empty incident history: %m",
+                log_error_errno(r,
+                                "Failed to read '%s/" INCIDENT_HISTORY_FILE
+                                "', starting with an empty incident history: %m",
                                 m->config.state_dir);
                 return;
         }
@@ -235,8 +237,8 @@ static void adj_source_text(const KillOrderEntry *e, char *buf, size_t size) {
         else if (e->rule && e->tracked)
                 snprintf(buf, size, "someone else (memtuned's rule '%s' had set %d)", e->rule, e->rule_adj);
         else if (adj == 0)
-                snprintf(buf, size, "nobody (the default 0)%s%s%s", e->rule ? "; rule '" : "",
-                         e->rule ?: "", e->rule ? "' matches but memtuned did not apply it" : "");
+                snprintf(buf, size, "nobody (the default 0)%s%s%s", e->rule ? "; rule '" : "", e->rule ?: "",
+                         e->rule ? "' matches but memtuned did not apply it" : "");
         else
                 snprintf(buf, size,
                          "not memtuned: its parent (inherited), the program itself or its service "
@@ -295,7 +297,9 @@ static void predict(Manager *m, uint64_t now) {
                 p->cgroup[i][0] = 0;
                 snprintf(path, sizeof(path), "%d/cgroup", (int) c->pid);
                 l = read_small_file_at(m->config.proc_fd, path, mi->text, 4096);
-                if (l >= 0 && procfs_parse_cgroup(mi->text, (size_t) l, mi->info.cgroup, sizeof(mi->info.cgroup)) >= 0 &&
+                if (l >= 0 &&
+                    procfs_parse_cgroup(mi->text, (size_t) l, mi->info.cgroup, sizeof(mi->info.cgroup)) >=
+                            0 &&
                     strlen(mi->info.cgroup) < sizeof(p->cgroup[i]))
                         memcpy(p->cgroup[i], mi->info.cgroup, strlen(mi->info.cgroup) + 1);
         }
@@ -352,7 +356,8 @@ static void window_fill(Manager *m, uint64_t now, IncidentWindow *ret) {
         }
         if (from) {
                 ret->usec = now - from->usec;
-                ret->allocstall_per_s = rate(mi->vmstat.field[VMSTAT_ALLOCSTALL], from->allocstall, ret->usec);
+                ret->allocstall_per_s =
+                        rate(mi->vmstat.field[VMSTAT_ALLOCSTALL], from->allocstall, ret->usec);
                 ret->pgscan_direct_per_s =
                         rate(mi->vmstat.field[VMSTAT_PGSCAN_DIRECT], from->pgscan_direct, ret->usec);
                 ret->pgscan_kswapd_per_s =
@@ -400,7 +405,8 @@ static void tunables_text(const Manager *m, char *buf, size_t size) {
                 if (!tunables_has(t, id))
                         continue;
                 k = snprintf(buf + len, size - len, "%s%s=%" PRIu64, len ? " " : "", tunable_info(id)->name,
-                             m->expected_valid[id] && id < _TUNABLE_MANAGED_MAX ? m->expected[id] : t->value[id]);
+                             m->expected_valid[id] && id < _TUNABLE_MANAGED_MAX ? m->expected[id]
+                                                                                : t->value[id]);
                 if (k < 0 || (size_t) k >= size - len)
                         break;
                 len += (size_t) k;
@@ -450,7 +456,8 @@ static void cgroup_evidence(ManagerIncidents *mi, IncidentExit *x) {
                         if (!c) {
                                 c = &mi->cgroups[mi->next_cgroup];
                                 mi->next_cgroup = (mi->next_cgroup + 1) % CGROUP_CACHE;
-                                mi->n_cgroups = MAX(mi->n_cgroups, mi->next_cgroup == 0 ? CGROUP_CACHE : mi->next_cgroup);
+                                mi->n_cgroups = MAX(mi->n_cgroups,
+                                                    mi->next_cgroup == 0 ? CGROUP_CACHE : mi->next_cgroup);
                                 snprintf(c->path, sizeof(c->path), "%s", path);
                         }
                         c->oom = oom;
@@ -500,8 +507,7 @@ static void log_incident(const Incident *v) {
                     "MEMTUNED_PSI_FULL_AVG10=%.2f", v->window.psi_full_avg10,
                     "MEMTUNED_ALLOCSTALL_PER_S=%.1f", v->window.allocstall_per_s,
                     "MEMTUNED_PGSCAN_DIRECT_PER_S=%.1f", v->window.pgscan_direct_per_s,
-                    "MEMTUNED_DECISIONS=%s", v->decisions, "MEMTUNED_TUNABLES=%s", v->tunables,
-                    NULL) >= 0)
+                    "MEMTUNED_DECISIONS=%s", v->decisions, "MEMTUNED_TUNABLES=%s", v->tunables, NULL) >= 0)
                 return;
         log_warning("%s", summary);
 }
@@ -640,12 +646,14 @@ void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev) {
                 return;
         r = read_vmstat(m, &count);
         if (r < 0) {
-                log_debug_errno(r, "Failed to read oom_kill at pid %d's SIGKILL, ignoring: %m", (int) ev->pid);
+                log_debug_errno(r, "Failed to read oom_kill at pid %d's SIGKILL, ignoring: %m",
+                                (int) ev->pid);
                 return;
         }
         /* No rise, none pending: someone else's SIGKILL, not the kernel's. */
         if (mi->have_oom_kill && count == mi->oom_kill && mi->oom_kill == mi->pending_before) {
-                log_debug("pid %d died of SIGKILL without an OOM kill counted: not an incident.", (int) ev->pid);
+                log_debug("pid %d died of SIGKILL without an OOM kill counted: not an incident.",
+                          (int) ev->pid);
                 return;
         }
         if (mi->n_exits >= EXITS_MAX)
@@ -657,8 +665,8 @@ void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev) {
         if (x->time_usec == 0 || x->time_usec > now)
                 x->time_usec = now;
         /* A zombie until its parent reaps it: stat, status and cgroup are there. */
-        r = procfs_read(m->config.proc_fd, ev->pid, PROC_INFO_STATUS | PROC_INFO_CGROUP | PROC_INFO_OOM_SCORE_ADJ,
-                        &mi->info);
+        r = procfs_read(m->config.proc_fd, ev->pid,
+                        PROC_INFO_STATUS | PROC_INFO_CGROUP | PROC_INFO_OOM_SCORE_ADJ, &mi->info);
         if (r >= 0) {
                 exit_adj(m, x, &mi->info);
                 snprintf(x->comm, sizeof(x->comm), "%s", mi->info.stat.comm);
@@ -700,7 +708,8 @@ static int on_predict_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 compare(m, count, now);
         }
         /* Between ticks memory is read here: the tick's may be a minute old. */
-        if (procfile_read(&m->sampler.meminfo, &buf, &len) >= 0 && meminfo_parse(buf, len, &mi->meminfo) >= 0)
+        if (procfile_read(&m->sampler.meminfo, &buf, &len) >= 0 &&
+            meminfo_parse(buf, len, &mi->meminfo) >= 0)
                 mem = &mi->meminfo;
         if (!memory_low(m, mem, now))
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
@@ -728,7 +737,8 @@ void manager_incidents_tick(Manager *m, uint64_t now) {
                         (void) sd_event_source_set_time(mi->predict_timer, now + predict_interval(mi));
                         (void) sd_event_source_set_enabled(mi->predict_timer, SD_EVENT_ONESHOT);
                 }
-        } else if (mi->prediction.time_usec == 0 || now >= mi->prediction.time_usec + INCIDENT_PREDICT_CALM_USEC)
+        } else if (mi->prediction.time_usec == 0 ||
+                   now >= mi->prediction.time_usec + INCIDENT_PREDICT_CALM_USEC)
                 predict(m, now);
 }
 
@@ -748,8 +758,8 @@ int manager_incidents_start(Manager *m) {
         if (mi->cgroup_fd < 0)
                 log_debug("No cgroup v2 at " CGROUP_ROOT ": OOM kills are not told apart by cgroup.");
 
-        r = sd_event_add_time(m->event, &mi->settle_timer, CLOCK_MONOTONIC, USEC_INFINITY, 10 * USEC_PER_MSEC,
-                              on_settle_timer, m);
+        r = sd_event_add_time(m->event, &mi->settle_timer, CLOCK_MONOTONIC, USEC_INFINITY,
+                              10 * USEC_PER_MSEC, on_settle_timer, m);
         if (r >= 0)
                 r = sd_event_add_time(m->event, &mi->predict_timer, CLOCK_MONOTONIC, USEC_INFINITY,
                                       100 * USEC_PER_MSEC, on_predict_timer, m);
@@ -838,8 +848,10 @@ static void why_rule(Manager *m, const ProcInfo *info, const OomCandidate *c, ch
                                  "rule '%s' set oom_score_adj %d, but someone changed it since to %d", name,
                                  e->adj_set, c->oom_score_adj);
                 else
-                        snprintf(buf, size, "rule '%s' set oom_score_adj %d%s", name ?: "?", c->oom_score_adj,
-                                 e && e->kind == PROC_ENTRY_RESET ? " (its parent's rule resets children)" : "");
+                        snprintf(buf, size, "rule '%s' set oom_score_adj %d%s", name ?: "?",
+                                 c->oom_score_adj,
+                                 e && e->kind == PROC_ENTRY_RESET ? " (its parent's rule resets children)"
+                                                                  : "");
                 return;
         }
         switch (d.verdict) {
@@ -855,17 +867,18 @@ static void why_rule(Manager *m, const ProcInfo *info, const OomCandidate *c, ch
                          p->rules[d.rule].name, proc_guard_to_string(d.guard));
                 break;
         default:
-                r = snprintf(buf, size, "none of the %zu rules of policy '%s' matches (comm '%s'", p->n_rules,
-                             p->name, info->stat.comm);
+                r = snprintf(buf, size, "none of the %zu rules of policy '%s' matches (comm '%s'",
+                             p->n_rules, p->name, info->stat.comm);
                 if (r > 0 && (size_t) r < size)
                         snprintf(buf + r, size - (size_t) r, ", exe %.200s, unit %s, uid %u)",
                                  info->have & PROC_INFO_EXE ? info->exe : "(unreadable)",
                                  info->unit[0] ? info->unit : "(none)", (unsigned) info->status.uid[1]);
                 if (c->oom_score_adj != 0)
-                        snprintf(buf + strlen(buf), size - strlen(buf),
-                                 "; its oom_score_adj %d was inherited from its parent or set by the program "
-                                 "or its service (OOMScoreAdjust=)",
-                                 c->oom_score_adj);
+                        snprintf(
+                                buf + strlen(buf), size - strlen(buf),
+                                "; its oom_score_adj %d was inherited from its parent or set by the program "
+                                "or its service (OOMScoreAdjust=)",
+                                c->oom_score_adj);
         }
 }
 
@@ -883,10 +896,10 @@ static void why_text(FILE *f, const WhyFacts *w, const ProcInfo *info) {
         fprintf(f, " uid %u\n", (unsigned) info->status.uid[1]);
         if (!c->killable) {
                 fprintf(f, "Never chosen by the OOM killer: %s.\n",
-                        c->pid == 1                                 ? "it is init"
-                        : info->stat.flags & PROC_PF_KTHREAD        ? "a kernel thread"
-                        : c->oom_score_adj <= OOM_SCORE_ADJ_MIN     ? "oom_score_adj -1000"
-                                                                    : "it has no memory (a zombie)");
+                        c->pid == 1                             ? "it is init"
+                        : info->stat.flags & PROC_PF_KTHREAD    ? "a kernel thread"
+                        : c->oom_score_adj <= OOM_SCORE_ADJ_MIN ? "oom_score_adj -1000"
+                                                                : "it has no memory (a zombie)");
         } else {
                 fprintf(f, "Badness %" PRIi64 " points (pages; totalpages %" PRIu64 "):\n", c->badness,
                         w->totalpages);

@@ -288,8 +288,8 @@ static void render_processes(Out *o, const MetricsInput *in) {
                "Kernel OOM kills memtuned recorded as incidents (memtunectl incidents), by scope: the machine "
                "(global), a cgroup's limit, or unknown.");
         for (size_t i = 0; i < METRICS_INCIDENT_SCOPES; i++)
-                out(o, "memtuned_oom_incidents_total{scope=\"%s\"} %" PRIu64 "\n", metrics_incident_scopes[i],
-                    c->incidents[i]);
+                out(o, "memtuned_oom_incidents_total{scope=\"%s\"} %" PRIu64 "\n",
+                    metrics_incident_scopes[i], c->incidents[i]);
 }
 
 static void render_samples(Out *o, const MetricsInput *in) {

@@ -63,7 +63,8 @@ typedef struct MetricsCounters {
         uint64_t reloads_applied, reloads_rejected;
         uint64_t rule_matches;                     /* processes a rule decided (apply or reset) */
         uint64_t rule_writes, rule_write_failures; /* oom_score_adj written; failed (not: vanished) */
-        uint64_t incidents[METRICS_INCIDENT_SCOPES]; /* OOM incidents recorded, by IncidentScope */
+        /* OOM incidents recorded, by IncidentScope */
+        uint64_t incidents[METRICS_INCIDENT_SCOPES];
 } MetricsCounters;
 
 /* Counts one decision: by tunable and direction, by trigger (a TickCause;

@@ -40,8 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT(k == r);
         for (int i = 0; i < r; i++) {
                 FUZZ_ASSERT(back[i].id == v[i].id && back[i].time_usec == v[i].time_usec);
-                FUZZ_ASSERT(back[i].pid == v[i].pid && back[i].scope == v[i].scope && back[i].rank == v[i].rank);
-                FUZZ_ASSERT(strcmp(back[i].comm, v[i].comm) == 0 && strcmp(back[i].cgroup, v[i].cgroup) == 0);
+                FUZZ_ASSERT(back[i].pid == v[i].pid && back[i].scope == v[i].scope &&
+                            back[i].rank == v[i].rank);
+                FUZZ_ASSERT(strcmp(back[i].comm, v[i].comm) == 0 &&
+                            strcmp(back[i].cgroup, v[i].cgroup) == 0);
                 FUZZ_ASSERT(back[i].n_next == v[i].n_next);
                 for (size_t j = 0; j < v[i].n_next; j++)
                         FUZZ_ASSERT(back[i].next[j].pid == v[i].next[j].pid &&

@@ -17,12 +17,29 @@
  * of adj. Three processes: a hog, a database at -500, a shell. */
 static void fixture_prediction(IncidentPrediction *p) {
         static const IncidentProcess procs[] = {
-                { .pid = 4100, .comm = "stress-ng-vm", .rss_pages = 700000, .swap_pages = 20000,
-                  .pgtable_pages = 1400, .points = 721400, .score = 1033, .kernel_score = 1033 },
-                { .pid = 812, .comm = "postgres", .oom_score_adj = -500, .rss_pages = 900000,
-                  .pgtable_pages = 1800, .points = 901800 - 655000, .score = 791, .kernel_score = 791 },
-                { .pid = 977, .comm = "bash", .rss_pages = 900, .pgtable_pages = 20, .points = 920,
-                  .score = 667, .kernel_score = 667 },
+                { .pid = 4100,
+                  .comm = "stress-ng-vm",
+                  .rss_pages = 700000,
+                  .swap_pages = 20000,
+                  .pgtable_pages = 1400,
+                  .points = 721400,
+                  .score = 1033,
+                  .kernel_score = 1033 },
+                { .pid = 812,
+                  .comm = "postgres",
+                  .oom_score_adj = -500,
+                  .rss_pages = 900000,
+                  .pgtable_pages = 1800,
+                  .points = 901800 - 655000,
+                  .score = 791,
+                  .kernel_score = 791 },
+                { .pid = 977,
+                  .comm = "bash",
+                  .rss_pages = 900,
+                  .pgtable_pages = 20,
+                  .points = 920,
+                  .score = 667,
+                  .kernel_score = 667 },
         };
 
         memset(p, 0, sizeof(*p));
@@ -55,8 +72,12 @@ static IncidentInput fixture_input(const IncidentPrediction *p, const IncidentEx
 
 static void test_global_certain(void) {
         IncidentPrediction p;
-        IncidentExit x = { .pid = 4100, .time_usec = 100 * S + 800000, .comm = "stress-ng-vm", .uid = 0,
-                           .cgroup = "/system.slice/stress.service", .unit = "stress.service",
+        IncidentExit x = { .pid = 4100,
+                           .time_usec = 100 * S + 800000,
+                           .comm = "stress-ng-vm",
+                           .uid = 0,
+                           .cgroup = "/system.slice/stress.service",
+                           .unit = "stress.service",
                            .cgroup_read = true };
         IncidentInput in;
         Incident v[2];
@@ -84,8 +105,9 @@ static void test_global_certain(void) {
         CHECK_EQ_INT(v[0].n_next, 2);
         CHECK_EQ_INT(v[0].next[0].pid, 812);
         CHECK_EQ_INT(v[0].next[1].pid, 977);
-        CHECK_STREQ(v[0].explanation, "memtuned's prediction, 0.8 s before, ranked it first with 721400 points, "
-                                      "ahead of pid 812 (postgres) with 246800.");
+        CHECK_STREQ(v[0].explanation,
+                    "memtuned's prediction, 0.8 s before, ranked it first with 721400 points, "
+                    "ahead of pid 812 (postgres) with 246800.");
         CHECK_STREQ(v[0].decisions, "min_free_kbytes 67584 -> 84480 (adaptive)");
         CHECK_STREQ(incident_summary(&v[0], buf, sizeof(buf)),
                     "OOM kill (global): pid 4100 (stress-ng-vm) of stress.service, rss 2734 MiB, "
@@ -120,9 +142,13 @@ static void test_global_disagreement(void) {
 
 static void test_cgroup(void) {
         IncidentPrediction p;
-        IncidentExit x = { .pid = 6001, .time_usec = 101 * S, .comm = "stress-ng-vm",
-                           .cgroup = "/system.slice/run-u7.scope", .unit = "run-u7.scope",
-                           .oom_cgroup = "/system.slice/run-u7.scope", .cgroup_read = true,
+        IncidentExit x = { .pid = 6001,
+                           .time_usec = 101 * S,
+                           .comm = "stress-ng-vm",
+                           .cgroup = "/system.slice/run-u7.scope",
+                           .unit = "run-u7.scope",
+                           .oom_cgroup = "/system.slice/run-u7.scope",
+                           .cgroup_read = true,
                            .oom_cgroup_inferred = true };
         IncidentInput in;
         Incident v;
@@ -141,8 +167,15 @@ static void test_cgroup(void) {
 static void test_uncertain_and_unknown(void) {
         IncidentPrediction p;
         IncidentExit x[2] = {
-                { .pid = 977, .time_usec = 100 * S, .oom_kill_seen = 8, .comm = "bash", .cgroup_read = true },
-                { .pid = 4100, .time_usec = 100 * S, .oom_kill_seen = 8, .comm = "stress-ng-vm",
+                { .pid = 977,
+                  .time_usec = 100 * S,
+                  .oom_kill_seen = 8,
+                  .comm = "bash",
+                  .cgroup_read = true },
+                { .pid = 4100,
+                  .time_usec = 100 * S,
+                  .oom_kill_seen = 8,
+                  .comm = "stress-ng-vm",
                   .cgroup_read = true },
         };
         IncidentInput in;
@@ -155,10 +188,11 @@ static void test_uncertain_and_unknown(void) {
         CHECK_EQ_U64(used, 2);
         CHECK_EQ_INT(v[0].pid, 4100);
         CHECK_EQ_INT(v[0].ident, INCIDENT_IDENT_UNCERTAIN);
-        CHECK_STREQ(v[0].ident_reason,
-                    "2 processes died of SIGKILL as the oom_kill counter rose to 8 (pids 977 4100); this one is "
-                    "taken because memtuned ranked it highest (or it died first): another killer may have sent "
-                    "the others' SIGKILL.");
+        CHECK_STREQ(
+                v[0].ident_reason,
+                "2 processes died of SIGKILL as the oom_kill counter rose to 8 (pids 977 4100); this one is "
+                "taken because memtuned ranked it highest (or it died first): another killer may have sent "
+                "the others' SIGKILL.");
 
         /* Two kills, each death read its own count: both certain. */
         x[0].oom_kill_seen = 9;
@@ -168,7 +202,8 @@ static void test_uncertain_and_unknown(void) {
         CHECK_EQ_INT(v[0].ident, INCIDENT_IDENT_CERTAIN);
         CHECK_EQ_INT(v[1].pid, 977);
         CHECK_EQ_INT(v[1].ident, INCIDENT_IDENT_CERTAIN);
-        CHECK_STREQ(v[1].ident_reason, "The only process that died of SIGKILL as the kernel's oom_kill counter rose to 9.");
+        CHECK_STREQ(v[1].ident_reason,
+                    "The only process that died of SIGKILL as the kernel's oom_kill counter rose to 9.");
 
         /* Two kills, one death that read 9: paired with the first by
          * order (uncertain), the second is not named. */
@@ -178,7 +213,9 @@ static void test_uncertain_and_unknown(void) {
         CHECK_EQ_INT(incident_assemble(&in, v, 3, &used), 2);
         CHECK_EQ_INT(v[0].pid, 4100);
         CHECK_EQ_INT(v[0].ident, INCIDENT_IDENT_UNCERTAIN);
-        CHECK(strstr(v[0].ident_reason, "stood at 9 already when this SIGKILL death arrived for the kill that brought it to 8"));
+        CHECK(strstr(
+                v[0].ident_reason,
+                "stood at 9 already when this SIGKILL death arrived for the kill that brought it to 8"));
         CHECK_EQ_INT(v[1].pid, 0);
         CHECK_EQ_INT(v[1].ident, INCIDENT_IDENT_UNKNOWN);
         CHECK_EQ_INT(v[1].scope, INCIDENT_SCOPE_UNKNOWN);
@@ -202,8 +239,12 @@ static void test_uncertain_and_unknown(void) {
 
 static void test_history(void) {
         IncidentPrediction p;
-        IncidentExit x = { .pid = 4100, .time_usec = 101 * S, .comm = "tab\there\\n", .uid = 1000,
-                           .cgroup = "/a\nb", .cgroup_read = true };
+        IncidentExit x = { .pid = 4100,
+                           .time_usec = 101 * S,
+                           .comm = "tab\there\\n",
+                           .uid = 1000,
+                           .cgroup = "/a\nb",
+                           .cgroup_read = true };
         Incident v[2], back[INCIDENT_HISTORY_MAX];
         static char buf[INCIDENT_HISTORY_FILE_MAX];
         char err[256];
@@ -221,9 +262,9 @@ static void test_history(void) {
         n = incident_history_format(v, 2, buf, sizeof(buf));
         CHECK(n > 0);
         CHECK(strncmp(buf, "memtuned-incidents 1\nid=3\ttime=", 31) == 0);
-        CHECK_EQ_INT(incident_history_parse(buf, (size_t) n, back, INCIDENT_HISTORY_MAX, &line, err,
-                                            sizeof(err)),
-                     2);
+        CHECK_EQ_INT(
+                incident_history_parse(buf, (size_t) n, back, INCIDENT_HISTORY_MAX, &line, err, sizeof(err)),
+                2);
         CHECK_STREQ(back[0].comm, "tab\there\\n");
         CHECK_STREQ(back[0].victim_cgroup, "/a\nb");
         CHECK_EQ_INT(back[0].pid, 4100);
@@ -242,7 +283,8 @@ static void test_history(void) {
         CHECK_EQ_INT(incident_history_parse(buf, (size_t) n, back, 1, &line, err, sizeof(err)), 1);
         CHECK_EQ_U64(back[0].id, 4);
         /* An empty history, a newer memtuned's field, a blank line. */
-        CHECK_EQ_INT(incident_history_parse("memtuned-incidents 1\n", 21, back, 4, &line, err, sizeof(err)), 0);
+        CHECK_EQ_INT(incident_history_parse("memtuned-incidents 1\n", 21, back, 4, &line, err, sizeof(err)),
+                     0);
         {
                 const char *t = "memtuned-incidents 1\n\nid=9\ttime=5\tscope=global\tfuture=x\n";
                 CHECK_EQ_INT(incident_history_parse(t, strlen(t), back, 4, &line, err, sizeof(err)), 1);
@@ -259,20 +301,24 @@ static void test_history_hostile(void) {
                 const char *err;
         } bad[] = {
                 { "", 1, "not a history of this version (the first line is not 'memtuned-incidents 1')" },
-                { "memtuned-incidents 2\n", 1, "not a history of this version (the first line is not 'memtuned-incidents 1')" },
+                { "memtuned-incidents 2\n", 1,
+                  "not a history of this version (the first line is not 'memtuned-incidents 1')" },
                 { "memtuned-incidents 1\nid=1\ttime=1\n", 2, "a record without a scope" },
                 { "memtuned-incidents 1\nid=0\ttime=1\tscope=global\n", 2, "a record without an id" },
-                { "memtuned-incidents 1\nid=1\ttime=1\tscope=galactic\n", 2, "scope: unknown value 'galactic'" },
+                { "memtuned-incidents 1\nid=1\ttime=1\tscope=galactic\n", 2,
+                  "scope: unknown value 'galactic'" },
                 { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\tadj=1001\n", 2,
                   "adj: invalid or out of range: '1001'" },
                 { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\tpid=-4\n", 2,
                   "pid: invalid or out of range: '-4'" },
                 { "memtuned-incidents 1\nid=1\ttime=18446744073709551616\tscope=global\n", 2,
                   "time: invalid or out of range: '18446744073709551616'" },
-                { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\tcomm=a\\x\n", 2, "comm: a bad escape or a NUL byte" },
-                { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\tjunk\n", 2, "a field without '=': 'junk'" },
-                { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\n\nid=2\ttime=1\tscope=global\tn_next=6\n", 4,
-                  "n_next: invalid or out of range: '6'" },
+                { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\tcomm=a\\x\n", 2,
+                  "comm: a bad escape or a NUL byte" },
+                { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\tjunk\n", 2,
+                  "a field without '=': 'junk'" },
+                { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\n\nid=2\ttime=1\tscope=global\tn_next=6\n",
+                  4, "n_next: invalid or out of range: '6'" },
                 { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\tnext2.pid=5\tn_next=1\n", 2,
                   "next2 given but n_next=1" },
                 { "memtuned-incidents 1\nid=1\ttime=1\tscope=global\tpsi_some_avg10=nan\n", 2,
@@ -286,14 +332,15 @@ static void test_history_hostile(void) {
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 line = 0;
-                CHECK_EQ_INT(incident_history_parse(bad[i].text, strlen(bad[i].text), v, 4, &line, err, sizeof(err)),
+                CHECK_EQ_INT(incident_history_parse(bad[i].text, strlen(bad[i].text), v, 4, &line, err,
+                                                    sizeof(err)),
                              -EBADMSG);
                 CHECK_EQ_INT(line, bad[i].line);
                 CHECK_STREQ(err, bad[i].err);
         }
         /* A NUL byte inside a value. */
-        CHECK_EQ_INT(incident_history_parse("memtuned-incidents 1\nid=1\ttime=1\tscope=global\tcomm=a\0b\n", 55, v, 4,
-                                            &line, err, sizeof(err)),
+        CHECK_EQ_INT(incident_history_parse("memtuned-incidents 1\nid=1\ttime=1\tscope=global\tcomm=a\0b\n",
+                                            55, v, 4, &line, err, sizeof(err)),
                      -EBADMSG);
 }
 
