@@ -10,9 +10,9 @@
 #include "fuzz.h"
 #include "incident.h"
 
-#define MAX 4
+#define RECORDS_MAX 4
 
-static Incident v[MAX], back[MAX];
+static Incident v[RECORDS_MAX], back[RECORDS_MAX];
 static char text[INCIDENT_HISTORY_FILE_MAX];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -20,13 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         unsigned line = 0;
         int r, n, k;
 
-        r = incident_history_parse((const char *) data, size, v, MAX, &line, err, sizeof(err));
+        r = incident_history_parse((const char *) data, size, v, RECORDS_MAX, &line, err, sizeof(err));
         FUZZ_ASSERT_ERRNO(r, -EBADMSG);
         if (r < 0) {
                 FUZZ_ASSERT(line >= 1 && line <= size + 1 && err[0] != 0);
                 return 0;
         }
-        FUZZ_ASSERT(r <= MAX);
+        FUZZ_ASSERT(r <= RECORDS_MAX);
         for (int i = 0; i < r; i++) {
                 FUZZ_ASSERT(v[i].id > 0 && v[i].n_next <= INCIDENT_NEXT_MAX);
                 FUZZ_ASSERT(incident_scope_to_string(v[i].scope) && incident_ident_to_string(v[i].ident));
@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         n = incident_history_format(v, (size_t) r, text, sizeof(text));
         FUZZ_ASSERT(n > 0);
-        k = incident_history_parse(text, (size_t) n, back, MAX, &line, err, sizeof(err));
+        k = incident_history_parse(text, (size_t) n, back, RECORDS_MAX, &line, err, sizeof(err));
         FUZZ_ASSERT(k == r);
         for (int i = 0; i < r; i++) {
                 FUZZ_ASSERT(back[i].id == v[i].id && back[i].time_usec == v[i].time_usec);
