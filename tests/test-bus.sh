@@ -480,6 +480,8 @@ for policy in ours permissive; do
                                 # shellcheck disable=SC2086
                                 check "$cell: ${member##*.} answers" expect ok $who $member
                         done
+                        # Why() is read-only too; the fixture tree has no process.
+                        check "$cell: Why answers" expect $E.NoSuchProcess $who $M.Why uint32:4000000
                         for m in SetOverride ClearOverride SetMode Reload; do
                                 reset_state >/dev/null
                                 prep_$m >/dev/null
