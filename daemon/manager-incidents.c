@@ -117,8 +117,11 @@ typedef struct ManagerIncidents {
         CgroupCount cgroups[CGROUP_CACHE];
         size_t n_cgroups, next_cgroup;
 
-        Incident history[INCIDENT_HISTORY_MAX]; /* a ring, oldest at history_first */
-        size_t n_history, history_first;
+        /* Oldest first, as the file lists them: a new record past the last
+         * slot moves the others down one (110 kB copied once per OOM kill),
+         * so that saving needs no second copy in memory that is short. */
+        Incident history[INCIDENT_HISTORY_MAX];
+        size_t n_history;
         uint64_t next_id;
         size_t unpublished;
 
@@ -129,26 +132,16 @@ typedef struct ManagerIncidents {
 } ManagerIncidents;
 
 static const Incident *history_at(const ManagerIncidents *mi, size_t i) {
-        return &mi->history[(mi->history_first + i) % INCIDENT_HISTORY_MAX];
+        return &mi->history[i];
 }
 
 /* ---- the history file ---------------------------------------------------------- */
 
 static void history_save(Manager *m) {
         ManagerIncidents *mi = m->incidents;
-        Incident *ordered;
         int n, r;
 
-        /* Oldest first, as the file lists them. */
-        ordered = malloc(sizeof(Incident) * MAX(mi->n_history, (size_t) 1));
-        if (!ordered) {
-                log_warning("Out of memory saving the incident history, ignoring.");
-                return;
-        }
-        for (size_t i = 0; i < mi->n_history; i++)
-                ordered[i] = *history_at(mi, i);
-        n = incident_history_format(ordered, mi->n_history, mi->text, sizeof(mi->text));
-        free(ordered);
+        n = incident_history_format(mi->history, mi->n_history, mi->text, sizeof(mi->text));
         r = n < 0 ? n : statefile_write(m->actuator.state_fd, INCIDENT_HISTORY_FILE, mi->text, (size_t) n);
         if (r < 0)
                 log_warning_errno(r,
@@ -184,7 +177,6 @@ static void history_load(Manager *m) {
                 return;
         }
         mi->n_history = (size_t) r;
-        mi->history_first = 0;
         for (size_t i = 0; i < mi->n_history; i++)
                 mi->next_id = MAX(mi->next_id, mi->history[i].id + 1);
         if (r > 0)
@@ -516,12 +508,11 @@ static void record(Manager *m, const Incident *v) {
         ManagerIncidents *mi = m->incidents;
         Incident *slot;
 
-        if (mi->n_history < INCIDENT_HISTORY_MAX)
-                slot = &mi->history[(mi->history_first + mi->n_history++) % INCIDENT_HISTORY_MAX];
-        else {
-                slot = &mi->history[mi->history_first];
-                mi->history_first = (mi->history_first + 1) % INCIDENT_HISTORY_MAX;
+        if (mi->n_history == INCIDENT_HISTORY_MAX) {
+                memmove(&mi->history[0], &mi->history[1], sizeof(Incident) * (INCIDENT_HISTORY_MAX - 1));
+                mi->n_history--;
         }
+        slot = &mi->history[mi->n_history++];
         *slot = *v;
         mi->next_id = v->id + 1;
         if ((size_t) v->scope < METRICS_INCIDENT_SCOPES)
