@@ -84,6 +84,9 @@
 /* Window points: one per tick (at least 1 s apart while memory is low): 64
  * cover the minute before even at one tick a second. */
 #define WINDOW_POINTS 64
+/* The cgroups whose memory.events were read, with the counts then: the
+ * baseline that tells a rise from an old count. A kill reads the victim's
+ * path (a few cgroups); 32, replaced in turn, hold the paths of several. */
 #define CGROUP_CACHE 32
 
 typedef struct WindowPoint {
@@ -102,7 +105,6 @@ typedef struct ManagerIncidents {
         bool have_oom_kill;
         /* Rises not yet turned into records: from pending_before to oom_kill. */
         uint64_t pending_before;
-        uint64_t pending_usec;   /* CLOCK_MONOTONIC of the first unrecorded rise */
         uint64_t last_kill_usec; /* of the last rise; 0 none */
         MemInfo meminfo;         /* read by the prediction timer */
         sd_event_source *settle_timer, *predict_timer;
@@ -525,6 +527,7 @@ static void record(Manager *m, const Incident *v) {
 /* Turns the pending rise into records with the exits collected. */
 static void settle(Manager *m) {
         ManagerIncidents *mi = m->incidents;
+        char decisions[INCIDENT_LONG_TEXT_MAX], tunables[INCIDENT_TEXT_MAX];
         uint64_t now = now_monotonic(), used = 0;
         IncidentInput in;
         size_t n;
@@ -546,7 +549,6 @@ static void settle(Manager *m) {
                 .next_id = mi->next_id ?: 1,
         };
         window_fill(m, now, &in.window);
-        char decisions[INCIDENT_LONG_TEXT_MAX], tunables[INCIDENT_TEXT_MAX];
         decisions_text(m, now, decisions, sizeof(decisions));
         tunables_text(m, tunables, sizeof(tunables));
         in.decisions = decisions;
@@ -599,8 +601,6 @@ static void compare(Manager *m, uint64_t count, uint64_t now) {
         }
         if (count == mi->oom_kill)
                 return;
-        if (mi->oom_kill == mi->pending_before)
-                mi->pending_usec = now;
         mi->oom_kill = count;
         mi->last_kill_usec = now;
         arm_settle(m, mi->n_exits > 0 ? INCIDENT_SETTLE_USEC : INCIDENT_EXIT_WAIT_USEC);
