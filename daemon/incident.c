@@ -296,7 +296,8 @@ const char *incident_summary(const Incident *v, char *buf, size_t size) {
                 append(buf, size, "victim unknown (%s)", v->ident_reason);
                 return buf;
         }
-        append(buf, size, "pid %d (%s)", (int) v->pid, v->comm);
+        /* A victim reaped at once by its parent, and not ranked: no name. */
+        append(buf, size, "pid %d (%s)", (int) v->pid, v->comm[0] ? v->comm : "?");
         if (v->unit[0])
                 append(buf, size, " of %s", v->unit);
         if (v->predicted)

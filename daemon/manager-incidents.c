@@ -607,22 +607,25 @@ static void compare(Manager *m, uint64_t count, uint64_t now) {
 }
 
 /* Who set a dead process's oom_score_adj: memtuned's table still has it
- * (the caller forgets it after this). */
+ * (the caller forgets it after this). info NULL: the process was reaped
+ * before it could be read; only the value memtuned set is known then. */
 static void exit_adj(Manager *m, IncidentExit *x, const ProcInfo *info) {
         const ProcEntry *e = m->procrules ? proctable_get(procrules_table(m->procrules), x->pid) : NULL;
         const char *rule = e ? proctable_name(procrules_table(m->procrules), e->name) : NULL;
         KillOrderEntry k = {};
 
-        if (!(info->have & PROC_INFO_OOM_SCORE_ADJ))
+        if (info && !(info->have & PROC_INFO_OOM_SCORE_ADJ))
+                return;
+        if (!info && !(e && rule))
                 return;
         x->has_adj = true;
-        x->oom_score_adj = info->oom_score_adj;
-        k.candidate.oom_score_adj = info->oom_score_adj;
+        x->oom_score_adj = info ? info->oom_score_adj : e->adj_set;
+        k.candidate.oom_score_adj = x->oom_score_adj;
         if (e && rule) {
                 k.rule = rule;
                 k.tracked = true;
                 k.rule_adj = e->adj_set;
-                k.overridden = e->adj_set != info->oom_score_adj;
+                k.overridden = e->adj_set != x->oom_score_adj;
         }
         adj_source_text(&k, x->adj_source, sizeof(x->adj_source));
 }
@@ -668,8 +671,10 @@ void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev) {
                                 memcpy(x->cgroup, mi->info.cgroup, strlen(mi->info.cgroup) + 1);
                         snprintf(x->unit, sizeof(x->unit), "%s", mi->info.unit);
                 }
-        } else
-                log_debug_errno(r, "pid %d: gone before its exit could be read: %m", (int) ev->pid);
+        } else {
+                log_debug_errno(r, "pid %d: reaped before its exit could be read: %m", (int) ev->pid);
+                exit_adj(m, x, NULL);
+        }
         /* Reaped already (a shell waits for it): what the prediction saw. */
         for (size_t i = 0; !x->cgroup[0] && i < mi->prediction.n; i++)
                 if (mi->prediction.p[i].pid == x->pid && mi->prediction.cgroup[i][0]) {
@@ -986,6 +991,26 @@ static int memstream_run(void (*fn)(FILE *, const WhyFacts *, const ProcInfo *),
         return 0;
 }
 
+/* The Tgid of /proc/PID/status: pid itself for a process, its process's
+ * for a thread; pid when it cannot be read (the caller reads it anyway). */
+static pid_t thread_group(Manager *m, pid_t pid) {
+        char path[32], buf[2048];
+        const char *end, *q;
+        uint64_t v;
+        int n;
+
+        snprintf(path, sizeof(path), "%d/status", (int) pid);
+        n = read_small_file_at(m->config.proc_fd, path, buf, sizeof(buf));
+        if (n < 0)
+                return pid;
+        end = buf + n;
+        for (const char *p = buf; p < end; p = line_next(p, end))
+                if (line_startswith_word(p, end, "Tgid", &q) && q < end && *q == ':' &&
+                    parse_u64(skip_blanks(q + 1, end), end, &q, &v) >= 0 && v > 0 && v <= INT32_MAX)
+                        return (pid_t) v;
+        return pid;
+}
+
 int manager_why(Manager *m, pid_t pid, char **ret_text, char **ret_json, char *msg, size_t msg_size) {
         ManagerIncidents *mi = m->incidents;
         uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
@@ -1007,7 +1032,7 @@ int manager_why(Manager *m, pid_t pid, char **ret_text, char **ret_json, char *m
                 snprintf(msg, msg_size, "Cannot read process %d: %s", (int) pid, strerror(-r));
                 return r;
         }
-        if (mi->info.stat.pid != pid) { /* a thread id: /proc shows threads too */
+        if (thread_group(m, pid) != pid) { /* /proc/TID answers for a thread too */
                 snprintf(msg, msg_size, "%d is a thread, not a process.", (int) pid);
                 return -ESRCH;
         }

@@ -812,6 +812,15 @@ CONF
                 grep -q 'Not a process id: 0.'"
         check "memtunectl why with a bad PID: usage, exit 2" sh -c "'$memtunectl' --bus-address='$ADDR' why abc 2>'$tmp/why.err'; \
                 [ \$? = 2 ] && grep -qx \"Invalid PID (expected a process id from 1 to 2147483647) 'abc'.\" '$tmp/why.err'"
+        # A thread's id: /proc/TID answers, but it is no process.
+        $PY -c 'import threading, time; threading.Thread(target=time.sleep, args=(300,), daemon=True).start(); time.sleep(300)' &
+        threaded=$!
+        wait_for 5 sh -c "[ \$(ls /proc/$threaded/task | wc -l) -ge 2 ]"
+        tid=$(ls /proc/$threaded/task | grep -vx "$threaded" | head -n1)
+        check "memtunectl why of a thread's id: exit 1, says so" sh -c "! '$memtunectl' --bus-address='$ADDR' why $tid \
+                2>'$tmp/why.err' && grep -qx 'Failed to explain the process: $tid is a thread, not a process.' '$tmp/why.err'"
+        kill "$threaded"
+        wait "$threaded" 2>/dev/null
         kill -9 "$victim"
         wait "$victim" 2>/dev/null
         sleep 1.5
