@@ -86,6 +86,7 @@ typedef struct IncidentPrediction {
          * once is gone before its exit can be read, and its cgroup says
          * whether a limit or the machine ran out. */
         char cgroup[INCIDENT_PREDICTION_MAX][INCIDENT_TEXT_MAX];
+        int64_t uid[INCIDENT_PREDICTION_MAX]; /* effective; -1 unread */
 } IncidentPrediction;
 
 /* A process that died of SIGKILL, as the proc connector reported it, with

@@ -288,6 +288,11 @@ static void predict(Manager *m, uint64_t now) {
                 snprintf(path, sizeof(path), "%d/exe", (int) c->pid);
                 l = readlinkat(m->config.proc_fd, path, p->exe[i], sizeof(p->exe[i]) - 1);
                 p->exe[i][l > 0 ? l : 0] = 0;
+                p->uid[i] = -1;
+                snprintf(path, sizeof(path), "%d/status", (int) c->pid);
+                l = read_small_file_at(m->config.proc_fd, path, mi->text, 8192);
+                if (l >= 0 && procfs_parse_status(mi->text, (size_t) l, &mi->info.status) >= 0)
+                        p->uid[i] = (int64_t) mi->info.status.uid[1];
                 p->cgroup[i][0] = 0;
                 snprintf(path, sizeof(path), "%d/cgroup", (int) c->pid);
                 l = read_small_file_at(m->config.proc_fd, path, mi->text, 4096);
@@ -678,6 +683,8 @@ void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev) {
         /* Reaped already (a shell waits for it): what the prediction saw. */
         for (size_t i = 0; !x->cgroup[0] && i < mi->prediction.n; i++)
                 if (mi->prediction.p[i].pid == x->pid && mi->prediction.cgroup[i][0]) {
+                        if (x->uid < 0)
+                                x->uid = mi->prediction.uid[i];
                         memcpy(x->cgroup, mi->prediction.cgroup[i], sizeof(x->cgroup));
                         if (procfs_cgroup_unit(x->cgroup, x->unit, sizeof(x->unit)) < 0)
                                 x->unit[0] = 0;
