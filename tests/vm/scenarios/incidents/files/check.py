@@ -87,7 +87,7 @@ def main():
             if lat > 1.0:
                 bad.append((k["pid"], round(lat, 3)))
         delays = [int(j.get("MEMTUNED_DETECT_DELAY_USEC", 0)) / 1e3 for j in journal]
-        print(f"# kill to journal record: worst {worst:.3f} s; exit event to record: max "
+        print(f"# kill to journal record: worst {worst:.3f} s; victim's exit to record: max "
               f"{max(delays or [0]):.0f} ms; late: {bad or 'none'}")
         return 0 if not bad and kernel else 1
     if what == "fields":                  # the record's terms and the minute before
