@@ -404,7 +404,7 @@ static void tunables_text(const Manager *m, char *buf, size_t size) {
                 if (!tunables_has(t, id))
                         continue;
                 k = snprintf(buf + len, size - len, "%s%s=%" PRIu64, len ? " " : "", tunable_info(id)->name,
-                             m->expected_valid[id] && id < _TUNABLE_MANAGED_MAX ? m->expected[id]
+                             id < _TUNABLE_MANAGED_MAX && m->expected_valid[id] ? m->expected[id]
                                                                                 : t->value[id]);
                 if (k < 0 || (size_t) k >= size - len)
                         break;
