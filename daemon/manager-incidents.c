@@ -69,15 +69,17 @@
 /* After an OOM kill the next one is likely (a service restarted, a loop of
  * jobs): the prediction stays fast this long after the last kill. */
 #define INCIDENT_AFTER_KILL_USEC (60 * USEC_PER_SEC)
-/* Memory is low below this share of MemTotal available (or under pressure):
- * the prediction is then refreshed every 20 walks' time (at most 5% of a
- * CPU), but not more often than every 250 ms nor less than every 5 s: a
- * process that grows by 100 MiB/s crosses the last 15% of a 512 MiB
- * guest in under a second, and the kill order must have seen it grown. */
+/* Memory is low below this share of MemTotal available; under pressure
+ * or after a kill the prediction is refreshed every 20 walks' time (at most
+ * 5% of a CPU), but not more often than every 250 ms nor less than every
+ * 5 s: a process that grows by 100 MiB/s crosses the last 15% of a 512 MiB
+ * guest in under a second, and the kill order must have seen it grown.
+ * See predict_interval(). */
 #define INCIDENT_LOW_PERCENT 15
 #define INCIDENT_PREDICT_MIN_USEC (250 * USEC_PER_MSEC)
 #define INCIDENT_PREDICT_MAX_USEC (5 * USEC_PER_SEC)
 #define INCIDENT_PREDICT_COST_FACTOR 20
+#define INCIDENT_PREDICT_QUIET_USEC (10 * USEC_PER_SEC)
 /* On a calm machine the prediction is refreshed at a tick at most this
  * often: a walk of /proc costs 3 ms at 300 processes. */
 #define INCIDENT_PREDICT_CALM_USEC (300 * USEC_PER_SEC)
@@ -206,17 +208,6 @@ static int read_vmstat(Manager *m, uint64_t *ret) {
         return 0;
 }
 
-/* Whether the prediction should be kept fresh: little memory available
- * (mem: the tick's sample, or read by the timer just now), pressure, or an
- * OOM kill in the last minute. */
-static bool memory_low(const Manager *m, const MemInfo *mem, uint64_t now) {
-        const ManagerIncidents *mi = m->incidents;
-        uint64_t total = mem->field[MEMINFO_MEM_TOTAL], avail = mem->field[MEMINFO_MEM_AVAILABLE];
-
-        return m->plan.pressure != PRESSURE_NONE || avail * 100 < total * INCIDENT_LOW_PERCENT ||
-               (mi->last_kill_usec > 0 && now < mi->last_kill_usec + INCIDENT_AFTER_KILL_USEC);
-}
-
 /* A rise of the counter not yet recorded: a prediction now would be of
  * the machine after the kill, without its victim. */
 static bool kill_pending(const ManagerIncidents *mi) {
@@ -304,10 +295,24 @@ static void predict(Manager *m, uint64_t now) {
         }
 }
 
-static uint64_t predict_interval(const ManagerIncidents *mi) {
+/* How often the prediction is taken between ticks (0: not, the ticks do):
+ * under pressure or within a minute of a kill, every 20 walks' time within
+ * 250 ms..5 s; with little memory available and nothing else going on,
+ * every 10 s (a database that fills 90% of a host for good must not wake
+ * memtuned 4 times a second; as it runs out, reclaim stalls raise the
+ * pressure). mem: the tick's sample, or read by the timer just now. */
+static uint64_t predict_interval(const Manager *m, const MemInfo *mem, uint64_t now) {
+        const ManagerIncidents *mi = m->incidents;
+        uint64_t total = mem->field[MEMINFO_MEM_TOTAL], avail = mem->field[MEMINFO_MEM_AVAILABLE];
         uint64_t t = mi->predict_cost_usec * INCIDENT_PREDICT_COST_FACTOR;
 
-        return MIN(MAX(t, INCIDENT_PREDICT_MIN_USEC), INCIDENT_PREDICT_MAX_USEC);
+        t = MIN(MAX(t, INCIDENT_PREDICT_MIN_USEC), INCIDENT_PREDICT_MAX_USEC);
+        if (m->plan.pressure != PRESSURE_NONE ||
+            (mi->last_kill_usec > 0 && now < mi->last_kill_usec + INCIDENT_AFTER_KILL_USEC))
+                return t;
+        if (avail * 100 < total * INCIDENT_LOW_PERCENT)
+                return MAX(t, INCIDENT_PREDICT_QUIET_USEC);
+        return 0;
 }
 
 static void window_push(ManagerIncidents *mi, uint64_t now, const VmStat *v) {
@@ -703,6 +708,7 @@ static int on_predict_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         uint64_t now = now_monotonic(), count;
 
         const MemInfo *mem = &manager_sample(m)->meminfo;
+        uint64_t interval;
         const char *buf;
         size_t len;
 
@@ -714,10 +720,11 @@ static int on_predict_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         if (procfile_read(&m->sampler.meminfo, &buf, &len) >= 0 &&
             meminfo_parse(buf, len, &mi->meminfo) >= 0)
                 mem = &mi->meminfo;
-        if (!memory_low(m, mem, now))
+        interval = predict_interval(m, mem, now);
+        if (interval == 0)
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         predict(m, now);
-        (void) sd_event_source_set_time(s, now + predict_interval(mi));
+        (void) sd_event_source_set_time(s, now + interval);
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
@@ -725,6 +732,7 @@ void manager_incidents_tick(Manager *m, uint64_t now) {
         ManagerIncidents *mi = m->incidents;
         const Sample *s = manager_sample(m);
         int enabled = SD_EVENT_OFF;
+        uint64_t interval, due = USEC_INFINITY;
 
         if (!mi)
                 return;
@@ -732,12 +740,16 @@ void manager_incidents_tick(Manager *m, uint64_t now) {
         if (vmstat_has(&s->vmstat, VMSTAT_OOM_KILL))
                 compare(m, s->vmstat.field[VMSTAT_OOM_KILL], now);
 
-        if (memory_low(m, &s->meminfo, now)) {
-                if (now >= mi->prediction.time_usec + predict_interval(mi))
+        interval = predict_interval(m, &s->meminfo, now);
+        if (interval > 0) {
+                if (now >= mi->prediction.time_usec + interval)
                         predict(m, now);
+                /* Armed, or sooner than it was (pressure came since). */
                 (void) sd_event_source_get_enabled(mi->predict_timer, &enabled);
-                if (enabled == SD_EVENT_OFF) {
-                        (void) sd_event_source_set_time(mi->predict_timer, now + predict_interval(mi));
+                if (enabled != SD_EVENT_OFF)
+                        (void) sd_event_source_get_time(mi->predict_timer, &due);
+                if (enabled == SD_EVENT_OFF || due > now + interval) {
+                        (void) sd_event_source_set_time(mi->predict_timer, now + interval);
                         (void) sd_event_source_set_enabled(mi->predict_timer, SD_EVENT_ONESHOT);
                 }
         } else if (mi->prediction.time_usec == 0 ||
