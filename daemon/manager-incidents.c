@@ -112,6 +112,7 @@ typedef struct ManagerIncidents {
         sd_event_source *settle_timer, *predict_timer;
 
         IncidentPrediction prediction;
+        IncidentPrediction scratch; /* the next prediction, until it proves taken before any kill */
         uint64_t predict_cost_usec; /* the last walk's duration */
         IncidentExit exits[EXITS_MAX];
         size_t n_exits;
@@ -236,7 +237,7 @@ static void compare(Manager *m, uint64_t count, uint64_t now);
 
 static void predict(Manager *m, uint64_t now) {
         ManagerIncidents *mi = m->incidents;
-        IncidentPrediction *p = &mi->prediction;
+        IncidentPrediction *p = &mi->scratch;
         const KillOrderEntry *e;
         uint64_t count;
         uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
@@ -293,6 +294,13 @@ static void predict(Manager *m, uint64_t now) {
                     strlen(mi->info.cgroup) < sizeof(p->cgroup[i]))
                         memcpy(p->cgroup[i], mi->info.cgroup, strlen(mi->info.cgroup) + 1);
         }
+        /* A kill during the walk (200 ms under emulation) may have taken the
+         * victim out of it, dying: the prediction before stays in force. */
+        if (read_vmstat(m, &count) >= 0 && mi->have_oom_kill && count != mi->oom_kill) {
+                compare(m, count, now_monotonic());
+                return;
+        }
+        memcpy(&mi->prediction, p, sizeof(*p));
 }
 
 /* How often the prediction is taken between ticks (0: not, the ticks do):
