@@ -279,6 +279,17 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                              i < p->n && v->n_next < INCIDENT_NEXT_MAX; i++)
                                 v->next[v->n_next++] = p->p[i];
                 explain(v, p, at, inferred);
+                if (v->scope == INCIDENT_SCOPE_UNKNOWN) {
+                        char rest[INCIDENT_LONG_TEXT_MAX];
+
+                        memcpy(rest, v->explanation, sizeof(rest));
+                        v->explanation[0] = 0;
+                        append(v->explanation, sizeof(v->explanation),
+                               "Global or a cgroup's limit: not known, %s. %s",
+                               x->cgroup[0] ? "its cgroups' memory.events could not be read (no cgroup v2?)"
+                                            : "its parent reaped it before memtuned could read its cgroup",
+                               rest);
+                }
                 n_out++;
         }
         if (ret_used_exits)

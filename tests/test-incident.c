@@ -237,6 +237,27 @@ static void test_uncertain_and_unknown(void) {
         CHECK_EQ_INT(incident_assemble(&in, v, 3, &used), 3);
 }
 
+/* A victim reaped before its cgroup could be read: the scope is unknown,
+ * and the explanation says why. */
+static void test_scope_unknown(void) {
+        IncidentPrediction p;
+        IncidentExit x = { .pid = 5555, .time_usec = 101 * S, .oom_kill_seen = 8 };
+        IncidentInput in;
+        Incident v;
+
+        fixture_prediction(&p);
+        in = fixture_input(&p, &x, 1);
+        CHECK_EQ_INT(incident_assemble(&in, &v, 1, NULL), 1);
+        CHECK_EQ_INT(v.scope, INCIDENT_SCOPE_UNKNOWN);
+        CHECK(strncmp(v.explanation,
+                      "Global or a cgroup's limit: not known, its parent reaped it before memtuned could read its "
+                      "cgroup. Not among the 3 processes",
+                      124) == 0);
+        snprintf(x.cgroup, sizeof(x.cgroup), "/a.slice");
+        CHECK_EQ_INT(incident_assemble(&in, &v, 1, NULL), 1);
+        CHECK(strstr(v.explanation, "its cgroups' memory.events could not be read (no cgroup v2?)"));
+}
+
 static void test_history(void) {
         IncidentPrediction p;
         IncidentExit x = { .pid = 4100,
@@ -393,6 +414,7 @@ int main(void) {
         test_global_disagreement();
         test_cgroup();
         test_uncertain_and_unknown();
+        test_scope_unknown();
         test_history();
         test_history_hostile();
         test_memory_events();
