@@ -916,6 +916,25 @@ static int on_monitor_signal(sd_bus_message *m, void *userdata, sd_bus_error *re
                         printf("%s process  %" PRIu32 " (%s) oom_score_adj %" PRIi32 " -> %" PRIi32
                                " by rule '%s'\n",
                                p, pid, comm, old, new, rule);
+        } else if (strcmp(member, "OomKill") == 0) {
+                const char *comm, *unit, *scope, *cgroup, *ident, *summary, *json;
+                uint64_t id, time;
+                uint32_t pid, rank;
+
+                r = sd_bus_message_read(m, BUS_INCIDENT_ROW, &id, &time, &pid, &comm, &unit, &scope, &cgroup,
+                                        &ident, &rank, &summary, &json);
+                if (r >= 0 && o->json) {
+                        monitor_json_begin(&w, member);
+                        json_u64(&w, "id", id);
+                        json_u64(&w, "pid", pid);
+                        json_string(&w, "comm", comm);
+                        json_string(&w, "scope", scope);
+                        json_string(&w, "identification", ident);
+                        json_u64(&w, "rank", rank);
+                        json_string(&w, "summary", summary);
+                        monitor_json_end(&w);
+                } else if (r >= 0)
+                        printf("%s oom-kill %s\n", p, summary);
         } else if (strcmp(member, "NameOwnerChanged") == 0) {
                 const char *name, *old, *new;
 
@@ -994,4 +1013,70 @@ int ctl_monitor(sd_bus *bus, const CtlOptions *o) {
         if (r < 0)
                 return CTL_EXIT_UNREACHABLE;
         return CTL_EXIT_SUCCESS;
+}
+
+/* ---- incidents, why ------------------------------------------------------------------------ */
+
+int ctl_incidents(sd_bus *bus, const CtlOptions *o) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *comm, *unit, *scope, *cgroup, *ident, *summary, *json;
+        uint64_t id, time;
+        uint32_t pid, rank;
+        char t[64], r_text[16];
+        int r, n = 0;
+
+        r = call(bus, "get the incidents", "GetIncidents", &reply, "u", o->limit);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+        if (o->json)
+                printf("[");
+        r = sd_bus_message_enter_container(reply, 'a', BUS_INCIDENT);
+        while (r >= 0 && (r = sd_bus_message_read(reply, BUS_INCIDENT, &id, &time, &pid, &comm, &unit,
+                                                  &scope, &cgroup, &ident, &rank, &summary, &json)) > 0) {
+                if (o->json) {
+                        /* The daemon's own JSON of each record (memtuned(8), INCIDENTS). */
+                        printf("%s%s", n > 0 ? "," : "", json);
+                        n++;
+                        continue;
+                }
+                if (n == 0)
+                        printf("%5s  %-19s  %7s  %-15s  %-24s  %-7s  %4s  %s\n", "ID", "TIME", "PID", "COMM",
+                               "SCOPE", "VICTIM", "RANK", "UNIT");
+                if (rank > 0)
+                        snprintf(r_text, sizeof(r_text), "%" PRIu32, rank);
+                else
+                        snprintf(r_text, sizeof(r_text), "-");
+                printf("%5" PRIu64 "  %-19s  %7" PRIu32 "  %-15s  %-24s  %-7s  %4s  %s\n", id,
+                       format_time(time, t, sizeof(t)), pid, pid > 0 ? comm : "?",
+                       strcmp(scope, "cgroup") == 0 ? cgroup : scope,
+                       strcmp(ident, "certain") == 0     ? "certain"
+                       : strcmp(ident, "uncertain") == 0 ? "unsure"
+                                                         : "unknown",
+                       r_text, unit[0] ? unit : "-");
+                n++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return call_failed("read the incidents", r, NULL);
+        if (o->json)
+                printf("]\n");
+        else if (n == 0)
+                printf("No OOM kills recorded.\n");
+        return fflush(stdout) == 0 ? CTL_EXIT_SUCCESS : CTL_EXIT_FAILURE;
+}
+
+int ctl_why(sd_bus *bus, const CtlOptions *o, uint32_t pid) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *text, *json;
+        int r;
+
+        r = call(bus, "explain the process", "Why", &reply, "u", pid);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+        r = sd_bus_message_read(reply, "ss", &text, &json);
+        if (r < 0)
+                return call_failed("read the explanation", r, NULL);
+        fputs(o->json ? json : text, stdout);
+        return fflush(stdout) == 0 ? CTL_EXIT_SUCCESS : CTL_EXIT_FAILURE;
 }

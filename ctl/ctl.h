@@ -73,3 +73,7 @@ int ctl_reload(sd_bus *bus, const CtlOptions *o);
  * files below root show; local false (-H): memtuned's answer only. Returns
  * CTL_EXIT_FAILURE when there is a conflict. */
 int ctl_doctor(sd_bus *bus, const CtlOptions *o, const char *root, bool local);
+/* GetIncidents(): the OOM kills recorded, newest first (--json: the records). */
+int ctl_incidents(sd_bus *bus, const CtlOptions *o);
+/* Why(): the live explanation of pid's place in the kill order. */
+int ctl_why(sd_bus *bus, const CtlOptions *o, uint32_t pid);

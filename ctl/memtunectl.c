@@ -39,8 +39,8 @@ static const struct {
                     "recent decisions. --json prints Describe()'s JSON document.\n" },
         { "monitor", "monitor [--json]\n\n"
                      "Follow memtuned's changes as they happen (tunables, pressure level, policy\n"
-                     "reloads, process adjustments, properties) until Ctrl+C. --json prints one\n"
-                     "JSON document per line.\n" },
+                     "reloads, process adjustments, OOM kills, properties) until Ctrl+C. --json\n"
+                     "prints one JSON document per line.\n" },
         { "processes",
           "processes [--limit N] [--json]\n\n"
           "List processes in the order the OOM killer would choose them, with memtuned's\n"
@@ -48,6 +48,17 @@ static const struct {
           "each one's oom_score_adj (\"(overridden: adj N)\" when someone else changed it).\n" },
         { "decisions", "decisions [--limit N] [--json]\n\n"
                        "List memtuned's decisions, newest first.\n" },
+        { "incidents", "incidents [--limit N] [--json]\n\n"
+                       "List the kernel's OOM kills that memtuned recorded, newest first: when,\n"
+                       "the victim, global or which cgroup, whether the victim is identified with\n"
+                       "certainty, its rank in memtuned's prediction. --json prints each whole\n"
+                       "record: the victim's badness terms and who set its oom_score_adj, the five\n"
+                       "processes ranked next, the minute before, memtuned's decisions, the tunables.\n" },
+        { "why", "why PID [--json]\n\n"
+                 "Explain the OOM killer's view of process PID now: each term of its badness in\n"
+                 "pages and as a share, the kernel's oom_score beside memtuned's, the rule that\n"
+                 "matches it or why none does, its rank, and the oom_score_adj that would rank\n"
+                 "it below the next process.\n" },
         { "metrics", "metrics\n\n"
                      "Print memtuned's Prometheus metrics now: the text that memtuned --metrics-dir\n"
                      "writes for node_exporter's textfile collector (memtuned(8), METRICS).\n" },
@@ -104,6 +115,8 @@ static void help(void) {
                "  monitor                 Follow changes as they happen\n"
                "  processes [--limit N]   Processes in the OOM killer's order\n"
                "  decisions [--limit N]   memtuned's decisions, newest first\n"
+               "  incidents [--limit N]   The kernel's OOM kills, explained, newest first\n"
+               "  why PID                 Why the OOM killer would (not) choose PID\n"
                "  metrics                 The Prometheus metrics, as memtuned writes them\n"
                "  set NAME VALUE [--for DURATION]\n"
                "                          Pin a vm tunable (an override), for a while or\n"
@@ -120,8 +133,8 @@ static void help(void) {
                "  -h --help               Show this help and exit\n"
                "     --version            Show the version and exit\n"
                "     --json               JSON output (one line) for status, monitor,\n"
-               "                          processes, decisions, mode\n"
-               "  -n --limit N            At most N processes or decisions (0: all)\n"
+               "                          processes, decisions, incidents, why, mode\n"
+               "  -n --limit N            At most N processes, decisions or incidents (0: all)\n"
                "     --for DURATION       With set: end the override after DURATION\n"
                "                          (\"90s\", \"10min\", \"2h\", \"1h30m\")\n"
                "  -H --host [USER@]HOST   Operate on a remote host (over ssh)\n"
@@ -316,6 +329,7 @@ static int usage_error(const char *what, const char *arg) {
 int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         const char *verb;
+        uint64_t why_pid = 0;
         char **args;
         size_t n;
         int r;
@@ -351,9 +365,17 @@ int main(int argc, char *argv[]) {
         }
 
         if (strcmp(verb, "status") == 0 || strcmp(verb, "monitor") == 0 || strcmp(verb, "processes") == 0 ||
-            strcmp(verb, "decisions") == 0 || strcmp(verb, "reload") == 0 || strcmp(verb, "metrics") == 0) {
+            strcmp(verb, "decisions") == 0 || strcmp(verb, "reload") == 0 || strcmp(verb, "metrics") == 0 ||
+            strcmp(verb, "incidents") == 0) {
                 if (n > 0)
                         return usage_error("Unexpected argument", args[0]);
+        } else if (strcmp(verb, "why") == 0) {
+                if (n != 1)
+                        return usage_error("Usage: why PID", NULL);
+                r = ctl_parse_value(NULL, args[0], &why_pid);
+                if (r < 0 || why_pid == 0 || why_pid > INT32_MAX)
+                        return usage_error("Invalid PID (expected a process id from 1 to 2147483647)",
+                                           args[0]);
         } else if (strcmp(verb, "set") == 0) {
                 if (n != 2)
                         return usage_error("Usage: set NAME VALUE [--for DURATION]", NULL);
@@ -380,6 +402,10 @@ int main(int argc, char *argv[]) {
                 return ctl_decisions(bus, &arg_options);
         if (strcmp(verb, "metrics") == 0)
                 return ctl_metrics(bus, &arg_options);
+        if (strcmp(verb, "incidents") == 0)
+                return ctl_incidents(bus, &arg_options);
+        if (strcmp(verb, "why") == 0)
+                return ctl_why(bus, &arg_options, (uint32_t) why_pid);
         if (strcmp(verb, "set") == 0)
                 return ctl_set(bus, &arg_options, args[0], args[1]);
         if (strcmp(verb, "reset") == 0)

@@ -574,6 +574,99 @@ static int method_get_decisions(sd_bus_message *call, void *userdata, sd_bus_err
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* An incident's row (BUS_INCIDENT_ROW): a struct for GetIncidents(), the
+ * members alone for the OomKill signal's arguments. */
+static int append_incident(sd_bus_message *m, const Incident *v, bool as_struct) {
+        _cleanup_free_ char *json = NULL;
+        char summary[1024];
+        size_t n = 0;
+        FILE *f;
+        int r;
+
+        f = open_memstream(&json, &n);
+        if (!f)
+                return -ENOMEM;
+        {
+                JsonWriter w;
+
+                json_init(&w, f, false);
+                incident_json(&w, NULL, v);
+                json_finish(&w);
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+
+        r = as_struct ? sd_bus_message_open_container(m, 'r', BUS_INCIDENT_ROW) : 0;
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ttu", v->id, v->time_usec, (uint32_t) v->pid);
+        if (r >= 0)
+                r = append_str(m, v->comm);
+        if (r >= 0)
+                r = append_str(m, v->unit);
+        if (r >= 0)
+                r = append_str(m, incident_scope_to_string(v->scope));
+        if (r >= 0)
+                r = append_str(m, v->cgroup);
+        if (r >= 0)
+                r = append_str(m, incident_ident_to_string(v->ident));
+        if (r >= 0)
+                r = sd_bus_message_append(m, "u", (uint32_t) v->rank);
+        if (r >= 0)
+                r = append_str(m, incident_summary(v, summary, sizeof(summary)));
+        if (r >= 0)
+                r = append_str(m, json);
+        if (r >= 0 && as_struct)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+static int method_get_incidents(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const Incident *v[INCIDENT_HISTORY_MAX];
+        Bus *b = userdata;
+        uint32_t limit;
+        size_t n;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &limit);
+        if (r < 0)
+                return r;
+
+        n = manager_get_incidents(b->manager, MIN((size_t) limit, (size_t) INCIDENT_HISTORY_MAX), v);
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', BUS_INCIDENT);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = append_incident(reply, v[i], true);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_why(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL, *json = NULL;
+        Bus *b = userdata;
+        char msg[256] = "";
+        uint32_t pid;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &pid);
+        if (r < 0)
+                return r;
+        if (pid == 0 || pid > INT32_MAX) {
+                snprintf(msg, sizeof(msg), "Not a process id: %" PRIu32 ".", pid);
+                return error_set(error, BUS_ERROR_INVALID_ARGUMENT, msg);
+        }
+        r = manager_why(b->manager, (pid_t) pid, &text, &json, msg, sizeof(msg));
+        if (r == -ESRCH)
+                return error_set(error, BUS_ERROR_NO_SUCH_PROCESS, msg);
+        if (r < 0)
+                return error_set(error, BUS_ERROR_FAILED, msg);
+        return sd_bus_reply_method_return(call, "ss", text, json);
+}
+
 /* ---- authorization ------------------------------------------------------------------ */
 
 static AuthQuery *auth_query_free(AuthQuery *q) {
@@ -890,6 +983,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetOwners", NULL, , "a(sssss)as", SD_BUS_PARAM(knobs) SD_BUS_PARAM(notes),
                                  method_get_owners, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetIncidents", "u", SD_BUS_PARAM(limit), "a" BUS_INCIDENT,
+                                 SD_BUS_PARAM(incidents), method_get_incidents, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Why", "u", SD_BUS_PARAM(pid), "ss", SD_BUS_PARAM(text) SD_BUS_PARAM(json),
+                                 method_why, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetOverride", "stt",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(value) SD_BUS_PARAM(duration_usec), NULL, ,
                                  method_privileged, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -910,6 +1007,12 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_NAMES("ProcessAdjusted", "usiis",
                                  SD_BUS_PARAM(pid) SD_BUS_PARAM(comm) SD_BUS_PARAM(old_oom_score_adj)
                                          SD_BUS_PARAM(new_oom_score_adj) SD_BUS_PARAM(rule),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("OomKill", BUS_INCIDENT_ROW,
+                                 SD_BUS_PARAM(id) SD_BUS_PARAM(time) SD_BUS_PARAM(pid) SD_BUS_PARAM(comm)
+                                         SD_BUS_PARAM(unit) SD_BUS_PARAM(scope) SD_BUS_PARAM(cgroup)
+                                                 SD_BUS_PARAM(identification) SD_BUS_PARAM(rank)
+                                                         SD_BUS_PARAM(summary) SD_BUS_PARAM(json),
                                  0),
 
         SD_BUS_VTABLE_END,
@@ -978,6 +1081,17 @@ static void emit_process_adjusted(Bus *b, const ManagerProcessAdjusted *a) {
         emit_signal(b, s, r, "ProcessAdjusted");
 }
 
+/* The signal's arguments are the row's members (not a struct). */
+static void emit_oom_kill(Bus *b, const Incident *v) {
+        sd_bus_message *s = NULL;
+        int r;
+
+        r = sd_bus_message_new_signal(b->bus, &s, BUS_PATH, BUS_INTERFACE, "OomKill");
+        if (r >= 0)
+                r = append_incident(s, v, false);
+        emit_signal(b, s, r, "OomKill");
+}
+
 void bus_publish(Bus *b, const ManagerChanges *c) {
         const Decision *decisions[MANAGER_DECISIONS_MAX];
         ManagerStatus st;
@@ -1004,6 +1118,13 @@ void bus_publish(Bus *b, const ManagerChanges *c) {
                 emit_pressure_changed(b, st.pressure_level, c->pressure_previous);
         for (size_t i = 0; i < c->n_adjusted; i++)
                 emit_process_adjusted(b, &c->adjusted[i]);
+        if (c->n_incidents > 0) {
+                const Incident *v[INCIDENT_HISTORY_MAX];
+
+                n = manager_get_incidents(b->manager, MIN(c->n_incidents, (size_t) INCIDENT_HISTORY_MAX), v);
+                while (n > 0) /* oldest first */
+                        emit_oom_kill(b, v[--n]);
+        }
 
         for (BusProperty p = 0; p < _PROP_MAX; p++)
                 if (c->changed & property_changes[p])

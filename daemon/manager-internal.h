@@ -101,6 +101,8 @@ typedef struct Manager {
 
         MetricsCounters metrics_counters; /* incremented where each event happens */
         ManagerMetrics *metrics;          /* manager-metrics.c, NULL until first used */
+        /* OOM incidents (manager-incidents.c) */
+        struct ManagerIncidents *incidents;
 } Manager;
 
 /* Marks what changed (ManagerChange bits); manager_flush_changes() announces

@@ -132,8 +132,10 @@ static int on_proc_event(const ProcWatchEvent *ev, void *userdata) {
                 /* The leader's exit ends the process for us: its entry and
                  * pidfd go now, not at the next rescan. Other threads' exits
                  * (the kernel cannot filter them out) change nothing. */
-                if (ev->tid == ev->pid)
+                if (ev->tid == ev->pid) {
+                        manager_incidents_exit(m, ev);
                         procrules_forget(m->procrules, ev->pid);
+                }
                 return 0;
         case PROC_WATCH_EXEC:
         case PROC_WATCH_COMM: break;

@@ -200,7 +200,8 @@ void manager_flush_changes(Manager *m) {
         c.reload_failed = m->reload_failed;
         c.adjusted = m->adjusted;
         c.n_adjusted = m->n_adjusted;
-        if (c.changed != 0 || c.n_decisions > 0 || c.reloaded || c.n_adjusted > 0)
+        c.n_incidents = manager_incidents_take_unpublished(m);
+        if (c.changed != 0 || c.n_decisions > 0 || c.reloaded || c.n_adjusted > 0 || c.n_incidents > 0)
                 bus_publish(m->bus, &c);
 
         m->changed = 0;

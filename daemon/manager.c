@@ -611,6 +611,7 @@ static void manager_publish(Manager *m, uint64_t now) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to save the overrides, ignoring: %m");
         }
+        manager_incidents_tick(m, now);
         manager_flush_changes(m);
         manager_ping(m, now);
         manager_metrics_publish(m, now);
@@ -1227,6 +1228,9 @@ int manager_new(const ManagerConfig *config, Manager **ret) {
         r = start_event_loop(m);
         if (r < 0)
                 return r;
+        r = manager_incidents_start(m);
+        if (r < 0)
+                return r;
 
         /* The state now is what a client reading it first sees: changes are
          * announced relative to it. */
@@ -1263,6 +1267,7 @@ Manager *manager_free(Manager *m) {
         }
 
         sd_event_source_unref(m->sample_timer);
+        manager_incidents_stop(m);
         manager_procs_stop(m);
         sd_event_source_unref(m->psi_source);
         m->policywatch = policywatch_free(m->policywatch);

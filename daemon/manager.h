@@ -9,6 +9,7 @@
 
 #include "actuator.h"
 #include "engine.h"
+#include "incident.h"
 #include "killorder.h"
 #include "metrics.h"
 #include "procwatch.h"
@@ -209,6 +210,7 @@ typedef struct ManagerChanges {
         bool reload_failed;              /* ... and its policy was rejected (policy_error says why) */
         const ManagerProcessAdjusted *adjusted;
         size_t n_adjusted;
+        size_t n_incidents; /* new OOM incidents: the newest n of manager_get_incidents() */
 } ManagerChanges;
 
 /* Opens everything the daemon needs (sampler, state directory, policy). An
@@ -342,3 +344,30 @@ int manager_metrics_text(Manager *m, char **ret);
 void manager_metrics_publish(Manager *m, uint64_t now);
 
 ManagerMetrics *manager_metrics_free(ManagerMetrics *mm);
+
+/* OOM incidents (manager-incidents.c, incident.h). Set up after the event
+ * loop: reads the history file (a garbled one is logged with its line,
+ * moved aside and ignored). Returns 0 or -errno, having logged. */
+int manager_incidents_start(Manager *m);
+void manager_incidents_stop(Manager *m);
+
+/* At the end of every tick: compares the oom_kill counter, keeps the
+ * minute's evidence and the kill-order prediction fresh. */
+void manager_incidents_tick(Manager *m, uint64_t now);
+
+/* An exit event of the proc connector: a leader's death by SIGKILL is a
+ * candidate victim when the oom_kill counter rose with it. */
+void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev);
+
+/* The incidents remembered (at most INCIDENT_HISTORY_MAX), newest first:
+ * the newest limit (0: all) as pointers into ret, which has room for that
+ * many; borrowed until the next incident. Returns how many. */
+size_t manager_get_incidents(const Manager *m, size_t limit, const Incident *ret[]);
+
+/* How many incidents were recorded since the last call (for the signals). */
+size_t manager_incidents_take_unpublished(Manager *m);
+
+/* The live explanation of pid's place in the kill order: malloc()ed text
+ * for people and the same as a JSON object. -ESRCH (msg says so) when
+ * there is no such process, other -errno. */
+int manager_why(Manager *m, pid_t pid, char **ret_text, char **ret_json, char *msg, size_t msg_size);

@@ -271,6 +271,8 @@ static void render_decisions(Out *o, const MetricsInput *in) {
         out(o, "\nmemtuned_decision_reaction_seconds_count %" PRIu64 "\n", cumulative);
 }
 
+const char *const metrics_incident_scopes[METRICS_INCIDENT_SCOPES] = { "global", "cgroup", "unknown" };
+
 static void render_processes(Out *o, const MetricsInput *in) {
         const MetricsCounters *c = &in->counters;
 
@@ -282,6 +284,12 @@ static void render_processes(Out *o, const MetricsInput *in) {
         out(o, "memtuned_process_adjustments_total{result=\"written\"} %" PRIu64 "\n", c->rule_writes);
         out(o, "memtuned_process_adjustments_total{result=\"failed\"} %" PRIu64 "\n",
             c->rule_write_failures);
+        family(o, "memtuned_oom_incidents_total", "counter",
+               "Kernel OOM kills memtuned recorded as incidents (memtunectl incidents), by scope: the machine "
+               "(global), a cgroup's limit, or unknown.");
+        for (size_t i = 0; i < METRICS_INCIDENT_SCOPES; i++)
+                out(o, "memtuned_oom_incidents_total{scope=\"%s\"} %" PRIu64 "\n",
+                    metrics_incident_scopes[i], c->incidents[i]);
 }
 
 static void render_samples_skipped(Out *o, const MetricsInput *in) {

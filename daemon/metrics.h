@@ -17,7 +17,7 @@
  * The families have the memtuned_ prefix, seconds as the unit of time,
  * _total on counters, no per-process labels. Tunable values are in the
  * sysctl's own unit (kB for min_free_kbytes), as /proc/sys/vm, the bus and
- * memtunectl show them. Every label set is bounded: 55 series at most on
+ * memtunectl show them. Every label set is bounded: 58 series at most on
  * any host (METRICS_SERIES_MAX), whatever the number of NUMA nodes. */
 
 /* What started a decision, in TickCause's order (manager.h). */
@@ -30,13 +30,19 @@
 extern const uint64_t metrics_reaction_bounds_usec[METRICS_REACTION_BUCKETS];
 
 /* The most series one rendering holds: 4 managed tunables with every
- * label value, every trigger, PSI some and full. tests/test-metrics.c checks
+ * label value, every trigger, PSI some and full, the OOM incidents' three
+ * scopes. tests/test-metrics.c checks
  * the count; the issue's budget is 60. */
-#define METRICS_SERIES_MAX 55
+#define METRICS_SERIES_MAX 58
 
 /* The text of METRICS_SERIES_MAX series with their HELP and TYPE lines is
  * about 7 kB; a policy name can add up to 4 times its length (escaped). */
 #define METRICS_TEXT_MAX (32 * 1024)
+
+/* OOM incidents by scope, in IncidentScope's order (incident.h): "global",
+ * "cgroup", "unknown". */
+#define METRICS_INCIDENT_SCOPES 3
+extern const char *const metrics_incident_scopes[METRICS_INCIDENT_SCOPES];
 
 typedef enum MetricsDirection {
         METRICS_UP,
@@ -57,6 +63,8 @@ typedef struct MetricsCounters {
         uint64_t reloads_applied, reloads_rejected;
         uint64_t rule_matches;                     /* processes a rule decided (apply or reset) */
         uint64_t rule_writes, rule_write_failures; /* oom_score_adj written; failed (not: vanished) */
+        /* OOM incidents recorded, by IncidentScope */
+        uint64_t incidents[METRICS_INCIDENT_SCOPES];
 } MetricsCounters;
 
 /* Counts one decision: by tunable and direction, by trigger (a TickCause;

@@ -415,6 +415,10 @@ int procwatch_parse(const void *buf, size_t len, unsigned mask, ProcWatchCallbac
                         ev.type = PROC_WATCH_EXIT;
                         ev.pid = pe.event_data.exit.process_tgid;
                         ev.tid = pe.event_data.exit.process_pid;
+                        if (cn.len >= head + offsetof(struct exit_proc_event, exit_signal)) {
+                                ev.has_exit_code = true;
+                                ev.exit_code = pe.event_data.exit.exit_code;
+                        }
                         break;
                 default: continue; /* acks, uid/gid/sid/ptrace/coredump events */
                 }
@@ -427,6 +431,14 @@ int procwatch_parse(const void *buf, size_t len, unsigned mask, ProcWatchCallbac
                 delivered += r;
         }
         return delivered;
+}
+
+int procwatch_exit_signal(const ProcWatchEvent *ev) {
+        /* The kernel's exit_code: (status << 8) for exit(), the signal in
+         * the low 7 bits (0x80: core dumped) for a death by signal. */
+        if (ev->type != PROC_WATCH_EXIT || !ev->has_exit_code)
+                return 0;
+        return (int) (ev->exit_code & 0x7f);
 }
 
 int procwatch_receive(ProcWatch *w, ProcWatchCallback cb, void *userdata) {

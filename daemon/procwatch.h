@@ -59,7 +59,16 @@ typedef struct ProcWatchEvent {
         int cpu;
         uint64_t timestamp_nsec; /* CLOCK_MONOTONIC, set by the kernel (0 for LOST) */
         char comm[16];           /* COMM: the new name, NUL terminated */
+        /* EXIT: the thread's status as wait(2) would see it (the low 7 bits:
+         * the signal that killed it, 9 for SIGKILL), when the event carried
+         * it (has_exit_code). What an OOM kill looks like from here. */
+        bool has_exit_code;
+        uint32_t exit_code;
 } ProcWatchEvent;
+
+/* The signal that ended an EXIT event's thread, 0 if it exited on its own
+ * or the event did not say. */
+int procwatch_exit_signal(const ProcWatchEvent *ev);
 
 /* A negative return stops procwatch_receive(), which returns it. */
 typedef int (*ProcWatchCallback)(const ProcWatchEvent *ev, void *userdata);

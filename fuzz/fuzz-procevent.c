@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* procwatch_parse() on a datagram as the proc connector socket hands it over
- * (recvmmsg() fills 8-aligned buffers, so the input is copied into one). */
+ * (recvmmsg() fills 8-aligned buffers, so the input is copied into one),
+ * including the exit event's status (what tells an OOM kill's SIGKILL). */
 #include <errno.h>
 #include <string.h>
 
@@ -16,6 +17,9 @@ static int check_event(const ProcWatchEvent *ev, void *userdata) {
         FUZZ_ASSERT(memchr(ev->comm, 0, sizeof(ev->comm)));
         if (ev->type == PROC_WATCH_COMM || ev->type == PROC_WATCH_FORK)
                 FUZZ_ASSERT(ev->tid == ev->pid);
+        /* Only an exit carries a status, and its killing signal is 0..127. */
+        FUZZ_ASSERT(!ev->has_exit_code || ev->type == PROC_WATCH_EXIT);
+        FUZZ_ASSERT(procwatch_exit_signal(ev) >= 0 && procwatch_exit_signal(ev) < 128);
         (*n)++;
         return 0;
 }

@@ -441,6 +441,7 @@ READ_MEMBERS=(
         "$M.Describe"
         "$M.ListProcesses uint32:5"
         "$M.GetDecisions uint32:5"
+        "$M.GetIncidents uint32:5"
         "org.freedesktop.DBus.Properties.Get string:$M string:Tunables"
         "org.freedesktop.DBus.Properties.GetAll string:$M"
         "org.freedesktop.DBus.Introspectable.Introspect"
@@ -479,6 +480,8 @@ for policy in ours permissive; do
                                 # shellcheck disable=SC2086
                                 check "$cell: ${member##*.} answers" expect ok $who $member
                         done
+                        # Why() is read-only too; the fixture tree has no process.
+                        check "$cell: Why answers" expect $E.NoSuchProcess $who $M.Why uint32:4000000
                         for m in SetOverride ClearOverride SetMode Reload; do
                                 reset_state >/dev/null
                                 prep_$m >/dev/null
@@ -791,6 +794,40 @@ CONF
                 sys.exit(not (rows[0][4]==0 and rows[0][8]==\"victim-first (overridden: adj 0)\"))'"
         check "memtunectl processes --json names the points 'points'" sh -c "'$memtunectl' --bus-address='$ADDR' \
                 processes --json | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(\"points\" not in d[0])'"
+        # Issue 18: why PID, read-only like ListProcesses, and a userspace
+        # SIGKILL that is no OOM kill.
+        "$memtunectl" --bus-address="$ADDR" why "$victim" >"$tmp/why.txt" 2>&1
+        check "memtunectl why: the rule, and that someone changed its score" \
+                grep -qx "Rule: rule 'victim-first' set oom_score_adj 500, but someone changed it since to 0." "$tmp/why.txt"
+        check "memtunectl why: the badness terms, both scores, the rank" sh -c "grep -q '^  rss ' '$tmp/why.txt' && \
+                grep -q '^oom_score: memtuned [0-9]*, kernel [0-9]*\$' '$tmp/why.txt' && grep -Eq '^Rank: [0-9]+ of [0-9]+' '$tmp/why.txt'"
+        as nobody busctl --address="$ADDR" --json=short call org.memtuned1 /org/memtuned1 $M Why u "$victim" \
+                >"$tmp/why.json" 2>&1
+        check "Why as nobody: the text and the JSON" sh -c "$PY -c 'import json,sys; d=json.load(sys.stdin)[\"data\"]; \
+                j=json.loads(d[1]); sys.exit(not (j[\"pid\"]==$victim and j[\"comm\"]==\"mtbvictim\" and \"Rank:\" in d[0]))' \
+                <'$tmp/why.json'"
+        check "memtunectl why of no process: exit 1, says so" sh -c "! '$memtunectl' --bus-address='$ADDR' why 2147483647 \
+                2>'$tmp/why.err' && grep -qx 'Failed to explain the process: No process 2147483647.' '$tmp/why.err'"
+        check "Why(0): InvalidArgument" sh -c "busctl --address='$ADDR' call org.memtuned1 /org/memtuned1 $M Why u 0 2>&1 | \
+                grep -q 'Not a process id: 0.'"
+        check "memtunectl why with a bad PID: usage, exit 2" sh -c "'$memtunectl' --bus-address='$ADDR' why abc 2>'$tmp/why.err'; \
+                [ \$? = 2 ] && grep -qx \"Invalid PID (expected a process id from 1 to 2147483647) 'abc'.\" '$tmp/why.err'"
+        # A thread's id: /proc/TID answers, but it is no process.
+        $PY -c 'import threading, time; threading.Thread(target=time.sleep, args=(300,), daemon=True).start(); time.sleep(300)' &
+        threaded=$!
+        wait_for 5 sh -c "[ \$(ls /proc/$threaded/task | wc -l) -ge 2 ]"
+        tid=$(ls /proc/$threaded/task | grep -vx "$threaded" | head -n1)
+        check "memtunectl why of a thread's id: exit 1, says so" sh -c "! '$memtunectl' --bus-address='$ADDR' why $tid \
+                2>'$tmp/why.err' && grep -qx 'Failed to explain the process: $tid is a thread, not a process.' '$tmp/why.err'"
+        kill "$threaded"
+        wait "$threaded" 2>/dev/null
+        kill -9 "$victim"
+        wait "$victim" 2>/dev/null
+        sleep 1.5
+        check "a userspace SIGKILL is no OOM incident: GetIncidents is empty" sh -c "busctl --address='$ADDR' call \
+                org.memtuned1 /org/memtuned1 $M GetIncidents u 0 | grep -qx 'a(ttusssssuss) 0'"
+        check "... memtunectl incidents says so" sh -c "'$memtunectl' --bus-address='$ADDR' incidents | grep -qx 'No OOM kills recorded.'"
+        check "... and no OomKill was signalled" sh -c "! grep -q OomKill '$tmp/monitor2.json'"
         stop_daemon TERM
         kill "$victim" "$monpid" 2>/dev/null; wait "$victim" "$monpid" 2>/dev/null; monpid=
         stop_bus

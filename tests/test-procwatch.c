@@ -59,6 +59,39 @@ static void put_msg(uint8_t *buf, size_t *off, uint16_t type, uint32_t idx, cons
         *off += NLMSG_ALIGN(nh.nlmsg_len);
 }
 
+/* The exit event's status: a death by SIGKILL (the low 7 bits) is what an
+ * OOM kill looks like; an exit(3) is status << 8; an event too short to
+ * hold the status says nothing. */
+static void test_parse_exit_code(void) {
+        uint8_t buf[1024] __attribute__((aligned(8))) = {};
+        struct proc_event pe = { .what = PROC_EVENT_EXIT, .timestamp_ns = 5000 };
+        Collected c = {};
+        size_t off = 0;
+
+        pe.event_data.exit.process_pid = 300;
+        pe.event_data.exit.process_tgid = 300;
+        pe.event_data.exit.exit_code = 9;
+        pe.event_data.exit.exit_signal = 17;
+        put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
+        pe.event_data.exit.exit_code = 3 << 8; /* exit(3) */
+        put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
+        pe.event_data.exit.exit_code = 0x80 | 6; /* SIGABRT, core dumped */
+        put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe, sizeof(pe));
+        pe.event_data.exit.exit_code = 9; /* too short to carry it */
+        put_msg(buf, &off, NLMSG_DONE, CN_IDX_PROC, &pe,
+                offsetof(struct proc_event, event_data) + offsetof(struct exit_proc_event, exit_code));
+
+        CHECK_EQ_INT(procwatch_parse(buf, off, PROC_WATCH_TRACK_MASK, collect, &c), 4);
+        CHECK(c.ev[0].has_exit_code);
+        CHECK_EQ_INT(procwatch_exit_signal(&c.ev[0]), 9);
+        CHECK_EQ_INT(procwatch_exit_signal(&c.ev[1]), 0);
+        CHECK_EQ_INT(procwatch_exit_signal(&c.ev[2]), 6);
+        CHECK(!c.ev[3].has_exit_code);
+        CHECK_EQ_INT(procwatch_exit_signal(&c.ev[3]), 0);
+        c.ev[0].type = PROC_WATCH_EXEC; /* only exits have one */
+        CHECK_EQ_INT(procwatch_exit_signal(&c.ev[0]), 0);
+}
+
 static void test_parse(void) {
         uint8_t buf[4096] __attribute__((aligned(8))) = {};
         struct proc_event pe;
@@ -348,6 +381,7 @@ int main(void) {
         int r;
 
         test_parse();
+        test_parse_exit_code();
         if (test_failures)
                 return test_result("test-procwatch");
 

@@ -5,7 +5,8 @@
 # second daemon on the same directory is refused and the first one's state
 # stays, planted originals are refused by name, a FIFO or a directory named
 # originals neither hangs nor stops the start, and a bad sysctl is reported
-# by its whole path (a NUL byte in it too).
+# by its whole path (a NUL byte in it too); the OOM incident history: kept,
+# or refused by line and fault and set aside.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tests/lib.sh
@@ -116,6 +117,38 @@ printf '30\0000\n' >"$tmp/proc/sys/vm/swappiness"
 "$memtuned" --once --interval 0.01 --proc-root "$tmp/proc" >/dev/null 2>"$tmp/err"; rc=$?
 check "a NUL byte in a sysctl is refused ($rc)" test $rc -eq 1
 check "... naming it" grep -qF "Failed to parse '$tmp/proc/sys/vm/swappiness': Invalid argument" "$tmp/err"
+
+# 6. The OOM incident history (issue 18): a good one is kept across the
+# restart; a garbled one is refused with its line and fault, set aside, and
+# the daemon starts with an empty history; a FIFO, or a file too large, is
+# refused without hanging.
+reset_tree 50-test.conf "$FIXED"
+mkdir -m 0755 "$tmp/state"
+printf 'memtuned-incidents 1\nid=4\ttime=1765000000000000\tscope=global\tpid=77\tcomm=hog\nid=5\ttime=1765000001000000\tscope=cgroup\tcgroup=/a.slice\n' \
+        >"$tmp/state/incidents"
+check "a good incident history: the daemon starts" start_daemon
+check "... and keeps its records" logged "2 OOM incidents kept from before the restart."
+stop_daemon TERM
+check "... which stop leaves in place" grep -q '^id=5' "$tmp/state/incidents"
+printf 'memtuned-incidents 1\nid=4\ttime=1\tscope=global\nid=5\ttime=1\tscope=global\tadj=-4000\n' >"$tmp/state/incidents"
+check "a garbled incident history: the daemon starts" start_daemon
+check "... naming the file, the line and the fault" logged "$tmp/state/incidents:3: adj: invalid or out of range: '-4000'; the incident history is ignored (moved aside to incidents.corrupt) and starts empty."
+check "... set aside" test -e "$tmp/state/incidents.corrupt"
+stop_daemon TERM
+printf 'not a history\n' >"$tmp/state/incidents"
+check "a history of another format: the daemon starts" start_daemon
+check "... saying so" logged "$tmp/state/incidents:1: not a history of this version (the first line is not 'memtuned-incidents 1')"
+stop_daemon TERM
+rm -f "$tmp/state/incidents"
+mkfifo "$tmp/state/incidents"
+check "a FIFO named incidents: the daemon starts" start_daemon
+check "... saying what it is" logged "Failed to read '$tmp/state/incidents', starting with an empty incident history:"
+stop_daemon TERM
+rm -f "$tmp/state/incidents"
+head -c 200000 /dev/zero | tr '\0' 'x' >"$tmp/state/incidents"
+check "an incident history too large: the daemon starts" start_daemon
+check "... saying so" logged "Failed to read '$tmp/state/incidents', starting with an empty incident history: File too large"
+stop_daemon TERM
 
 echo "$passed checks passed"
 exit $fail

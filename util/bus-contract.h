@@ -20,6 +20,7 @@
 #define BUS_ERROR_POLICY_REJECTED "org.memtuned1.Error.PolicyRejected"
 #define BUS_ERROR_OBSERVE_ONLY "org.memtuned1.Error.ObserveOnly"
 #define BUS_ERROR_FAILED "org.memtuned1.Error.Failed"
+#define BUS_ERROR_NO_SUCH_PROCESS "org.memtuned1.Error.NoSuchProcess"
 
 /* The signatures of the structured values, one place for both sides: a
  * change here is a change of the interface (dbus/org.memtuned1.Manager.xml).
@@ -34,6 +35,13 @@
 #define BUS_DECISION_ROW "tsttss" /* time, tunable, old, new, source, reason */
 #define BUS_DECISION "(" BUS_DECISION_ROW ")"
 #define BUS_PSI "(dddt)" /* avg10, avg60, avg300 (percent), total usec */
+/* An OOM incident: id, time (CLOCK_REALTIME usec), victim pid (0: unknown),
+ * comm, unit, scope ("global", "cgroup", "unknown"), the cgroup whose limit
+ * was hit, identification ("certain", "uncertain", "unknown"), rank in
+ * memtuned's prediction (0: not in it), a one-line summary, the whole
+ * record as JSON (memtuned(8), "INCIDENTS"). */
+#define BUS_INCIDENT_ROW "ttusssssuss"
+#define BUS_INCIDENT "(" BUS_INCIDENT_ROW ")"
 
 /* How long polkit may take. Without user interaction it answers from its
  * rules at once; with it, a person types a password into an agent. The
