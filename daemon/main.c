@@ -26,6 +26,8 @@
 #include "sample.h"
 
 static const char *arg_proc_root = "/proc";
+static bool arg_proc_root_set = false;
+static const char *arg_sys_root = NULL; /* NULL: /sys, unless --proc-root points elsewhere */
 static const char *arg_state_dir = "/run/memtuned";
 static char **arg_policy_dirs = NULL;
 static size_t arg_n_policy_dirs = 0;
@@ -65,7 +67,9 @@ static void help(void) {
                "                         bus if there is one)\n"
                "     --metrics-dir DIR   Write Prometheus metrics to DIR/memtuned.prom for\n"
                "                         node_exporter's textfile collector (default: none)\n"
-               "     --proc-root DIR     Read /proc from DIR (default /proc)\n",
+               "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
+               "     --sys-root DIR      Read /sys from DIR (default /sys; none when --proc-root\n"
+               "                         is given without it)\n",
                program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
 }
 
@@ -99,6 +103,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_BUS,
                 ARG_METRICS_DIR,
                 ARG_PROC_ROOT,
+                ARG_SYS_ROOT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -114,6 +119,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
+                { "sys-root", required_argument, NULL, ARG_SYS_ROOT },
                 {},
         };
         bool interval_set = false;
@@ -178,7 +184,14 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_metrics_dir = optarg;
                         not_check = "--metrics-dir";
                         break;
-                case ARG_PROC_ROOT: arg_proc_root = optarg; break;
+                case ARG_PROC_ROOT:
+                        arg_proc_root = optarg;
+                        arg_proc_root_set = true;
+                        break;
+                case ARG_SYS_ROOT:
+                        arg_sys_root = optarg;
+                        not_check = "--sys-root";
+                        break;
                 case '?': return -EINVAL;
                 default: return log_error_errno(EINVAL, "Unknown option code %c.", c);
                 }
@@ -259,7 +272,7 @@ static int once_killorder(int proc_fd, const Policy *policy, const MemInfo *memi
         return 0;
 }
 
-static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
+static int run_once(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_free_ Sample *a = NULL, *b = NULL;
         _cleanup_(policy_freep) Policy *policy = NULL;
         _cleanup_free_ KillOrderEntry *kill = NULL;
@@ -276,7 +289,7 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         if (!a || !b)
                 return log_error_errno(ENOMEM, "Out of memory.");
 
-        r = sampler_open(&sampler, proc_fd, &failed);
+        r = sampler_open(&sampler, proc_fd, sys_fd, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to open '%s/%s': %m", arg_proc_root, failed);
 
@@ -334,10 +347,11 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         return 0;
 }
 
-static int run_daemon(int proc_fd, char *const *dirs, size_t n_dirs) {
+static int run_daemon(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagerConfig config = {
                 .proc_fd = proc_fd,
+                .sys_fd = sys_fd,
                 .policy_dirs = dirs,
                 .n_policy_dirs = n_dirs,
                 .state_dir = arg_state_dir,
@@ -355,7 +369,7 @@ static int run_daemon(int proc_fd, char *const *dirs, size_t n_dirs) {
 }
 
 int main(int argc, char *argv[]) {
-        _cleanup_close_ int proc_fd = -1;
+        _cleanup_close_ int proc_fd = -1, sys_fd = -1;
         char *const *dirs;
         size_t n_dirs;
         int r;
@@ -385,6 +399,14 @@ int main(int argc, char *argv[]) {
         r = open_root(arg_proc_root, &proc_fd);
         if (r < 0)
                 return 1;
+        /* A fixture /proc with the real /sys would let a test write the
+         * host's multi-gen LRU: /sys is read only where it was named, or
+         * together with the real /proc. */
+        if (arg_sys_root || !arg_proc_root_set) {
+                r = open_root(arg_sys_root ?: "/sys", &sys_fd);
+                if (r < 0)
+                        return 1;
+        }
 
         dirs = arg_n_policy_dirs > 0 ? arg_policy_dirs : policy_dirs_standard;
         n_dirs = arg_n_policy_dirs > 0 ? arg_n_policy_dirs : POLICY_DIRS_STANDARD_N;
@@ -393,7 +415,7 @@ int main(int argc, char *argv[]) {
                 return check_run(argv + optind, (size_t) (argc - optind), dirs, n_dirs, arg_dump, proc_fd);
 
         if (arg_once)
-                return run_once(proc_fd, dirs, n_dirs) < 0 ? 1 : 0;
+                return run_once(proc_fd, sys_fd, dirs, n_dirs) < 0 ? 1 : 0;
 
-        return run_daemon(proc_fd, dirs, n_dirs) < 0 ? 1 : 0;
+        return run_daemon(proc_fd, sys_fd, dirs, n_dirs) < 0 ? 1 : 0;
 }

@@ -99,7 +99,11 @@ static char *errors_join(const PolicyErrors *errors) {
 /* name (relative to the --proc-root directory, as the readers report it) as
  * a whole path, for messages. */
 static const char *proc_path(const Manager *m, const char *name, char *buf, size_t size) {
-        snprintf(buf, size, "%s/%s", m->proc_root, name ?: "?");
+        /* The sampler names /sys files by their whole path. */
+        if (name && name[0] == '/')
+                snprintf(buf, size, "%s", name);
+        else
+                snprintf(buf, size, "%s/%s", m->proc_root, name ?: "?");
         return buf;
 }
 
@@ -1075,7 +1079,7 @@ static int start_sampler(Manager *m) {
         const char *failed = NULL;
         int r;
 
-        r = sampler_open(&m->sampler, m->config.proc_fd, &failed);
+        r = sampler_open(&m->sampler, m->config.proc_fd, m->config.sys_fd, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to open '%s': %m",
                                        proc_path(m, failed, path, sizeof(path)));
@@ -1116,7 +1120,7 @@ static int start_control(Manager *m) {
         uint64_t now = m->cur->timestamp_usec;
         int r;
 
-        r = actuator_open(&m->actuator, m->config.proc_fd, m->config.state_dir);
+        r = actuator_open(&m->actuator, m->config.proc_fd, m->config.sys_fd, m->config.state_dir);
         if (r < 0 && r != -EBADMSG) /* -EBADMSG: usable without originals; either way it said why */
                 return r;
         if (r > 0)

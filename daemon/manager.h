@@ -22,6 +22,7 @@
 
 typedef struct ManagerConfig {
         int proc_fd;              /* borrowed */
+        int sys_fd;               /* borrowed; -1: no /sys (its knobs are unsupported) */
         char *const *policy_dirs; /* borrowed, lowest priority first */
         size_t n_policy_dirs;
         const char *state_dir;

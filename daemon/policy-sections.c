@@ -121,7 +121,8 @@ static void parse_policy_section(Ctx *c, const config_setting_t *s) {
 /* ---- tunables: { ... } ------------------------------------------------------------------ */
 
 static const char *const tunables_names[] = {
-        "min_free_kbytes", "watermark_scale_factor", "swappiness", "zone_reclaim_mode", NULL,
+        "min_free_kbytes",   "watermark_scale_factor", "swappiness", "zone_reclaim_mode", "watermark_boost_factor",
+        "lru_gen_enabled",   "lru_gen_min_ttl_ms",     NULL,
 };
 
 enum {
@@ -238,6 +239,12 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
                 }
         }
 
+        /* No controller moves these: a fixed value or the kernel's own. */
+        if (mode == TUNABLE_MODE_ADAPTIVE && tunable_info(id)->fixed_only)
+                ctx_error(c, line_of(set[TKEY_MODE]), where,
+                          "mode \"adaptive\" is not available for %s: memtuned has no controller for it; "
+                          "use \"fixed\" or \"unmanaged\"",
+                          tunable_info(id)->name);
         if (mode >= 0 && mode != TUNABLE_MODE_FIXED && set[TKEY_VALUE])
                 ctx_error(c, line_of(set[TKEY_VALUE]), where,
                           "value is used only with mode \"fixed\", not \"%s\"",
@@ -288,11 +295,6 @@ static void parse_tunables_section(Ctx *c, const config_setting_t *s) {
 
                 if (id < 0)
                         unknown_key(c, m, "tunables", "tunable", tunables_names);
-                else if (id >= _TUNABLE_MANAGED_MAX)
-                        ctx_error(c, line_of(m), "tunables",
-                                  "%s is shown but never managed: memtuned manages %s, %s, %s and %s",
-                                  config_setting_name(m), tunables_names[0], tunables_names[1],
-                                  tunables_names[2], tunables_names[3]);
                 else
                         parse_tunable(c, (TunableId) id, m);
         }

@@ -31,7 +31,7 @@ void sampler_close(Sampler *s) {
                 procfile_close(&s->tunable[i]);
 }
 
-int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
+int sampler_open(Sampler *s, int proc_dirfd, int sys_dirfd, const char **ret_failed_path) {
         const struct {
                 ProcFile *f;
                 const char *path;
@@ -45,7 +45,7 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
         };
         int r;
 
-        *s = (Sampler) { .proc_fd = proc_dirfd };
+        *s = (Sampler) { .proc_fd = proc_dirfd, .sys_fd = sys_dirfd };
         s->vmstat = s->zoneinfo = s->meminfo = s->psi = PROC_FILE_NULL;
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 s->tunable[i] = PROC_FILE_NULL;
@@ -65,10 +65,17 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
                 }
         }
 
-        for (size_t i = 0; i < _TUNABLE_MAX; i++) {
-                r = procfile_open(&s->tunable[i], proc_dirfd, tunable_info(i)->path, TUNABLE_BUF_SIZE,
-                                  TUNABLE_BUF_SIZE, true);
-                if (r < 0 && r != -ENOENT) {
+        for (TunableId i = 0; i < _TUNABLE_MAX; i++) {
+                int root = tunable_root_fd(i, proc_dirfd, sys_dirfd);
+
+                r = root < 0 ? -ENOENT
+                             : procfile_open(&s->tunable[i], root, tunable_info(i)->path, TUNABLE_BUF_SIZE,
+                                             TUNABLE_BUF_SIZE, true);
+                s->tunable_probe[i] = MIN(r, 0);
+                /* /sys may deny what /proc/sys/vm never does (a sandbox that
+                 * hides a directory): the knob is then unsupported here, and
+                 * says why, rather than the daemon failing to start. */
+                if (r < 0 && r != -ENOENT && tunable_info(i)->root == TUNABLE_ROOT_PROC) {
                         if (ret_failed_path)
                                 *ret_failed_path = tunable_info(i)->path;
                         sampler_close(s);
@@ -135,15 +142,33 @@ int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_fa
                         continue;
                 r = procfile_read(&s->tunable[i], &buf, &len);
                 if (r >= 0)
-                        r = tunable_parse(buf, len, &ret->tunables.value[i]);
+                        r = tunable_parse_value(i, buf, len, &ret->tunables.value[i]);
                 if (r < 0) {
                         if (ret_failed_path)
-                                *ret_failed_path = tunable_info(i)->path;
+                                *ret_failed_path = tunable_info(i)->root == TUNABLE_ROOT_SYS
+                                                           ? tunable_info(i)->display
+                                                           : tunable_info(i)->path;
                         return r == -EFBIG ? -EINVAL : r;
                 }
                 ret->tunables.present |= UINT32_C(1) << i;
         }
         return 0;
+}
+
+const char *sampler_probe_reason(const Sampler *s, TunableId id, char *buf, size_t size) {
+        const TunableInfo *info = tunable_info(id);
+        int r = s->tunable_probe[id];
+
+        if (r == 0)
+                buf[0] = 0;
+        else if (info->root == TUNABLE_ROOT_SYS && s->sys_fd < 0)
+                snprintf(buf, size, "not probed: /sys is not read (--proc-root without --sys-root)");
+        else if (r == -ENOENT)
+                snprintf(buf, size, "%s", info->absent);
+        else
+                snprintf(buf, size, "cannot open %s%s: %s", info->root == TUNABLE_ROOT_SYS ? "/sys/" : "/proc/",
+                         info->path, strerror(-r));
+        return buf;
 }
 
 int sampler_read_start(Sampler *s, Sample *ret, const char **ret_failed_path) {
