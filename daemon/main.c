@@ -22,8 +22,10 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "knob.h"
 #include "report.h"
 #include "sample.h"
+#include "tiering.h"
 
 static const char *arg_proc_root = "/proc";
 static bool arg_proc_root_set = false;
@@ -272,12 +274,36 @@ static int once_killorder(int proc_fd, const Policy *policy, const MemInfo *memi
         return 0;
 }
 
+/* Each knob's row for --once, as manager_get_knobs() gives the daemon's. */
+static void once_knobs(const Sampler *sampler, const char *zrm_refusal, const Plan *plan,
+                       ManagerKnobRow rows[static _TUNABLE_MAX]) {
+        for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
+                char probe[KNOB_REASON_MAX];
+                Knob k;
+
+                sampler_probe_reason(sampler, id, probe, sizeof(probe));
+                knob_describe(id, probe, id == TUNABLE_ZONE_RECLAIM_MODE ? zrm_refusal : NULL,
+                              &plan->tunables[id], &k);
+                rows[id] = (ManagerKnobRow) {
+                        .id = id,
+                        .name = tunable_info(id)->name,
+                        .file = tunable_info(id)->display,
+                        .state = knob_state_to_string(k.state),
+                };
+                snprintf(rows[id].reason, sizeof(rows[id].reason), "%s", k.reason);
+        }
+}
+
 static int run_once(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_free_ Sample *a = NULL, *b = NULL;
         _cleanup_(policy_freep) Policy *policy = NULL;
         _cleanup_free_ KillOrderEntry *kill = NULL;
         size_t n_kill = 0, n_total = 0;
         const char *failed = NULL;
+        ManagerKnobRow knobs[_TUNABLE_MAX];
+        Tiering tiering = {};
+        char zrm_refusal[320];
+        Policy unrefused;
         Sampler sampler;
         Engine engine;
         Plan plan;
@@ -320,10 +346,22 @@ static int run_once(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
         if (r < 0)
                 return r;
 
+        /* As the daemon does: on a tiered host zone_reclaim_mode is left
+         * alone whatever the policy says. */
+        r = tiering_read(sys_fd, &tiering);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read the memory tiers below /sys, ignoring: %m");
+        tiering_refusal(&tiering, zrm_refusal, sizeof(zrm_refusal));
+        unrefused = *policy;
+        if (zrm_refusal[0])
+                unrefused.tunables[TUNABLE_ZONE_RECLAIM_MODE] =
+                        (TunablePolicy) { .mode = TUNABLE_MODE_UNMANAGED };
+
         engine_init(&engine, a, a->timestamp_usec);
-        r = engine_step(&engine, policy, NULL, b, &rates, b->timestamp_usec, &plan);
+        r = engine_step(&engine, &unrefused, NULL, b, &rates, b->timestamp_usec, &plan);
         if (r < 0)
                 return log_error_errno(r, "The engine refused the policy's thresholds: %m");
+        once_knobs(&sampler, zrm_refusal, &plan, knobs);
 
         if (arg_json) {
                 JsonWriter w;
@@ -333,12 +371,14 @@ static int run_once(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
                 json_u64(&w, "version", 1);
                 report_json_fields(&w, b, &rates);
                 report_plan_json(&w, policy, &plan);
+                report_knobs_json(&w, knobs, _TUNABLE_MAX);
                 report_killorder_json(&w, kill, n_kill);
                 json_object_end(&w);
                 json_finish(&w);
         } else {
                 report_text(stdout, b, &rates);
                 report_plan_text(stdout, policy, &plan);
+                report_knobs_text(stdout, knobs, _TUNABLE_MAX);
                 report_killorder_text(stdout, kill, n_kill, n_total);
         }
 

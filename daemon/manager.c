@@ -188,6 +188,8 @@ static bool policy_same(const Policy *a, const Policy *b) {
         return x && y && strcmp(x, y) == 0;
 }
 
+static void manager_probe_tiering(Manager *m);
+
 static int reload(Manager *m) {
         _cleanup_free_ char *error = NULL;
         uint64_t start = now_monotonic();
@@ -205,6 +207,7 @@ static int reload(Manager *m) {
                 manager_mark(m, MANAGER_CHANGE_SAMPLE | MANAGER_CHANGE_PSI_AVAILABLE |
                                         MANAGER_CHANGE_PSI_SOME | MANAGER_CHANGE_PSI_FULL |
                                         MANAGER_CHANGE_ZONES);
+        manager_probe_tiering(m);
         r = policy_try_load(m, true, &p, &error);
         if (r < 0 && !error) {
                 /* Logged: the host facts could not be read, the policy was not looked at. */
@@ -330,6 +333,32 @@ void manager_override_context(const Manager *m, OverrideContext *ret) {
                 .max_reserve_ram_percent = m->policy->thresholds.max_reserve_ram_percent,
                 .min_free_kbytes_baseline = m->engine.tunables[TUNABLE_MIN_FREE_KBYTES].baseline,
         };
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                ret->refused[id] = m->refused[id];
+}
+
+/* Reads the memory tiers and demotion below /sys; on a tiered host
+ * zone_reclaim_mode is refused (m->refused) from now on. Says so when that
+ * changes. A failed read keeps what was known. */
+static void manager_probe_tiering(Manager *m) {
+        char *refusal = m->refused[TUNABLE_ZONE_RECLAIM_MODE];
+        Tiering t;
+        int r;
+
+        r = tiering_read(m->config.sys_fd, &t);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read the memory tiers below /sys, ignoring: %m");
+                return;
+        }
+        m->tiering = t;
+        if (tiering_active(&t) == !!refusal[0])
+                return;
+        tiering_refusal(&t, refusal, sizeof(m->refused[0]));
+        if (refusal[0])
+                log_notice("vm.zone_reclaim_mode: %s.", refusal);
+        else
+                log_info("vm.zone_reclaim_mode: no memory tiering any more; the policy decides again.");
+        manager_mark(m, MANAGER_CHANGE_TUNABLES);
 }
 
 int manager_check_override(Manager *m, const char *name, uint64_t value, uint64_t duration_usec, char *msg,
@@ -635,6 +664,10 @@ static bool plan_write(Manager *m, uint64_t now, int result[], uint64_t actual[]
                 result[id] = 0;
                 if (!enforcing || !t->present || !t->managed || t->target == t->current)
                         continue;
+                /* The engine never plans it (tick_decide()); this only keeps
+                 * a bug from writing it. */
+                if (m->refused[id][0])
+                        continue;
 
                 actual[id] = 0;
                 r = actuator_write(&m->actuator, id, t->target, now, &actual[id]);
@@ -853,6 +886,34 @@ static int tick_sample(Manager *m, TickTimes *t) {
         return 0;
 }
 
+/* The engine's step, with the knobs memtuned refuses on this host (a tiered
+ * host's zone_reclaim_mode) taken out of the policy and the overrides: the
+ * engine sees them unmanaged, and never plans a write of them. The policy's
+ * copy is shallow (its strings stay the policy's) and lives for the step. */
+static int engine_step_unrefused(Manager *m, uint64_t now) {
+        const Policy *p = m->policy;
+        const Override *o = m->overrides;
+        Override unrefused_o[_TUNABLE_MANAGED_MAX];
+        Policy unrefused_p;
+        bool any = false;
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                any = any || m->refused[id][0];
+        if (any) {
+                unrefused_p = *m->policy;
+                memcpy(unrefused_o, m->overrides, sizeof(unrefused_o));
+                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                        if (m->refused[id][0]) {
+                                unrefused_p.tunables[id] =
+                                        (TunablePolicy) { .mode = TUNABLE_MODE_UNMANAGED };
+                                unrefused_o[id].active = false;
+                        }
+                p = &unrefused_p;
+                o = unrefused_o;
+        }
+        return engine_step(&m->engine, p, o, m->cur, m->have_rates ? &m->rates : NULL, now, &m->plan);
+}
+
 /* The rates since the previous sample, then the engine's plan. */
 static int tick_decide(Manager *m, TickTimes *t) {
         LearnedLevel learned_before[LEARNED_N];
@@ -874,8 +935,7 @@ static int tick_decide(Manager *m, TickTimes *t) {
                 m->rates = rates;
 
         manager_learned_get(m, learned_before);
-        r = engine_step(&m->engine, m->policy, m->overrides, m->cur, m->have_rates ? &m->rates : NULL,
-                        t->now, &m->plan);
+        r = engine_step_unrefused(m, t->now);
         t->decided = now_monotonic();
         if (r >= 0) {
                 LearnedLevel after[LEARNED_N];
@@ -1127,6 +1187,7 @@ static int start_control(Manager *m) {
                 log_notice("%d value%s changed while memtuned was not running; keeping %s.", r,
                            r == 1 ? "" : "s", r == 1 ? "it" : "them");
         m->actuator_open = true;
+        manager_probe_tiering(m);
 
         if (m->cur->zoneinfo.n_zones_skipped > 0)
                 log_warning("zoneinfo lists %" PRIu32

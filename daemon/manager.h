@@ -114,6 +114,18 @@ typedef struct ManagerTunableRow {
  * many (at most _TUNABLE_MAX). */
 size_t manager_get_tunables(const Manager *m, ManagerTunableRow rows[static _TUNABLE_MAX]);
 
+typedef struct ManagerKnobRow {
+        TunableId id;
+        const char *name;  /* "lru_gen_enabled": the policy key */
+        const char *file;  /* "/sys/kernel/mm/lru_gen/enabled", "vm.swappiness" */
+        const char *state; /* "managed", "unmanaged", "unsupported" */
+        char reason[256];  /* the probe's reason, the refusal, or the plan's state line */
+} ManagerKnobRow;
+
+/* Every knob memtuned knows, in TunableId order, with its state on this
+ * kernel and host, into rows. Returns _TUNABLE_MAX. */
+size_t manager_get_knobs(const Manager *m, ManagerKnobRow rows[static _TUNABLE_MAX]);
+
 /* The newest sample's zones (borrowed). Returns how many. */
 size_t manager_get_zones(const Manager *m, const Zone **ret);
 

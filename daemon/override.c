@@ -97,6 +97,11 @@ int override_check_name(const OverrideContext *c, const char *name, char *msg, s
                                                           : "");
                 return -ENODEV;
         }
+        if (c->refused[id] && c->refused[id][0]) {
+                snprintf(msg, msg_size, "%s is not set on this host: %s.", tunable_info(id)->display,
+                         c->refused[id]);
+                return -ENODEV;
+        }
         return id;
 }
 

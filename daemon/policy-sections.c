@@ -121,8 +121,8 @@ static void parse_policy_section(Ctx *c, const config_setting_t *s) {
 /* ---- tunables: { ... } ------------------------------------------------------------------ */
 
 static const char *const tunables_names[] = {
-        "min_free_kbytes",   "watermark_scale_factor", "swappiness", "zone_reclaim_mode", "watermark_boost_factor",
-        "lru_gen_enabled",   "lru_gen_min_ttl_ms",     NULL,
+        "min_free_kbytes",        "watermark_scale_factor", "swappiness",         "zone_reclaim_mode",
+        "watermark_boost_factor", "lru_gen_enabled",        "lru_gen_min_ttl_ms", NULL,
 };
 
 enum {

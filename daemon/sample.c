@@ -166,8 +166,8 @@ const char *sampler_probe_reason(const Sampler *s, TunableId id, char *buf, size
         else if (r == -ENOENT)
                 snprintf(buf, size, "%s", info->absent);
         else
-                snprintf(buf, size, "cannot open %s%s: %s", info->root == TUNABLE_ROOT_SYS ? "/sys/" : "/proc/",
-                         info->path, strerror(-r));
+                snprintf(buf, size, "cannot open %s%s: %s",
+                         info->root == TUNABLE_ROOT_SYS ? "/sys/" : "/proc/", info->path, strerror(-r));
         return buf;
 }
 

@@ -31,8 +31,8 @@ typedef struct TunableInfo {
         const char *name;    /* "min_free_kbytes": the policy key, the bus and state file name */
         uint64_t kernel_min; /* what the kernel accepts (mm/page_alloc.c, mm/vmscan.c) */
         uint64_t kernel_max;
-        bool numa_only;      /* the file exists only on CONFIG_NUMA kernels */
-        const char *path;    /* "sys/vm/min_free_kbytes": below the root */
+        bool numa_only;   /* the file exists only on CONFIG_NUMA kernels */
+        const char *path; /* "sys/vm/min_free_kbytes": below the root */
         TunableRoot root;
         bool hex;            /* the kernel shows it as "0x0007" (lru_gen/enabled); written in decimal */
         bool fixed_only;     /* no adaptive controller: the policy may fix it or leave it */

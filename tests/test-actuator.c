@@ -157,9 +157,9 @@ static void test_crash_restart(void) {
 
 static void test_corrupt_state(void) {
         static const char *const bad[] = {
-                "min_free_kbytes 1\n",          /* a field missing */
-                "bogus 1 2\n",                  /* unknown tunable */
-                "lru_gen_enable 1 2\n",        /* not a knob */
+                "min_free_kbytes 1\n",  /* a field missing */
+                "bogus 1 2\n",          /* unknown tunable */
+                "lru_gen_enable 1 2\n", /* not a knob */
                 "min_free_kbytes 1 2\nmin_free_kbytes 1 2\n",
                 "min_free_kbytes 99999999999999999999999 2\n",
                 "min_free_kbytes 1 2 3\n",
@@ -392,6 +392,75 @@ static void test_state_dir(void) {
 
 /* The state file's parser on literals: what it accepts, what it refuses,
  * and the formatter's text read back. */
+static char sysdir[512];
+
+static char *sys_text(const char *name) {
+        static char buf[64];
+        char path[700];
+        FILE *f;
+        size_t n;
+
+        snprintf(path, sizeof(path), "%s/kernel/mm/lru_gen/%s", sysdir, name);
+        f = fopen(path, "re");
+        if (!f)
+                return NULL;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        return buf;
+}
+
+/* Issue 19: the multi-gen LRU's files below --sys-root are written, read
+ * back in the kernel's hex, kept in the state file, restored on stop and
+ * after a crash; where /sys has no such files nothing is written at all. */
+static void test_sys_knobs(void) {
+        int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), sys;
+        char cmd[1600];
+        uint64_t actual = 0;
+        Actuator a, b;
+
+        snprintf(sysdir, sizeof(sysdir), "%s/sys", tmpdir);
+        snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s'", test_data_path("debian12-numa2/sys"), sysdir);
+        ASSERT(system(cmd) == 0);
+        sys = open(sysdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ASSERT(proc >= 0 && sys >= 0);
+
+        CHECK_EQ_INT(actuator_open(&a, proc, sys, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_ENABLED, 7, 1000000, &actual), 1);
+        CHECK_EQ_U64(actual, 7);
+        CHECK_STREQ(sys_text("enabled"), "0x0007\n");
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_MIN_TTL_MS, 1000, 1000000, NULL), 1);
+        CHECK_STREQ(sys_text("min_ttl_ms"), "1000\n");
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_ENABLED, 8, 3000000, NULL), -ERANGE);
+        CHECK_STREQ(state_text(), "lru_gen_enabled 0 7\nlru_gen_min_ttl_ms 0 1000\n");
+
+        /* SIGKILL: the next instance knows the originals and restores them. */
+        crash(&a);
+        CHECK_EQ_INT(actuator_open(&b, proc, sys, statedir), 0);
+        CHECK(b.entry[TUNABLE_LRU_GEN_ENABLED].has_original && b.entry[TUNABLE_LRU_GEN_ENABLED].original == 0);
+        CHECK_EQ_INT(actuator_restore(&b), 2);
+        CHECK_STREQ(sys_text("enabled"), "0x0000\n");
+        CHECK_STREQ(sys_text("min_ttl_ms"), "0\n");
+        CHECK(state_text() == NULL);
+        actuator_close(&b);
+
+        /* A kernel without the multi-gen LRU (no such files), or no /sys at
+         * all: the write is refused before any file is opened or created. */
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s/kernel/mm/lru_gen'", sysdir);
+        ASSERT(system(cmd) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, sys, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_ENABLED, 7, 1000000, NULL), -ENOENT);
+        CHECK(sys_text("enabled") == NULL);
+        CHECK(state_text() == NULL);
+        actuator_close(&a);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_MIN_TTL_MS, 1000, 1000000, NULL), -ENOENT);
+        CHECK(state_text() == NULL);
+        actuator_close(&a);
+        close(sys);
+        close(proc);
+}
+
 static void test_parse_originals(void) {
         static const char *const bad[] = {
                 "min_free_kbytes 67584\n",
@@ -444,6 +513,7 @@ int main(void) {
         test_write_restore();
         test_external_change();
         test_crash_restart();
+        test_sys_knobs();
         test_corrupt_state();
         test_kill_between_write_and_record();
         test_planted_originals();
