@@ -437,7 +437,8 @@ static void test_sys_knobs(void) {
         /* SIGKILL: the next instance knows the originals and restores them. */
         crash(&a);
         CHECK_EQ_INT(actuator_open(&b, proc, sys, statedir), 0);
-        CHECK(b.entry[TUNABLE_LRU_GEN_ENABLED].has_original && b.entry[TUNABLE_LRU_GEN_ENABLED].original == 0);
+        CHECK(b.entry[TUNABLE_LRU_GEN_ENABLED].has_original &&
+              b.entry[TUNABLE_LRU_GEN_ENABLED].original == 0);
         CHECK_EQ_INT(actuator_restore(&b), 2);
         CHECK_STREQ(sys_text("enabled"), "0x0000\n");
         CHECK_STREQ(sys_text("min_ttl_ms"), "0\n");
