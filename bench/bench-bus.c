@@ -254,8 +254,7 @@ static int start_floor(const char *address) {
 
                 r = bus_connect(address, &bus);
                 if (r >= 0)
-                        r = sd_bus_add_object_vtable(bus, NULL, FLOOR_PATH, FLOOR_INTERFACE, floor_vtable,
-                                                     NULL);
+                        r = sd_bus_add_object_vtable(bus, NULL, FLOOR_PATH, FLOOR_INTERFACE, floor_vtable, NULL);
                 if (r >= 0)
                         r = sd_bus_request_name(bus, FLOOR_NAME, 0);
                 while (r >= 0) {
@@ -275,8 +274,8 @@ static int wait_for_name(sd_bus *bus, const char *name) {
                 sd_bus_message *reply = NULL;
                 int has = 0, r;
 
-                r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner", NULL, &reply, "s", name);
+                r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "NameHasOwner", NULL, &reply, "s", name);
                 if (r >= 0)
                         r = sd_bus_message_read(reply, "b", &has);
                 sd_bus_message_unref(reply);
@@ -307,28 +306,25 @@ static int call(sd_bus *bus, Kind k) {
 
         switch (k) {
         case KIND_PING:
-                r = sd_bus_call_method(bus, FLOOR_NAME, FLOOR_PATH, FLOOR_INTERFACE, "Ping", &error, &reply,
-                                       NULL);
+                r = sd_bus_call_method(bus, FLOOR_NAME, FLOOR_PATH, FLOOR_INTERFACE, "Ping", &error, &reply, NULL);
                 break;
         case KIND_BLOB:
-                r = sd_bus_call_method(bus, FLOOR_NAME, FLOOR_PATH, FLOOR_INTERFACE, "Blob", &error, &reply,
-                                       NULL);
+                r = sd_bus_call_method(bus, FLOOR_NAME, FLOOR_PATH, FLOOR_INTERFACE, "Blob", &error, &reply, NULL);
                 break;
         case KIND_DESCRIBE:
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Describe", &error, &reply,
-                                       NULL);
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Describe", &error, &reply, NULL);
                 break;
         case KIND_GET_MODE:
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties", "Get",
-                                       &error, &reply, "ss", BUS_INTERFACE, "Mode");
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties", "Get", &error,
+                                       &reply, "ss", BUS_INTERFACE, "Mode");
                 break;
         case KIND_GET_TUNABLES:
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties", "Get",
-                                       &error, &reply, "ss", BUS_INTERFACE, "Tunables");
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties", "Get", &error,
+                                       &reply, "ss", BUS_INTERFACE, "Tunables");
                 break;
         default:
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties", "GetAll",
-                                       &error, &reply, "s", BUS_INTERFACE);
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties", "GetAll", &error,
+                                       &reply, "s", BUS_INTERFACE);
         }
         if (r < 0)
                 fprintf(stderr, "Call failed: %s\n", error.message ?: strerror(-r));
@@ -336,11 +332,13 @@ static int call(sd_bus *bus, Kind k) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-                                                 { "iterations", required_argument, NULL, 'n' },
-                                                 { "markdown", no_argument, NULL, 'm' },
-                                                 { "spread", no_argument, NULL, 's' },
-                                                 {} };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "iterations", required_argument, NULL, 'n' },
+                { "markdown", no_argument, NULL, 'm' },
+                { "spread", no_argument, NULL, 's' },
+                {}
+        };
         int c;
 
         while ((c = getopt_long(argc, argv, "hn:ms", options, NULL)) >= 0)
@@ -355,16 +353,20 @@ static int parse_argv(int argc, char *argv[]) {
                         uint64_t v;
 
                         if (parse_u64_full(optarg, &v) < 0 || v < 100 || v > 10000000) {
-                                fprintf(stderr, "Invalid --iterations '%s': expected 100..10000000.\n",
-                                        optarg);
+                                fprintf(stderr, "Invalid --iterations '%s': expected 100..10000000.\n", optarg);
                                 return -EINVAL;
                         }
                         arg_iterations = (unsigned) v;
                         break;
                 }
-                case 'm': arg_markdown = true; break;
-                case 's': arg_spread = true; break;
-                default: return -EINVAL;
+                case 'm':
+                        arg_markdown = true;
+                        break;
+                case 's':
+                        arg_spread = true;
+                        break;
+                default:
+                        return -EINVAL;
                 }
         if (optind < argc) {
                 fprintf(stderr, "Unexpected argument '%s'.\n", argv[optind]);
@@ -440,10 +442,9 @@ int main(int argc, char *argv[]) {
         /* bench/run runs every benchmark: say why this one has no numbers
          * rather than failing the whole run. */
         if (system("command -v dbus-daemon >/dev/null 2>&1") != 0) {
-                printf(arg_markdown
-                               ? "## bench-bus: memtuned's bus answers against a trivial sd-bus method\n\n"
-                                 "Skipped: `dbus-daemon` is not installed.\n"
-                               : "Skipped: dbus-daemon is not installed.\n");
+                printf(arg_markdown ? "## bench-bus: memtuned's bus answers against a trivial sd-bus method\n\n"
+                                      "Skipped: `dbus-daemon` is not installed.\n"
+                                    : "Skipped: dbus-daemon is not installed.\n");
                 return 0;
         }
 
@@ -477,8 +478,7 @@ int main(int argc, char *argv[]) {
                 r = wait_for_name(bus, BUS_NAME);
         /* Describe()'s size, for the payload floor. */
         if (r >= 0)
-                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Describe", NULL, &reply,
-                                       NULL);
+                r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Describe", NULL, &reply, NULL);
         if (r >= 0)
                 r = sd_bus_message_read(reply, "s", &json);
         if (r >= 0) {
@@ -535,8 +535,7 @@ int main(int argc, char *argv[]) {
                        "benchmark: %u iterations of each, all kinds in rotation, %s.\n"
                        "Describe()'s answer is %zu bytes of JSON. Times in microseconds. Target:\n"
                        "Describe() and a property Get within %.1fx of the floor (p50).\n\n",
-                       arg_iterations,
-                       arg_spread ? "processes placed by the scheduler" : "every process on one CPU",
+                       arg_iterations, arg_spread ? "processes placed by the scheduler" : "every process on one CPU",
                        describe_size, TARGET_RATIO);
         else
                 printf("memtuned's bus answers against a trivial sd-bus method (%u iterations, %s;\n"
@@ -555,18 +554,16 @@ int main(int argc, char *argv[]) {
                 double g = pct_us(&st[KIND_GET_MODE], 50) / pct_us(&st[KIND_PING], 50);
                 bool met = d <= TARGET_RATIO && g <= TARGET_RATIO;
 
-                printf(arg_markdown
-                               ? "\nResult: p50 ratios Describe() %.2fx, Get(Mode) %.2fx, target %.1fx: **%s**.\n"
-                               : "\nResult: p50 ratios Describe() %.2fx, Get(Mode) %.2fx, target %.1fx: %s.\n",
+                printf(arg_markdown ? "\nResult: p50 ratios Describe() %.2fx, Get(Mode) %.2fx, target %.1fx: **%s**.\n"
+                                    : "\nResult: p50 ratios Describe() %.2fx, Get(Mode) %.2fx, target %.1fx: %s.\n",
                        d, g, TARGET_RATIO, met ? "met" : "not met");
         }
 
         snprintf(label, sizeof(label), "building Describe()'s JSON (%zu bytes), in process", json_size);
-        printf(arg_markdown
-                       ? "\n### What a change costs\n\n"
-                         "The daemon builds Describe()'s JSON once per change (each tick, each method that\n"
-                         "changes something) and answers from that copy until the next; building it:\n\n"
-                       : "\nBuilding Describe()'s JSON (once per change; answered from a copy until the next):\n\n");
+        printf(arg_markdown ? "\n### What a change costs\n\n"
+                              "The daemon builds Describe()'s JSON once per change (each tick, each method that\n"
+                              "changes something) and answers from that copy until the next; building it:\n\n"
+                            : "\nBuilding Describe()'s JSON (once per change; answered from a copy until the next):\n\n");
         print_header("step");
         print_row(label, &json_st);
         r = 0;

@@ -172,21 +172,11 @@ static void print_header(const char *first) {
 /* Per-file breakdown: pread once, procfile_read, parse from memory. */
 typedef int (*ParseFn)(const char *buf, size_t len, void *ret);
 
-static int parse_vmstat(const char *b, size_t n, void *o) {
-        return vmstat_parse(b, n, o);
-}
-static int parse_zoneinfo(const char *b, size_t n, void *o) {
-        return zoneinfo_parse(b, n, o);
-}
-static int parse_meminfo(const char *b, size_t n, void *o) {
-        return meminfo_parse(b, n, o);
-}
-static int parse_psi(const char *b, size_t n, void *o) {
-        return psi_parse(b, n, o);
-}
-static int parse_tunable(const char *b, size_t n, void *o) {
-        return parse_u64_full(b, o);
-}
+static int parse_vmstat(const char *b, size_t n, void *o) { return vmstat_parse(b, n, o); }
+static int parse_zoneinfo(const char *b, size_t n, void *o) { return zoneinfo_parse(b, n, o); }
+static int parse_meminfo(const char *b, size_t n, void *o) { return meminfo_parse(b, n, o); }
+static int parse_psi(const char *b, size_t n, void *o) { return psi_parse(b, n, o); }
+static int parse_tunable(const char *b, size_t n, void *o) { return parse_u64_full(b, o); }
 
 /* Times n files together (the vm sysctls are five small files): one pread()
  * each, procfile_read() each, and each parser on the text just read, already
@@ -246,11 +236,13 @@ static int breakdown(const char *name, ProcFile *const *pf, const FloorFile *ff,
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-                                                 { "iterations", required_argument, NULL, 'n' },
-                                                 { "proc-root", required_argument, NULL, 'p' },
-                                                 { "markdown", no_argument, NULL, 'm' },
-                                                 {} };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "iterations", required_argument, NULL, 'n' },
+                { "proc-root", required_argument, NULL, 'p' },
+                { "markdown", no_argument, NULL, 'm' },
+                {}
+        };
         int c;
 
         while ((c = getopt_long(argc, argv, "hn:p:m", options, NULL)) >= 0)
@@ -264,16 +256,20 @@ static int parse_argv(int argc, char *argv[]) {
                         uint64_t v;
 
                         if (parse_u64_full(optarg, &v) < 0 || v < 100 || v > 10000000) {
-                                fprintf(stderr, "Invalid --iterations '%s': expected 100..10000000.\n",
-                                        optarg);
+                                fprintf(stderr, "Invalid --iterations '%s': expected 100..10000000.\n", optarg);
                                 return -EINVAL;
                         }
                         arg_iterations = (unsigned) v;
                         break;
                 }
-                case 'p': arg_proc_root = optarg; break;
-                case 'm': arg_markdown = true; break;
-                default: return -EINVAL;
+                case 'p':
+                        arg_proc_root = optarg;
+                        break;
+                case 'm':
+                        arg_markdown = true;
+                        break;
+                default:
+                        return -EINVAL;
                 }
         if (optind < argc) {
                 fprintf(stderr, "Unexpected argument '%s'.\n", argv[optind]);
@@ -358,9 +354,9 @@ int main(int argc, char *argv[]) {
                         uint64_t t0, t1;
 
                         t0 = now_ns();
-                        r = which == 0   ? floor_read(&fl)
-                            : which == 1 ? floor_read_eof(&fl)
-                                         : sampler_read(&sampler, i, sample, &failed);
+                        r = which == 0 ? floor_read(&fl) :
+                            which == 1 ? floor_read_eof(&fl) :
+                                         sampler_read(&sampler, i, sample, &failed);
                         t1 = now_ns();
                         if (r < 0) {
                                 fprintf(stderr, "Read failed: %s\n", strerror(-r));
@@ -400,8 +396,7 @@ int main(int argc, char *argv[]) {
                        r99 = pct_us(&sample_st, 99) / pct_us(&floor_st, 99);
 
                 if (arg_markdown) {
-                        printf("| **ratio sample / floor** | **%.2fx** | **%.2fx** | **%.2fx** |\n\n", r50,
-                               r90, r99);
+                        printf("| **ratio sample / floor** | **%.2fx** | **%.2fx** | **%.2fx** |\n\n", r50, r90, r99);
                         printf("Result: p50 ratio %.2fx, target %.1fx: **%s**.\n", r50, TARGET_RATIO,
                                r50 <= TARGET_RATIO ? "met" : "not met");
                 } else {
@@ -427,12 +422,10 @@ int main(int argc, char *argv[]) {
                 if (arg_markdown)
                         printf("\n### Where the time goes, per file (%u iterations)\n\n"
                                "One `pread()`; `procfile_read()`, as the sampler reads; the parser alone on the\n"
-                               "text just read.\n\n",
-                               n);
+                               "text just read.\n\n", n);
                 else
                         printf("\nWhere the time goes, per file (%u iterations): one pread(); procfile_read(),\n"
-                               "as the sampler reads; the parser alone.\n\n",
-                               n);
+                               "as the sampler reads; the parser alone.\n\n", n);
                 print_header("step");
                 if (breakdown("vmstat", vm, &fl.file[k++], 1, parse_vmstat, &vmstat, n) < 0 ||
                     breakdown("zoneinfo", zi, &fl.file[k++], 1, parse_zoneinfo, &zoneinfo, n) < 0 ||

@@ -118,19 +118,20 @@ static int floor_read(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-                                                 { "stall", required_argument, NULL, 's' },
-                                                 { "window", required_argument, NULL, 'w' },
-                                                 { "proc-root", required_argument, NULL, 'p' },
-                                                 {} };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "stall", required_argument, NULL, 's' },
+                { "window", required_argument, NULL, 'w' },
+                { "proc-root", required_argument, NULL, 'p' },
+                {}
+        };
         int c;
 
         while ((c = getopt_long(argc, argv, "hs:w:p:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         printf("Usage: %s [--stall USEC] [--window USEC] [--proc-root DIR]\n"
-                               "Waits on memtuned's PSI trigger (some %" PRIu64 " us in %" PRIu64
-                               " us) and on each\n"
+                               "Waits on memtuned's PSI trigger (some %" PRIu64 " us in %" PRIu64 " us) and on each\n"
                                "wake pread()s the files a sample reads; prints \"wake WAKE_USEC read READ_NS\".\n",
                                program_invocation_short_name, (uint64_t) MANAGER_PSI_STALL_USEC,
                                (uint64_t) MANAGER_PSI_WINDOW_USEC);
@@ -140,15 +141,17 @@ static int parse_argv(int argc, char *argv[]) {
                         uint64_t v;
 
                         if (parse_u64_full(optarg, &v) < 0 || v == 0) {
-                                fprintf(stderr, "Invalid --%s '%s'.\n", c == 's' ? "stall" : "window",
-                                        optarg);
+                                fprintf(stderr, "Invalid --%s '%s'.\n", c == 's' ? "stall" : "window", optarg);
                                 return -EINVAL;
                         }
                         *(c == 's' ? &arg_stall_usec : &arg_window_usec) = v;
                         break;
                 }
-                case 'p': arg_proc_root = optarg; break;
-                default: return -EINVAL;
+                case 'p':
+                        arg_proc_root = optarg;
+                        break;
+                default:
+                        return -EINVAL;
                 }
         if (optind < argc) {
                 fprintf(stderr, "Unexpected argument '%s'.\n", argv[optind]);
@@ -195,8 +198,7 @@ int main(int argc, char *argv[]) {
         sigemptyset(&mask);
         (void) sigprocmask(SIG_SETMASK, &mask, NULL);
 
-        printf("ready %zu %llu\n", n_floor_files,
-               sliced < 0 ? 0ULL : (unsigned long long) SCHED_SLICE_NSEC / 1000);
+        printf("ready %zu %llu\n", n_floor_files, sliced < 0 ? 0ULL : (unsigned long long) SCHED_SLICE_NSEC / 1000);
         for (;;) {
                 struct epoll_event got;
                 struct rusage ru0, ru1;
@@ -223,7 +225,7 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "pread() failed: %s\n", strerror(-r));
                         return 1;
                 }
-                printf("wake %" PRIu64 " read %" PRIu64 " preempted %ld\n", wake_ns / 1000,
-                       done_ns - wake_ns, ru1.ru_nivcsw - ru0.ru_nivcsw);
+                printf("wake %" PRIu64 " read %" PRIu64 " preempted %ld\n", wake_ns / 1000, done_ns - wake_ns,
+                       ru1.ru_nivcsw - ru0.ru_nivcsw);
         }
 }
