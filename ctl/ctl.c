@@ -239,6 +239,8 @@ typedef struct CtlState {
         size_t n_overrides;
         CtlKnob *knobs; /* NULL from a daemon before issue 19 */
         size_t n_knobs;
+        const char *swap_class, *swap_device, *swap_detail; /* NULL from a daemon before issue 19 */
+        uint32_t swap_devices;
 } CtlState;
 
 static void state_done(CtlState *s) {
@@ -387,7 +389,12 @@ static int state_parse(sd_bus_message *m, CtlState *s) {
                 else if (strcmp(name, "Zones") == 0)
                         r = read_struct_array(m, BUS_ZONE, sizeof(CtlZone), read_zone, (void **) &s->zones,
                                               &s->n_zones);
-                else if (strcmp(name, "Knobs") == 0)
+                else if (strcmp(name, "Swap") == 0) {
+                        int zswap;
+
+                        r = sd_bus_message_read(m, "v", BUS_SWAP, &s->swap_class, &s->swap_device,
+                                                &s->swap_devices, &zswap, &s->swap_detail);
+                } else if (strcmp(name, "Knobs") == 0)
                         r = read_struct_array(m, BUS_KNOB, sizeof(CtlKnob), read_knob, (void **) &s->knobs,
                                               &s->n_knobs);
                 else if (strcmp(name, "Overrides") == 0)
@@ -515,6 +522,13 @@ int ctl_status(sd_bus *bus, const CtlOptions *o) {
                 printf("%-24s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "  %-9s %-9s %s\n", t->name,
                        t->current, t->original, t->target, t->source, t->mode, t->reason);
         }
+
+        if (s.swap_class && strcmp(s.swap_class, "none") == 0)
+                printf("\nSwap: none\n");
+        else if (s.swap_class)
+                printf("\nSwap: class %s, %s first (%" PRIu32 " device%s; %s)\n", s.swap_class,
+                       str_or(s.swap_device, "?"), s.swap_devices, s.swap_devices == 1 ? "" : "s",
+                       str_or(s.swap_detail, "?"));
 
         if (s.n_knobs > 0) {
                 printf("\n%-24s %-12s %s\n", "KNOB", "STATE", "WHY");

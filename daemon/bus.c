@@ -69,6 +69,7 @@ typedef enum BusProperty {
         PROP_TUNABLES,
         PROP_KNOBS,
         PROP_OVERRIDES,
+        PROP_SWAP,
         PROP_ZONES,
         PROP_VMSTAT_RATES,
         PROP_SAMPLE_TIMESTAMP,
@@ -89,6 +90,7 @@ static const char *const property_names[_PROP_MAX] = {
         [PROP_TUNABLES] = "Tunables",
         [PROP_KNOBS] = "Knobs",
         [PROP_OVERRIDES] = "Overrides",
+        [PROP_SWAP] = "Swap",
         [PROP_ZONES] = "Zones",
         [PROP_VMSTAT_RATES] = "VmstatRates",
         [PROP_SAMPLE_TIMESTAMP] = "SampleTimestamp",
@@ -109,6 +111,7 @@ static const unsigned property_changes[_PROP_MAX] = {
         [PROP_TUNABLES] = MANAGER_CHANGE_TUNABLES,
         [PROP_KNOBS] = MANAGER_CHANGE_TUNABLES,
         [PROP_OVERRIDES] = MANAGER_CHANGE_OVERRIDES,
+        [PROP_SWAP] = MANAGER_CHANGE_SAMPLE,
         [PROP_ZONES] = MANAGER_CHANGE_ZONES,
         [PROP_VMSTAT_RATES] = MANAGER_CHANGE_RATES,
         [PROP_SAMPLE_TIMESTAMP] = MANAGER_CHANGE_SAMPLE,
@@ -357,6 +360,24 @@ PROPERTY_GETTER(property_get_overrides) {
                 r = sd_bus_message_append(
                         reply, BUS_OVERRIDE, rows[i].name, rows[i].value,
                         rows[i].expires_usec == USEC_INFINITY ? 0 : mono_to_real(b, rows[i].expires_usec));
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+PROPERTY_GETTER(property_get_swap) {
+        const SwapState *sw = &status_of(userdata).sample->swap;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'r', "ssubs");
+        if (r >= 0)
+                r = append_str(reply, swap_class_to_string(sw->class));
+        if (r >= 0)
+                r = append_str(reply, sw->device);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "ub", sw->n_devices, (int) sw->zswap);
+        if (r >= 0)
+                r = append_str(reply, sw->detail);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
@@ -870,6 +891,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Tunables", "a" BUS_TUNABLE, property_get_tunables, 0, EMITS_CHANGE),
         SD_BUS_PROPERTY("Knobs", "a" BUS_KNOB, property_get_knobs, 0, EMITS_CHANGE),
         SD_BUS_PROPERTY("Overrides", "a" BUS_OVERRIDE, property_get_overrides, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("Swap", BUS_SWAP, property_get_swap, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Zones", "a" BUS_ZONE, property_get_zones, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("VmstatRates", "a{sd}", property_get_vmstat_rates, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("SampleTimestamp", "t", property_get_sample_timestamp, 0, EMITS_INVALIDATION),

@@ -754,7 +754,7 @@ static const char *outside_change_outcome(const Manager *m, TunableId id, uint64
         else if (m->policy->tunables[id].mode == TUNABLE_MODE_FIXED)
                 snprintf(buf, size, "the policy's fixed value %" PRIu64 " is written again",
                          m->policy->tunables[id].value);
-        else if (m->policy->tunables[id].mode == TUNABLE_MODE_ADAPTIVE)
+        else if (tunable_mode_steers(m->policy->tunables[id].mode))
                 snprintf(buf, size, "the policy adapts it from there");
         else
                 snprintf(buf, size, "the policy does not manage it");

@@ -84,6 +84,17 @@ void report_json_fields(JsonWriter *w, const Sample *s, const Rates *r) {
                         json_u64(w, meminfo_keys[f], s->meminfo.field[f]);
         json_object_end(w);
 
+        json_object_begin(w, "swap");
+        json_string(w, "class", swap_class_to_string(s->swap.class));
+        json_u64(w, "devices", s->swap.n_devices);
+        if (s->swap.device[0])
+                json_string(w, "device", s->swap.device);
+        else
+                json_null(w, "device");
+        json_bool(w, "zswap", s->swap.zswap);
+        json_string(w, "detail", s->swap.detail);
+        json_object_end(w);
+
         json_object_begin(w, "psi");
         json_bool(w, "available", s->psi.available);
         if (s->psi.available) {
@@ -181,9 +192,10 @@ void report_text(FILE *f, const Sample *s, const Rates *r) {
         if (m->field[MEMINFO_SWAP_TOTAL] == 0)
                 fprintf(f, "Swap      none\n");
         else
-                fprintf(f, "Swap      total %s, free %s\n",
+                fprintf(f, "Swap      total %s, free %s; class %s (%s: %s)\n",
                         format_size(a, sizeof(a), m->field[MEMINFO_SWAP_TOTAL]),
-                        format_size(e, sizeof(e), m->field[MEMINFO_SWAP_FREE]));
+                        format_size(e, sizeof(e), m->field[MEMINFO_SWAP_FREE]),
+                        swap_class_to_string(s->swap.class), s->swap.device, s->swap.detail);
 
         if (!s->psi.available)
                 fprintf(f, "PSI       unavailable (kernel without CONFIG_PSI, or psi=0)\n");

@@ -21,12 +21,18 @@
 #define PSI_BUF_SIZE 256u
 #define PSI_BUF_MAX 4096u
 #define TUNABLE_BUF_SIZE 32u
+/* /proc/swaps: a header and at most 32 lines of a path (up to PATH_MAX,
+ * escaped) and four numbers. */
+#define SWAPS_BUF_SIZE 1024u
+#define SWAPS_BUF_MAX (SWAPS_MAX * 4200u)
 
 void sampler_close(Sampler *s) {
         procfile_close(&s->vmstat);
         procfile_close(&s->zoneinfo);
         procfile_close(&s->meminfo);
         procfile_close(&s->psi);
+        procfile_close(&s->swaps);
+        procfile_close(&s->zswap);
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 procfile_close(&s->tunable[i]);
 }
@@ -46,7 +52,7 @@ int sampler_open(Sampler *s, int proc_dirfd, int sys_dirfd, const char **ret_fai
         int r;
 
         *s = (Sampler) { .proc_fd = proc_dirfd, .sys_fd = sys_dirfd };
-        s->vmstat = s->zoneinfo = s->meminfo = s->psi = PROC_FILE_NULL;
+        s->vmstat = s->zoneinfo = s->meminfo = s->psi = s->swaps = s->zswap = PROC_FILE_NULL;
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 s->tunable[i] = PROC_FILE_NULL;
 
@@ -64,6 +70,12 @@ int sampler_open(Sampler *s, int proc_dirfd, int sys_dirfd, const char **ret_fai
                         return r;
                 }
         }
+
+        /* Both optional: a kernel without swap support has no /proc/swaps,
+         * one without zswap no module parameter. */
+        (void) procfile_open(&s->swaps, proc_dirfd, "swaps", SWAPS_BUF_SIZE, SWAPS_BUF_MAX, true);
+        if (sys_dirfd >= 0)
+                (void) procfile_open(&s->zswap, sys_dirfd, "module/zswap/parameters/enabled", 16, 16, true);
 
         for (TunableId i = 0; i < _TUNABLE_MAX; i++) {
                 int root = tunable_root_fd(i, proc_dirfd, sys_dirfd);
@@ -109,6 +121,49 @@ static int parse_psi(const char *b, size_t n, void *o) {
         return psi_parse(b, n, o);
 }
 
+/* FNV-1a: only to notice that the text changed. */
+static uint64_t hash_text(const char *buf, size_t len, uint64_t h) {
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (unsigned char) buf[i]) * UINT64_C(1099511628211);
+        return h;
+}
+
+/* Reads /proc/swaps and zswap's switch; classifies again when either
+ * changed since the last sample (swapon, swapoff, a zram device set up
+ * later, zswap switched). Returns 0 or the parser's error. */
+static int read_swap(Sampler *s, SwapState *ret) {
+        const char *buf = "Filename\n";
+        size_t len = strlen(buf), n = 0;
+        uint64_t h = UINT64_C(14695981039346656037);
+        bool zswap = false;
+        int r;
+
+        if (s->swaps.fd >= 0) {
+                r = procfile_read(&s->swaps, &buf, &len);
+                if (r < 0)
+                        return r == -EFBIG ? -EINVAL : r;
+        }
+        if (s->zswap.fd >= 0) {
+                const char *z;
+                size_t zl;
+
+                /* A module parameter the kernel shows as Y or N. */
+                if (procfile_read(&s->zswap, &z, &zl) >= 0)
+                        zswap = zl > 0 && (z[0] == 'Y' || z[0] == 'y' || z[0] == '1');
+        }
+        h = hash_text(buf, len, h);
+        h = hash_text(zswap ? "Y" : "N", 1, h);
+        if (h != s->swaps_hash || s->swaps_hash == 0) {
+                r = swaps_parse(buf, len, s->swap_devices, &n);
+                if (r < 0)
+                        return r;
+                swap_classify(s->sys_fd, s->swap_devices, n, zswap, &s->swap);
+                s->swaps_hash = h ?: 1;
+        }
+        *ret = s->swap;
+        return 0;
+}
+
 int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_failed_path) {
         const char *failed = NULL;
         int r;
@@ -125,6 +180,8 @@ int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_fa
                 failed = "meminfo";
         else if (s->psi.fd >= 0 && (r = read_parse(&s->psi, &ret->psi, parse_psi)) < 0)
                 failed = "pressure/memory";
+        else if ((r = read_swap(s, &ret->swap)) < 0)
+                failed = "swaps";
         if (failed) {
                 if (ret_failed_path)
                         *ret_failed_path = failed;

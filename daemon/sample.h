@@ -7,6 +7,7 @@
 #include "meminfo.h"
 #include "procfile.h"
 #include "psi.h"
+#include "swapinfo.h"
 #include "tunable.h"
 #include "vmstat.h"
 #include "zoneinfo.h"
@@ -17,6 +18,7 @@ typedef struct Sample {
         MemInfo meminfo;
         Psi psi;
         Tunables tunables;
+        SwapState swap; /* the swap in use and its class */
         VmStat vmstat;
         ZoneInfo zoneinfo; /* last: variable used length */
 } Sample;
@@ -44,6 +46,12 @@ typedef struct Sampler {
          * of opening it (-ENOENT: the kernel lacks it). A knob that failed its
          * probe is never read nor written. */
         int tunable_probe[_TUNABLE_MAX];
+        /* /proc/swaps and zswap's switch, read every sample; the devices
+         * are classified (a few /sys reads) only when either changed. */
+        ProcFile swaps, zswap;
+        uint64_t swaps_hash; /* of the last text and switch; 0: none yet */
+        SwapState swap;
+        SwapDevice swap_devices[SWAPS_MAX];
 } Sampler;
 
 /* Opens the files below proc_dirfd and sys_dirfd (borrowed; they must outlive

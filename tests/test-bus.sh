@@ -222,7 +222,7 @@ fi
 
 # 3. Every property and method through busctl, as root and as uid 65534.
 PROPERTIES="Version Mode ModeSource PolicyName PolicyFiles PolicyError PressureLevel PSIAvailable PSISome
-PSIFull Tunables Knobs Overrides Zones VmstatRates SampleTimestamp"
+PSIFull Tunables Knobs Overrides Swap Zones VmstatRates SampleTimestamp"
 for who in root nobody; do
         for p in $PROPERTIES; do
                 check "busctl get-property $p as $who" \
@@ -232,7 +232,7 @@ for who in root nobody; do
         check "busctl GetAll as $who lists every property" \
                 sh -c "busctl --address='$ADDR' --json=short call org.memtuned1 /org/memtuned1 \
                         org.freedesktop.DBus.Properties GetAll s org.memtuned1.Manager | \
-                        $PY -c 'import json,sys; d=json.load(sys.stdin)[\"data\"][0]; sys.exit(len(d) != 16)'"
+                        $PY -c 'import json,sys; d=json.load(sys.stdin)[\"data\"][0]; sys.exit(len(d) != 17)'"
         check "busctl Describe as $who returns JSON" \
                 sh -c "busctl --address='$ADDR' --json=short call org.memtuned1 /org/memtuned1 \
                         org.memtuned1.Manager Describe | \
