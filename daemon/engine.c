@@ -961,7 +961,9 @@ static void swap_step(Step *st, int trend, const Bounds *b, uint64_t cooldown) {
         else
                 next = t->level > b->lo + ENGINE_SWAPPINESS_STEP ? t->level - ENGINE_SWAPPINESS_STEP : b->lo;
         if (st->p->tunables[id].mode == TUNABLE_MODE_BY_SWAP_CLASS)
-                text_add(&w, "; refault correction %+" PRId64 " of at most %" PRIu64 " around swap class %s's %" PRIu64,
+                text_add(&w,
+                         "; refault correction %+" PRId64 " of at most %" PRIu64
+                         " around swap class %s's %" PRIu64,
                          (int64_t) next - (int64_t) b->rest, st->p->swap_classes.correction,
                          swap_class_to_string(st->s->swap.class), b->rest);
         level_move(st, id, next, why);
@@ -1154,7 +1156,9 @@ static uint64_t target_adaptive(Step *st, TunableId id, Text *w, Text *n, Tunabl
         Bounds b = bounds_of(st, id);
 
         if (st->p->tunables[id].mode == TUNABLE_MODE_BY_SWAP_CLASS)
-                text_add(n, "by swap class %s: %" PRIu64 ", refault correction within %" PRIu64 "..%" PRIu64 ": ",
+                text_add(n,
+                         "by swap class %s: %" PRIu64 ", refault correction within %" PRIu64 "..%" PRIu64
+                         ": ",
                          swap_class_to_string(st->s->swap.class), b.rest, b.lo, b.hi);
         else
                 text_add(n, "adaptive %" PRIu64 "..%" PRIu64 ", baseline %" PRIu64 ": ", b.lo, b.hi, b.rest);
@@ -1169,8 +1173,9 @@ static uint64_t target_adaptive(Step *st, TunableId id, Text *w, Text *n, Tunabl
                 else
                         text_add(n, "%s",
                                  t->level != b.rest ? "holding"
-                                 : st->p->tunables[id].mode == TUNABLE_MODE_BY_SWAP_CLASS ? "at the class's value"
-                                                                                          : "at the baseline");
+                                 : st->p->tunables[id].mode == TUNABLE_MODE_BY_SWAP_CLASS
+                                         ? "at the class's value"
+                                         : "at the baseline");
                 text_add(w, "back to the adaptive value");
         }
         *ret_source = TUNABLE_SOURCE_ADAPTIVE;
@@ -1372,8 +1377,8 @@ int engine_step(Engine *e, const Policy *p, const Override overrides[], const Sa
                 }
                 st.overridden[id] =
                         st.present[id] && overrides && override_in_force(&overrides[id], now_usec);
-                st.controlled[id] = st.present[id] && !st.overridden[id] &&
-                                    tunable_mode_steers(p->tunables[id].mode);
+                st.controlled[id] =
+                        st.present[id] && !st.overridden[id] && tunable_mode_steers(p->tunables[id].mode);
                 /* Coming from unmanaged (or a hand-back) the adaptive position
                  * starts from the value found. */
                 if (st.controlled[id] && t->source == TUNABLE_SOURCE_NONE)

@@ -226,7 +226,7 @@ typedef struct Engine {
         uint64_t swap_since_usec;                /* start of the current run of that trend */
         uint64_t swap_quiet_since_usec;          /* start of the current run without a trend */
         double swap_anon_pages, swap_file_pages; /* counted over that run */
-        int swap_class;                          /* by-swap-class: the SwapClass the level follows; -1: none yet */
+        int swap_class; /* by-swap-class: the SwapClass the level follows; -1: none yet */
 } Engine;
 
 /* Sets up the state from the first sample: every tunable present in s gets

@@ -139,7 +139,8 @@ static void dump_tunables(const Policy *p, FILE *f) {
 
                         fputs("                classes: {\n", f);
                         for (SwapClass cl = SWAP_CLASS_NONE + 1; cl < _SWAP_CLASS_MAX; cl++)
-                                dump_line(f, ct->origins[cl], NULL, "                        %s = %" PRIu64 ";",
+                                dump_line(f, ct->origins[cl], NULL,
+                                          "                        %s = %" PRIu64 ";",
                                           swap_class_to_string(cl), ct->value[cl]);
                         fputs("                };\n", f);
                         dump_tunable_value(f, id, "correction", ct->correction, ct->correction_origin);

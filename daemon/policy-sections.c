@@ -137,8 +137,13 @@ enum {
 };
 
 static const char *const tunable_keys[_TKEY_MAX + 1] = {
-        [TKEY_MODE] = "mode", [TKEY_VALUE] = "value", [TKEY_MIN] = "min",           [TKEY_MAX] = "max",
-        [TKEY_WHEN] = "when", [TKEY_CLASSES] = "classes", [TKEY_CORRECTION] = "correction",
+        [TKEY_MODE] = "mode",
+        [TKEY_VALUE] = "value",
+        [TKEY_MIN] = "min",
+        [TKEY_MAX] = "max",
+        [TKEY_WHEN] = "when",
+        [TKEY_CLASSES] = "classes",
+        [TKEY_CORRECTION] = "correction",
 };
 
 /* The class names a "classes" group takes: every class but none. */

@@ -202,10 +202,10 @@ void swap_classify(int sys_dirfd, const SwapDevice devs[], size_t n, bool zswap,
         if (r < 0) {
                 s.class = SWAP_CLASS_UNKNOWN;
                 snprintf(s.detail, sizeof(s.detail), "%s: %s",
-                         sys_dirfd < 0            ? "/sys is not read"
-                         : r == -ENODEV           ? "its filesystem has no single block device"
-                         : first->is_file         ? "the file's device has no rotational flag"
-                                                  : "the device has no rotational flag",
+                         sys_dirfd < 0    ? "/sys is not read"
+                         : r == -ENODEV   ? "its filesystem has no single block device"
+                         : first->is_file ? "the file's device has no rotational flag"
+                                          : "the device has no rotational flag",
                          strerror(-r));
         } else
                 s.class = r ? SWAP_CLASS_DISK : SWAP_CLASS_SSD;
@@ -215,7 +215,9 @@ void swap_classify(int sys_dirfd, const SwapDevice devs[], size_t n, bool zswap,
                 char detail[sizeof(s.detail)];
 
                 snprintf(detail, sizeof(detail), "zswap in front of a%s device, %.340s",
-                         s.class == SWAP_CLASS_DISK ? " rotating" : s.class == SWAP_CLASS_SSD ? " solid-state" : "n unclassified",
+                         s.class == SWAP_CLASS_DISK  ? " rotating"
+                         : s.class == SWAP_CLASS_SSD ? " solid-state"
+                                                     : "n unclassified",
                          s.detail);
                 memcpy(s.detail, detail, sizeof(s.detail));
                 s.class = SWAP_CLASS_ZSWAP;

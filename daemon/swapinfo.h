@@ -52,7 +52,7 @@ int swaps_parse(const char *buf, size_t len, SwapDevice devs[], size_t *ret_n);
 typedef struct SwapState {
         SwapClass class;
         uint32_t n_devices;
-        bool zswap;       /* /sys/module/zswap/parameters/enabled is Y */
+        bool zswap;                 /* /sys/module/zswap/parameters/enabled is Y */
         char device[SWAP_PATH_MAX]; /* the device the kernel fills first (highest priority), "" for none */
         char detail[400]; /* how the class was found: "rotational 1 (/sys/block/vda/queue/rotational)" */
 } SwapState;

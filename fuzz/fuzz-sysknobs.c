@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 FUZZ_ASSERT_ERRNO(r, -EINVAL, -ERANGE);
                 if (r >= 0) {
                         n = snprintf(back, sizeof(back), "0x%04" PRIx64 "\n", v);
-                        FUZZ_ASSERT(tunable_parse_value(TUNABLE_LRU_GEN_ENABLED, back, (size_t) n, &again) == 0);
+                        FUZZ_ASSERT(tunable_parse_value(TUNABLE_LRU_GEN_ENABLED, back, (size_t) n, &again) ==
+                                    0);
                         FUZZ_ASSERT(again == v);
                 }
                 /* The decimal grammar wants a NUL-terminated buffer. */

@@ -27,7 +27,11 @@ static void test_parse_value(void) {
                         fprintf(stderr, "accepted: '%s'\n", bad[i]), test_failures++;
                 CHECK_EQ_U64(v, 99);
         }
-        CHECK_EQ_INT(tunable_parse_value(TUNABLE_LRU_GEN_ENABLED, "0x0\0" "07", 6, &v), -EINVAL);
+        CHECK_EQ_INT(tunable_parse_value(TUNABLE_LRU_GEN_ENABLED,
+                                         "0x0\0"
+                                         "07",
+                                         6, &v),
+                     -EINVAL);
         CHECK_EQ_INT(tunable_parse_value(TUNABLE_LRU_GEN_ENABLED, "0x11111111111111111", 19, &v), -ERANGE);
         /* Decimal knobs keep the sysctl grammar. */
         CHECK_EQ_INT(tunable_parse_value(TUNABLE_LRU_GEN_MIN_TTL_MS, "1000\n", 5, &v), 0);
@@ -94,9 +98,10 @@ static void test_probe(void) {
         CHECK_EQ_INT(sampler_read(&s, 1000, &a, NULL), 0);
         CHECK(!tunables_has(&a.tunables, TUNABLE_LRU_GEN_ENABLED));
         CHECK(tunables_has(&a.tunables, TUNABLE_WATERMARK_BOOST_FACTOR));
-        CHECK_STREQ(sampler_probe_reason(&s, TUNABLE_LRU_GEN_MIN_TTL_MS, why, sizeof(why)),
-                    "no /sys/kernel/mm/lru_gen/min_ttl_ms: this kernel has no multi-gen LRU (CONFIG_LRU_GEN, "
-                    "Linux 6.1+)");
+        CHECK_STREQ(
+                sampler_probe_reason(&s, TUNABLE_LRU_GEN_MIN_TTL_MS, why, sizeof(why)),
+                "no /sys/kernel/mm/lru_gen/min_ttl_ms: this kernel has no multi-gen LRU (CONFIG_LRU_GEN, "
+                "Linux 6.1+)");
         sampler_close(&s);
 
         /* A kernel without NUMA, and no /sys at all. */

@@ -137,7 +137,8 @@ static void test_check(void) {
         CHECK_STREQ(msg, "vm.zone_reclaim_mode is not set on this host: memory tiering (demotion enabled).");
         CHECK_EQ_INT(override_check(&c, "swappiness", 10, 0, msg, sizeof(msg)), TUNABLE_SWAPPINESS);
         c.refused[TUNABLE_ZONE_RECLAIM_MODE] = "";
-        CHECK_EQ_INT(override_check(&c, "zone_reclaim_mode", 0, 0, msg, sizeof(msg)), TUNABLE_ZONE_RECLAIM_MODE);
+        CHECK_EQ_INT(override_check(&c, "zone_reclaim_mode", 0, 0, msg, sizeof(msg)),
+                     TUNABLE_ZONE_RECLAIM_MODE);
 
         /* a kernel without NUMA */
         t.present &= ~(UINT32_C(1) << TUNABLE_ZONE_RECLAIM_MODE);

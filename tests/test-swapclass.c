@@ -13,12 +13,12 @@ static void test_parse(void) {
         static const char *const bad[] = {
                 "",
                 "Filenam\n",
-                HEADER "/dev/vda2 partition 1 2\n",               /* a field missing */
-                HEADER "/dev/vda2 partition 1 2 3 4\n",           /* one too many */
-                HEADER "/dev/vda2 disk 1 2 3\n",                  /* an unknown type */
-                HEADER "/dev/vda2 partition 1x 2 3\n",            /* not a number */
-                HEADER "/dev/vda2 partition 1 2 -\n",             /* a sign alone */
-                HEADER "/dev/vda2 partition 1 2 2147483648\n",    /* beyond int32 */
+                HEADER "/dev/vda2 partition 1 2\n",            /* a field missing */
+                HEADER "/dev/vda2 partition 1 2 3 4\n",        /* one too many */
+                HEADER "/dev/vda2 disk 1 2 3\n",               /* an unknown type */
+                HEADER "/dev/vda2 partition 1x 2 3\n",         /* not a number */
+                HEADER "/dev/vda2 partition 1 2 -\n",          /* a sign alone */
+                HEADER "/dev/vda2 partition 1 2 2147483648\n", /* beyond int32 */
                 HEADER "/dev/vda2 partition 99999999999999999999 2 3\n",
                 HEADER "\n",
                 HEADER "/dev/vda2 partition 1 2 3\n\n",
@@ -49,7 +49,8 @@ static void test_parse(void) {
                 CHECK_EQ_U64(n, 99);
         }
         CHECK_EQ_INT(swaps_parse(HEADER "/dev/vda2 partition 1 2 3\n", strlen(HEADER) + 5, d, &n), -EINVAL);
-        CHECK_EQ_INT(swaps_parse(HEADER "/dev/v\0a2 partition 1 2 3\n", strlen(HEADER) + 26, d, &n), -EINVAL);
+        CHECK_EQ_INT(swaps_parse(HEADER "/dev/v\0a2 partition 1 2 3\n", strlen(HEADER) + 26, d, &n),
+                     -EINVAL);
         CHECK_EQ_INT(swaps_parse(HEADER "/dev/vda2 partition 1 2 2147483648\n",
                                  strlen(HEADER "/dev/vda2 partition 1 2 2147483648\n"), d, &n),
                      -ERANGE);
@@ -99,7 +100,8 @@ static void test_classify(void) {
         CHECK_EQ_INT(s.class, SWAP_CLASS_SSD);
         s = classify(sys, HEADER "/dev/vda2 partition 1 0 -2\n", true);
         CHECK_EQ_INT(s.class, SWAP_CLASS_ZSWAP);
-        CHECK_STREQ(s.detail, "zswap in front of a rotating device, rotational 1 (/sys/block/vda/queue/rotational)");
+        CHECK_STREQ(s.detail,
+                    "zswap in front of a rotating device, rotational 1 (/sys/block/vda/queue/rotational)");
 
         /* What /sys cannot say is unknown, with the reason. */
         s = classify(sys, HEADER "/dev/sdb1 partition 1 0 -2\n", false);
@@ -149,11 +151,13 @@ static void test_engine(void) {
         CHECK_EQ_U64(sim_target(&sim, SWP), 150);
         d = last(&sim);
         ASSERT(d);
-        CHECK_STREQ(d->reason,
-                    "swappiness 60 -> 150: swap class zram (/dev/zram0: a zram device): 150 by the policy's table");
-        CHECK_STREQ(sim.plan.tunables[SWP].reason,
-                    "by swap class zram: 150, refault correction within 130..170: swap class zram (/dev/zram0: a "
-                    "zram device): 150 by the policy's table");
+        CHECK_STREQ(
+                d->reason,
+                "swappiness 60 -> 150: swap class zram (/dev/zram0: a zram device): 150 by the policy's table");
+        CHECK_STREQ(
+                sim.plan.tunables[SWP].reason,
+                "by swap class zram: 150, refault correction within 130..170: swap class zram (/dev/zram0: a "
+                "zram device): 150 by the policy's table");
         sim_step(&sim, SEC);
         CHECK_EQ_U64(sim.plan.n_decisions, 0);
         CHECK_STREQ(sim.plan.tunables[SWP].reason,
@@ -163,8 +167,9 @@ static void test_engine(void) {
         set_swap(&sim, SWAP_CLASS_NONE, "", "no swap in /proc/swaps");
         sim_step(&sim, SEC);
         CHECK_EQ_U64(sim_target(&sim, SWP), 60);
-        CHECK_STREQ(last(&sim)->reason,
-                    "swappiness 150 -> 60: swap class none (no swap): swappiness has no effect, the baseline 60");
+        CHECK_STREQ(
+                last(&sim)->reason,
+                "swappiness 150 -> 60: swap class none (no swap): swappiness has no effect, the baseline 60");
 
         /* swapon of a disk partition: 20 at once. */
         set_swap(&sim, SWAP_CLASS_DISK, "/dev/vda2", "rotational 1 (/sys/block/vda/queue/rotational)");
@@ -182,9 +187,10 @@ static void test_engine(void) {
         d = last(&sim);
         ASSERT(d && d->tunable == SWP);
         CHECK(strstr(d->reason, "; refault correction +20 of at most 20 around swap class disk's 20"));
-        CHECK_STREQ(sim.plan.tunables[SWP].reason,
-                    "by swap class disk: 20, refault correction within 0..40: page cache thrashing, but at the "
-                    "policy's maximum 40");
+        CHECK_STREQ(
+                sim.plan.tunables[SWP].reason,
+                "by swap class disk: 20, refault correction within 0..40: page cache thrashing, but at the "
+                "policy's maximum 40");
 
         /* A policy with its own table and a correction of 0: the class alone. */
         sim.load = (Load) {};
