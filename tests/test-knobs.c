@@ -104,6 +104,31 @@ static void test_probe(void) {
                 "Linux 6.1+)");
         sampler_close(&s);
 
+        /* A kernel before 5.0: no watermark_boost_factor (a copy of the 6.18
+         * tree without it). */
+        {
+                char tmp[] = "/tmp/test-knobs-XXXXXX", cmd[600];
+                int fd;
+
+                ASSERT(mkdtemp(tmp));
+                snprintf(cmd, sizeof(cmd),
+                         "cp -r '%s' '%s/proc' && rm '%s/proc/sys/vm/watermark_boost_factor'",
+                         test_data_path("host-6.18/proc"), tmp, tmp);
+                ASSERT(system(cmd) == 0);
+                snprintf(cmd, sizeof(cmd), "%s/proc", tmp);
+                fd = open(cmd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                ASSERT(fd >= 0);
+                CHECK_EQ_INT(sampler_open(&s, fd, hsys, NULL), 0);
+                CHECK_EQ_INT(sampler_read(&s, 1000, &a, NULL), 0);
+                CHECK(!tunables_has(&a.tunables, TUNABLE_WATERMARK_BOOST_FACTOR));
+                CHECK_STREQ(sampler_probe_reason(&s, TUNABLE_WATERMARK_BOOST_FACTOR, why, sizeof(why)),
+                            "no /proc/sys/vm/watermark_boost_factor (Linux before 5.0)");
+                sampler_close(&s);
+                close(fd);
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+                (void) system(cmd);
+        }
+
         /* A kernel without NUMA, and no /sys at all. */
         CHECK_EQ_INT(sampler_open(&s, test_open_data_dir("old-kernel-no-psi/proc"), -1, NULL), 0);
         CHECK_STREQ(sampler_probe_reason(&s, TUNABLE_ZONE_RECLAIM_MODE, why, sizeof(why)),
