@@ -128,9 +128,10 @@ static uint64_t hash_text(const char *buf, size_t len, uint64_t h) {
         return h;
 }
 
-/* Reads /proc/swaps and zswap's switch; classifies again when either
- * changed since the last sample (swapon, swapoff, a zram device set up
- * later, zswap switched). Returns 0 or the parser's error. */
+/* Reads /proc/swaps and zswap's switch every sample (a few microseconds);
+ * classifies again (a few /sys reads) only when the devices or the switch
+ * changed since the last sample: swapon, swapoff, a zram device set up
+ * later, zswap switched. Returns 0 or the parser's error. */
 static int read_swap(Sampler *s, SwapState *ret) {
         const char *buf = "Filename\n";
         size_t len = strlen(buf), n = 0;
@@ -151,12 +152,20 @@ static int read_swap(Sampler *s, SwapState *ret) {
                 if (procfile_read(&s->zswap, &z, &zl) >= 0)
                         zswap = zl > 0 && (z[0] == 'Y' || z[0] == 'y' || z[0] == '1');
         }
-        h = hash_text(buf, len, h);
+        r = swaps_parse(buf, len, s->swap_devices, &n);
+        if (r < 0)
+                return r;
+        /* Which devices, of which type and priority: not their use, which
+         * moves at every sample while the host swaps. */
+        for (size_t i = 0; i < n; i++) {
+                const SwapDevice *d = &s->swap_devices[i];
+
+                h = hash_text(d->path, strlen(d->path) + 1, h);
+                h = hash_text((const char *) &d->is_file, sizeof(d->is_file), h);
+                h = hash_text((const char *) &d->priority, sizeof(d->priority), h);
+        }
         h = hash_text(zswap ? "Y" : "N", 1, h);
         if (h != s->swaps_hash || s->swaps_hash == 0) {
-                r = swaps_parse(buf, len, s->swap_devices, &n);
-                if (r < 0)
-                        return r;
                 swap_classify(s->sys_fd, s->swap_devices, n, zswap, &s->swap);
                 s->swaps_hash = h ?: 1;
         }

@@ -49,7 +49,7 @@ typedef struct Sampler {
         /* /proc/swaps and zswap's switch, read every sample; the devices
          * are classified (a few /sys reads) only when either changed. */
         ProcFile swaps, zswap;
-        uint64_t swaps_hash; /* of the last text and switch; 0: none yet */
+        uint64_t swaps_hash; /* of the last devices (path, type, priority) and switch; 0: none yet */
         SwapState swap;
         SwapDevice swap_devices[SWAPS_MAX];
 } Sampler;
