@@ -398,8 +398,8 @@ static int admin_write_error(Manager *m, const char *what, char *msg, size_t msg
                 if (r >= 0)
                         continue;
                 snprintf(msg, msg_size,
-                         "%s, but writing vm.%s failed: %s; memtuned tries again at each sample.", what,
-                         tunable_info(id)->name, strerror(-r));
+                         "%s, but writing %s failed: %s; memtuned tries again at each sample.", what,
+                         tunable_info(id)->display, strerror(-r));
                 return -EIO;
         }
         return 0;
@@ -426,9 +426,9 @@ int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t 
                 return r;
 
         if (duration_usec == 0)
-                log_notice("Override: vm.%s = %" PRIu64 " until cleared.", name, value);
+                log_notice("Override: %s = %" PRIu64 " until cleared.", tunable_info(id)->display, value);
         else
-                log_notice("Override: vm.%s = %" PRIu64 " for %" PRIu64 " s.", name, value,
+                log_notice("Override: %s = %" PRIu64 " for %" PRIu64 " s.", tunable_info(id)->display, value,
                            (duration_usec + USEC_PER_SEC - 1) / USEC_PER_SEC);
         (void) manager_tick(m, TICK_ADMIN, now, now);
         manager_flush_changes(m); /* also when the tick could not sample */
@@ -608,13 +608,12 @@ static void manager_load_overrides(Manager *m, uint64_t now) {
                 }
                 m->overrides[id] = loaded[id];
                 if (loaded[id].expires_usec == USEC_INFINITY)
-                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64
-                                   " until cleared.",
-                                   tunable_info(id)->name, loaded[id].value);
+                        log_notice("Override kept from before the restart: %s = %" PRIu64 " until cleared.",
+                                   tunable_info(id)->display, loaded[id].value);
                 else
-                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64 " for %" PRIu64
+                        log_notice("Override kept from before the restart: %s = %" PRIu64 " for %" PRIu64
                                    " s more.",
-                                   tunable_info(id)->name, loaded[id].value,
+                                   tunable_info(id)->display, loaded[id].value,
                                    (loaded[id].expires_usec - now + USEC_PER_SEC - 1) / USEC_PER_SEC);
         }
         if (changed) {
@@ -635,8 +634,8 @@ static void manager_publish(Manager *m, uint64_t now) {
                 m->overrides[id].active = false;
                 dropped = true;
                 manager_mark(m, MANAGER_CHANGE_OVERRIDES);
-                log_notice("The override of vm.%s expired; the policy is in control again.",
-                           tunable_info(id)->name);
+                log_notice("The override of %s expired; the policy is in control again.",
+                           tunable_info(id)->display);
         }
         if (dropped) {
                 int r = overrides_save(m->actuator.state_fd, m->overrides, now, clock_usec(CLOCK_REALTIME));
@@ -705,11 +704,11 @@ static void plan_log(Manager *m, TickCause cause, uint64_t reaction_usec, const 
                 if (r >= 0 || r == -EBUSY)
                         continue;
                 if (r == -EIO)
-                        log_warning("vm.%s: wrote %" PRIu64 " but the kernel holds %" PRIu64 ".",
-                                    tunable_info(id)->name, t->target, actual[id]);
+                        log_warning("%s: wrote %" PRIu64 " but the kernel holds %" PRIu64 ".",
+                                    tunable_info(id)->display, t->target, actual[id]);
                 else
-                        log_warning_errno(r, "Failed to set vm.%s to %" PRIu64 ", ignoring: %m",
-                                          tunable_info(id)->name, t->target);
+                        log_warning_errno(r, "Failed to set %s to %" PRIu64 ", ignoring: %m",
+                                          tunable_info(id)->display, t->target);
         }
 }
 
@@ -781,9 +780,9 @@ static void notice_outside_changes(Manager *m, uint64_t now) {
                                                  m->plan.tunables[id].managed
                                          ? LOG_NOTICE
                                          : LOG_DEBUG,
-                                 "vm.%s was set to %" PRIu64 " by someone else (memtuned expected %" PRIu64
+                                 "%s was set to %" PRIu64 " by someone else (memtuned expected %" PRIu64
                                  "); %" PRIu64 " is now the value restored on stop, and %s.",
-                                 tunable_info(id)->name, v, m->expected[id], v,
+                                 tunable_info(id)->display, v, m->expected[id], v,
                                  outside_change_outcome(m, id, now, outcome, sizeof(outcome)));
                         if (m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED ||
                             m->plan.tunables[id].managed)
