@@ -32,7 +32,7 @@ PY
 if [ "$ARM" = memtuned ]; then
     cp /mnt/share/files/reachable-host.conf /etc/memtuned/policies.d/60-reachable.conf
     mt_policy 61-heartbeat.conf <<'POLICY'
-processes: ( { name = "protect-heartbeat"; match = { comm = "heartbeat"; }; oom_score_adj = -900; } );
+processes: ( { name = "protect-heartbeat"; match = { comm = "heartbeat"; uid = 0; }; oom_score_adj = -900; } );
 POLICY
     mt_start
     wait_for 20 bash -c "[ \"\$(cat $LRU/enabled)\" = 0x0007 ] && [ \"\$(cat $LRU/min_ttl_ms)\" = 1000 ]" ||
