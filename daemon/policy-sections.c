@@ -307,6 +307,16 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
                                           "%s is used only with mode \"by-swap-class\", not \"%s\"",
                                           tunable_keys[k], tunable_mode_to_string(mode));
 
+        /* The kernel keeps min_ttl_ms in jiffies and shows it back rounded
+         * up to a whole tick: a value that does not read back would be
+         * written again at every sample. 20 ms is a whole number of ticks at
+         * HZ 100, 250, 300 and 1000. */
+        if (id == TUNABLE_LRU_GEN_MIN_TTL_MS && set[TKEY_VALUE] && v[TKEY_VALUE] % 20 != 0)
+                ctx_error(c, line_of(set[TKEY_VALUE]), where,
+                          "%" PRIu64 " ms is not a multiple of 20 ms: the kernel keeps it in jiffies and "
+                          "reads back a rounded value (%" PRIu64 " at HZ=250); use %" PRIu64 " or %" PRIu64,
+                          v[TKEY_VALUE], (v[TKEY_VALUE] + 3) / 4 * 4, v[TKEY_VALUE] / 20 * 20,
+                          v[TKEY_VALUE] / 20 * 20 + 20);
         /* No controller moves these: a fixed value or the kernel's own. */
         if (mode == TUNABLE_MODE_ADAPTIVE && tunable_info(id)->fixed_only)
                 ctx_error(c, line_of(set[TKEY_MODE]), where,

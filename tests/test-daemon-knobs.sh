@@ -49,7 +49,7 @@ check "daemon starts with --sys-root" start_daemon
 check "lru_gen/enabled is written in the kernel's hex" wait_for 5 lru_is enabled 0x0007
 check "lru_gen/min_ttl_ms is written" lru_is min_ttl_ms 1000
 check "watermark_boost_factor is written" wait_for 5 is_value watermark_boost_factor 0
-check "the decision names the knob" logged "lru_gen_min_ttl_ms 0 -> 1000: fixed by policy"
+check "the decision names the knob" wait_for 3 logged "lru_gen_min_ttl_ms 0 -> 1000: fixed by policy"
 check "the originals are persisted" grep -qx "lru_gen_enabled 0 7" "$tmp/state/originals"
 stop_daemon TERM; check "SIGTERM exits 0" test $? -eq 0
 check "SIGTERM restores lru_gen/enabled" lru_is enabled 0x0000
@@ -90,11 +90,12 @@ sleep 0.5
 check "no swap: swappiness stays at the value found" is_value swappiness 60
 swaps "/dev/zram0                              partition	262140		0		100"
 check "zram swapped on: 150 within a sample" wait_for 3 is_value swappiness 150
-check "the reason names the class and the device" \
+# (the decision is logged right after the write: wait for it too)
+check "the reason names the class and the device" wait_for 3 \
         logged "swappiness 60 -> 150: swap class zram (/dev/zram0: a zram device): 150 by the policy's table"
 swaps "/dev/vda2                               partition	262140		0		-2"
 check "a partition of the rotating vda: 20 within a sample" wait_for 3 is_value swappiness 20
-check "the reason says how the class was found" \
+check "the reason says how the class was found" wait_for 3 \
         logged "swap class disk (/dev/vda2: rotational 1 (/sys/block/vda/queue/rotational)): 20 by the policy's table"
 swaps
 check "swapoff: back to the value found" wait_for 3 is_value swappiness 60
