@@ -49,10 +49,13 @@ log "heartbeat $hb at $(cat /proc/$hb/oom_score_adj); lru_gen $(cat $LRU/enabled
 
 # The hog: RAM + half the swap, every page touched over and over.
 hog_mb=$(( mem_kb * 3 / 2 / 1024 ))
+# Private anonymous memory (a bytearray): what the OOM reaper frees at
+# once. (A shared mapping is shmem, which the reaper cannot free, and the
+# kernel then killed a second process before the first one's memory was
+# back.)
 python3 -c "
-import mmap, sys
 n = $hog_mb << 20
-m = mmap.mmap(-1, n)
+m = bytearray(n)
 while True:
     for i in range(0, n, 4096):
         m[i] = (m[i] + 1) & 255
