@@ -212,6 +212,7 @@ static int start_daemon(const char *address) {
                 log_set_max_level(LOG_WARNING);
                 ManagerConfig config = {
                         .proc_fd = proc_fd,
+                        .sys_fd = -1,
                         .policy_dirs = dirs,
                         .n_policy_dirs = 1,
                         .state_dir = state_dir,
@@ -388,6 +389,7 @@ static int time_json(Stats *st, size_t *ret_size) {
         proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         ManagerConfig config = {
                 .proc_fd = proc_fd,
+                .sys_fd = -1,
                 .policy_dirs = dirs,
                 .n_policy_dirs = 1,
                 .state_dir = state_dir,

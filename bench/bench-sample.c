@@ -309,7 +309,7 @@ int main(int argc, char *argv[]) {
         if (!sample)
                 return 1;
 
-        r = sampler_open(&sampler, proc_fd, &failed);
+        r = sampler_open(&sampler, proc_fd, -1, &failed);
         if (r < 0) {
                 fprintf(stderr, "Failed to open '%s/%s': %s\n", arg_proc_root, failed, strerror(-r));
                 return 1;

@@ -82,7 +82,7 @@ static int floor_setup(int proc_fd) {
         sample = malloc(sizeof(Sample));
         if (!sample)
                 return -ENOMEM;
-        r = sampler_open(&sampler, proc_fd, &failed);
+        r = sampler_open(&sampler, proc_fd, -1, &failed);
         if (r < 0) {
                 fprintf(stderr, "Failed to open '%s/%s': %s\n", arg_proc_root, failed, strerror(-r));
                 return r;

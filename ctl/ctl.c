@@ -220,6 +220,10 @@ typedef struct CtlOverride {
         uint64_t value, expires;
 } CtlOverride;
 
+typedef struct CtlKnob {
+        const char *name, *file, *state, *reason;
+} CtlKnob;
+
 /* Strings point into reply. */
 typedef struct CtlState {
         sd_bus_message *reply;
@@ -233,6 +237,10 @@ typedef struct CtlState {
         size_t n_zones;
         CtlOverride *overrides;
         size_t n_overrides;
+        CtlKnob *knobs; /* NULL from a daemon before issue 19 */
+        size_t n_knobs;
+        const char *swap_class, *swap_device, *swap_detail; /* NULL from a daemon before issue 19 */
+        uint32_t swap_devices;
 } CtlState;
 
 static void state_done(CtlState *s) {
@@ -240,6 +248,7 @@ static void state_done(CtlState *s) {
         free(s->tunables);
         free(s->zones);
         free(s->overrides);
+        free(s->knobs);
 }
 
 static void *grow(void *p, size_t n, size_t size) {
@@ -257,6 +266,7 @@ typedef union CtlItem {
         CtlTunable tunable;
         CtlZone zone;
         CtlOverride override;
+        CtlKnob knob;
 } CtlItem;
 
 static int read_tunable(sd_bus_message *m, CtlItem *i) {
@@ -277,6 +287,12 @@ static int read_override(sd_bus_message *m, CtlItem *i) {
         CtlOverride *o = &i->override;
 
         return sd_bus_message_read(m, BUS_OVERRIDE, &o->name, &o->value, &o->expires);
+}
+
+static int read_knob(sd_bus_message *m, CtlItem *i) {
+        CtlKnob *k = &i->knob;
+
+        return sd_bus_message_read(m, BUS_KNOB, &k->name, &k->file, &k->state, &k->reason);
 }
 
 /* Reads a property's variant holding an array of structs (element signature
@@ -373,6 +389,14 @@ static int state_parse(sd_bus_message *m, CtlState *s) {
                 else if (strcmp(name, "Zones") == 0)
                         r = read_struct_array(m, BUS_ZONE, sizeof(CtlZone), read_zone, (void **) &s->zones,
                                               &s->n_zones);
+                else if (strcmp(name, "Swap") == 0) {
+                        int zswap;
+
+                        r = sd_bus_message_read(m, "v", BUS_SWAP, &s->swap_class, &s->swap_device,
+                                                &s->swap_devices, &zswap, &s->swap_detail);
+                } else if (strcmp(name, "Knobs") == 0)
+                        r = read_struct_array(m, BUS_KNOB, sizeof(CtlKnob), read_knob, (void **) &s->knobs,
+                                              &s->n_knobs);
                 else if (strcmp(name, "Overrides") == 0)
                         r = read_struct_array(m, BUS_OVERRIDE, sizeof(CtlOverride), read_override,
                                               (void **) &s->overrides, &s->n_overrides);
@@ -499,6 +523,19 @@ int ctl_status(sd_bus *bus, const CtlOptions *o) {
                        t->current, t->original, t->target, t->source, t->mode, t->reason);
         }
 
+        if (s.swap_class && strcmp(s.swap_class, "none") == 0)
+                printf("\nSwap: none\n");
+        else if (s.swap_class)
+                printf("\nSwap: class %s, %s first (%" PRIu32 " device%s; %s)\n", s.swap_class,
+                       str_or(s.swap_device, "?"), s.swap_devices, s.swap_devices == 1 ? "" : "s",
+                       str_or(s.swap_detail, "?"));
+
+        if (s.n_knobs > 0) {
+                printf("\n%-24s %-12s %s\n", "KNOB", "STATE", "WHY");
+                for (size_t i = 0; i < s.n_knobs; i++)
+                        printf("%-24s %-12s %s\n", s.knobs[i].name, s.knobs[i].state, s.knobs[i].reason);
+        }
+
         if (s.n_overrides > 0) {
                 printf("\nOverrides:\n");
                 for (size_t i = 0; i < s.n_overrides; i++)
@@ -518,8 +555,13 @@ int ctl_status(sd_bus *bus, const CtlOptions *o) {
                 }
                 state = ctl_gauge(z->free, z->min, z->low, z->high, g, sizeof(g));
                 printf("node %-2" PRIu32 " %-8s %s %10" PRIu64 " free, min %" PRIu64 " low %" PRIu64
-                       " high %" PRIu64 ": %s\n",
+                       " high %" PRIu64 ": %s",
                        z->node, z->name, g, z->free, z->min, z->low, z->high, state);
+                /* The kernel's own raise after a fragmenting allocation
+                 * (vm.watermark_boost_factor), included in min/low/high. */
+                if (z->boost > 0)
+                        printf(", boosted by %" PRIu64 " pages", z->boost);
+                putchar('\n');
         }
 
         r = print_decisions(decisions, true);

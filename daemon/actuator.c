@@ -248,7 +248,7 @@ static int state_move_aside(Actuator *a, const char *what) {
         return -EBADMSG;
 }
 
-static int state_load(Actuator *a, int proc_fd, const char *state_dir) {
+static int state_load(Actuator *a, int proc_fd, int sys_fd, const char *state_dir) {
         ActuatorSaved loaded[_TUNABLE_MANAGED_MAX];
         char buf[STATE_FILE_MAX];
         uint64_t mem_total_kb = 0;
@@ -287,12 +287,12 @@ static int state_load(Actuator *a, int proc_fd, const char *state_dir) {
 
                 if (!l->present)
                         continue;
-                r = tunable_read(proc_fd, id, &current);
+                r = tunable_read(proc_fd, sys_fd, id, &current);
                 if (r >= 0 && original_check(id, l->original, mem_total_kb, why, sizeof(why)) < 0) {
-                        log_warning("Ignoring the original vm.%s = %" PRIu64 " in '%s/" ACTUATOR_STATE_FILE
+                        log_warning("Ignoring the original %s = %" PRIu64 " in '%s/" ACTUATOR_STATE_FILE
                                     "': %s. "
                                     "The current value %" PRIu64 " counts as the original.",
-                                    tunable_info(id)->name, l->original, state_dir, why, current);
+                                    tunable_info(id)->display, l->original, state_dir, why, current);
                         changed = true;
                         continue;
                 }
@@ -322,14 +322,20 @@ static int state_load(Actuator *a, int proc_fd, const char *state_dir) {
         return dropped;
 }
 
-int actuator_open(Actuator *a, int proc_fd, const char *state_dir) {
+int actuator_open(Actuator *a, int proc_fd, int sys_fd, const char *state_dir) {
         int r;
 
-        *a = (Actuator) { .proc_fd = proc_fd, .state_fd = -1, .lock_fd = -1, .state_dir = state_dir };
+        *a = (Actuator) {
+                .proc_fd = proc_fd,
+                .sys_fd = sys_fd,
+                .state_fd = -1,
+                .lock_fd = -1,
+                .state_dir = state_dir,
+        };
 
         r = open_state_dir(a, state_dir);
         if (r >= 0)
-                r = state_load(a, proc_fd, state_dir);
+                r = state_load(a, proc_fd, sys_fd, state_dir);
         if (r < 0 && r != -EBADMSG) /* -EBADMSG: usable, with no originals */
                 actuator_close(a);
         return r;
@@ -340,13 +346,22 @@ void actuator_close(Actuator *a) {
         a->lock_fd = safe_close(a->lock_fd);
 }
 
-static int write_value(int proc_fd, TunableId id, uint64_t value) {
+static int write_value(const Actuator *a, TunableId id, uint64_t value) {
+        int root = tunable_root_fd(id, a->proc_fd, a->sys_fd);
         char buf[32];
         int fd, n, r = 0;
 
-        n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", value);
+        if (root < 0)
+                return -ENOENT;
+        /* As the kernel shows it, so that a fixture tree reads back what the
+         * kernel would: lru_gen/enabled parses with kstrtouint(base 0),
+         * which takes "0x0007". */
+        if (tunable_info(id)->hex)
+                n = snprintf(buf, sizeof(buf), "0x%04" PRIx64 "\n", value);
+        else
+                n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", value);
         /* O_TRUNC: what the shell does for sysctls, and what a captured tree needs. */
-        fd = openat(proc_fd, tunable_info(id)->path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+        fd = openat(root, tunable_info(id)->path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
         errno = 0;
@@ -368,7 +383,7 @@ int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec,
                 return -ERANGE;
         e = &a->entry[id];
 
-        r = tunable_read(a->proc_fd, id, &current);
+        r = tunable_read(a->proc_fd, a->sys_fd, id, &current);
         if (r < 0)
                 return r;
         if (current == value)
@@ -397,7 +412,7 @@ int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec,
                 return r;
         }
 
-        r = write_value(a->proc_fd, id, value);
+        r = write_value(a, id, value);
         if (r < 0) {
                 *e = saved;
                 (void) state_save(a);
@@ -409,7 +424,7 @@ int actuator_write(Actuator *a, TunableId id, uint64_t value, uint64_t now_usec,
         e->has_written = true;
         e->written = value;
 
-        r = tunable_read(a->proc_fd, id, &readback);
+        r = tunable_read(a->proc_fd, a->sys_fd, id, &readback);
         if (r < 0)
                 return r;
         if (readback != value) {
@@ -455,18 +470,18 @@ int actuator_restore(Actuator *a) {
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 ActuatorEntry *e = &a->entry[id];
-                const char *name = tunable_info(id)->name;
+                const char *name = tunable_info(id)->display;
                 uint64_t current;
 
                 if (!e->has_original)
                         continue;
-                r = tunable_read(a->proc_fd, id, &current);
+                r = tunable_read(a->proc_fd, a->sys_fd, id, &current);
                 if (r < 0) {
                         /* Say which step failed: "failed to restore" alone
                          * read as if the write had been refused. */
                         log_error_errno(
                                 r,
-                                "Cannot restore vm.%s to its original %" PRIu64 ": reading its current "
+                                "Cannot restore %s to its original %" PRIu64 ": reading its current "
                                 "value failed: %m. It is left as it is; the state file keeps the original.",
                                 name, e->original);
                         if (first_error == 0)
@@ -474,16 +489,16 @@ int actuator_restore(Actuator *a) {
                         continue;
                 }
                 if (current != e->written) {
-                        log_info("vm.%s is %" PRIu64 ", not the %" PRIu64
+                        log_info("%s is %" PRIu64 ", not the %" PRIu64
                                  " memtuned wrote: someone else set it, "
                                  "so it stays.",
                                  name, current, e->written);
                 } else if (current != e->original) {
-                        r = write_value(a->proc_fd, id, e->original);
+                        r = write_value(a, id, e->original);
                         if (r < 0) {
                                 log_error_errno(r,
                                                 "Failed to write the original %" PRIu64
-                                                " to vm.%s (it stays at "
+                                                " to %s (it stays at "
                                                 "%" PRIu64 "): %m. The state file keeps the original.",
                                                 e->original, name, current);
                                 if (first_error == 0)

@@ -32,6 +32,7 @@ typedef struct ActuatorEntry {
 
 typedef struct Actuator {
         int proc_fd;           /* borrowed */
+        int sys_fd;            /* borrowed; -1: no /sys, its knobs are never written */
         int state_fd;          /* the state directory, owned */
         int lock_fd;           /* ACTUATOR_LOCK_FILE, locked, owned */
         const char *state_dir; /* borrowed, for messages */
@@ -80,7 +81,7 @@ int actuator_format_originals(const ActuatorSaved saved[], char *buf, size_t siz
  * something else than a regular file in its place, gives -EBADMSG after it
  * has been moved aside to originals.corrupt (logged); the actuator is then
  * usable with no originals. */
-int actuator_open(Actuator *a, int proc_fd, const char *state_dir);
+int actuator_open(Actuator *a, int proc_fd, int sys_fd, const char *state_dir);
 
 /* Closes the state directory and releases the lock. */
 void actuator_close(Actuator *a);

@@ -67,7 +67,9 @@ typedef enum BusProperty {
         PROP_PSI_SOME,
         PROP_PSI_FULL,
         PROP_TUNABLES,
+        PROP_KNOBS,
         PROP_OVERRIDES,
+        PROP_SWAP,
         PROP_ZONES,
         PROP_VMSTAT_RATES,
         PROP_SAMPLE_TIMESTAMP,
@@ -86,7 +88,9 @@ static const char *const property_names[_PROP_MAX] = {
         [PROP_PSI_SOME] = "PSISome",
         [PROP_PSI_FULL] = "PSIFull",
         [PROP_TUNABLES] = "Tunables",
+        [PROP_KNOBS] = "Knobs",
         [PROP_OVERRIDES] = "Overrides",
+        [PROP_SWAP] = "Swap",
         [PROP_ZONES] = "Zones",
         [PROP_VMSTAT_RATES] = "VmstatRates",
         [PROP_SAMPLE_TIMESTAMP] = "SampleTimestamp",
@@ -105,7 +109,9 @@ static const unsigned property_changes[_PROP_MAX] = {
         [PROP_PSI_SOME] = MANAGER_CHANGE_PSI_SOME,
         [PROP_PSI_FULL] = MANAGER_CHANGE_PSI_FULL,
         [PROP_TUNABLES] = MANAGER_CHANGE_TUNABLES,
+        [PROP_KNOBS] = MANAGER_CHANGE_TUNABLES,
         [PROP_OVERRIDES] = MANAGER_CHANGE_OVERRIDES,
+        [PROP_SWAP] = MANAGER_CHANGE_SAMPLE,
         [PROP_ZONES] = MANAGER_CHANGE_ZONES,
         [PROP_VMSTAT_RATES] = MANAGER_CHANGE_RATES,
         [PROP_SAMPLE_TIMESTAMP] = MANAGER_CHANGE_SAMPLE,
@@ -322,6 +328,27 @@ PROPERTY_GETTER(property_get_tunables) {
         return sd_bus_message_close_container(reply);
 }
 
+PROPERTY_GETTER(property_get_knobs) {
+        Bus *b = userdata;
+        ManagerKnobRow rows[_TUNABLE_MAX];
+        size_t n = manager_get_knobs(b->manager, rows);
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', BUS_KNOB);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = sd_bus_message_open_container(reply, 'r', BUS_KNOB_ROW);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "sss", rows[i].name, rows[i].file, rows[i].state);
+                if (r >= 0)
+                        r = append_str(reply, rows[i].reason);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 PROPERTY_GETTER(property_get_overrides) {
         Bus *b = userdata;
         ManagerOverrideRow rows[_TUNABLE_MANAGED_MAX];
@@ -333,6 +360,24 @@ PROPERTY_GETTER(property_get_overrides) {
                 r = sd_bus_message_append(
                         reply, BUS_OVERRIDE, rows[i].name, rows[i].value,
                         rows[i].expires_usec == USEC_INFINITY ? 0 : mono_to_real(b, rows[i].expires_usec));
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+PROPERTY_GETTER(property_get_swap) {
+        const SwapState *sw = &status_of(userdata).sample->swap;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'r', "ssubs");
+        if (r >= 0)
+                r = append_str(reply, swap_class_to_string(sw->class));
+        if (r >= 0)
+                r = append_str(reply, sw->device);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "ub", sw->n_devices, (int) sw->zswap);
+        if (r >= 0)
+                r = append_str(reply, sw->detail);
         if (r < 0)
                 return r;
         return sd_bus_message_close_container(reply);
@@ -968,7 +1013,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PSISome", BUS_PSI, property_get_psi_some, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("PSIFull", BUS_PSI, property_get_psi_full, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Tunables", "a" BUS_TUNABLE, property_get_tunables, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("Knobs", "a" BUS_KNOB, property_get_knobs, 0, EMITS_CHANGE),
         SD_BUS_PROPERTY("Overrides", "a" BUS_OVERRIDE, property_get_overrides, 0, EMITS_CHANGE),
+        SD_BUS_PROPERTY("Swap", BUS_SWAP, property_get_swap, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Zones", "a" BUS_ZONE, property_get_zones, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("VmstatRates", "a{sd}", property_get_vmstat_rates, 0, EMITS_INVALIDATION),
         SD_BUS_PROPERTY("SampleTimestamp", "t", property_get_sample_timestamp, 0, EMITS_INVALIDATION),

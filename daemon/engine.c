@@ -131,6 +131,7 @@ void engine_init(Engine *e, const Sample *s, uint64_t now_usec) {
                 .numa_since_usec = NEVER,
                 .swap_since_usec = NEVER,
                 .swap_quiet_since_usec = now_usec,
+                .swap_class = -1,
         };
 
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
@@ -439,6 +440,16 @@ static uint64_t reserve_ceiling(const Step *st) {
         return MAX(st->cap_kb, st->e->tunables[TUNABLE_MIN_FREE_KBYTES].baseline);
 }
 
+/* by-swap-class: the policy's value for the sample's swap class; without
+ * swap, the baseline (swappiness then has no effect). */
+static uint64_t swap_class_value(const Step *st) {
+        SwapClass cl = st->s->swap.class;
+
+        if (cl == SWAP_CLASS_NONE || cl >= _SWAP_CLASS_MAX)
+                return st->e->tunables[TUNABLE_SWAPPINESS].baseline;
+        return MIN(st->p->swap_classes.value[cl], tunable_info(TUNABLE_SWAPPINESS)->kernel_max);
+}
+
 static Bounds bounds_of(const Step *st, TunableId id) {
         const TunablePolicy *tp = &st->p->tunables[id];
         const TunableInfo *info = tunable_info(id);
@@ -462,6 +473,16 @@ static Bounds bounds_of(const Step *st, TunableId id) {
         b.hi = MIN(hi, b.safety_max);
         b.lo = MIN(lo, b.hi); /* the cap wins over the policy's minimum */
         b.rest = CLAMP(st->e->tunables[id].baseline, b.lo, b.hi);
+        if (tp->mode == TUNABLE_MODE_BY_SWAP_CLASS && id == TUNABLE_SWAPPINESS) {
+                /* The swap class's value is the rest, refaults move it at
+                 * most the correction either way. */
+                uint64_t c = st->p->swap_classes.correction;
+
+                b.rest = swap_class_value(st);
+                b.lo = b.rest > c ? b.rest - c : 0;
+                b.hi = MIN(b.rest + c, info->kernel_max);
+                b.capped = false;
+        }
         return b;
 }
 
@@ -1196,6 +1217,12 @@ static void swap_step(Step *st, int trend, const Bounds *b, uint64_t cooldown) {
                 next = MIN(t->level + ENGINE_SWAPPINESS_STEP, b->hi);
         else
                 next = t->level > b->lo + ENGINE_SWAPPINESS_STEP ? t->level - ENGINE_SWAPPINESS_STEP : b->lo;
+        if (st->p->tunables[id].mode == TUNABLE_MODE_BY_SWAP_CLASS)
+                text_add(&w,
+                         "; refault correction %+" PRId64 " of at most %" PRIu64
+                         " around swap class %s's %" PRIu64,
+                         (int64_t) next - (int64_t) b->rest, st->p->swap_classes.correction,
+                         swap_class_to_string(st->s->swap.class), b->rest);
         level_move(st, id, next, why);
         /* The next step is judged on evidence after this one. */
         e->swap_since_usec = st->now;
@@ -1229,6 +1256,39 @@ static void swap_back(Step *st, const Bounds *b, uint64_t cooldown) {
                            why);
 }
 
+/* by-swap-class: a new class (swapon, swapoff, zswap switched; or the
+ * first sample) moves the level to its table value at once, saying which
+ * class and why; the refault evidence gathered for the old one is void.
+ * Returns true when it moved the level. */
+static bool swap_class_follow(Step *st, const Bounds *b) {
+        const SwapState *sw = &st->s->swap;
+        Engine *e = st->e;
+        char why[ENGINE_REASON_MAX];
+        Text w;
+
+        if (st->p->tunables[TUNABLE_SWAPPINESS].mode != TUNABLE_MODE_BY_SWAP_CLASS) {
+                e->swap_class = -1;
+                return false;
+        }
+        if (e->swap_class == (int) sw->class)
+                return false; /* the class's value, or a refault correction of it, holds */
+        e->swap_class = (int) sw->class;
+        swap_forget(e);
+        w = text_start(why, sizeof(why));
+        if (sw->class == SWAP_CLASS_NONE)
+                text_add(&w, "swap class none (no swap): swappiness has no effect, the baseline %" PRIu64,
+                         b->rest);
+        else
+                text_add(&w, "swap class %s (%s: %s): %" PRIu64 " by the policy's table",
+                         swap_class_to_string(sw->class), sw->device, sw->detail, b->rest);
+        if (e->tunables[TUNABLE_SWAPPINESS].level == b->rest) {
+                text_set(st->note[TUNABLE_SWAPPINESS], ENGINE_REASON_MAX, "%s", why);
+                return false;
+        }
+        level_move(st, TUNABLE_SWAPPINESS, b->rest, why);
+        return true;
+}
+
 static void swappiness(Step *st) {
         const TunableId id = TUNABLE_SWAPPINESS;
         Engine *e = st->e;
@@ -1239,9 +1299,13 @@ static void swappiness(Step *st) {
         int trend;
         Bounds b;
 
-        if (!st->controlled[id])
+        if (!st->controlled[id]) {
+                e->swap_class = -1; /* steered again later: the class's value first */
                 return;
+        }
         b = bounds_of(st, id);
+        if (swap_class_follow(st, &b))
+                return;
 
         if (st->s->meminfo.field[MEMINFO_SWAP_TOTAL] == 0) {
                 swap_forget(e);
@@ -1348,7 +1412,13 @@ static uint64_t target_adaptive(Step *st, TunableId id, Text *w, Text *n, Tunabl
         EngineTunable *t = &st->e->tunables[id];
         Bounds b = bounds_of(st, id);
 
-        text_add(n, "adaptive %" PRIu64 "..%" PRIu64 ", baseline %" PRIu64 ": ", b.lo, b.hi, b.rest);
+        if (st->p->tunables[id].mode == TUNABLE_MODE_BY_SWAP_CLASS)
+                text_add(n,
+                         "by swap class %s: %" PRIu64 ", refault correction within %" PRIu64 "..%" PRIu64
+                         ": ",
+                         swap_class_to_string(st->s->swap.class), b.rest, b.lo, b.hi);
+        else
+                text_add(n, "adaptive %" PRIu64 "..%" PRIu64 ", baseline %" PRIu64 ": ", b.lo, b.hi, b.rest);
         if (st->stepped[id]) {
                 text_add(w, "%s", st->why[id]);
                 text_add(n, "%s", st->why[id]);
@@ -1358,7 +1428,11 @@ static uint64_t target_adaptive(Step *st, TunableId id, Text *w, Text *n, Tunabl
                 else if (st->note[id][0])
                         text_add(n, "%s", st->note[id]);
                 else
-                        text_add(n, "%s", t->level == b.rest ? "at the baseline" : "holding");
+                        text_add(n, "%s",
+                                 t->level != b.rest ? "holding"
+                                 : st->p->tunables[id].mode == TUNABLE_MODE_BY_SWAP_CLASS
+                                         ? "at the class's value"
+                                         : "at the baseline");
                 text_add(w, "back to the adaptive value");
         }
         *ret_source = TUNABLE_SOURCE_ADAPTIVE;
@@ -1430,7 +1504,8 @@ static void plan_one(Step *st, TunableId id, const Override *ov, Plan *plan) {
                         text_add(&w, "override %s; ", pl->override_expired ? "expired" : "cleared");
                 switch (st->p->tunables[id].mode) {
                 case TUNABLE_MODE_FIXED: target = target_fixed(st, id, &w, &n, &source); break;
-                case TUNABLE_MODE_ADAPTIVE: target = target_adaptive(st, id, &w, &n, &source); break;
+                case TUNABLE_MODE_ADAPTIVE:
+                case TUNABLE_MODE_BY_SWAP_CLASS: target = target_adaptive(st, id, &w, &n, &source); break;
                 default: target = target_unmanaged(st, id, pl->current, &w, &n, &source); break;
                 }
         }
@@ -1561,8 +1636,8 @@ int engine_step(Engine *e, const Policy *p, const Override overrides[], const Sa
                 }
                 st.overridden[id] =
                         st.present[id] && overrides && override_in_force(&overrides[id], now_usec);
-                st.controlled[id] = st.present[id] && !st.overridden[id] &&
-                                    p->tunables[id].mode == TUNABLE_MODE_ADAPTIVE;
+                st.controlled[id] =
+                        st.present[id] && !st.overridden[id] && tunable_mode_steers(p->tunables[id].mode);
                 /* Coming from unmanaged (or a hand-back) the adaptive position
                  * starts from the value found. */
                 if (st.controlled[id] && t->source == TUNABLE_SOURCE_NONE)

@@ -44,7 +44,10 @@
  *   above its high watermark sets 0. It is never raised again while running.
  * - swappiness (only with swap): file refaults thrashing while anon refaults
  *   and swap-ins are cold raises it by ENGINE_SWAPPINESS_STEP, the opposite
- *   lowers it; slowly; back towards the baseline when calm.
+ *   lowers it; slowly; back towards the baseline when calm. In mode
+ *   by-swap-class the policy's table value for the sample's swap class takes
+ *   the baseline's place (at once, when the class changes), and refaults
+ *   move it at most the table's correction either way.
  * - Fixed: the policy's value. Unmanaged: not written; a tunable that stops
  *   being managed (policy reload, override ending) first goes back to its
  *   baseline. Overrides win while active and unexpired, clamped to the hard
@@ -267,6 +270,7 @@ typedef struct Engine {
         uint64_t swap_since_usec;                /* start of the current run of that trend */
         uint64_t swap_quiet_since_usec;          /* start of the current run without a trend */
         double swap_anon_pages, swap_file_pages; /* counted over that run */
+        int swap_class; /* by-swap-class: the SwapClass the level follows; -1: none yet */
 } Engine;
 
 /* Sets up the state from the first sample: every tunable present in s gets

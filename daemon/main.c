@@ -23,11 +23,15 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "knob.h"
 #include "owners.h"
 #include "report.h"
 #include "sample.h"
+#include "tiering.h"
 
 static const char *arg_proc_root = "/proc";
+static bool arg_proc_root_set = false;
+static const char *arg_sys_root = NULL; /* NULL: /sys, unless --proc-root points elsewhere */
 static const char *arg_state_dir = "/run/memtuned";
 static char **arg_policy_dirs = NULL;
 static size_t arg_n_policy_dirs = 0;
@@ -70,7 +74,9 @@ static void help(void) {
                "                         node_exporter's textfile collector (default: none)\n"
                "     --proc-root DIR     Read /proc from DIR (default /proc)\n"
                "     --config-root DIR   Read sysctl.d and TuneD's files below DIR (default: the\n"
-               "                         directory above --proc-root, / for /proc)\n",
+               "                         directory above --proc-root, / for /proc)\n"
+               "     --sys-root DIR      Read /sys from DIR (default /sys; none when --proc-root\n"
+               "                         is given without it)\n",
                program_invocation_short_name, program_invocation_short_name, program_invocation_short_name);
 }
 
@@ -105,6 +111,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_METRICS_DIR,
                 ARG_PROC_ROOT,
                 ARG_CONFIG_ROOT,
+                ARG_SYS_ROOT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -121,6 +128,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "metrics-dir", required_argument, NULL, ARG_METRICS_DIR },
                 { "proc-root", required_argument, NULL, ARG_PROC_ROOT },
                 { "config-root", required_argument, NULL, ARG_CONFIG_ROOT },
+                { "sys-root", required_argument, NULL, ARG_SYS_ROOT },
                 {},
         };
         bool interval_set = false;
@@ -185,8 +193,15 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_metrics_dir = optarg;
                         not_check = "--metrics-dir";
                         break;
-                case ARG_PROC_ROOT: arg_proc_root = optarg; break;
+                case ARG_PROC_ROOT:
+                        arg_proc_root = optarg;
+                        arg_proc_root_set = true;
+                        break;
                 case ARG_CONFIG_ROOT: arg_config_root = optarg; break;
+                case ARG_SYS_ROOT:
+                        arg_sys_root = optarg;
+                        not_check = "--sys-root";
+                        break;
                 case '?': return -EINVAL;
                 default: return log_error_errno(EINVAL, "Unknown option code %c.", c);
                 }
@@ -305,7 +320,27 @@ static int once_owners(int proc_fd, Owners *ret) {
         return 0;
 }
 
-static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
+/* Each knob's row for --once, as manager_get_knobs() gives the daemon's. */
+static void once_knobs(const Sampler *sampler, const char *zrm_refusal, const Plan *plan,
+                       ManagerKnobRow rows[static _TUNABLE_MAX]) {
+        for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
+                char probe[KNOB_REASON_MAX];
+                Knob k;
+
+                sampler_probe_reason(sampler, id, probe, sizeof(probe));
+                knob_describe(id, probe, id == TUNABLE_ZONE_RECLAIM_MODE ? zrm_refusal : NULL,
+                              &plan->tunables[id], &k);
+                rows[id] = (ManagerKnobRow) {
+                        .id = id,
+                        .name = tunable_info(id)->name,
+                        .file = tunable_info(id)->display,
+                        .state = knob_state_to_string(k.state),
+                };
+                snprintf(rows[id].reason, sizeof(rows[id].reason), "%s", k.reason);
+        }
+}
+
+static int run_once(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_free_ Sample *a = NULL, *b = NULL;
         _cleanup_(policy_freep) Policy *policy = NULL;
         _cleanup_free_ KillOrderEntry *kill = NULL;
@@ -313,6 +348,9 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_(owners_done) Owners owners = {};
         Policy effective;
         const char *failed = NULL;
+        ManagerKnobRow knobs[_TUNABLE_MAX];
+        Tiering tiering = {};
+        char zrm_refusal[320];
         Sampler sampler;
         Engine engine;
         Plan plan;
@@ -324,7 +362,7 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         if (!a || !b)
                 return log_error_errno(ENOMEM, "Out of memory.");
 
-        r = sampler_open(&sampler, proc_fd, &failed);
+        r = sampler_open(&sampler, proc_fd, sys_fd, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to open '%s/%s': %m", arg_proc_root, failed);
 
@@ -355,16 +393,26 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         if (r < 0)
                 return r;
 
-        /* What another tool owns is planned as the daemon would: left alone. */
+        /* What another tool owns is planned as the daemon would: left alone;
+         * and on a tiered host zone_reclaim_mode is left alone whatever the
+         * policy says. */
         r = once_owners(proc_fd, &owners);
         if (r < 0)
                 return r;
         owners_effective_policy(&owners, policy, &effective);
+        r = tiering_read(sys_fd, &tiering);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read the memory tiers below /sys, ignoring: %m");
+        tiering_refusal(&tiering, zrm_refusal, sizeof(zrm_refusal));
+        if (zrm_refusal[0])
+                effective.tunables[TUNABLE_ZONE_RECLAIM_MODE] =
+                        (TunablePolicy) { .mode = TUNABLE_MODE_UNMANAGED };
 
         engine_init(&engine, a, a->timestamp_usec);
         r = engine_step(&engine, &effective, NULL, b, &rates, b->timestamp_usec, &plan);
         if (r < 0)
                 return log_error_errno(r, "The engine refused the policy's thresholds: %m");
+        once_knobs(&sampler, zrm_refusal, &plan, knobs);
 
         if (arg_json) {
                 JsonWriter w;
@@ -374,6 +422,7 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
                 json_u64(&w, "version", 1);
                 report_json_fields(&w, b, &rates);
                 report_plan_json(&w, policy, &plan);
+                report_knobs_json(&w, knobs, _TUNABLE_MAX);
                 report_killorder_json(&w, kill, n_kill);
                 owners_json(&w, &owners, policy);
                 json_object_end(&w);
@@ -381,6 +430,7 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         } else {
                 report_text(stdout, b, &rates);
                 report_plan_text(stdout, policy, &plan);
+                report_knobs_text(stdout, knobs, _TUNABLE_MAX);
                 report_killorder_text(stdout, kill, n_kill, n_total);
                 owners_text(stdout, &owners, policy);
         }
@@ -390,10 +440,11 @@ static int run_once(int proc_fd, char *const *dirs, size_t n_dirs) {
         return 0;
 }
 
-static int run_daemon(int proc_fd, char *const *dirs, size_t n_dirs) {
+static int run_daemon(int proc_fd, int sys_fd, char *const *dirs, size_t n_dirs) {
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagerConfig config = {
                 .proc_fd = proc_fd,
+                .sys_fd = sys_fd,
                 .policy_dirs = dirs,
                 .n_policy_dirs = n_dirs,
                 .state_dir = arg_state_dir,
@@ -412,7 +463,7 @@ static int run_daemon(int proc_fd, char *const *dirs, size_t n_dirs) {
 }
 
 int main(int argc, char *argv[]) {
-        _cleanup_close_ int proc_fd = -1;
+        _cleanup_close_ int proc_fd = -1, sys_fd = -1;
         char *const *dirs;
         size_t n_dirs;
         int r;
@@ -442,6 +493,14 @@ int main(int argc, char *argv[]) {
         r = open_root(arg_proc_root, &proc_fd);
         if (r < 0)
                 return 1;
+        /* A fixture /proc with the real /sys would let a test write the
+         * host's multi-gen LRU: /sys is read only where it was named, or
+         * together with the real /proc. */
+        if (arg_sys_root || !arg_proc_root_set) {
+                r = open_root(arg_sys_root ?: "/sys", &sys_fd);
+                if (r < 0)
+                        return 1;
+        }
 
         r = config_root_default();
         if (r < 0)
@@ -454,7 +513,7 @@ int main(int argc, char *argv[]) {
                 return check_run(argv + optind, (size_t) (argc - optind), dirs, n_dirs, arg_dump, proc_fd);
 
         if (arg_once)
-                return run_once(proc_fd, dirs, n_dirs) < 0 ? 1 : 0;
+                return run_once(proc_fd, sys_fd, dirs, n_dirs) < 0 ? 1 : 0;
 
-        return run_daemon(proc_fd, dirs, n_dirs) < 0 ? 1 : 0;
+        return run_daemon(proc_fd, sys_fd, dirs, n_dirs) < 0 ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #include "manager.h"
 #include "owners.h"
 #include "policywatch.h"
+#include "tiering.h"
 
 typedef struct Manager {
         ManagerConfig config;
@@ -25,6 +26,10 @@ typedef struct Manager {
 
         Sampler sampler;
         bool sampler_ready;
+        /* Memory tiering, read at start and at each reload; while active,
+         * zone_reclaim_mode is never written and refused[] says why. */
+        Tiering tiering;
+        char refused[_TUNABLE_MANAGED_MAX][320];
         Sample *prev, *cur; /* allocated once at start */
         bool have_prev;
         Rates rates;

@@ -106,6 +106,10 @@ void manager_metrics_gather(Manager *m, uint64_t now, uint64_t realtime, Metrics
         size_t n, n_overrides;
 
         memcpy(in.vmstat, s->vmstat.field, sizeof(in.vmstat));
+        for (size_t i = 0; i < s->zoneinfo.n_zones; i++) {
+                in.zones_boosted += s->zoneinfo.zones[i].boost > 0;
+                in.boost_pages += s->zoneinfo.zones[i].boost;
+        }
         /* The same rows as the bus's Tunables: one meaning of current,
          * original and target. */
         n = manager_get_tunables(m, rows);

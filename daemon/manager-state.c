@@ -10,6 +10,7 @@
 #include "bus.h"
 #include "log.h"
 #include "macro.h"
+#include "knob.h"
 #include "manager-internal.h"
 
 void manager_get_status(const Manager *m, ManagerStatus *ret) {
@@ -85,6 +86,27 @@ size_t manager_get_tunables(const Manager *m, ManagerTunableRow rows[static _TUN
         for (TunableId id = 0; id < _TUNABLE_MAX; id++)
                 n += tunable_row(m, id, &rows[n]);
         return n;
+}
+
+size_t manager_get_knobs(const Manager *m, ManagerKnobRow rows[static _TUNABLE_MAX]) {
+        for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
+                char probe[KNOB_REASON_MAX];
+                Knob k;
+
+                if (m->sampler_ready)
+                        sampler_probe_reason(&m->sampler, id, probe, sizeof(probe));
+                else
+                        snprintf(probe, sizeof(probe), "not probed yet");
+                knob_describe(id, probe, m->refused[id], m->have_prev ? &m->plan.tunables[id] : NULL, &k);
+                rows[id] = (ManagerKnobRow) {
+                        .id = id,
+                        .name = tunable_info(id)->name,
+                        .file = tunable_info(id)->display,
+                        .state = knob_state_to_string(k.state),
+                };
+                snprintf(rows[id].reason, sizeof(rows[id].reason), "%s", k.reason);
+        }
+        return _TUNABLE_MAX;
 }
 
 size_t manager_get_zones(const Manager *m, const Zone **ret) {

@@ -99,7 +99,11 @@ static char *errors_join(const PolicyErrors *errors) {
 /* name (relative to the --proc-root directory, as the readers report it) as
  * a whole path, for messages. */
 static const char *proc_path(const Manager *m, const char *name, char *buf, size_t size) {
-        snprintf(buf, size, "%s/%s", m->proc_root, name ?: "?");
+        /* The sampler names /sys files by their whole path. */
+        if (name && name[0] == '/')
+                snprintf(buf, size, "%s", name);
+        else
+                snprintf(buf, size, "%s/%s", m->proc_root, name ?: "?");
         return buf;
 }
 
@@ -184,6 +188,8 @@ static bool policy_same(const Policy *a, const Policy *b) {
         return x && y && strcmp(x, y) == 0;
 }
 
+static void manager_probe_tiering(Manager *m);
+
 static int reload(Manager *m) {
         _cleanup_free_ char *error = NULL;
         uint64_t start = now_monotonic();
@@ -201,6 +207,7 @@ static int reload(Manager *m) {
                 manager_mark(m, MANAGER_CHANGE_SAMPLE | MANAGER_CHANGE_PSI_AVAILABLE |
                                         MANAGER_CHANGE_PSI_SOME | MANAGER_CHANGE_PSI_FULL |
                                         MANAGER_CHANGE_ZONES);
+        manager_probe_tiering(m);
         r = policy_try_load(m, true, &p, &error);
         if (r < 0 && !error) {
                 /* Logged: the host facts could not be read, the policy was not looked at. */
@@ -327,6 +334,32 @@ void manager_override_context(const Manager *m, OverrideContext *ret) {
                 .max_reserve_ram_percent = m->policy->thresholds.max_reserve_ram_percent,
                 .min_free_kbytes_baseline = m->engine.tunables[TUNABLE_MIN_FREE_KBYTES].baseline,
         };
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                ret->refused[id] = m->refused[id];
+}
+
+/* Reads the memory tiers and demotion below /sys; on a tiered host
+ * zone_reclaim_mode is refused (m->refused) from now on. Says so when that
+ * changes. A failed read keeps what was known. */
+static void manager_probe_tiering(Manager *m) {
+        char *refusal = m->refused[TUNABLE_ZONE_RECLAIM_MODE];
+        Tiering t;
+        int r;
+
+        r = tiering_read(m->config.sys_fd, &t);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read the memory tiers below /sys, ignoring: %m");
+                return;
+        }
+        m->tiering = t;
+        if (tiering_active(&t) == !!refusal[0])
+                return;
+        tiering_refusal(&t, refusal, sizeof(m->refused[0]));
+        if (refusal[0])
+                log_notice("vm.zone_reclaim_mode: %s.", refusal);
+        else
+                log_info("vm.zone_reclaim_mode: no memory tiering any more; the policy decides again.");
+        manager_mark(m, MANAGER_CHANGE_TUNABLES);
 }
 
 int manager_check_override(Manager *m, const char *name, uint64_t value, uint64_t duration_usec, char *msg,
@@ -366,8 +399,8 @@ static int admin_write_error(Manager *m, const char *what, char *msg, size_t msg
                 if (r >= 0)
                         continue;
                 snprintf(msg, msg_size,
-                         "%s, but writing vm.%s failed: %s; memtuned tries again at each sample.", what,
-                         tunable_info(id)->name, strerror(-r));
+                         "%s, but writing %s failed: %s; memtuned tries again at each sample.", what,
+                         tunable_info(id)->display, strerror(-r));
                 return -EIO;
         }
         return 0;
@@ -394,9 +427,9 @@ int manager_set_override(Manager *m, const char *name, uint64_t value, uint64_t 
                 return r;
 
         if (duration_usec == 0)
-                log_notice("Override: vm.%s = %" PRIu64 " until cleared.", name, value);
+                log_notice("Override: %s = %" PRIu64 " until cleared.", tunable_info(id)->display, value);
         else
-                log_notice("Override: vm.%s = %" PRIu64 " for %" PRIu64 " s.", name, value,
+                log_notice("Override: %s = %" PRIu64 " for %" PRIu64 " s.", tunable_info(id)->display, value,
                            (duration_usec + USEC_PER_SEC - 1) / USEC_PER_SEC);
         (void) manager_tick(m, TICK_ADMIN, now, now);
         manager_flush_changes(m); /* also when the tick could not sample */
@@ -576,13 +609,12 @@ static void manager_load_overrides(Manager *m, uint64_t now) {
                 }
                 m->overrides[id] = loaded[id];
                 if (loaded[id].expires_usec == USEC_INFINITY)
-                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64
-                                   " until cleared.",
-                                   tunable_info(id)->name, loaded[id].value);
+                        log_notice("Override kept from before the restart: %s = %" PRIu64 " until cleared.",
+                                   tunable_info(id)->display, loaded[id].value);
                 else
-                        log_notice("Override kept from before the restart: vm.%s = %" PRIu64 " for %" PRIu64
+                        log_notice("Override kept from before the restart: %s = %" PRIu64 " for %" PRIu64
                                    " s more.",
-                                   tunable_info(id)->name, loaded[id].value,
+                                   tunable_info(id)->display, loaded[id].value,
                                    (loaded[id].expires_usec - now + USEC_PER_SEC - 1) / USEC_PER_SEC);
         }
         if (changed) {
@@ -603,8 +635,8 @@ static void manager_publish(Manager *m, uint64_t now) {
                 m->overrides[id].active = false;
                 dropped = true;
                 manager_mark(m, MANAGER_CHANGE_OVERRIDES);
-                log_notice("The override of vm.%s expired; the policy is in control again.",
-                           tunable_info(id)->name);
+                log_notice("The override of %s expired; the policy is in control again.",
+                           tunable_info(id)->display);
         }
         if (dropped) {
                 int r = overrides_save(m->actuator.state_fd, m->overrides, now, clock_usec(CLOCK_REALTIME));
@@ -632,6 +664,10 @@ static bool plan_write(Manager *m, uint64_t now, int result[], uint64_t actual[]
 
                 result[id] = 0;
                 if (!enforcing || !t->present || !t->managed || t->target == t->current)
+                        continue;
+                /* The engine never plans it (tick_decide()); this only keeps
+                 * a bug from writing it. */
+                if (m->refused[id][0])
                         continue;
 
                 actual[id] = 0;
@@ -670,11 +706,11 @@ static void plan_log(Manager *m, TickCause cause, uint64_t reaction_usec, const 
                 if (r >= 0 || r == -EBUSY)
                         continue;
                 if (r == -EIO)
-                        log_warning("vm.%s: wrote %" PRIu64 " but the kernel holds %" PRIu64 ".",
-                                    tunable_info(id)->name, t->target, actual[id]);
+                        log_warning("%s: wrote %" PRIu64 " but the kernel holds %" PRIu64 ".",
+                                    tunable_info(id)->display, t->target, actual[id]);
                 else
-                        log_warning_errno(r, "Failed to set vm.%s to %" PRIu64 ", ignoring: %m",
-                                          tunable_info(id)->name, t->target);
+                        log_warning_errno(r, "Failed to set %s to %" PRIu64 ", ignoring: %m",
+                                          tunable_info(id)->display, t->target);
         }
 }
 
@@ -721,7 +757,7 @@ static const char *outside_change_outcome(const Manager *m, TunableId id, uint64
         else if (m->policy->tunables[id].mode == TUNABLE_MODE_FIXED)
                 snprintf(buf, size, "the policy's fixed value %" PRIu64 " is written again",
                          m->policy->tunables[id].value);
-        else if (m->policy->tunables[id].mode == TUNABLE_MODE_ADAPTIVE)
+        else if (tunable_mode_steers(m->policy->tunables[id].mode))
                 snprintf(buf, size, "the policy adapts it from there");
         else
                 snprintf(buf, size, "the policy does not manage it");
@@ -750,9 +786,9 @@ static void notice_outside_changes(Manager *m, uint64_t now) {
                                                  m->plan.tunables[id].managed
                                          ? LOG_NOTICE
                                          : LOG_DEBUG,
-                                 "vm.%s was set to %" PRIu64 " by someone else (memtuned expected %" PRIu64
+                                 "%s was set to %" PRIu64 " by someone else (memtuned expected %" PRIu64
                                  "); %" PRIu64 " is now the value restored on stop, and %s.",
-                                 tunable_info(id)->name, v, m->expected[id], v,
+                                 tunable_info(id)->display, v, m->expected[id], v,
                                  outside_change_outcome(m, id, now, outcome, sizeof(outcome)));
                         if (m->policy->tunables[id].mode != TUNABLE_MODE_UNMANAGED ||
                             m->plan.tunables[id].managed)
@@ -855,6 +891,35 @@ static int tick_sample(Manager *m, TickTimes *t) {
         return 0;
 }
 
+/* The engine's step, on the policy with what other tools own left to them
+ * (manager_owners_policy()) and with the knobs memtuned refuses on this host
+ * (a tiered host's zone_reclaim_mode) taken out of it and the overrides: the
+ * engine sees them unmanaged, and never plans a write of them. The policy's
+ * copy is shallow (its strings stay the policy's) and lives for the step. */
+static int engine_step_unrefused(Manager *m, uint64_t now) {
+        const Policy *p = manager_owners_policy(m);
+        const Override *o = m->overrides;
+        Override unrefused_o[_TUNABLE_MANAGED_MAX];
+        Policy unrefused_p;
+        bool any = false;
+
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                any = any || m->refused[id][0];
+        if (any) {
+                unrefused_p = *p;
+                memcpy(unrefused_o, m->overrides, sizeof(unrefused_o));
+                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
+                        if (m->refused[id][0]) {
+                                unrefused_p.tunables[id] =
+                                        (TunablePolicy) { .mode = TUNABLE_MODE_UNMANAGED };
+                                unrefused_o[id].active = false;
+                        }
+                p = &unrefused_p;
+                o = unrefused_o;
+        }
+        return engine_step(&m->engine, p, o, m->cur, m->have_rates ? &m->rates : NULL, now, &m->plan);
+}
+
 /* The rates since the previous sample, then the engine's plan. */
 static int tick_decide(Manager *m, TickTimes *t) {
         LearnedLevel learned_before[LEARNED_N];
@@ -876,8 +941,7 @@ static int tick_decide(Manager *m, TickTimes *t) {
                 m->rates = rates;
 
         manager_learned_get(m, learned_before);
-        r = engine_step(&m->engine, manager_owners_policy(m), m->overrides, m->cur,
-                        m->have_rates ? &m->rates : NULL, t->now, &m->plan);
+        r = engine_step_unrefused(m, t->now);
         t->decided = now_monotonic();
         if (r >= 0) {
                 LearnedLevel after[LEARNED_N];
@@ -1081,7 +1145,7 @@ static int start_sampler(Manager *m) {
         const char *failed = NULL;
         int r;
 
-        r = sampler_open(&m->sampler, m->config.proc_fd, &failed);
+        r = sampler_open(&m->sampler, m->config.proc_fd, m->config.sys_fd, &failed);
         if (r < 0)
                 return log_error_errno(r, "Failed to open '%s': %m",
                                        proc_path(m, failed, path, sizeof(path)));
@@ -1122,13 +1186,14 @@ static int start_control(Manager *m) {
         uint64_t now = m->cur->timestamp_usec;
         int r;
 
-        r = actuator_open(&m->actuator, m->config.proc_fd, m->config.state_dir);
+        r = actuator_open(&m->actuator, m->config.proc_fd, m->config.sys_fd, m->config.state_dir);
         if (r < 0 && r != -EBADMSG) /* -EBADMSG: usable without originals; either way it said why */
                 return r;
         if (r > 0)
                 log_notice("%d value%s changed while memtuned was not running; keeping %s.", r,
                            r == 1 ? "" : "s", r == 1 ? "it" : "them");
         m->actuator_open = true;
+        manager_probe_tiering(m);
 
         if (m->cur->zoneinfo.n_zones_skipped > 0)
                 log_warning("zoneinfo lists %" PRIu32

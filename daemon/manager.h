@@ -23,6 +23,7 @@
 
 typedef struct ManagerConfig {
         int proc_fd;              /* borrowed */
+        int sys_fd;               /* borrowed; -1: no /sys (its knobs are unsupported) */
         char *const *policy_dirs; /* borrowed, lowest priority first */
         size_t n_policy_dirs;
         const char *state_dir;
@@ -138,6 +139,17 @@ size_t manager_get_owner_rows(const Manager *m, ManagerOwnerRow rows[static _TUN
  * files that could not be read, the policy's notes and warnings. A new
  * NULL-terminated array of new strings in *ret. Returns 0 or -ENOMEM. */
 int manager_get_owner_notes(const Manager *m, char ***ret);
+typedef struct ManagerKnobRow {
+        TunableId id;
+        const char *name;  /* "lru_gen_enabled": the policy key */
+        const char *file;  /* "/sys/kernel/mm/lru_gen/enabled", "vm.swappiness" */
+        const char *state; /* "managed", "unmanaged", "unsupported" */
+        char reason[256];  /* the probe's reason, the refusal, or the plan's state line */
+} ManagerKnobRow;
+
+/* Every knob memtuned knows, in TunableId order, with its state on this
+ * kernel and host, into rows. Returns _TUNABLE_MAX. */
+size_t manager_get_knobs(const Manager *m, ManagerKnobRow rows[static _TUNABLE_MAX]);
 
 /* The newest sample's zones (borrowed). Returns how many. */
 size_t manager_get_zones(const Manager *m, const Zone **ret);

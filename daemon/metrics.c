@@ -164,12 +164,29 @@ static void render_kernel(Out *o, const MetricsInput *in) {
                 vmstat_counter(o, in, VMSTAT_WORKINGSET_REFAULT_FILE, "memtuned_workingset_refaults_total",
                                "{type=\"file\"}");
         }
+        /* The kernel raises a zone's watermarks itself after a fragmenting
+         * allocation (vm.watermark_boost_factor): an administrator sees it
+         * here, summed over the zones so the series stay bounded. */
+        family(o, "memtuned_zones_boosted", "gauge",
+               "Zones whose watermarks the kernel boosts now (/proc/zoneinfo boost above 0).");
+        out(o, "memtuned_zones_boosted %" PRIu32 "\n", in->zones_boosted);
+        family(o, "memtuned_watermark_boost_pages", "gauge",
+               "The kernel's watermark boost summed over all zones, in pages (/proc/zoneinfo boost).");
+        out(o, "memtuned_watermark_boost_pages %" PRIu64 "\n", in->boost_pages);
+
         if (has(in, VMSTAT_OOM_KILL)) {
                 family(o, "memtuned_oom_kills_total", "counter",
                        "Processes the kernel's OOM killer killed "
                        "(/proc/vmstat oom_kill).");
                 vmstat_counter(o, in, VMSTAT_OOM_KILL, "memtuned_oom_kills_total", "");
         }
+}
+
+/* The steered sysctls only: the fixed-only knobs (watermark_boost_factor,
+ * the multi-gen LRU's) hold what the policy says and would take the
+ * series budget past METRICS_SERIES_MAX; the bus and memtunectl show them. */
+static bool shown(const MetricsInput *in, TunableId id) {
+        return in->tunables[id].present && !tunable_info(id)->fixed_only;
 }
 
 static void render_tunables(Out *o, const MetricsInput *in) {
@@ -193,7 +210,7 @@ static void render_tunables(Out *o, const MetricsInput *in) {
                         const MetricsTunable *t = &in->tunables[id];
                         uint64_t value;
 
-                        if (!t->present)
+                        if (!shown(in, id))
                                 continue;
                         memcpy(&value, (const char *) t + values[v].offset, sizeof(value));
                         out(o, "%s{tunable=\"%s\"", values[v].name, tunable_info(id)->name);
@@ -208,14 +225,14 @@ static void render_tunables(Out *o, const MetricsInput *in) {
 
         family(o, "memtuned_overrides_active", "gauge", "Administrators' overrides in force.");
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
-                n_overrides += in->tunables[id].present && in->tunables[id].override_active;
+                n_overrides += shown(in, id) && in->tunables[id].override_active;
         out(o, "memtuned_overrides_active %u\n", n_overrides);
         family(o, "memtuned_override_expiry_timestamp_seconds", "gauge",
                "When each override in force ends (Unix time; +Inf: until cleared).");
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                 const MetricsTunable *t = &in->tunables[id];
 
-                if (!t->present || !t->override_active)
+                if (!shown(in, id) || !t->override_active)
                         continue;
                 out(o, "memtuned_override_expiry_timestamp_seconds{tunable=\"%s\"} ",
                     tunable_info(id)->name);
@@ -238,7 +255,7 @@ static void render_decisions(Out *o, const MetricsInput *in) {
         family(o, "memtuned_decisions_total", "counter",
                "Changes of a tunable's target, by tunable and direction (observe mode included).");
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
-                if (!in->tunables[id].present)
+                if (!shown(in, id))
                         continue;
                 out(o, "memtuned_decisions_total{tunable=\"%s\",direction=\"up\"} %" PRIu64 "\n",
                     tunable_info(id)->name, c->decisions[id][METRICS_UP]);

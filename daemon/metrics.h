@@ -17,7 +17,7 @@
  * The families have the memtuned_ prefix, seconds as the unit of time,
  * _total on counters, no per-process labels. Tunable values are in the
  * sysctl's own unit (kB for min_free_kbytes), as /proc/sys/vm, the bus and
- * memtunectl show them. Every label set is bounded: 58 series at most on
+ * memtunectl show them. Every label set is bounded: 60 series at most on
  * any host (METRICS_SERIES_MAX), whatever the number of NUMA nodes. */
 
 /* What started a decision, in TickCause's order (manager.h). */
@@ -29,11 +29,11 @@
 #define METRICS_REACTION_BUCKETS 3
 extern const uint64_t metrics_reaction_bounds_usec[METRICS_REACTION_BUCKETS];
 
-/* The most series one rendering holds: 4 managed tunables with every
- * label value, every trigger, PSI some and full, the OOM incidents' three
- * scopes. tests/test-metrics.c checks
- * the count; the issue's budget is 60. */
-#define METRICS_SERIES_MAX 58
+/* The most series one rendering holds: the 4 steered tunables with every
+ * label value (the fixed-only knobs have no series), every trigger, PSI some
+ * and full, the two zone boost gauges, the OOM incidents' three scopes.
+ * tests/test-metrics.c checks the count; the issue's budget is 60. */
+#define METRICS_SERIES_MAX 60
 
 /* The text of METRICS_SERIES_MAX series with their HELP and TYPE lines is
  * about 7 kB; a policy name can add up to 4 times its length (escaped). */
@@ -90,6 +90,8 @@ typedef struct MetricsInput {
         uint64_t psi_some_usec, psi_full_usec; /* the kernel's total= */
         uint64_t vmstat[_VMSTAT_FIELD_MAX];
         uint32_t vmstat_present; /* bit (1 << VmStatField) */
+        uint32_t zones_boosted;  /* zones whose boost is above 0 */
+        uint64_t boost_pages;    /* the boost summed over the zones */
 
         MetricsTunable tunables[_TUNABLE_MANAGED_MAX];
         uint64_t samples;

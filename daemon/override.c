@@ -58,7 +58,7 @@ static void list_managed(const OverrideContext *c, char *buf, size_t size) {
 }
 
 int override_check_name(const OverrideContext *c, const char *name, char *msg, size_t msg_size) {
-        char list[128];
+        char list[256];
         size_t len;
         int id;
 
@@ -88,14 +88,18 @@ int override_check_name(const OverrideContext *c, const char *name, char *msg, s
                 snprintf(msg, msg_size, "No tunable '%s'; memtuned manages: %s.", name, list);
                 return -ENOENT;
         }
-        if (id >= _TUNABLE_MANAGED_MAX) {
-                snprintf(msg, msg_size, "vm.%s is shown but never managed by memtuned; it manages: %s.",
-                         name, list);
-                return -ENOENT;
-        }
         if (!tunables_has(c->tunables, id)) {
-                snprintf(msg, msg_size, "vm.%s does not exist on this kernel%s.", name,
-                         tunable_info(id)->numa_only ? " (it is built only with NUMA support)" : "");
+                const TunableInfo *info = tunable_info(id);
+
+                snprintf(msg, msg_size, "%s does not exist on this kernel%s.", info->display,
+                         info->numa_only                  ? " (it is built only with NUMA support)"
+                         : info->root == TUNABLE_ROOT_SYS ? " (it needs the multi-gen LRU, Linux 6.1+)"
+                                                          : "");
+                return -ENODEV;
+        }
+        if (c->refused[id] && c->refused[id][0]) {
+                snprintf(msg, msg_size, "%s is not set on this host: %s.", tunable_info(id)->display,
+                         c->refused[id]);
                 return -ENODEV;
         }
         return id;
@@ -122,13 +126,13 @@ int override_check(const OverrideContext *c, const char *name, uint64_t value, u
                                  name, value, min, value, value, min, max);
                 else if (cap > 0 && value > max)
                         snprintf(msg, msg_size,
-                                 "vm.%s=%" PRIu64 " is above the reserve cap of %" PRIu64 " (%g%% of RAM); "
+                                 "%s=%" PRIu64 " is above the reserve cap of %" PRIu64 " (%g%% of RAM); "
                                  "allowed: %" PRIu64 "..%" PRIu64 ".",
-                                 name, value, max, cap, min, max);
+                                 tunable_info(id)->display, value, max, cap, min, max);
                 else
                         snprintf(msg, msg_size,
-                                 "vm.%s=%" PRIu64 " is out of range; allowed: %" PRIu64 "..%" PRIu64 ".",
-                                 name, value, min, max);
+                                 "%s=%" PRIu64 " is out of range; allowed: %" PRIu64 "..%" PRIu64 ".",
+                                 tunable_info(id)->display, value, min, max);
                 return -ERANGE;
         }
         if (duration_usec > OVERRIDE_DURATION_MAX_USEC) {

@@ -39,6 +39,7 @@ typedef struct OverrideContext {
         uint64_t mem_total_kb;             /* MemTotal, for the reserve cap */
         double max_reserve_ram_percent;    /* the policy's cap; 0 or above the engine's: the engine's */
         uint64_t min_free_kbytes_baseline; /* the engine's baseline: a reserve above the cap stays allowed */
+        const char *refused[_TUNABLE_MANAGED_MAX]; /* why memtuned never sets it here; NULL or "": it may */
 } OverrideContext;
 
 /* The hard bounds of an override of id: the kernel's range, and for
@@ -56,7 +57,8 @@ void override_bounds(const OverrideContext *c, TunableId id, uint64_t *ret_min, 
  * printable ASCII, a managed tunable that this kernel has. Returns its id;
  * -EINVAL (too long, control characters or other bytes), -ENOENT (no such
  * tunable, or one memtuned never manages), -ENODEV (not on this kernel: e.g.
- * zone_reclaim_mode without NUMA). A sentence for the caller goes to msg. */
+ * zone_reclaim_mode without NUMA; or refused on this host: zone_reclaim_mode
+ * with memory tiering). A sentence for the caller goes to msg. */
 int override_check_name(const OverrideContext *c, const char *name, char *msg, size_t msg_size);
 
 /* Checks a whole request: the name as above, the value within

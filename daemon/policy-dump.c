@@ -134,6 +134,16 @@ static void dump_tunables(const Policy *p, FILE *f) {
                 else if (tp->mode == TUNABLE_MODE_ADAPTIVE) {
                         dump_tunable_value(f, id, "min", tp->min, tp->min_origin);
                         dump_tunable_value(f, id, "max", tp->max, tp->max_origin);
+                } else if (tp->mode == TUNABLE_MODE_BY_SWAP_CLASS) {
+                        const SwapClassTable *ct = &p->swap_classes;
+
+                        fputs("                classes: {\n", f);
+                        for (SwapClass cl = SWAP_CLASS_NONE + 1; cl < _SWAP_CLASS_MAX; cl++)
+                                dump_line(f, ct->origins[cl], NULL,
+                                          "                        %s = %" PRIu64 ";",
+                                          swap_class_to_string(cl), ct->value[cl]);
+                        fputs("                };\n", f);
+                        dump_tunable_value(f, id, "correction", ct->correction, ct->correction_origin);
                 }
                 /* Only where a file says it: the default needs no line. */
                 if (tp->take_over_origin.file)

@@ -121,7 +121,8 @@ static void parse_policy_section(Ctx *c, const config_setting_t *s) {
 /* ---- tunables: { ... } ------------------------------------------------------------------ */
 
 static const char *const tunables_names[] = {
-        "min_free_kbytes", "watermark_scale_factor", "swappiness", "zone_reclaim_mode", NULL,
+        "min_free_kbytes",        "watermark_scale_factor", "swappiness",         "zone_reclaim_mode",
+        "watermark_boost_factor", "lru_gen_enabled",        "lru_gen_min_ttl_ms", NULL,
 };
 
 enum {
@@ -131,13 +132,46 @@ enum {
         TKEY_MAX,
         TKEY_WHEN,
         TKEY_TAKE_OVER,
+        TKEY_CLASSES,
+        TKEY_CORRECTION,
         _TKEY_MAX,
 };
 
 static const char *const tunable_keys[_TKEY_MAX + 1] = {
-        [TKEY_MODE] = "mode", [TKEY_VALUE] = "value", [TKEY_MIN] = "min",
-        [TKEY_MAX] = "max",   [TKEY_WHEN] = "when",   [TKEY_TAKE_OVER] = "take_over",
+        [TKEY_MODE] = "mode",       [TKEY_VALUE] = "value",
+        [TKEY_MIN] = "min",         [TKEY_MAX] = "max",
+        [TKEY_WHEN] = "when",       [TKEY_TAKE_OVER] = "take_over",
+        [TKEY_CLASSES] = "classes", [TKEY_CORRECTION] = "correction",
 };
+
+/* The class names a "classes" group takes: every class but none. */
+static const char *const swap_class_keys[] = { "zram", "zswap", "ssd", "disk", "unknown", NULL };
+
+/* tunables.swappiness.classes = { zram = 150; ... }: each value 0..200 into
+ * v (indexed by SwapClass), set[] marking the classes given. */
+static void parse_swap_classes(Ctx *c, const config_setting_t *s, const char *where, uint64_t *v,
+                               const config_setting_t **set) {
+        if (!check_group(c, s, where))
+                return;
+        for (int i = 0; i < config_setting_length(s); i++) {
+                const config_setting_t *m = config_setting_get_elem(s, (unsigned) i);
+                int k = key_index(config_setting_name(m), swap_class_keys);
+                char kw[160];
+                int64_t x;
+
+                if (k < 0) {
+                        unknown_key(c, m, where, "swap class", swap_class_keys);
+                        continue;
+                }
+                snprintf(kw, sizeof(kw), "%s.%s", where, swap_class_keys[k]);
+                if (get_int(c, m, kw, 0, 200, &x)) {
+                        SwapClass cl = (SwapClass) swap_class_from_string(swap_class_keys[k]);
+
+                        v[cl] = (uint64_t) x;
+                        set[cl] = m;
+                }
+        }
+}
 
 /* The lowest value a policy may ask for. */
 uint64_t tunable_floor(TunableId id) {
@@ -202,8 +236,8 @@ static void check_bounds_unapplied(Ctx *c, TunableId id, const config_setting_t 
 }
 
 static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
-        const config_setting_t *set[_TKEY_MAX] = {};
-        uint64_t v[_TKEY_MAX] = {};
+        const config_setting_t *set[_TKEY_MAX] = {}, *class_set[_SWAP_CLASS_MAX] = {};
+        uint64_t v[_TKEY_MAX] = {}, class_v[_SWAP_CLASS_MAX] = {};
         int mode = -1;
         unsigned err0 = c->n_errors;
         bool holds, take_over = false;
@@ -240,9 +274,57 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
                         if (get_bool(c, m, kw, &take_over))
                                 set[k] = m;
                         break;
+                case TKEY_CLASSES:
+                        set[k] = m;
+                        if (id == TUNABLE_SWAPPINESS)
+                                parse_swap_classes(c, m, kw, class_v, class_set);
+                        break;
+                case TKEY_CORRECTION: {
+                        int64_t x;
+
+                        if (id == TUNABLE_SWAPPINESS && get_int(c, m, kw, 0, 100, &x)) {
+                                v[k] = (uint64_t) x;
+                                set[k] = m;
+                        } else if (id != TUNABLE_SWAPPINESS)
+                                set[k] = m;
+                        break;
+                }
                 }
         }
 
+        /* The swap class decides the I/O cost of swapping; no other
+         * tunable has a class. */
+        if (id != TUNABLE_SWAPPINESS) {
+                if (mode == TUNABLE_MODE_BY_SWAP_CLASS)
+                        ctx_error(c, line_of(set[TKEY_MODE]), where,
+                                  "mode \"by-swap-class\" is only for swappiness");
+                for (int k = TKEY_CLASSES; k <= TKEY_CORRECTION; k++)
+                        if (set[k])
+                                ctx_error(c, line_of(set[k]), where, "%s is only for swappiness",
+                                          tunable_keys[k]);
+        } else
+                for (int k = TKEY_CLASSES; k <= TKEY_CORRECTION; k++)
+                        if (mode >= 0 && mode != TUNABLE_MODE_BY_SWAP_CLASS && set[k])
+                                ctx_error(c, line_of(set[k]), where,
+                                          "%s is used only with mode \"by-swap-class\", not \"%s\"",
+                                          tunable_keys[k], tunable_mode_to_string(mode));
+
+        /* The kernel keeps min_ttl_ms in jiffies and shows it back rounded
+         * up to a whole tick: a value that does not read back would be
+         * written again at every sample. 20 ms is a whole number of ticks at
+         * HZ 100, 250, 300 and 1000. */
+        if (id == TUNABLE_LRU_GEN_MIN_TTL_MS && set[TKEY_VALUE] && v[TKEY_VALUE] % 20 != 0)
+                ctx_error(c, line_of(set[TKEY_VALUE]), where,
+                          "%" PRIu64 " ms is not a multiple of 20 ms: the kernel keeps it in jiffies and "
+                          "reads back a rounded value (%" PRIu64 " at HZ=250); use %" PRIu64 " or %" PRIu64,
+                          v[TKEY_VALUE], (v[TKEY_VALUE] + 3) / 4 * 4, v[TKEY_VALUE] / 20 * 20,
+                          v[TKEY_VALUE] / 20 * 20 + 20);
+        /* No controller moves these: a fixed value or the kernel's own. */
+        if (mode == TUNABLE_MODE_ADAPTIVE && tunable_info(id)->fixed_only)
+                ctx_error(c, line_of(set[TKEY_MODE]), where,
+                          "mode \"adaptive\" is not available for %s: memtuned has no controller for it; "
+                          "use \"fixed\" or \"unmanaged\"",
+                          tunable_info(id)->name);
         if (mode >= 0 && mode != TUNABLE_MODE_FIXED && set[TKEY_VALUE])
                 ctx_error(c, line_of(set[TKEY_VALUE]), where,
                           "value is used only with mode \"fixed\", not \"%s\"",
@@ -285,6 +367,15 @@ static void parse_tunable(Ctx *c, TunableId id, const config_setting_t *s) {
                 t->take_over = take_over;
                 t->take_over_origin = ctx_origin(c, set[TKEY_TAKE_OVER]);
         }
+        for (SwapClass cl = 0; cl < _SWAP_CLASS_MAX; cl++)
+                if (class_set[cl]) {
+                        c->p->swap_classes.value[cl] = class_v[cl];
+                        c->p->swap_classes.origins[cl] = ctx_origin(c, class_set[cl]);
+                }
+        if (id == TUNABLE_SWAPPINESS && set[TKEY_CORRECTION]) {
+                c->p->swap_classes.correction = v[TKEY_CORRECTION];
+                c->p->swap_classes.correction_origin = ctx_origin(c, set[TKEY_CORRECTION]);
+        }
 }
 
 static void parse_tunables_section(Ctx *c, const config_setting_t *s) {
@@ -297,11 +388,6 @@ static void parse_tunables_section(Ctx *c, const config_setting_t *s) {
 
                 if (id < 0)
                         unknown_key(c, m, "tunables", "tunable", tunables_names);
-                else if (id >= _TUNABLE_MANAGED_MAX)
-                        ctx_error(c, line_of(m), "tunables",
-                                  "%s is shown but never managed: memtuned manages %s, %s, %s and %s",
-                                  config_setting_name(m), tunables_names[0], tunables_names[1],
-                                  tunables_names[2], tunables_names[3]);
                 else
                         parse_tunable(c, (TunableId) id, m);
         }

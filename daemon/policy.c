@@ -98,6 +98,28 @@ const char *const tunable_mode_table[_TUNABLE_MODE_MAX] = {
         [TUNABLE_MODE_UNMANAGED] = "unmanaged",
         [TUNABLE_MODE_FIXED] = "fixed",
         [TUNABLE_MODE_ADAPTIVE] = "adaptive",
+        [TUNABLE_MODE_BY_SWAP_CLASS] = "by-swap-class",
+};
+
+/* swappiness is the relative I/O cost of swapping against re-reading the
+ * page cache (100: equal; Documentation/admin-guide/sysctl/vm.rst). zram:
+ * a swap-in is a decompression in RAM, microseconds against a file read's
+ * ~100 us on SSD, but its pages still take RAM and CPU: 150 (swap three
+ * times as cheap). zswap: most swap-ins come from its compressed pool, the
+ * rest from the device: 100. SSD: the kernel's default 60, which prices a
+ * swapped page (written out, then read back) above a clean file page (read
+ * back only). Rotating disk: swap-ins are scattered 4 KiB seeks while file
+ * reads get readahead: 20. Unknown: the kernel's default. The refault
+ * correction moves at most 20 (two of the engine's steps) either way. */
+const SwapClassTable swap_class_table_default = {
+        .value = {
+                [SWAP_CLASS_ZRAM] = 150,
+                [SWAP_CLASS_ZSWAP] = 100,
+                [SWAP_CLASS_SSD] = 60,
+                [SWAP_CLASS_DISK] = 20,
+                [SWAP_CLASS_UNKNOWN] = 60,
+        },
+        .correction = 20,
 };
 /* clang-format on */
 
@@ -482,6 +504,7 @@ int policy_new_default(Policy **ret) {
         p->mode = POLICY_MODE_ENFORCE;
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                 p->tunables[id] = (TunablePolicy) { .mode = TUNABLE_MODE_UNMANAGED };
+        p->swap_classes = swap_class_table_default;
         p->thresholds = thresholds_default;
 
         *ret = p;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "macro.h"
+#include "swapinfo.h"
 #include "tunable.h"
 
 /* The effective policy: policy files merged in order, validated, with every
@@ -25,6 +26,9 @@ typedef enum TunableMode {
         TUNABLE_MODE_UNMANAGED, /* never written */
         TUNABLE_MODE_FIXED,     /* set to value */
         TUNABLE_MODE_ADAPTIVE,  /* steered by the engine within [min, max] */
+        /* swappiness only: the swap class's value from the policy's table,
+         * moved by refaults at most SwapClassTable.correction either way */
+        TUNABLE_MODE_BY_SWAP_CLASS,
         _TUNABLE_MODE_MAX,
 } TunableMode;
 
@@ -44,6 +48,25 @@ typedef struct TunablePolicy {
         PolicyOrigin take_over_origin;
         PolicyOrigin value_origin, min_origin, max_origin; /* .file NULL: not set by any file */
 } TunablePolicy;
+
+/* swappiness by the class of the swap in use (mode "by-swap-class"): the
+ * value per class and the bound of the refault correction around it.
+ * Defaults and their reasons in memtuned.policy(5); value[SWAP_CLASS_NONE]
+ * is unused (without swap, swappiness stays at the value found). */
+typedef struct SwapClassTable {
+        uint64_t value[_SWAP_CLASS_MAX];
+        uint64_t correction;
+        PolicyOrigin origins[_SWAP_CLASS_MAX], correction_origin; /* .file NULL: built-in default */
+} SwapClassTable;
+
+/* The built-in table: zram 150, zswap 100, ssd 60, disk 20, unknown 60,
+ * correction 20. */
+extern const SwapClassTable swap_class_table_default;
+
+/* Whether the engine steers a tunable in mode m (adaptive, by-swap-class). */
+static inline bool tunable_mode_steers(TunableMode m) {
+        return m == TUNABLE_MODE_ADAPTIVE || m == TUNABLE_MODE_BY_SWAP_CLASS;
+}
 
 /* The keys of the thresholds section, in PolicyThresholds order. */
 typedef enum PolicyThreshold {
@@ -111,6 +134,7 @@ typedef struct Policy {
         PolicyMode mode;
         PolicyOrigin mode_origin;
         TunablePolicy tunables[_TUNABLE_MANAGED_MAX];
+        SwapClassTable swap_classes;
         PolicyThresholds thresholds;
         ProcessRule *rules; /* in policy order: the first match wins */
         size_t n_rules;

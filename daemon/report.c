@@ -84,6 +84,17 @@ void report_json_fields(JsonWriter *w, const Sample *s, const Rates *r) {
                         json_u64(w, meminfo_keys[f], s->meminfo.field[f]);
         json_object_end(w);
 
+        json_object_begin(w, "swap");
+        json_string(w, "class", swap_class_to_string(s->swap.class));
+        json_u64(w, "devices", s->swap.n_devices);
+        if (s->swap.device[0])
+                json_string(w, "device", s->swap.device);
+        else
+                json_null(w, "device");
+        json_bool(w, "zswap", s->swap.zswap);
+        json_string(w, "detail", s->swap.detail);
+        json_object_end(w);
+
         json_object_begin(w, "psi");
         json_bool(w, "available", s->psi.available);
         if (s->psi.available) {
@@ -170,6 +181,7 @@ static void text_rate(FILE *f, const Sample *s, const Rates *r, VmStatField fiel
 void report_text(FILE *f, const Sample *s, const Rates *r) {
         const MemInfo *m = &s->meminfo;
         char a[32], b[32], c[32], d[32], e[32];
+        size_t boosted = 0;
         int col = 0;
 
         fprintf(f, "Memory    total %s, free %s, available %s, cached %s\n",
@@ -180,9 +192,10 @@ void report_text(FILE *f, const Sample *s, const Rates *r) {
         if (m->field[MEMINFO_SWAP_TOTAL] == 0)
                 fprintf(f, "Swap      none\n");
         else
-                fprintf(f, "Swap      total %s, free %s\n",
+                fprintf(f, "Swap      total %s, free %s; class %s (%s: %s)\n",
                         format_size(a, sizeof(a), m->field[MEMINFO_SWAP_TOTAL]),
-                        format_size(e, sizeof(e), m->field[MEMINFO_SWAP_FREE]));
+                        format_size(e, sizeof(e), m->field[MEMINFO_SWAP_FREE]),
+                        swap_class_to_string(s->swap.class), s->swap.device, s->swap.detail);
 
         if (!s->psi.available)
                 fprintf(f, "PSI       unavailable (kernel without CONFIG_PSI, or psi=0)\n");
@@ -212,25 +225,43 @@ void report_text(FILE *f, const Sample *s, const Rates *r) {
 
         fprintf(f, "Zones     %" PRIu32 " node%s; pages, free against the watermarks\n", s->zoneinfo.n_nodes,
                 s->zoneinfo.n_nodes == 1 ? "" : "s");
-        fprintf(f, "          %-4s %-8s %12s %10s %10s %10s %12s  %s\n", "node", "zone", "free", "min",
-                "low", "high", "managed", "state");
+        fprintf(f, "          %-4s %-8s %12s %10s %10s %10s %8s %12s  %s\n", "node", "zone", "free", "min",
+                "low", "high", "boost", "managed", "state");
         for (size_t i = 0; i < s->zoneinfo.n_zones; i++) {
                 const Zone *z = &s->zoneinfo.zones[i];
 
+                boosted += z->boost > 0;
                 fprintf(f,
                         "          %-4" PRIu32 " %-8s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-                        " %12" PRIu64 "  %s\n",
-                        z->node, z->name, z->free, z->min, z->low, z->high, z->managed,
+                        " %8" PRIu64 " %12" PRIu64 "  %s\n",
+                        z->node, z->name, z->free, z->min, z->low, z->high, z->boost, z->managed,
                         zone_state_to_string(zone_state(z)));
         }
+        /* The kernel raised these watermarks itself after a fragmenting
+         * allocation (vm.watermark_boost_factor); kswapd reclaims the boost. */
+        if (boosted > 0)
+                fprintf(f,
+                        "          %zu zone%s boosted by the kernel (vm.watermark_boost_factor): min, low "
+                        "and high include the boost until kswapd has reclaimed it\n",
+                        boosted, boosted == 1 ? "" : "s");
 
         fprintf(f, "Tunables  ");
         for (TunableId t = 0; t < _TUNABLE_MAX; t++) {
-                if (tunables_has(&s->tunables, t))
-                        fprintf(f, "vm.%s=%" PRIu64, tunable_info(t)->name, s->tunables.value[t]);
+                const TunableInfo *info = tunable_info(t);
+
+                if (!tunables_has(&s->tunables, t))
+                        fprintf(f, "%s=n/a", info->display);
+                else if (info->hex)
+                        fprintf(f, "%s=0x%04" PRIx64, info->display, s->tunables.value[t]);
                 else
-                        fprintf(f, "vm.%s=n/a", tunable_info(t)->name);
-                fputs(t + 1 < _TUNABLE_MAX ? (t % 2 == 1 ? "\n          " : "  ") : "\n", f);
+                        fprintf(f, "%s=%" PRIu64, info->display, s->tunables.value[t]);
+                /* Two sysctls a line; the long /sys paths one each. */
+                fputs(t + 1 >= _TUNABLE_MAX ? "\n"
+                      : t % 2 == 1 || info->root == TUNABLE_ROOT_SYS ||
+                                      tunable_info(t + 1)->root == TUNABLE_ROOT_SYS
+                              ? "\n          "
+                              : "  ",
+                      f);
         }
 }
 
@@ -280,6 +311,25 @@ void report_plan_json(JsonWriter *w, const Policy *p, const Plan *plan) {
                 json_string(w, NULL, plan->decisions[i].reason);
         json_array_end(w);
         json_object_end(w);
+}
+
+void report_knobs_text(FILE *f, const ManagerKnobRow *k, size_t n) {
+        fprintf(f, "Knobs     %-24s %-12s %s\n", "knob", "state", "why");
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "          %-24s %-12s %s\n", k[i].name, k[i].state, k[i].reason);
+}
+
+void report_knobs_json(JsonWriter *w, const ManagerKnobRow *k, size_t n) {
+        json_array_begin(w, "knobs");
+        for (size_t i = 0; i < n; i++) {
+                json_object_begin(w, NULL);
+                json_string(w, "name", k[i].name);
+                json_string(w, "file", k[i].file);
+                json_string(w, "state", k[i].state);
+                json_string(w, "reason", k[i].reason);
+                json_object_end(w);
+        }
+        json_array_end(w);
 }
 
 void report_killorder_text(FILE *f, const KillOrderEntry *e, size_t n, size_t n_total) {
@@ -345,6 +395,7 @@ void report_describe_json(FILE *f, const Manager *m, int64_t realtime_offset) {
         const Decision *decisions[REPORT_DESCRIBE_DECISIONS_MAX];
         ManagerOverrideRow overrides[_TUNABLE_MANAGED_MAX];
         ManagerTunableRow tunables[_TUNABLE_MAX];
+        ManagerKnobRow knobs[_TUNABLE_MAX];
         ManagerStatus st;
         size_t n;
         JsonWriter w;
@@ -387,6 +438,9 @@ void report_describe_json(FILE *f, const Manager *m, int64_t realtime_offset) {
                 json_object_end(&w);
         }
         json_array_end(&w);
+
+        n = manager_get_knobs(m, knobs);
+        report_knobs_json(&w, knobs, n);
 
         json_array_begin(&w, "overrides");
         n = manager_get_overrides(m, overrides);

@@ -37,6 +37,11 @@ void report_json_fields(JsonWriter *w, const Sample *s, const Rates *r);
 void report_plan_text(FILE *f, const Policy *p, const Plan *plan);
 void report_plan_json(JsonWriter *w, const Policy *p, const Plan *plan);
 
+/* Each knob's state (managed, unmanaged, unsupported) and why: a table,
+ * or a "knobs" array of {name, file, state, reason} in the object w is in. */
+void report_knobs_text(FILE *f, const ManagerKnobRow *k, size_t n);
+void report_knobs_json(JsonWriter *w, const ManagerKnobRow *k, size_t n);
+
 /* The kill order: pid, comm, memory, oom_score_adj, memtuned's points and
  * normalised score beside the kernel's oom_score, and the rule. n_total is
  * how many processes there were in all (the table shows the first n). */

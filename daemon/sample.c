@@ -21,17 +21,23 @@
 #define PSI_BUF_SIZE 256u
 #define PSI_BUF_MAX 4096u
 #define TUNABLE_BUF_SIZE 32u
+/* /proc/swaps: a header and at most 32 lines of a path (up to PATH_MAX,
+ * escaped) and four numbers. */
+#define SWAPS_BUF_SIZE 1024u
+#define SWAPS_BUF_MAX (SWAPS_MAX * 4200u)
 
 void sampler_close(Sampler *s) {
         procfile_close(&s->vmstat);
         procfile_close(&s->zoneinfo);
         procfile_close(&s->meminfo);
         procfile_close(&s->psi);
+        procfile_close(&s->swaps);
+        procfile_close(&s->zswap);
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 procfile_close(&s->tunable[i]);
 }
 
-int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
+int sampler_open(Sampler *s, int proc_dirfd, int sys_dirfd, const char **ret_failed_path) {
         const struct {
                 ProcFile *f;
                 const char *path;
@@ -45,8 +51,8 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
         };
         int r;
 
-        *s = (Sampler) { .proc_fd = proc_dirfd };
-        s->vmstat = s->zoneinfo = s->meminfo = s->psi = PROC_FILE_NULL;
+        *s = (Sampler) { .proc_fd = proc_dirfd, .sys_fd = sys_dirfd };
+        s->vmstat = s->zoneinfo = s->meminfo = s->psi = s->swaps = s->zswap = PROC_FILE_NULL;
         for (size_t i = 0; i < _TUNABLE_MAX; i++)
                 s->tunable[i] = PROC_FILE_NULL;
 
@@ -65,10 +71,23 @@ int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path) {
                 }
         }
 
-        for (size_t i = 0; i < _TUNABLE_MAX; i++) {
-                r = procfile_open(&s->tunable[i], proc_dirfd, tunable_info(i)->path, TUNABLE_BUF_SIZE,
-                                  TUNABLE_BUF_SIZE, true);
-                if (r < 0 && r != -ENOENT) {
+        /* Both optional: a kernel without swap support has no /proc/swaps,
+         * one without zswap no module parameter. */
+        (void) procfile_open(&s->swaps, proc_dirfd, "swaps", SWAPS_BUF_SIZE, SWAPS_BUF_MAX, true);
+        if (sys_dirfd >= 0)
+                (void) procfile_open(&s->zswap, sys_dirfd, "module/zswap/parameters/enabled", 16, 16, true);
+
+        for (TunableId i = 0; i < _TUNABLE_MAX; i++) {
+                int root = tunable_root_fd(i, proc_dirfd, sys_dirfd);
+
+                r = root < 0 ? -ENOENT
+                             : procfile_open(&s->tunable[i], root, tunable_info(i)->path, TUNABLE_BUF_SIZE,
+                                             TUNABLE_BUF_SIZE, true);
+                s->tunable_probe[i] = MIN(r, 0);
+                /* /sys may deny what /proc/sys/vm never does (a sandbox that
+                 * hides a directory): the knob is then unsupported here, and
+                 * says why, rather than the daemon failing to start. */
+                if (r < 0 && r != -ENOENT && tunable_info(i)->root == TUNABLE_ROOT_PROC) {
                         if (ret_failed_path)
                                 *ret_failed_path = tunable_info(i)->path;
                         sampler_close(s);
@@ -102,6 +121,58 @@ static int parse_psi(const char *b, size_t n, void *o) {
         return psi_parse(b, n, o);
 }
 
+/* FNV-1a: only to notice that the text changed. */
+static uint64_t hash_text(const char *buf, size_t len, uint64_t h) {
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (unsigned char) buf[i]) * UINT64_C(1099511628211);
+        return h;
+}
+
+/* Reads /proc/swaps and zswap's switch every sample (a few microseconds);
+ * classifies again (a few /sys reads) only when the devices or the switch
+ * changed since the last sample: swapon, swapoff, a zram device set up
+ * later, zswap switched. Returns 0 or the parser's error. */
+static int read_swap(Sampler *s, SwapState *ret) {
+        const char *buf = "Filename\n";
+        size_t len = strlen(buf), n = 0;
+        uint64_t h = UINT64_C(14695981039346656037);
+        bool zswap = false;
+        int r;
+
+        if (s->swaps.fd >= 0) {
+                r = procfile_read(&s->swaps, &buf, &len);
+                if (r < 0)
+                        return r == -EFBIG ? -EINVAL : r;
+        }
+        if (s->zswap.fd >= 0) {
+                const char *z;
+                size_t zl;
+
+                /* A module parameter the kernel shows as Y or N. */
+                if (procfile_read(&s->zswap, &z, &zl) >= 0)
+                        zswap = zl > 0 && (z[0] == 'Y' || z[0] == 'y' || z[0] == '1');
+        }
+        r = swaps_parse(buf, len, s->swap_devices, &n);
+        if (r < 0)
+                return r;
+        /* Which devices, of which type and priority: not their use, which
+         * moves at every sample while the host swaps. */
+        for (size_t i = 0; i < n; i++) {
+                const SwapDevice *d = &s->swap_devices[i];
+
+                h = hash_text(d->path, strlen(d->path) + 1, h);
+                h = hash_text((const char *) &d->is_file, sizeof(d->is_file), h);
+                h = hash_text((const char *) &d->priority, sizeof(d->priority), h);
+        }
+        h = hash_text(zswap ? "Y" : "N", 1, h);
+        if (h != s->swaps_hash || s->swaps_hash == 0) {
+                swap_classify(s->sys_fd, s->swap_devices, n, zswap, &s->swap);
+                s->swaps_hash = h ?: 1;
+        }
+        *ret = s->swap;
+        return 0;
+}
+
 int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_failed_path) {
         const char *failed = NULL;
         int r;
@@ -118,6 +189,8 @@ int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_fa
                 failed = "meminfo";
         else if (s->psi.fd >= 0 && (r = read_parse(&s->psi, &ret->psi, parse_psi)) < 0)
                 failed = "pressure/memory";
+        else if ((r = read_swap(s, &ret->swap)) < 0)
+                failed = "swaps";
         if (failed) {
                 if (ret_failed_path)
                         *ret_failed_path = failed;
@@ -135,15 +208,33 @@ int sampler_read(Sampler *s, uint64_t now_usec, Sample *ret, const char **ret_fa
                         continue;
                 r = procfile_read(&s->tunable[i], &buf, &len);
                 if (r >= 0)
-                        r = tunable_parse(buf, len, &ret->tunables.value[i]);
+                        r = tunable_parse_value(i, buf, len, &ret->tunables.value[i]);
                 if (r < 0) {
                         if (ret_failed_path)
-                                *ret_failed_path = tunable_info(i)->path;
+                                *ret_failed_path = tunable_info(i)->root == TUNABLE_ROOT_SYS
+                                                           ? tunable_info(i)->display
+                                                           : tunable_info(i)->path;
                         return r == -EFBIG ? -EINVAL : r;
                 }
                 ret->tunables.present |= UINT32_C(1) << i;
         }
         return 0;
+}
+
+const char *sampler_probe_reason(const Sampler *s, TunableId id, char *buf, size_t size) {
+        const TunableInfo *info = tunable_info(id);
+        int r = s->tunable_probe[id];
+
+        if (r == 0)
+                buf[0] = 0;
+        else if (info->root == TUNABLE_ROOT_SYS && s->sys_fd < 0)
+                snprintf(buf, size, "not probed: /sys is not read (--proc-root without --sys-root)");
+        else if (r == -ENOENT)
+                snprintf(buf, size, "%s", info->absent);
+        else
+                snprintf(buf, size, "cannot open %s%s: %s",
+                         info->root == TUNABLE_ROOT_SYS ? "/sys/" : "/proc/", info->path, strerror(-r));
+        return buf;
 }
 
 int sampler_read_start(Sampler *s, Sample *ret, const char **ret_failed_path) {

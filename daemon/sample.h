@@ -7,6 +7,7 @@
 #include "meminfo.h"
 #include "procfile.h"
 #include "psi.h"
+#include "swapinfo.h"
 #include "tunable.h"
 #include "vmstat.h"
 #include "zoneinfo.h"
@@ -17,6 +18,7 @@ typedef struct Sample {
         MemInfo meminfo;
         Psi psi;
         Tunables tunables;
+        SwapState swap; /* the swap in use and its class */
         VmStat vmstat;
         ZoneInfo zoneinfo; /* last: variable used length */
 } Sample;
@@ -37,16 +39,33 @@ typedef struct Rates {
 
 /* The open files sampling reads: one open() at start, pread() afterwards. */
 typedef struct Sampler {
-        int proc_fd;
+        int proc_fd, sys_fd;
         ProcFile vmstat, zoneinfo, meminfo, psi;
         ProcFile tunable[_TUNABLE_MAX];
+        /* The probe of each knob: 0 when its file is open, else the -errno
+         * of opening it (-ENOENT: the kernel lacks it). A knob that failed its
+         * probe is never read nor written. */
+        int tunable_probe[_TUNABLE_MAX];
+        /* /proc/swaps and zswap's switch, read every sample; the devices
+         * are classified (a few /sys reads) only when either changed. */
+        ProcFile swaps, zswap;
+        uint64_t swaps_hash; /* of the last devices (path, type, priority) and switch; 0: none yet */
+        SwapState swap;
+        SwapDevice swap_devices[SWAPS_MAX];
 } Sampler;
 
-/* Opens the files below proc_dirfd (the fd is borrowed and must outlive the
- * sampler). A missing PSI file or tunable is not an error: the sample says
- * so. Returns -errno when vmstat, zoneinfo or meminfo cannot be opened; the
- * failing path is stored in *ret_failed_path (static string) if given. */
-int sampler_open(Sampler *s, int proc_dirfd, const char **ret_failed_path);
+/* Opens the files below proc_dirfd and sys_dirfd (borrowed; they must outlive
+ * the sampler; sys_dirfd may be -1 for no /sys, and then its knobs count as
+ * absent). A missing PSI file or tunable is not an error: the sample says
+ * so. Returns -errno when vmstat, zoneinfo or meminfo cannot be opened, or a
+ * /proc/sys/vm file exists but cannot be opened; the failing path is stored
+ * in *ret_failed_path (static string) if given. */
+int sampler_open(Sampler *s, int proc_dirfd, int sys_dirfd, const char **ret_failed_path);
+
+/* Why knob id is not available, in words ("no /sys/kernel/mm/lru_gen/enabled:
+ * ..." or "cannot open /sys/...: Permission denied"), into buf; "" when its
+ * probe succeeded. Returns buf. */
+const char *sampler_probe_reason(const Sampler *s, TunableId id, char *buf, size_t size);
 
 void sampler_close(Sampler *s);
 

@@ -69,7 +69,7 @@ static void test_write_restore(void) {
         Actuator a;
 
         ASSERT(proc >= 0);
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
         CHECK(state_text() == NULL);
 
         /* A no-op write writes nothing and remembers nothing. */
@@ -110,7 +110,7 @@ static void test_external_change(void) {
         int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         Actuator a;
 
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_MIN_FREE_KBYTES, 84480, 1000000, NULL), 1);
 
         /* An administrator sets 100000: adopted, and stop leaves it. */
@@ -128,14 +128,14 @@ static void test_crash_restart(void) {
         int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         Actuator a, b;
 
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_MIN_FREE_KBYTES, 84480, 1000000, NULL), 1);
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_MIN_FREE_KBYTES, 100000, 3000000, NULL), 1);
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 30, 3000000, NULL), 1);
         /* "Crash": no restore, no close. A new instance restores the true
          * originals, not the values it wrote itself. */
         crash(&a);
-        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&b, proc, -1, statedir), 0);
         CHECK_EQ_INT(b.entry[TUNABLE_MIN_FREE_KBYTES].original, 67584);
         /* Its first own write keeps the original from before the crash. */
         CHECK_EQ_INT(actuator_write(&b, TUNABLE_MIN_FREE_KBYTES, 120000, 9000000, NULL), 1);
@@ -144,7 +144,7 @@ static void test_crash_restart(void) {
         /* While it was down, someone set swappiness: that one is dropped. */
         actuator_close(&b);
         put("swappiness", "77\n");
-        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 1);
+        CHECK_EQ_INT(actuator_open(&b, proc, -1, statedir), 1);
         CHECK_STREQ(state_text(), "min_free_kbytes 67584 120000\n");
         CHECK_EQ_INT(actuator_restore(&b), 1);
         CHECK_EQ_U64(get("min_free_kbytes"), 67584);
@@ -157,9 +157,9 @@ static void test_crash_restart(void) {
 
 static void test_corrupt_state(void) {
         static const char *const bad[] = {
-                "min_free_kbytes 1\n",          /* a field missing */
-                "bogus 1 2\n",                  /* unknown tunable */
-                "watermark_boost_factor 1 2\n", /* not managed */
+                "min_free_kbytes 1\n",  /* a field missing */
+                "bogus 1 2\n",          /* unknown tunable */
+                "lru_gen_enable 1 2\n", /* not a knob */
                 "min_free_kbytes 1 2\nmin_free_kbytes 1 2\n",
                 "min_free_kbytes 99999999999999999999999 2\n",
                 "min_free_kbytes 1 2 3\n",
@@ -176,7 +176,7 @@ static void test_corrupt_state(void) {
                 ASSERT(f);
                 fputs(bad[i], f);
                 fclose(f);
-                CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EBADMSG);
+                CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), -EBADMSG);
                 CHECK(access(corrupt, F_OK) == 0);
                 CHECK(access(path, F_OK) < 0);
                 /* Usable afterwards, with no originals. */
@@ -206,7 +206,7 @@ static void test_kill_between_write_and_record(void) {
         int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         Actuator a, b;
 
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 37, 1000000, NULL), 1);
         CHECK_STREQ(state_text(), "swappiness 60 37\n");
         /* The second write reaches the kernel; the process dies before
@@ -217,7 +217,7 @@ static void test_kill_between_write_and_record(void) {
         CHECK_STREQ(state_text(), "swappiness 60 37 writing=30\n");
         crash(&a);
 
-        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&b, proc, -1, statedir), 0);
         CHECK(b.entry[TUNABLE_SWAPPINESS].has_original);
         CHECK_EQ_U64(b.entry[TUNABLE_SWAPPINESS].original, 60);
         CHECK_EQ_U64(b.entry[TUNABLE_SWAPPINESS].written, 30);
@@ -229,17 +229,17 @@ static void test_kill_between_write_and_record(void) {
 
         /* The same for a first write, and a kill before the kernel write
          * (the kernel still at the original) restores nothing. */
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
         a.test_stop_after_kernel_write = true;
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_WATERMARK_SCALE_FACTOR, 50, 1000000, NULL), -ECANCELED);
         crash(&a);
-        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&b, proc, -1, statedir), 0);
         CHECK_EQ_INT(actuator_restore(&b), 1);
         CHECK_EQ_U64(get("watermark_scale_factor"), 10);
         actuator_close(&b);
         actuator_close(&a);
         write_state("swappiness 60 60 writing=30\n");
-        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&b, proc, -1, statedir), 0);
         CHECK_EQ_INT(actuator_restore(&b), 0);
         CHECK_EQ_U64(get("swappiness"), 60);
         CHECK(state_text() == NULL);
@@ -263,7 +263,7 @@ static void test_planted_originals(void) {
 
         for (size_t i = 0; i < ELEMENTSOF(planted); i++) {
                 write_state(planted[i]);
-                CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+                CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
                 if (a.entry[TUNABLE_MIN_FREE_KBYTES].has_original ||
                     a.entry[TUNABLE_SWAPPINESS].has_original ||
                     a.entry[TUNABLE_WATERMARK_SCALE_FACTOR].has_original)
@@ -279,7 +279,7 @@ static void test_planted_originals(void) {
         put("min_free_kbytes", "84480\n");
         put("swappiness", "30\n");
         write_state("min_free_kbytes 1234204 84480\nswappiness 37 30\n");
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
         CHECK_EQ_U64(a.entry[TUNABLE_MIN_FREE_KBYTES].original, 1234204);
         CHECK_EQ_INT(actuator_restore(&a), 2);
         CHECK_EQ_U64(get("min_free_kbytes"), 1234204);
@@ -306,7 +306,7 @@ static void test_state_file_types(void) {
 
         /* A FIFO: moved aside, never opened (start-up hung on it). */
         ASSERT(mkfifo(path, 0600) == 0);
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EBADMSG);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), -EBADMSG);
         CHECK(lstat(corrupt, &st) == 0 && S_ISFIFO(st.st_mode));
         CHECK(lstat(path, &st) < 0);
         actuator_close(&a);
@@ -314,7 +314,7 @@ static void test_state_file_types(void) {
 
         /* A directory: moved aside too, the actuator usable afterwards. */
         ASSERT(mkdir(path, 0700) == 0);
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EBADMSG);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), -EBADMSG);
         CHECK(lstat(corrupt, &st) == 0 && S_ISDIR(st.st_mode));
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 10, 1000000, NULL), 1);
         CHECK_STREQ(state_text(), "swappiness 60 10\n");
@@ -328,7 +328,7 @@ static void test_state_file_types(void) {
         fputs("swappiness 0 60\n", f);
         fclose(f);
         ASSERT(symlink(target, path) == 0);
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EBADMSG);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), -EBADMSG);
         CHECK(!a.entry[TUNABLE_SWAPPINESS].has_original);
         CHECK(lstat(corrupt, &st) == 0 && S_ISLNK(st.st_mode));
         actuator_close(&a);
@@ -336,7 +336,7 @@ static void test_state_file_types(void) {
 
         /* A symlink planted as originals.tmp: root overwrote its target. */
         ASSERT(symlink(target, tmp) == 0);
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 10, 1000000, NULL), 1);
         CHECK_STREQ(state_text(), "swappiness 60 10\n");
         f = fopen(target, "re");
@@ -359,39 +359,109 @@ static void test_state_dir(void) {
 
         /* Writable by others: uid 65534 planted swappiness 0 there. */
         ASSERT(chmod(statedir, 0777) == 0);
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EACCES);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), -EACCES);
         CHECK_EQ_INT(a.state_fd, -1);
         ASSERT(chmod(statedir, 0775) == 0);
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EACCES);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), -EACCES);
         ASSERT(chmod(statedir, 0755) == 0);
         if (geteuid() == 0) {
                 ASSERT(chown(statedir, 65534, 65534) == 0);
-                CHECK_EQ_INT(actuator_open(&a, proc, statedir), -EPERM);
+                CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), -EPERM);
                 ASSERT(chown(statedir, 0, 0) == 0);
         }
         /* A symlink to a directory is no state directory. */
         snprintf(link, sizeof(link), "%s/state-link", tmpdir);
         ASSERT(symlink(statedir, link) == 0);
-        CHECK_EQ_INT(actuator_open(&a, proc, link), -ENOTDIR);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, link), -ENOTDIR);
         unlink(link);
 
         /* One user at a time: a second one is refused before it reads or
          * writes anything, and may start once the first is gone. */
-        CHECK_EQ_INT(actuator_open(&a, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
         CHECK_EQ_INT(actuator_write(&a, TUNABLE_SWAPPINESS, 10, 1000000, NULL), 1);
-        CHECK_EQ_INT(actuator_open(&b, proc, statedir), -EBUSY);
+        CHECK_EQ_INT(actuator_open(&b, proc, -1, statedir), -EBUSY);
         CHECK_EQ_INT(b.state_fd, -1);
         CHECK_STREQ(state_text(), "swappiness 60 10\n");
         CHECK_EQ_U64(get("swappiness"), 10);
         CHECK_EQ_INT(actuator_restore(&a), 1);
         actuator_close(&a);
-        CHECK_EQ_INT(actuator_open(&b, proc, statedir), 0);
+        CHECK_EQ_INT(actuator_open(&b, proc, -1, statedir), 0);
         actuator_close(&b);
         close(proc);
 }
 
 /* The state file's parser on literals: what it accepts, what it refuses,
  * and the formatter's text read back. */
+static char sysdir[512];
+
+static char *sys_text(const char *name) {
+        static char buf[64];
+        char path[700];
+        FILE *f;
+        size_t n;
+
+        snprintf(path, sizeof(path), "%s/kernel/mm/lru_gen/%s", sysdir, name);
+        f = fopen(path, "re");
+        if (!f)
+                return NULL;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        return buf;
+}
+
+/* Issue 19: the multi-gen LRU's files below --sys-root are written, read
+ * back in the kernel's hex, kept in the state file, restored on stop and
+ * after a crash; where /sys has no such files nothing is written at all. */
+static void test_sys_knobs(void) {
+        int proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), sys;
+        char cmd[1600];
+        uint64_t actual = 0;
+        Actuator a, b;
+
+        snprintf(sysdir, sizeof(sysdir), "%s/sys", tmpdir);
+        snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s'", test_data_path("debian12-numa2/sys"), sysdir);
+        ASSERT(system(cmd) == 0);
+        sys = open(sysdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ASSERT(proc >= 0 && sys >= 0);
+
+        CHECK_EQ_INT(actuator_open(&a, proc, sys, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_ENABLED, 7, 1000000, &actual), 1);
+        CHECK_EQ_U64(actual, 7);
+        CHECK_STREQ(sys_text("enabled"), "0x0007\n");
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_MIN_TTL_MS, 1000, 1000000, NULL), 1);
+        CHECK_STREQ(sys_text("min_ttl_ms"), "1000\n");
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_ENABLED, 8, 3000000, NULL), -ERANGE);
+        CHECK_STREQ(state_text(), "lru_gen_enabled 0 7\nlru_gen_min_ttl_ms 0 1000\n");
+
+        /* SIGKILL: the next instance knows the originals and restores them. */
+        crash(&a);
+        CHECK_EQ_INT(actuator_open(&b, proc, sys, statedir), 0);
+        CHECK(b.entry[TUNABLE_LRU_GEN_ENABLED].has_original &&
+              b.entry[TUNABLE_LRU_GEN_ENABLED].original == 0);
+        CHECK_EQ_INT(actuator_restore(&b), 2);
+        CHECK_STREQ(sys_text("enabled"), "0x0000\n");
+        CHECK_STREQ(sys_text("min_ttl_ms"), "0\n");
+        CHECK(state_text() == NULL);
+        actuator_close(&b);
+
+        /* A kernel without the multi-gen LRU (no such files), or no /sys at
+         * all: the write is refused before any file is opened or created. */
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s/kernel/mm/lru_gen'", sysdir);
+        ASSERT(system(cmd) == 0);
+        CHECK_EQ_INT(actuator_open(&a, proc, sys, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_ENABLED, 7, 1000000, NULL), -ENOENT);
+        CHECK(sys_text("enabled") == NULL);
+        CHECK(state_text() == NULL);
+        actuator_close(&a);
+        CHECK_EQ_INT(actuator_open(&a, proc, -1, statedir), 0);
+        CHECK_EQ_INT(actuator_write(&a, TUNABLE_LRU_GEN_MIN_TTL_MS, 1000, 1000000, NULL), -ENOENT);
+        CHECK(state_text() == NULL);
+        actuator_close(&a);
+        close(sys);
+        close(proc);
+}
+
 static void test_parse_originals(void) {
         static const char *const bad[] = {
                 "min_free_kbytes 67584\n",
@@ -399,7 +469,7 @@ static void test_parse_originals(void) {
                 "min_free_kbytes 67584 84480 trailing\n",
                 "min_free_kbytes -1 84480\n",
                 "min_free_kbytes 99999999999999999999999 1\n",
-                "watermark_boost_factor 1 2\n",
+                "lru_gen_enable 1 2\n",
                 "nope 1 2\n",
                 "swappiness 60 70\nswappiness 60 70\n",
                 "\nswappiness 60 70\n",
@@ -444,6 +514,7 @@ int main(void) {
         test_write_restore();
         test_external_change();
         test_crash_restart();
+        test_sys_knobs();
         test_corrupt_state();
         test_kill_between_write_and_record();
         test_planted_originals();

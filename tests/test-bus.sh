@@ -222,7 +222,7 @@ fi
 
 # 3. Every property and method through busctl, as root and as uid 65534.
 PROPERTIES="Version Mode ModeSource PolicyName PolicyFiles PolicyError PressureLevel PSIAvailable PSISome
-PSIFull Tunables Overrides Zones VmstatRates SampleTimestamp"
+PSIFull Tunables Knobs Overrides Swap Zones VmstatRates SampleTimestamp"
 for who in root nobody; do
         for p in $PROPERTIES; do
                 check "busctl get-property $p as $who" \
@@ -232,7 +232,7 @@ for who in root nobody; do
         check "busctl GetAll as $who lists every property" \
                 sh -c "busctl --address='$ADDR' --json=short call org.memtuned1 /org/memtuned1 \
                         org.freedesktop.DBus.Properties GetAll s org.memtuned1.Manager | \
-                        $PY -c 'import json,sys; d=json.load(sys.stdin)[\"data\"][0]; sys.exit(len(d) != 15)'"
+                        $PY -c 'import json,sys; d=json.load(sys.stdin)[\"data\"][0]; sys.exit(len(d) != 17)'"
         check "busctl Describe as $who returns JSON" \
                 sh -c "busctl --address='$ADDR' --json=short call org.memtuned1 /org/memtuned1 \
                         org.memtuned1.Manager Describe | \
@@ -283,6 +283,10 @@ check "... shows the tunables" grep -qE '^swappiness +10 +60 +10 +fixed' "$tmp/s
 check "... draws each zone's gauge" grep -qE '^node 0  DMA32 +\[#{10}\|#{10}\|#{10}\|#{10}\] +772915 free' \
         "$tmp/status.txt"
 check "... and the recent decisions" grep -qF "swappiness 60 -> 10: fixed by policy" "$tmp/status.txt"
+check "... and each knob's state with the probe's reason" grep -qE \
+        '^lru_gen_enabled +unsupported +not probed: /sys is not read \(--proc-root without --sys-root\)$' \
+        "$tmp/status.txt"
+check "... a managed knob says so" grep -qE '^swappiness +managed +fixed by policy$' "$tmp/status.txt"
 check "memtunectl status as uid 65534" quiet as nobody "$memtunectl" --bus-address="$ADDR" status
 check "memtunectl status honours DBUS_SYSTEM_BUS_ADDRESS" sh -c "'$memtunectl' status | grep -q TUNABLE"
 check "memtunectl status --json is Describe()'s JSON" sh -c "'$memtunectl' --bus-address='$ADDR' status --json | \
@@ -358,8 +362,8 @@ LONG=$(printf 'x%.0s' $(seq 1 65))
 HUGE=$(printf 'y%.0s' $(seq 1 10000))
 check "SetOverride of an unknown tunable: UnknownTunable" expect $E.UnknownTunable root $M.SetOverride \
         string:swapiness uint64:10 uint64:0
-check "SetOverride of a tunable never managed: UnknownTunable" expect $E.UnknownTunable root $M.SetOverride \
-        string:watermark_boost_factor uint64:10 uint64:0
+check "SetOverride of a knob this kernel lacks (no multi-gen LRU): NotAvailable" expect $E.NotAvailable root \
+        $M.SetOverride string:lru_gen_min_ttl_ms uint64:1000 uint64:0
 check "SetOverride of a tunable this kernel lacks: NotAvailable" expect $E.NotAvailable root $M.SetOverride \
         string:zone_reclaim_mode uint64:0 uint64:0
 check "SetOverride above the kernel's range: OutOfRange" expect $E.OutOfRange root $M.SetOverride \

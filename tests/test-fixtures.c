@@ -14,7 +14,7 @@ static void load(const char *tree, uint64_t now, Sample *ret) {
         const char *failed = NULL;
         Sampler sampler;
 
-        CHECK_EQ_INT(sampler_open(&sampler, fd, &failed), 0);
+        CHECK_EQ_INT(sampler_open(&sampler, fd, -1, &failed), 0);
         CHECK_EQ_INT(sampler_read(&sampler, now, ret, &failed), 0);
         if (failed)
                 fprintf(stderr, "%s: failed at %s\n", tree, failed);

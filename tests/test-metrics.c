@@ -170,7 +170,7 @@ static void test_fixtures(void) {
                 Sampler sampler;
                 int r, n;
 
-                r = sampler_open(&sampler, fd, NULL);
+                r = sampler_open(&sampler, fd, -1, NULL);
                 CHECK_EQ_INT(r, 0);
                 if (r < 0)
                         continue;

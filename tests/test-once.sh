@@ -27,8 +27,81 @@ z = d["zones"][1]
 assert (z["zone"], z["min"], z["low"], z["high"], z["state"]) == ("DMA32", 9790, 12237, 14684, "above-high"), z
 assert d["zones"][3]["state"] == "empty"
 assert d["tunables"] == {"min_free_kbytes": 67584, "watermark_scale_factor": 10, "swappiness": 60,
-                         "zone_reclaim_mode": 0, "watermark_boost_factor": 15000}, d["tunables"]
+                         "zone_reclaim_mode": 0, "watermark_boost_factor": 15000,
+                         "lru_gen_enabled": None, "lru_gen_min_ttl_ms": None}, d["tunables"]
+# --proc-root without --sys-root: /sys is not read, and the knobs say so.
+k = {x["name"]: x for x in d["knobs"]}
+assert k["lru_gen_enabled"]["state"] == "unsupported", k
+assert k["lru_gen_enabled"]["reason"] == "not probed: /sys is not read (--proc-root without --sys-root)", k
+assert k["min_free_kbytes"]["state"] == "unmanaged", k
 PY
+
+# Issue 19: each knob's state, with the probe's reason, on a 6.18 kernel
+# without the multi-gen LRU and on Debian 12's 6.1 with it.
+mkdir -p "$tmp/knobs"
+printf 'tunables: { lru_gen_enabled: { mode = "fixed"; value = 7; };\n  lru_gen_min_ttl_ms: { mode = "fixed"; value = 1000; };\n  watermark_boost_factor: { mode = "fixed"; value = 0; };\n  zone_reclaim_mode: { mode = "fixed"; value = 1; }; };\n' >"$tmp/knobs/50-knobs.conf"
+"$memtuned" --once --json --interval 0.01 --proc-root "$data/host-6.18/proc" --sys-root "$data/host-6.18/sys" \
+        --policy-dir "$tmp/knobs" >"$tmp/k618.json"
+check "knobs on 6.18: --once exits 0" test $? -eq 0
+check "knobs on 6.18: no multi-gen LRU, unsupported with the probe's reason" "$PY" - "$tmp/k618.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = {x["name"]: x for x in d["knobs"]}
+assert list(k) == ["min_free_kbytes", "watermark_scale_factor", "swappiness", "zone_reclaim_mode",
+                   "watermark_boost_factor", "lru_gen_enabled", "lru_gen_min_ttl_ms"], list(k)
+for n in ("lru_gen_enabled", "lru_gen_min_ttl_ms"):
+    assert k[n]["state"] == "unsupported", k[n]
+    assert k[n]["reason"] == "no /sys/kernel/mm/lru_gen/%s: this kernel has no multi-gen LRU (CONFIG_LRU_GEN, Linux 6.1+)" % n[len("lru_gen_"):], k[n]
+    assert d["engine"]["tunables"][n] is None
+assert k["watermark_boost_factor"] == {"name": "watermark_boost_factor", "file": "vm.watermark_boost_factor",
+                                       "state": "managed", "reason": "fixed by policy"}, k
+assert k["zone_reclaim_mode"]["state"] == "managed", k
+assert k["swappiness"] == {"name": "swappiness", "file": "vm.swappiness", "state": "unmanaged",
+                           "reason": "unmanaged by policy"}, k
+assert d["engine"]["decisions"] == ["zone_reclaim_mode 0 -> 1: fixed by policy",
+                                    "watermark_boost_factor 15000 -> 0: fixed by policy"], d["engine"]
+PY
+"$memtuned" --once --json --interval 0.01 --proc-root "$data/debian12-numa2/proc" \
+        --sys-root "$data/debian12-numa2/sys" --policy-dir "$tmp/knobs" >"$tmp/k61.json"
+check "knobs on 6.1: the multi-gen LRU is managed" "$PY" - "$tmp/k61.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = {x["name"]: x for x in d["knobs"]}
+assert d["tunables"]["lru_gen_enabled"] == 0 and d["tunables"]["lru_gen_min_ttl_ms"] == 0, d["tunables"]
+assert k["lru_gen_enabled"]["state"] == "managed" and k["lru_gen_enabled"]["file"] == "/sys/kernel/mm/lru_gen/enabled", k
+assert k["lru_gen_min_ttl_ms"]["state"] == "managed", k
+e = d["engine"]["tunables"]
+assert (e["lru_gen_enabled"]["current"], e["lru_gen_enabled"]["target"]) == (0, 7), e
+assert (e["lru_gen_min_ttl_ms"]["current"], e["lru_gen_min_ttl_ms"]["target"]) == (0, 1000), e
+PY
+"$memtuned" --once --interval 0.01 --proc-root "$data/debian12-numa2/proc" \
+        --sys-root "$data/debian12-numa2/sys" --policy-dir "$tmp/knobs" >"$tmp/k61.txt"
+check "knobs on 6.1: text shows lru_gen/enabled in the kernel's hex" \
+        grep -q "^          /sys/kernel/mm/lru_gen/enabled=0x0000$" "$tmp/k61.txt"
+check "knobs on 6.1: text has the Knobs table" grep -Eq "^          lru_gen_min_ttl_ms +managed +fixed by policy$" "$tmp/k61.txt"
+check "zones show the boost column" grep -Eq "^          node zone +free +min +low +high +boost +managed  state$" "$tmp/k61.txt"
+
+# Memory tiering: zone_reclaim_mode is never set, whatever the policy says.
+"$memtuned" --once --json --interval 0.01 --proc-root "$data/debian12-numa2/proc" \
+        --sys-root "$data/tiered-demotion/sys" --policy-dir "$tmp/knobs" >"$tmp/tier.json"
+check "tiered host: zone_reclaim_mode unmanaged, and why" "$PY" - "$tmp/tier.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = {x["name"]: x for x in d["knobs"]}["zone_reclaim_mode"]
+assert k["state"] == "unmanaged", k
+assert k["reason"] == ("memory tiering (demotion enabled, tiers memory_tier22 (nodes 1), memory_tier4 (nodes 0)): "
+                       "reclaim demotes to the next tier, and zone reclaim would keep a node reclaiming its own "
+                       "pages instead; memtuned never sets zone_reclaim_mode here") or \
+       k["reason"] == ("memory tiering (demotion enabled, tiers memory_tier4 (nodes 0), memory_tier22 (nodes 1)): "
+                       "reclaim demotes to the next tier, and zone reclaim would keep a node reclaiming its own "
+                       "pages instead; memtuned never sets zone_reclaim_mode here"), k
+t = d["engine"]["tunables"]["zone_reclaim_mode"]
+assert (t["target"], t["source"]) == (0, "none"), t
+assert all(not x.startswith("zone_reclaim_mode") for x in d["engine"]["decisions"]), d["engine"]["decisions"]
+PY
+"$memtuned" --once --interval 0.01 --sys-root "$tmp/no-such-dir" >/dev/null 2>"$tmp/err"
+check "--sys-root that does not exist: exit 1" test $? -eq 1
+check "--sys-root that does not exist: names it" grep -qF "Failed to open root directory '$tmp/no-such-dir'" "$tmp/err"
 
 # What the engine would do now, under a policy.
 mkdir -p "$tmp/policy"

@@ -106,8 +106,20 @@ static void test_check(void) {
         CHECK_EQ_INT(override_check(&c, "swapiness", 10, 0, msg, sizeof(msg)), -ENOENT);
         CHECK_STREQ(msg,
                     "No tunable 'swapiness'; memtuned manages: min_free_kbytes, watermark_scale_factor, "
-                    "swappiness, zone_reclaim_mode.");
-        CHECK_EQ_INT(override_check(&c, "watermark_boost_factor", 10, 0, msg, sizeof(msg)), -ENOENT);
+                    "swappiness, zone_reclaim_mode, watermark_boost_factor, lru_gen_enabled, "
+                    "lru_gen_min_ttl_ms.");
+        /* Managed since issue 19: a fixed value or an override. */
+        CHECK_EQ_INT(override_check(&c, "watermark_boost_factor", 10, 0, msg, sizeof(msg)),
+                     TUNABLE_WATERMARK_BOOST_FACTOR);
+        CHECK_EQ_INT(override_check(&c, "lru_gen_enabled", 7, 0, msg, sizeof(msg)), TUNABLE_LRU_GEN_ENABLED);
+        CHECK_EQ_INT(override_check(&c, "lru_gen_enabled", 8, 0, msg, sizeof(msg)), -ERANGE);
+        CHECK_STREQ(msg, "/sys/kernel/mm/lru_gen/enabled=8 is out of range; allowed: 0..7.");
+        /* The multi-gen LRU's knobs, on a kernel without them: no override. */
+        t.present &= ~(UINT32_C(1) << TUNABLE_LRU_GEN_ENABLED);
+        CHECK_EQ_INT(override_check(&c, "lru_gen_enabled", 7, 0, msg, sizeof(msg)), -ENODEV);
+        CHECK_STREQ(msg,
+                    "/sys/kernel/mm/lru_gen/enabled does not exist on this kernel (it needs the multi-gen "
+                    "LRU, Linux 6.1+).");
         CHECK_EQ_INT(override_check(&c, "", 10, 0, msg, sizeof(msg)), -EINVAL);
         CHECK_EQ_INT(override_check(&c, "swap\npiness", 10, 0, msg, sizeof(msg)), -EINVAL);
         CHECK_STREQ(msg, "The tunable name contains control characters.");
@@ -118,6 +130,15 @@ static void test_check(void) {
         huge[sizeof(huge) - 1] = 0;
         CHECK_EQ_INT(override_check(&c, huge, 10, 0, msg, sizeof(msg)), -EINVAL);
         CHECK(strlen(msg) < 80); /* never echoes the oversized name */
+
+        /* Issue 19: memory tiering refuses zone_reclaim_mode, with the reason. */
+        c.refused[TUNABLE_ZONE_RECLAIM_MODE] = "memory tiering (demotion enabled)";
+        CHECK_EQ_INT(override_check(&c, "zone_reclaim_mode", 0, 0, msg, sizeof(msg)), -ENODEV);
+        CHECK_STREQ(msg, "vm.zone_reclaim_mode is not set on this host: memory tiering (demotion enabled).");
+        CHECK_EQ_INT(override_check(&c, "swappiness", 10, 0, msg, sizeof(msg)), TUNABLE_SWAPPINESS);
+        c.refused[TUNABLE_ZONE_RECLAIM_MODE] = "";
+        CHECK_EQ_INT(override_check(&c, "zone_reclaim_mode", 0, 0, msg, sizeof(msg)),
+                     TUNABLE_ZONE_RECLAIM_MODE);
 
         /* a kernel without NUMA */
         t.present &= ~(UINT32_C(1) << TUNABLE_ZONE_RECLAIM_MODE);
@@ -197,7 +218,6 @@ static void test_format_parse(void) {
                 "swappiness 10 0\n",
                 "swappiness 10 infinityx\n",
                 "swappiness 10 infinity\nswappiness 11 infinity\n",
-                "watermark_boost_factor 10 infinity\n",
                 "nope 10 infinity\n",
                 " swappiness 10 infinity\n",
                 "swappiness  10 infinity\n",

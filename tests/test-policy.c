@@ -1326,6 +1326,7 @@ static void test_shipped(void) {
                 "policies/examples/database-host.conf",
                 "policies/examples/batch-worker.conf",
                 "policies/examples/numa-host.conf",
+                "policies/examples/reachable-host.conf",
         };
         const char *top = getenv("top_srcdir") ?: ".";
         _cleanup_(policy_errors_free) PolicyErrors e = {};

@@ -181,7 +181,7 @@ int main(int argc, char *argv[]) {
         /* A two-node host, so that the shipped zone_reclaim_mode section
          * (numa_nodes_min = 2) applies too. */
         d.proc_fd = test_open_data_dir("debian12-numa2/proc");
-        ASSERT(sampler_open(&d.sampler, d.proc_fd, &failed) == 0);
+        ASSERT(sampler_open(&d.sampler, d.proc_fd, -1, &failed) == 0);
 
         CHECK(big_block_is_mapped());
 

@@ -49,7 +49,7 @@ int main(void) {
 
         proc = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         ASSERT(proc >= 0);
-        ASSERT(sampler_open(&s, proc, &failed) == 0);
+        ASSERT(sampler_open(&s, proc, -1, &failed) == 0);
 
         /* Torn: the first read sees half a line; the file is whole again
          * 50 ms later, as after a torn read the next one is. */

@@ -53,7 +53,7 @@ check "systemd-analyze security --offline=true --threshold=$THRESHOLD" test $rc 
 check "CapabilityBoundingSet= is the daemon's set" \
         grep -qx 'CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE CAP_NET_ADMIN CAP_SYS_RESOURCE' "$unit"
 rw=$(sed -n 's/^ReadWritePaths=//p' "$unit" | tr ' ' '\n' | sort | tr '\n' ' ')
-check "ReadWritePaths= is exactly the four vm files and the metrics directory ($rw)" test "$rw" = \
-        "-/proc/sys/vm/zone_reclaim_mode -/var/lib/prometheus/node-exporter /proc/sys/vm/min_free_kbytes /proc/sys/vm/swappiness /proc/sys/vm/watermark_scale_factor "
+check "ReadWritePaths= is exactly the knob files and the metrics directory ($rw)" test "$rw" = \
+        "-/proc/sys/vm/watermark_boost_factor -/proc/sys/vm/zone_reclaim_mode -/sys/kernel/mm/lru_gen/enabled -/sys/kernel/mm/lru_gen/min_ttl_ms -/var/lib/prometheus/node-exporter /proc/sys/vm/min_free_kbytes /proc/sys/vm/swappiness /proc/sys/vm/watermark_scale_factor "
 
 exit $fail

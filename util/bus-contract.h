@@ -27,6 +27,11 @@
  * Each _ROW is the struct's contents, each "(" _ROW ")" one element. */
 #define BUS_TUNABLE_ROW "stttsss" /* name, current, original, target, source, mode, reason */
 #define BUS_TUNABLE "(" BUS_TUNABLE_ROW ")"
+#define BUS_KNOB_ROW "ssss" /* name, file, state (managed, unmanaged, unsupported), reason */
+#define BUS_KNOB "(" BUS_KNOB_ROW ")"
+/* class (none, zram, zswap, ssd, disk, unknown), the device swapped to first ("" for none), how many
+ * devices, zswap on, how the class was found */
+#define BUS_SWAP "(ssubs)"
 #define BUS_ZONE_ROW "ustttttt" /* node, zone, free, min, low, high, boost, managed */
 #define BUS_ZONE "(" BUS_ZONE_ROW ")"
 #define BUS_OVERRIDE "(stt)"        /* name, value, expiry (CLOCK_REALTIME usec, 0: until cleared) */
