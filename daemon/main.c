@@ -325,18 +325,10 @@ static void once_knobs(const Sampler *sampler, const char *zrm_refusal, const Pl
                        ManagerKnobRow rows[static _TUNABLE_MAX]) {
         for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
                 char probe[KNOB_REASON_MAX];
-                Knob k;
 
                 sampler_probe_reason(sampler, id, probe, sizeof(probe));
-                knob_describe(id, probe, id == TUNABLE_ZONE_RECLAIM_MODE ? zrm_refusal : NULL,
-                              &plan->tunables[id], &k);
-                rows[id] = (ManagerKnobRow) {
-                        .id = id,
-                        .name = tunable_info(id)->name,
-                        .file = tunable_info(id)->display,
-                        .state = knob_state_to_string(k.state),
-                };
-                snprintf(rows[id].reason, sizeof(rows[id].reason), "%s", k.reason);
+                manager_knob_row(id, probe, id == TUNABLE_ZONE_RECLAIM_MODE ? zrm_refusal : NULL,
+                                 &plan->tunables[id], &rows[id]);
         }
 }
 

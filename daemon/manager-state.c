@@ -91,22 +91,29 @@ size_t manager_get_tunables(const Manager *m, ManagerTunableRow rows[static _TUN
 size_t manager_get_knobs(const Manager *m, ManagerKnobRow rows[static _TUNABLE_MAX]) {
         for (TunableId id = 0; id < _TUNABLE_MAX; id++) {
                 char probe[KNOB_REASON_MAX];
-                Knob k;
 
                 if (m->sampler_ready)
                         sampler_probe_reason(&m->sampler, id, probe, sizeof(probe));
                 else
                         snprintf(probe, sizeof(probe), "not probed yet");
-                knob_describe(id, probe, m->refused[id], m->have_prev ? &m->plan.tunables[id] : NULL, &k);
-                rows[id] = (ManagerKnobRow) {
-                        .id = id,
-                        .name = tunable_info(id)->name,
-                        .file = tunable_info(id)->display,
-                        .state = knob_state_to_string(k.state),
-                };
-                snprintf(rows[id].reason, sizeof(rows[id].reason), "%s", k.reason);
+                manager_knob_row(id, probe, m->refused[id], m->have_prev ? &m->plan.tunables[id] : NULL,
+                                 &rows[id]);
         }
         return _TUNABLE_MAX;
+}
+
+void manager_knob_row(TunableId id, const char *probe, const char *refusal, const TunablePlan *plan,
+                      ManagerKnobRow *ret) {
+        Knob k;
+
+        knob_describe(id, probe, refusal, plan, &k);
+        *ret = (ManagerKnobRow) {
+                .id = id,
+                .name = tunable_info(id)->name,
+                .file = tunable_info(id)->display,
+                .state = knob_state_to_string(k.state),
+        };
+        snprintf(ret->reason, sizeof(ret->reason), "%s", k.reason);
 }
 
 size_t manager_get_zones(const Manager *m, const Zone **ret) {

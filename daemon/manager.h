@@ -139,6 +139,7 @@ size_t manager_get_owner_rows(const Manager *m, ManagerOwnerRow rows[static _TUN
  * files that could not be read, the policy's notes and warnings. A new
  * NULL-terminated array of new strings in *ret. Returns 0 or -ENOMEM. */
 int manager_get_owner_notes(const Manager *m, char ***ret);
+
 typedef struct ManagerKnobRow {
         TunableId id;
         const char *name;  /* "lru_gen_enabled": the policy key */
@@ -150,6 +151,11 @@ typedef struct ManagerKnobRow {
 /* Every knob memtuned knows, in TunableId order, with its state on this
  * kernel and host, into rows. Returns _TUNABLE_MAX. */
 size_t manager_get_knobs(const Manager *m, ManagerKnobRow rows[static _TUNABLE_MAX]);
+
+/* One knob's row from the probe's reason, the host's refusal (NULL: none)
+ * and its plan (NULL: none yet): the daemon's and --once's. */
+void manager_knob_row(TunableId id, const char *probe, const char *refusal, const TunablePlan *plan,
+                      ManagerKnobRow *ret);
 
 /* The newest sample's zones (borrowed). Returns how many. */
 size_t manager_get_zones(const Manager *m, const Zone **ret);

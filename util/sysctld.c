@@ -48,6 +48,19 @@ static int strv_push(char ***v, size_t *n, char *s) {
         return 0;
 }
 
+int conf_refuse_binary(ConfList *l, const char *file, const char *text, size_t len) {
+        const char *z = memchr(text, '\0', len);
+        unsigned line = 1;
+        int r;
+
+        if (!z)
+                return 0;
+        for (const char *q = text; q < z; q++)
+                line += *q == '\n';
+        r = conf_list_error(l, file, line, "contains a NUL byte, not a text file; ignoring the file");
+        return r < 0 ? r : 1;
+}
+
 int conf_list_error(ConfList *l, const char *file, unsigned line, const char *fmt, ...) {
         char msg[512], *s;
         va_list ap;
@@ -143,15 +156,9 @@ int sysctl_parse(const char *file, const char *text, size_t len, ConfList *l) {
         int errors = 0, r;
 
         /* Not text: say so once, add nothing. */
-        if (memchr(text, '\0', len)) {
-                const char *z = memchr(text, '\0', len);
-                unsigned zl = 1;
-
-                for (const char *q = text; q < z; q++)
-                        zl += *q == '\n';
-                r = conf_list_error(l, file, zl, "contains a NUL byte, not a text file; ignoring the file");
-                return r < 0 ? r : 1;
-        }
+        r = conf_refuse_binary(l, file, text, len);
+        if (r != 0)
+                return r;
 
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p)), *e = nl ?: end, *b = p, *eq;

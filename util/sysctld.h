@@ -53,6 +53,10 @@ void conf_list_done(ConfList *l);
 int conf_list_error(ConfList *l, const char *file, unsigned line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
+/* A file with a NUL byte is not text: records the error once, at the line
+ * of the first NUL. Returns 0 for text, 1 for a refused file, -ENOMEM. */
+int conf_refuse_binary(ConfList *l, const char *file, const char *text, size_t len);
+
 /* Appends a copy of a setting. Returns 0, -E2BIG beyond CONF_SETTINGS_MAX, or -ENOMEM. */
 int conf_list_add(ConfList *l, const char *key, const char *value, const char *file, unsigned line);
 

@@ -170,15 +170,9 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
         int errors = 0, r;
 
         *n_includes = 0;
-        if (memchr(text, '\0', len)) {
-                const char *z = memchr(text, '\0', len);
-                unsigned zl = 1;
-
-                for (const char *q = text; q < z; q++)
-                        zl += *q == '\n';
-                r = conf_list_error(l, file, zl, "contains a NUL byte, not a text file; ignoring the file");
-                return r < 0 ? r : 1;
-        }
+        r = conf_refuse_binary(l, file, text, len);
+        if (r != 0)
+                return r;
 
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p)), *e = nl ?: end, *b = p, *eq;
