@@ -130,20 +130,32 @@ static int add_setting(ConfList *l, Section kind, const char *file, unsigned lin
  * applies like [sysctl] or [vm], unless it only applies on some hosts
  * (uname_regex, cpuinfo_regex: TuneD's own profiles use them for other CPU
  * architectures) or is disabled; those are not evaluated and not counted. */
-static int flush_instance(ConfList *l, ConfList *inst, Section type, bool conditional, int *errors) {
+static int flush_instance(ConfList *l, ConfList *inst, const char *file, Section type, bool conditional,
+                          int *errors) {
         bool ours = (type == SECTION_SYSCTL || type == SECTION_VM) && !conditional;
         int r = 0;
 
         for (size_t i = 0; ours && i < inst->n_errors; i++) {
-                char **n = realloc(l->errors, (l->n_errors + 1) * sizeof(char *));
+                char **n;
 
+                (*errors)++;
+                /* The list's own cap holds across instances: past it, one
+                 * line says there were more. */
+                if (l->n_errors >= CONF_ERRORS_MAX) {
+                        r = conf_list_error(l, file, 0, "more errors");
+                        if (r < 0) {
+                                conf_list_done(inst);
+                                return r;
+                        }
+                        continue;
+                }
+                n = realloc(l->errors, (l->n_errors + 1) * sizeof(char *));
                 if (!n) {
                         conf_list_done(inst);
                         return -ENOMEM;
                 }
                 l->errors = n;
                 l->errors[l->n_errors++] = TAKE_PTR(inst->errors[i]);
-                (*errors)++;
         }
 
         for (size_t i = 0; r >= 0 && i < inst->n_settings &&
@@ -185,7 +197,7 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
                 if (b == e || *b == '#' || *b == ';')
                         continue;
                 if (*b == '[') {
-                        r = flush_instance(l, &inst, inst_type, inst_cond, &errors);
+                        r = flush_instance(l, &inst, file, inst_type, inst_cond, &errors);
                         if (r == -E2BIG)
                                 goto too_many;
                         if (r < 0)
@@ -284,7 +296,7 @@ error:
                 if (section != SECTION_INSTANCE)
                         errors++;
         }
-        r = flush_instance(l, &inst, inst_type, inst_cond, &errors);
+        r = flush_instance(l, &inst, file, inst_type, inst_cond, &errors);
         if (r == -E2BIG)
                 goto too_many;
         if (r < 0)
