@@ -134,15 +134,14 @@ static bool is_blank(char c) {
         return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* Trims blanks at both ends of [*b, *e). */
-static void trim(const char **b, const char **e) {
+void conf_trim(const char **b, const char **e) {
         while (*b < *e && is_blank(**b))
                 (*b)++;
         while (*e > *b && is_blank((*e)[-1]))
                 (*e)--;
 }
 
-static bool printable(const char *b, const char *e) {
+bool conf_printable(const char *b, const char *e) {
         for (const unsigned char *p = (const unsigned char *) b; p < (const unsigned char *) e; p++)
                 if (*p < 0x20 || *p == 0x7f)
                         return false;
@@ -168,14 +167,14 @@ int sysctl_parse(const char *file, const char *text, size_t len, ConfList *l) {
 
                 p = nl ? nl + 1 : end;
                 line++;
-                trim(&b, &e);
+                conf_trim(&b, &e);
                 if (b == e || *b == '#' || *b == ';')
                         continue;
 
                 eq = memchr(b, '=', (size_t) (e - b));
                 kb = b;
                 ke = eq ?: e;
-                trim(&kb, &ke);
+                conf_trim(&kb, &ke);
                 if (kb < ke && *kb == '-') {
                         dash = true;
                         kb++;
@@ -189,7 +188,7 @@ int sysctl_parse(const char *file, const char *text, size_t len, ConfList *l) {
                         r = conf_list_error(l, file, line, "empty sysctl name, ignoring the line");
                         goto error;
                 }
-                if ((size_t) (ke - kb) > CONF_KEY_MAX || !printable(kb, ke)) {
+                if ((size_t) (ke - kb) > CONF_KEY_MAX || !conf_printable(kb, ke)) {
                         r = conf_list_error(l, file, line,
                                             "sysctl name is not a printable name of at most %u bytes, "
                                             "ignoring the line",
@@ -205,8 +204,8 @@ int sysctl_parse(const char *file, const char *text, size_t len, ConfList *l) {
                 if (eq) {
                         vb = eq + 1;
                         ve = e;
-                        trim(&vb, &ve);
-                        if ((size_t) (ve - vb) > CONF_VALUE_MAX || !printable(vb, ve)) {
+                        conf_trim(&vb, &ve);
+                        if ((size_t) (ve - vb) > CONF_VALUE_MAX || !conf_printable(vb, ve)) {
                                 r = conf_list_error(
                                         l, file, line,
                                         "value of '%s' is not printable text of at most %u bytes, "

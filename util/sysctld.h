@@ -53,6 +53,12 @@ void conf_list_done(ConfList *l);
 int conf_list_error(ConfList *l, const char *file, unsigned line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
+/* Trims blanks (space, tab, CR) at both ends of [*b, *e). */
+void conf_trim(const char **b, const char **e);
+
+/* No control character in [b, e). */
+bool conf_printable(const char *b, const char *e);
+
 /* A file with a NUL byte is not text: records the error once, at the line
  * of the first NUL. Returns 0 for text, 1 for a refused file, -ENOMEM. */
 int conf_refuse_binary(ConfList *l, const char *file, const char *text, size_t len);

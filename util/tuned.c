@@ -29,24 +29,6 @@ bool tuned_name_valid(const char *s) {
         return true;
 }
 
-static bool is_blank(char c) {
-        return c == ' ' || c == '\t' || c == '\r';
-}
-
-static void trim(const char **b, const char **e) {
-        while (*b < *e && is_blank(**b))
-                (*b)++;
-        while (*e > *b && is_blank((*e)[-1]))
-                (*e)--;
-}
-
-static bool printable(const char *b, const char *e) {
-        for (const unsigned char *p = (const unsigned char *) b; p < (const unsigned char *) e; p++)
-                if (*p < 0x20 || *p == 0x7f)
-                        return false;
-        return true;
-}
-
 static bool in_list(const char *s, const char *const *list) {
         for (size_t i = 0; list[i]; i++)
                 if (strcmp(s, list[i]) == 0)
@@ -193,7 +175,7 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
 
                 p = nl ? nl + 1 : end;
                 line++;
-                trim(&b, &e);
+                conf_trim(&b, &e);
                 if (b == e || *b == '#' || *b == ';')
                         continue;
                 if (*b == '[') {
@@ -204,7 +186,7 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
                                 return r;
                         inst_type = SECTION_OTHER;
                         inst_cond = false;
-                        if (e[-1] != ']' || e - b < 3 || !printable(b, e)) {
+                        if (e[-1] != ']' || e - b < 3 || !conf_printable(b, e)) {
                                 r = conf_list_error(l, file, line,
                                                     "bad section header; ignoring the section");
                                 section = SECTION_OTHER;
@@ -229,20 +211,20 @@ int tuned_parse(const char *file, const char *text, size_t len, ConfList *l, Tun
                 ke = eq;
                 vb = eq + 1;
                 ve = e;
-                trim(&kb, &ke);
-                trim(&vb, &ve);
+                conf_trim(&kb, &ke);
+                conf_trim(&vb, &ve);
                 if (ve - vb >= 2 && *vb == '"' && ve[-1] == '"') {
                         vb++;
                         ve--;
                 }
-                if (kb == ke || (size_t) (ke - kb) > CONF_KEY_MAX || !printable(kb, ke)) {
+                if (kb == ke || (size_t) (ke - kb) > CONF_KEY_MAX || !conf_printable(kb, ke)) {
                         r = conf_list_error(
                                 section == SECTION_INSTANCE ? &inst : l, file, line,
                                 "key is not a printable name of at most %u bytes, ignoring the line",
                                 CONF_KEY_MAX);
                         goto error;
                 }
-                if ((size_t) (ve - vb) > CONF_VALUE_MAX || !printable(vb, ve)) {
+                if ((size_t) (ve - vb) > CONF_VALUE_MAX || !conf_printable(vb, ve)) {
                         r = conf_list_error(
                                 section == SECTION_INSTANCE ? &inst : l, file, line,
                                 "value is not printable text of at most %u bytes, ignoring the line",
