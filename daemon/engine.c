@@ -95,6 +95,11 @@ static uint64_t usec_sub(uint64_t a, uint64_t b) {
         return a > b ? a - b : 0;
 }
 
+/* Saturates at NEVER (UINT64_MAX). */
+static uint64_t usec_add(uint64_t a, uint64_t b) {
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* The last event was at least span ago (or there was none). */
 static bool cooled(uint64_t now, uint64_t last, uint64_t span) {
         return last == NEVER || usec_sub(now, last) >= span;
@@ -126,6 +131,7 @@ void engine_init(Engine *e, const Sample *s, uint64_t now_usec) {
                 .trial_usec = NEVER,
                 .watermark_target_usec = NEVER,
                 .calm_since_usec = NEVER,
+                .thrash_back_usec = NEVER,
                 .pressure = PRESSURE_NONE,
                 .pressure_since_usec = now_usec,
                 .numa_since_usec = NEVER,
@@ -223,6 +229,7 @@ typedef struct Step {
         uint64_t window;              /* the policy's window, at least 1 usec */
         bool calm;                    /* this sample */
         bool boosted;                 /* a zone's watermarks carry the kernel's boost */
+        bool thrash;                  /* this sample: the page cache thrashes (swap_trend_of) */
         bool trouble;                 /* the window average reaches a threshold */
         EngineAverage avg;            /* over the window up to now */
         double avg_direct, avg_stall; /* avg's, or 0 where the history is short */
@@ -280,6 +287,27 @@ static void observe(const Sample *s, const Rates *r, uint64_t now, Obs *ret) {
                         o.full_interval = r->psi_full_pct;
         }
         *ret = o;
+}
+
+/* Which side thrashes in this sample: +1 the page cache (file refaults
+ * dominate), -1 anon memory (anon refaults and swap-ins dominate), 0 neither.
+ * The rates go to *ret_anon and *ret_file. */
+static int swap_trend_of(const Obs *o, double *ret_anon, double *ret_file) {
+        double anon = 0, file = 0;
+        int trend = 0;
+
+        if (o->rates) {
+                anon = o->refault_anon + (o->has_pswpin ? o->pswpin : 0);
+                file = o->refault_file;
+                if (file >= ENGINE_REFAULT_THRASH_PAGES_PER_S && anon * ENGINE_REFAULT_DOMINANCE <= file)
+                        trend = +1;
+                else if (anon >= ENGINE_REFAULT_THRASH_PAGES_PER_S &&
+                         file * ENGINE_REFAULT_DOMINANCE <= anon)
+                        trend = -1;
+        }
+        *ret_anon = anon;
+        *ret_file = file;
+        return trend;
 }
 
 static void history_push(Engine *e, const Obs *o, uint64_t now) {
@@ -402,13 +430,19 @@ static void reclaim_update(Step *st) {
         const PolicyThresholds *th = st->th;
         const Obs *o = &st->o;
         Engine *e = st->e;
+        double anon, file;
 
         history_push(e, o, st->now);
 
+        /* PSI counts the stalls on refaulted working-set pages as memory
+         * pressure; without direct reclaim a wider watermark gap only adds
+         * to them (kswapd keeps more memory free, so less page cache), so
+         * that pressure does not hold the watermarks up. */
+        st->thrash = swap_trend_of(o, &anon, &file) > 0;
         st->calm = o->rates && o->has_direct &&
                    below(o->direct, th->direct_reclaim_pages_per_s, ENGINE_CALM_RATIO) &&
                    below(o->has_stall ? o->stall : 0, th->allocstall_per_s, ENGINE_CALM_RATIO) &&
-                   e->pressure == PRESSURE_NONE;
+                   (e->pressure == PRESSURE_NONE || st->thrash);
         for (size_t i = 0; i < st->s->zoneinfo.n_zones && i < ZONEINFO_ZONES_MAX; i++)
                 st->boosted = st->boosted || st->s->zoneinfo.zones[i].boost > 0;
         if (!st->calm)
@@ -671,9 +705,13 @@ static bool trial_capped(const Step *st, TunableId id) {
         return t->ceiling_usec != NEVER && t->level >= t->ceiling;
 }
 
+/* n windows, saturating at NEVER. */
+static uint64_t windows_span(const Step *st, uint64_t n) {
+        return st->window > UINT64_MAX / n ? UINT64_MAX : st->window * n;
+}
+
 static uint64_t ceiling_span(const Step *st) {
-        return st->window > UINT64_MAX / ENGINE_CEILING_WINDOWS ? UINT64_MAX
-                                                                : st->window * ENGINE_CEILING_WINDOWS;
+        return windows_span(st, ENGINE_CEILING_WINDOWS);
 }
 
 /* What a trial compares: allocstall where the window before the step had
@@ -955,10 +993,13 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
  * step), while every minute at a wide gap costs page cache that a re-read
  * working set must fault back in; so the cost ends within calm_usec of the
  * load. */
-static void watermarks_back(Step *st) {
+static void watermarks_back(Step *st, bool early) {
         static const TunableId down_order[] = { TUNABLE_MIN_FREE_KBYTES, TUNABLE_WATERMARK_SCALE_FACTOR };
         Engine *e = st->e;
         char why[ENGINE_REASON_MAX];
+
+        if (early)
+                e->thrash_back_usec = st->now;
 
         for (size_t i = 0; i < ELEMENTSOF(down_order); i++) {
                 TunableId id = down_order[i];
@@ -972,10 +1013,16 @@ static void watermarks_back(Step *st) {
                 if (t->level == b.rest)
                         continue;
                 w = text_start(why, sizeof(why));
-                text_add(&w,
-                         "calm for %s (pgscan_direct %s/s, allocstall %s/s): back to the baseline %" PRIu64,
+                text_add(&w, "calm for %s (pgscan_direct %s/s, allocstall %s/s",
                          FORMAT_DURATION_HUMAN(st->now - e->calm_since_usec), fmt_rate(st->o.direct).s,
-                         fmt_rate(st->o.has_stall ? st->o.stall : 0).s, b.rest);
+                         fmt_rate(st->o.has_stall ? st->o.stall : 0).s);
+                if (early)
+                        text_add(&w,
+                                 "), the page cache thrashing (file refaults %s/s): back to the "
+                                 "baseline %" PRIu64 " early, a wide gap costs cache",
+                                 fmt_rate(st->o.refault_file).s, b.rest);
+                else
+                        text_add(&w, "): back to the baseline %" PRIu64, b.rest);
                 if (t->level > b.rest) {
                         text_add(&w, "; remembers %" PRIu64 " for the next direct reclaim", t->level);
                         t->learned = t->level;
@@ -990,10 +1037,36 @@ static void watermarks_back(Step *st) {
                 e->tunables[down_order[i]].ceiling_usec = NEVER;
 }
 
+/* When the watermarks are due back at their baselines while calm: calm_usec
+ * after the calm began (or after the last step). While the page cache
+ * thrashes without direct reclaim, the wider gap is a cost with nothing to
+ * show for it: back after ENGINE_THRASH_CALM_WINDOWS windows instead, but
+ * only once per calm_usec, so that a load which does need the gap (its
+ * stalls come back, and the learned level with them) keeps it for the
+ * whole calm time after that. NEVER: not calm. */
+static uint64_t watermarks_back_due(const Step *st, bool *ret_early) {
+        const Engine *e = st->e;
+        uint64_t since, due, thrash_span;
+
+        *ret_early = false;
+        if (!st->calm || e->calm_since_usec == NEVER)
+                return NEVER;
+        since = later(e->calm_since_usec, e->watermark_step_usec);
+        due = usec_add(since, st->th->calm_usec);
+        thrash_span = windows_span(st, ENGINE_THRASH_CALM_WINDOWS);
+        if (st->thrash &&
+            (e->thrash_back_usec == NEVER || lasted(st->now, e->thrash_back_usec, st->th->calm_usec)) &&
+            usec_add(since, thrash_span) < due) {
+                due = usec_add(since, thrash_span);
+                *ret_early = true;
+        }
+        return due;
+}
+
 static void watermarks(Step *st) {
         Engine *e = st->e;
-        bool cool = cooled(st->now, e->watermark_step_usec, st->th->cooldown_usec);
-        uint64_t effective;
+        bool cool = cooled(st->now, e->watermark_step_usec, st->th->cooldown_usec), early;
+        uint64_t effective, due;
 
         if (!st->controlled[TUNABLE_MIN_FREE_KBYTES] && !st->controlled[TUNABLE_WATERMARK_SCALE_FACTOR])
                 return;
@@ -1008,9 +1081,9 @@ static void watermarks(Step *st) {
         }
 
         watermarks_decay(st, effective);
-        if (st->calm && cool &&
-            lasted(st->now, later(e->calm_since_usec, e->watermark_step_usec), st->th->calm_usec))
-                watermarks_back(st);
+        due = watermarks_back_due(st, &early);
+        if (cool && due != NEVER && st->now >= due)
+                watermarks_back(st, early);
 }
 
 typedef struct NodeFree {
@@ -1124,27 +1197,6 @@ static void swap_forget(Engine *e) {
         e->swap_trend = 0;
         e->swap_since_usec = NEVER;
         e->swap_quiet_since_usec = NEVER;
-}
-
-/* Which side thrashes in this sample: +1 the page cache (file refaults
- * dominate), -1 anon memory (anon refaults and swap-ins dominate), 0 neither.
- * The rates go to *ret_anon and *ret_file. */
-static int swap_trend_of(const Obs *o, double *ret_anon, double *ret_file) {
-        double anon = 0, file = 0;
-        int trend = 0;
-
-        if (o->rates) {
-                anon = o->refault_anon + (o->has_pswpin ? o->pswpin : 0);
-                file = o->refault_file;
-                if (file >= ENGINE_REFAULT_THRASH_PAGES_PER_S && anon * ENGINE_REFAULT_DOMINANCE <= file)
-                        trend = +1;
-                else if (anon >= ENGINE_REFAULT_THRASH_PAGES_PER_S &&
-                         file * ENGINE_REFAULT_DOMINANCE <= anon)
-                        trend = -1;
-        }
-        *ret_anon = anon;
-        *ret_file = file;
-        return trend;
 }
 
 /* Keeps the running evidence: since when the trend holds (and the pages
@@ -1351,9 +1403,16 @@ static void note_watermark(Step *st, TunableId id, const Bounds *b, Text *w) {
         if (st->calm && st->boosted)
                 text_add(w, "calm, but the kernel is boosting the watermarks: the calm clock waits; ");
         if (st->calm && t->level != b->rest) {
-                text_add(w, "calm for %s; back to the baseline after %s of calm",
-                         FORMAT_DURATION_HUMAN(usec_sub(st->now, st->e->calm_since_usec)),
-                         FORMAT_DURATION_HUMAN(st->th->calm_usec));
+                bool early;
+                uint64_t due = watermarks_back_due(st, &early);
+
+                text_add(w, "calm for %s", FORMAT_DURATION_HUMAN(usec_sub(st->now, st->e->calm_since_usec)));
+                if (early)
+                        text_add(w, ", the page cache thrashing; back to the baseline in %s",
+                                 FORMAT_DURATION_HUMAN(usec_sub(due, st->now)));
+                else
+                        text_add(w, "; back to the baseline after %s of calm",
+                                 FORMAT_DURATION_HUMAN(st->th->calm_usec));
                 return;
         }
         if (st->calm && t->learned > 0)
@@ -1562,7 +1621,8 @@ static void plan_evidence(const Step *st, Plan *plan) {
 static uint64_t sample_interval(Step *st, const Override overrides[], const Plan *plan) {
         const PolicyThresholds *th = st->th;
         Engine *e = st->e;
-        uint64_t next;
+        uint64_t next, end;
+        bool early;
 
         if (!st->calm || st->trouble || e->pressure > PRESSURE_NONE || plan->n_decisions > 0 ||
             e->sample_interval_usec == 0)
@@ -1578,17 +1638,11 @@ static uint64_t sample_interval(Step *st, const Override overrides[], const Plan
         next = e->sample_interval_usec;
         /* And when the calm time is up, so that the watermarks are back at
          * their baselines within it, not up to a calm sample interval later. */
-        if (st->calm && e->calm_since_usec != NEVER)
-                for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
-                        uint64_t end;
-
-                        if (!is_watermark(id) || !st->controlled[id] ||
-                            e->tunables[id].level == bounds_of(st, id).rest)
-                                continue;
-                        end = later(e->calm_since_usec, e->watermark_step_usec) + th->calm_usec;
-                        if (end > st->now)
-                                next = MIN(next, MAX(end - st->now, th->sample_interval_min_usec));
-                }
+        end = watermarks_back_due(st, &early);
+        for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX && end != NEVER && end > st->now; id++)
+                if (is_watermark(id) && st->controlled[id] &&
+                    e->tunables[id].level != bounds_of(st, id).rest)
+                        next = MIN(next, MAX(end - st->now, th->sample_interval_min_usec));
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                 if (st->overridden[id] && overrides[id].expires_usec != NEVER)
                         next = MIN(next, overrides[id].expires_usec - st->now);

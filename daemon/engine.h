@@ -133,6 +133,15 @@
 #define ENGINE_REFAULT_THRASH_PAGES_PER_S 256.0
 #define ENGINE_REFAULT_DOMINANCE 4.0
 
+/* Calm while the page cache thrashes (file refaults above, and dominating,
+ * as for swappiness): the watermarks go back to their baselines after this
+ * many windows rather than the whole calm time, once per calm time. 15
+ * windows of the shipped 2 s are 30 s: longer than the gaps between a
+ * bursty load's bursts that stall, and short against the minutes of page
+ * cache a wider gap costs a re-read working set (bench/vm-effect's
+ * cache-reuse: +18-37 % refaults while the gap stayed wide). */
+#define ENGINE_THRASH_CALM_WINDOWS 15
+
 /* Calm samples double the sample interval, from the policy's minimum to its
  * maximum (1 s to 60 s in 6 calm samples); anything else drops it to the
  * minimum at once. */
@@ -259,6 +268,7 @@ typedef struct Engine {
         double trial_gain;              /* the share by which the stalls must fall */
         bool trial_onset;               /* the step left the baselines: only "slowed" judges it */
         uint64_t calm_since_usec;       /* start of the current run of calm samples */
+        uint64_t thrash_back_usec;      /* the last return before the calm time; NEVER: none */
 
         PressureLevel pressure;
         uint64_t pressure_since_usec;

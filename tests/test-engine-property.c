@@ -196,7 +196,8 @@ typedef struct Track {
 typedef struct World {
         Track t[_TUNABLE_MANAGED_MAX];
         uint64_t watermark_change_usec;
-        int watermark_direction; /* of the last watermark change: +1, -1, 0 unknown */
+        uint64_t thrash_back_usec; /* the last early return; USEC_INFINITY: none */
+        int watermark_direction;   /* of the last watermark change: +1, -1, 0 unknown */
         PressureLevel pressure;
         uint64_t pressure_change_usec;
         bool swap;
@@ -239,11 +240,15 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
         Track *t = &world.t[id];
         bool watermark = id == TUNABLE_MIN_FREE_KBYTES || id == TUNABLE_WATERMARK_SCALE_FACTOR;
         int dir = new_value > old_value ? 1 : -1;
-        bool taken_back = false;
+        bool taken_back = false, thrash_back = false;
 
-        for (size_t i = 0; i < m->plan.n_decisions; i++)
+        for (size_t i = 0; i < m->plan.n_decisions; i++) {
                 taken_back = taken_back || (m->plan.decisions[i].tunable == id &&
                                             strstr(m->plan.decisions[i].reason, "took the step back"));
+                thrash_back =
+                        thrash_back || (m->plan.decisions[i].tunable == id &&
+                                        strstr(m->plan.decisions[i].reason, "the page cache thrashing"));
+        }
 
         if (first) {
         } else if (id == TUNABLE_SWAPPINESS) {
@@ -285,7 +290,18 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
                         PROP(since >= th->window_usec,
                              "%s up %.1f s after the last watermark change (window %.0f s)",
                              tunable_info(id)->name, (double) since / SEC, (double) th->window_usec / SEC);
-                else
+                else if (thrash_back) {
+                        /* Early, while the page cache thrashes: after
+                         * ENGINE_THRASH_CALM_WINDOWS windows, at most once
+                         * per calm time. */
+                        PROP(since >= MIN(th->calm_usec, th->window_usec * ENGINE_THRASH_CALM_WINDOWS),
+                             "%s down early %.1f s after the last watermark change (window %.0f s)",
+                             tunable_info(id)->name, (double) since / SEC, (double) th->window_usec / SEC);
+                        PROP(world.thrash_back_usec == USEC_INFINITY ||
+                                     m->now - world.thrash_back_usec >= th->calm_usec,
+                             "%s down early twice within the calm time", tunable_info(id)->name);
+                        world.thrash_back_usec = m->now;
+                } else
                         PROP(since >= th->calm_usec,
                              "%s down %.1f s after the last watermark change (calm %.0f s)",
                              tunable_info(id)->name, (double) since / SEC, (double) th->calm_usec / SEC);
@@ -459,6 +475,7 @@ static void timeline(Sim *m, uint64_t s, bool check, bool observe, bool external
         if (check) {
                 world = (World) { .pressure = PRESSURE_NONE,
                                   .pressure_change_usec = T0,
+                                  .thrash_back_usec = USEC_INFINITY,
                                   .swap = m->s.meminfo.field[MEMINFO_SWAP_TOTAL] > 0 };
                 for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++) {
                         world.t[id] = (Track) { .known = tunables_has(&m->s.tunables, id),

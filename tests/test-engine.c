@@ -1237,6 +1237,59 @@ static void test_calm_deadline(void) {
         CHECK_EQ_U64(sim.plan.next_sample_usec, 60 * SEC);
 }
 
+/* PSI pressure from a thrashing page cache (file refaults dominate, no
+ * direct reclaim) does not hold the watermarks up: it counts as calm, and
+ * the wider gap goes back after ENGINE_THRASH_CALM_WINDOWS windows rather
+ * than the calm time, once per calm time; the same pressure without the
+ * refaults still holds them. */
+static void test_thrash_back(void) {
+        const Load thrash = { .refault_file = 2000, .psi_some = 35, .psi_full = 5 };
+
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_start(&sim, T0);
+        load_trouble(&sim);
+        sim_run(&sim, 10 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 44);
+
+        /* Pressure without refaults: not calm, held. */
+        sim.load = (Load) { .psi_some = 35, .psi_full = 5 };
+        sim_run(&sim, 200 * SEC, SEC);
+        CHECK(!sim.plan.calm);
+        CHECK_EQ_U64(count(&sim, WSF), 1);
+
+        /* The same pressure from file refaults: calm from 210 s, back 15
+         * windows (150 s) later, at the sample the engine wakes for. */
+        sim.load = thrash;
+        sim_run(&sim, 100 * SEC, SEC);
+        CHECK_STREQ(
+                sim.plan.tunables[WSF].reason,
+                "adaptive 10..1000, baseline 10: calm for 1min 40s, the page cache thrashing; back to the "
+                "baseline in 50s");
+        while (sim.now < AT(400))
+                sim_step(&sim, sim.plan.next_sample_usec);
+        CHECK_EQ_U64(count(&sim, WSF), 2);
+        CHECK_DECISION(
+                nth(&sim, WSF, 1), AT(360), WSF, 44, 10, TUNABLE_SOURCE_ADAPTIVE,
+                "watermark_scale_factor 44 -> 10: calm for 2min 30s (pgscan_direct 0/s, allocstall 0/s), "
+                "the page cache thrashing (file refaults 2000/s): back to the baseline 10 early, a wide "
+                "gap costs cache; remembers 44 for the next direct reclaim");
+
+        /* The stalls come back: the learned level at once; when they stop
+         * again the gap stays until 10 min after the early return. */
+        load_trouble(&sim);
+        sim_run(&sim, 30 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 44);
+        sim.load = thrash;
+        sim_run(&sim, AT(959) - sim.now, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 44);
+        CHECK(sim.plan.calm);
+        sim_run(&sim, 1 * SEC, SEC);
+        CHECK_EQ_U64(sim_target(&sim, WSF), 10);
+        CHECK_DECISION(nth(&sim, WSF, count(&sim, WSF) - 1), AT(960), WSF, 44, 10, TUNABLE_SOURCE_ADAPTIVE,
+                       NULL);
+}
+
 /* After a restart the daemon hands back the levels it held: they are
  * written at the first step, and go back to the baselines after calm. */
 static void test_resume(void) {
@@ -1445,6 +1498,7 @@ int main(void) {
         test_trial_void();
         test_boost_hold();
         test_calm_deadline();
+        test_thrash_back();
         test_resume();
         test_max_reserve();
         test_default_policy();
