@@ -193,6 +193,9 @@ typedef struct Track {
         uint64_t before_up;            /* the adaptive target before its last step up */
 } Track;
 
+/* Early returns seen: the load generator must reach the rule. */
+static unsigned long n_thrash_backs;
+
 typedef struct World {
         Track t[_TUNABLE_MANAGED_MAX];
         uint64_t watermark_change_usec;
@@ -301,6 +304,7 @@ static void check_adaptive_change(const Sim *m, TunableId id, uint64_t old_value
                                      m->now - world.thrash_back_usec >= th->calm_usec,
                              "%s down early twice within the calm time", tunable_info(id)->name);
                         world.thrash_back_usec = m->now;
+                        n_thrash_backs++;
                 } else
                         PROP(since >= th->calm_usec,
                              "%s down %.1f s after the last watermark change (calm %.0f s)",
@@ -621,5 +625,8 @@ int main(void) {
                timelines, n_steps_total, n_decisions_total, n_decisions_by_source[TUNABLE_SOURCE_ADAPTIVE],
                n_decisions_by_source[TUNABLE_SOURCE_FIXED], n_decisions_by_source[TUNABLE_SOURCE_OVERRIDE],
                n_decisions_by_source[TUNABLE_SOURCE_BASELINE], n_twins, base, base + timelines - 1);
+        printf("%lu early returns while the page cache thrashed\n", n_thrash_backs);
+        if (timelines >= 1000)
+                CHECK(n_thrash_backs > 0);
         return test_result("test-engine-property");
 }
