@@ -245,7 +245,21 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                 if (x->oom_cgroup[0]) {
                         v->scope = INCIDENT_SCOPE_CGROUP;
                         copy_text(v->cgroup, sizeof(v->cgroup), x->oom_cgroup);
-                        if (x->oom_cgroup_inferred)
+                        if (x->inference == INCIDENT_INFERENCE_VANISHED)
+                                inferred = " (inferred: the cgroup was removed before its memory.events "
+                                           "could be read, and the oom count rose in a cgroup above it "
+                                           "that has no limit of its own)";
+                        else if (x->inference == INCIDENT_INFERENCE_TOP_LEVEL)
+                                inferred =
+                                        x->cgroup[0]
+                                                ? " (inferred, approximate: its own cgroups' memory.events "
+                                                  "could not be read; this top-level cgroup's oom count "
+                                                  "rose with the kill, so a limit at or below it was hit)"
+                                                : " (inferred, approximate: the victim was reaped before "
+                                                  "its own cgroup could be read; this top-level cgroup's "
+                                                  "oom count rose with the kill, so a limit at or below "
+                                                  "it was hit)";
+                        else if (x->oom_cgroup_inferred)
                                 inferred = " (judged from its counters at first sight, no earlier reading)";
                 } else if (x->cgroup_read)
                         v->scope = INCIDENT_SCOPE_GLOBAL;
@@ -279,6 +293,18 @@ size_t incident_assemble(const IncidentInput *in, Incident *ret, size_t max, uin
                              i < p->n && v->n_next < INCIDENT_NEXT_MAX; i++)
                                 v->next[v->n_next++] = p->p[i];
                 explain(v, p, at, inferred);
+                if (v->scope == INCIDENT_SCOPE_GLOBAL && x->inference == INCIDENT_INFERENCE_TOP_LEVEL) {
+                        char rest[INCIDENT_LONG_TEXT_MAX];
+
+                        memcpy(rest, v->explanation, sizeof(rest));
+                        v->explanation[0] = 0;
+                        append(v->explanation, sizeof(v->explanation),
+                               "Global (inferred: %s, and no top-level cgroup's oom count rose with the "
+                               "kill). %s",
+                               x->cgroup[0] ? "its own cgroups' memory.events could not be read"
+                                            : "the victim was reaped before its own cgroup could be read",
+                               rest);
+                }
                 if (v->scope == INCIDENT_SCOPE_UNKNOWN) {
                         char rest[INCIDENT_LONG_TEXT_MAX];
 
@@ -809,6 +835,100 @@ int incident_parse_memory_events(const char *buf, size_t len, uint64_t *ret_oom,
         *ret_oom = oom;
         *ret_oom_kill = kill;
         return 0;
+}
+
+int incident_parse_memory_max(const char *buf, size_t len, uint64_t *ret_limit) {
+        const char *end = buf + len, *q;
+        uint64_t v;
+        int r;
+
+        if (len > 0 && buf[len - 1] == '\n')
+                end--;
+        if (end - buf == 3 && memcmp(buf, "max", 3) == 0) {
+                *ret_limit = UINT64_MAX;
+                return 0;
+        }
+        r = parse_u64(buf, end, &q, &v);
+        if (r < 0)
+                return r;
+        if (q != end)
+                return -EINVAL;
+        *ret_limit = v;
+        return 0;
+}
+
+void incident_judge_path(const IncidentCgroupReading *r, size_t n, IncidentExit *x) {
+        ssize_t found = -1, gone = -1;
+        bool failed = false, above_read = false;
+
+        x->oom_cgroup[0] = 0;
+        x->oom_cgroup_inferred = false;
+        x->inference = INCIDENT_INFERENCE_NONE;
+        x->cgroup_read = false;
+        for (size_t i = 0; i < n; i++) {
+                bool rose;
+
+                switch (r[i].state) {
+                case INCIDENT_CGROUP_READ:
+                        if (gone >= 0)
+                                above_read = true;
+                        rose = r[i].have_before ? r[i].oom > r[i].oom_before
+                                                : r[i].oom > 0 && r[i].oom >= r[i].oom_kill;
+                        if (rose && found < 0)
+                                found = (ssize_t) i;
+                        break;
+                case INCIDENT_CGROUP_GONE:
+                        if (gone < 0 && found < 0)
+                                gone = (ssize_t) i;
+                        break;
+                case INCIDENT_CGROUP_FAILED: failed = true; break;
+                default: break;
+                }
+        }
+        if (found >= 0) {
+                const IncidentCgroupReading *c = &r[found];
+
+                /* Its "oom" counts the OOMs below it too: without a limit of
+                 * its own the limit hit was below, in the cgroup that is gone. */
+                if (gone >= 0 && gone < found && c->limited == 0) {
+                        c = &r[gone];
+                        x->inference = INCIDENT_INFERENCE_VANISHED;
+                } else
+                        x->oom_cgroup_inferred = !c->have_before;
+                snprintf(x->oom_cgroup, sizeof(x->oom_cgroup), "%.*s",
+                         (int) MIN(c->len, strnlen(x->cgroup, sizeof(x->cgroup))), x->cgroup);
+                return;
+        }
+        /* A gone cgroup with none read above it: its OOM would have counted
+         * nowhere that was read. */
+        x->cgroup_read = !failed && (gone < 0 || above_read);
+}
+
+static const IncidentTopCgroup *top_find(const IncidentTopCgroups *t, const char *path) {
+        for (size_t i = 0; i < MIN(t->n, (size_t) INCIDENT_TOP_MAX); i++)
+                if (strcmp(t->c[i].path, path) == 0)
+                        return &t->c[i];
+        return NULL;
+}
+
+IncidentScope incident_judge_top(const IncidentTopCgroups *before, const IncidentTopCgroups *now,
+                                 char *ret_cgroup, size_t size) {
+        bool all_there = true;
+
+        for (size_t i = 0; i < MIN(now->n, (size_t) INCIDENT_TOP_MAX); i++) {
+                const IncidentTopCgroup *b = top_find(before, now->c[i].path);
+
+                if (b ? now->c[i].oom > b->oom : before->complete && now->c[i].oom > 0) {
+                        snprintf(ret_cgroup, size, "%s", now->c[i].path);
+                        return INCIDENT_SCOPE_CGROUP;
+                }
+        }
+        for (size_t i = 0; i < MIN(before->n, (size_t) INCIDENT_TOP_MAX); i++)
+                if (!top_find(now, before->c[i].path))
+                        all_there = false;
+        if (before->complete && now->complete && all_there)
+                return INCIDENT_SCOPE_GLOBAL;
+        return INCIDENT_SCOPE_UNKNOWN;
 }
 
 int incident_adj_below(uint64_t base, int64_t next, uint64_t totalpages, bool *ret_possible) {

@@ -89,6 +89,19 @@ typedef struct IncidentPrediction {
         int64_t uid[INCIDENT_PREDICTION_MAX]; /* effective; -1 unread */
 } IncidentPrediction;
 
+/* How a victim's scope was judged when its own cgroups could not tell. */
+typedef enum IncidentInference {
+        INCIDENT_INFERENCE_NONE,
+        /* Its cgroup was removed before its memory.events was read, and the
+         * cgroup above whose "oom" rose has no limit of its own: the removed
+         * one's limit was hit (oom_cgroup names it). */
+        INCIDENT_INFERENCE_VANISHED,
+        /* Its path is unknown (reaped before it was read) or its cgroups
+         * unreadable: judged from the top-level cgroups' "oom" counts. */
+        INCIDENT_INFERENCE_TOP_LEVEL,
+        _INCIDENT_INFERENCE_MAX,
+} IncidentInference;
+
 /* A process that died of SIGKILL, as the proc connector reported it, with
  * what could be read of it at its exit (a zombie still shows stat, status
  * and cgroup; its exe is gone with its mm). */
@@ -110,7 +123,8 @@ typedef struct IncidentExit {
         int oom_score_adj;
         char adj_source[INCIDENT_TEXT_MAX]; /* who set it, as IncidentPrediction.adj_source */
         bool cgroup_read;                   /* the memory.events of its cgroups were read */
-        bool oom_cgroup_inferred; /* first sight of that cgroup: judged from its counts, no baseline */
+        bool oom_cgroup_inferred;    /* first sight of that cgroup: judged from its counts, no baseline */
+        IncidentInference inference; /* the scope judged from other evidence than its own cgroups' */
 } IncidentExit;
 
 /* The minute before, as counted. */
@@ -208,6 +222,62 @@ int incident_history_parse(const char *text, size_t n, Incident *ret, size_t max
  * Returns 0; -ENODATA when either is missing; -EINVAL for a malformed line
  * or a repeated key; -ERANGE past 64 bits. */
 int incident_parse_memory_events(const char *buf, size_t len, uint64_t *ret_oom, uint64_t *ret_oom_kill);
+
+/* The memory.max text of a cgroup (v2): *ret_limit the limit in bytes, or
+ * UINT64_MAX for "max" (no limit of its own). Returns 0; -EINVAL for
+ * anything but one number or "max" and a newline; -ERANGE past 64 bits. */
+int incident_parse_memory_max(const char *buf, size_t len, uint64_t *ret_limit);
+
+/* What became of one cgroup on the victim's path when its memory.events
+ * was read at the victim's exit. */
+typedef enum IncidentCgroupState {
+        INCIDENT_CGROUP_READ,      /* oom and oom_kill hold */
+        INCIDENT_CGROUP_NO_MEMORY, /* the directory is there, memory.events not: no memory controller */
+        INCIDENT_CGROUP_GONE,      /* the directory is gone: removed after the victim's path was read */
+        INCIDENT_CGROUP_FAILED,    /* unreadable or malformed */
+} IncidentCgroupState;
+
+typedef struct IncidentCgroupReading {
+        size_t len; /* the cgroup: the first len bytes of the victim's path */
+        IncidentCgroupState state;
+        uint64_t oom, oom_kill;
+        bool have_before; /* an earlier reading's oom count */
+        uint64_t oom_before;
+        int limited; /* memory.max: 1 a limit, 0 "max", -1 not read */
+} IncidentCgroupReading;
+
+/* Judges the victim's cgroup path (x->cgroup) from the readings of its
+ * cgroups, deepest first: the deepest whose "oom" rose (against the
+ * earlier reading, else at first sight oom >= oom_kill > 0) in
+ * x->oom_cgroup, x->oom_cgroup_inferred at first sight. When that one has
+ * no limit of its own and a cgroup below it on the path is gone, the
+ * deepest gone one is named instead (x->inference VANISHED). x->cgroup_read
+ * when no "oom" rose and the readings prove it: none failed, and none gone
+ * without a cgroup above it read. */
+void incident_judge_path(const IncidentCgroupReading *r, size_t n, IncidentExit *x);
+
+/* The top-level cgroups (the children of the cgroup2 root with a
+ * memory.events): a memory cgroup's OOM anywhere below one raises its
+ * "oom", a global OOM raises none, and the root has no limit. */
+#define INCIDENT_TOP_MAX 64
+typedef struct IncidentTopCgroup {
+        char path[INCIDENT_TEXT_MAX]; /* "/system.slice" */
+        uint64_t oom;
+} IncidentTopCgroup;
+
+typedef struct IncidentTopCgroups {
+        bool complete; /* every one read: none failed, none past INCIDENT_TOP_MAX */
+        size_t n;
+        IncidentTopCgroup c[INCIDENT_TOP_MAX];
+} IncidentTopCgroups;
+
+/* Global or cgroup from the top-level cgroups read before the kill and
+ * after it: CGROUP when one's "oom" rose (or, when before is complete, one
+ * is new with oom > 0), its path in ret_cgroup; GLOBAL when both readings
+ * are complete, every one read before is still there and none rose;
+ * else UNKNOWN. */
+IncidentScope incident_judge_top(const IncidentTopCgroups *before, const IncidentTopCgroups *now,
+                                 char *ret_cgroup, size_t size);
 
 /* What oom_score_adj would rank a process with base = rss + swap + page
  * tables (pages) below one with badness next (pages): the highest adj whose

@@ -22,7 +22,21 @@
  * read at the victim's exit (its /proc/PID/cgroup is still there while it
  * is a zombie), against the values read the last time; the first time a
  * cgroup is seen it is judged from its own counts (oom >= oom_kill, and not
- * 0: every kill in it was a limit's), and the record says so. */
+ * 0: every kill in it was a limit's), and the record says so.
+ *
+ * Two races: systemd removes a unit's cgroup as soon as its processes are
+ * dead, which can be before memtuned reads it. A cgroup gone (the directory
+ * too, not just memory.events) below the deepest one whose "oom" rose, when
+ * that one has no limit of its own (memory.max "max"), is taken as the one
+ * whose limit was hit, and the record says it is inferred. And a parent
+ * may reap the victim before its /proc/PID/cgroup is read: then the
+ * top-level cgroups (the children of the root, at most 64) tell, since "oom"
+ * counts the OOMs below too and the root has no limit: none rose, and all
+ * were read, is global; one rose is a limit at or below it (approximate: an
+ * OOM in a limited cgroup that killed nothing counts as well). They are
+ * read at start, at each SIGKILL exit with a rise and after each record,
+ * and also give a top-level cgroup on a victim's path its baseline. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -121,6 +136,9 @@ typedef struct ManagerIncidents {
         size_t n_points, next_point;
         CgroupCount cgroups[CGROUP_CACHE];
         size_t n_cgroups, next_cgroup;
+        /* The top-level cgroups as read last (at start, each SIGKILL exit
+         * with a rise, each record), and a scratch for the next reading. */
+        IncidentTopCgroups top, top_now;
 
         /* Oldest first, as the file lists them: a new record past the last
          * slot moves the others down one (110 kB copied once per OOM kill),
@@ -432,55 +450,157 @@ static CgroupCount *cgroup_cached(ManagerIncidents *mi, const char *path) {
         return NULL;
 }
 
-/* Reads memory.events along x->cgroup, deepest first, and names the
- * cgroup whose limit was hit in x->oom_cgroup. A cgroup without the file
- * has no memory controller, so no limit of its own: skipped. When every
- * file on the path could be read (or was absent), no risen "oom" means a
- * global OOM (x->cgroup_read). */
+/* Reads a cgroup's memory.events (path relative to the cgroup2 root):
+ * READ with its counts, NO_MEMORY when the directory is there without the
+ * file, GONE when the directory is gone too. */
+static IncidentCgroupState cgroup_read_events(int fd, const char *path, uint64_t *ret_oom,
+                                              uint64_t *ret_kill) {
+        char file[INCIDENT_TEXT_MAX + 32], buf[512];
+        struct stat st;
+        int r;
+
+        snprintf(file, sizeof(file), "%s/memory.events", path);
+        r = read_small_file_at(fd, file, buf, sizeof(buf));
+        if (r >= 0)
+                r = incident_parse_memory_events(buf, (size_t) r, ret_oom, ret_kill);
+        if (r >= 0)
+                return INCIDENT_CGROUP_READ;
+        if (r != -ENOENT)
+                return INCIDENT_CGROUP_FAILED;
+        /* Without the file: no memory controller there, or the cgroup was
+         * removed (systemd removes a unit's once its processes are dead,
+         * which may be before memtuned reads it). */
+        if (fstatat(fd, path, &st, AT_SYMLINK_NOFOLLOW) >= 0)
+                return S_ISDIR(st.st_mode) ? INCIDENT_CGROUP_NO_MEMORY : INCIDENT_CGROUP_FAILED;
+        return errno == ENOENT ? INCIDENT_CGROUP_GONE : INCIDENT_CGROUP_FAILED;
+}
+
+/* Reads the top-level cgroups' memory.events "oom" into ret. */
+static void top_read(ManagerIncidents *mi, IncidentTopCgroups *ret) {
+        struct dirent *de;
+        DIR *d;
+        int fd;
+
+        ret->n = 0;
+        ret->complete = false;
+        if (mi->cgroup_fd < 0)
+                return;
+        fd = openat(mi->cgroup_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return;
+        }
+        ret->complete = true;
+        while ((errno = 0, de = readdir(d))) {
+                IncidentCgroupState st;
+                uint64_t oom, kill;
+
+                if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+                        continue;
+                st = cgroup_read_events(mi->cgroup_fd, de->d_name, &oom, &kill);
+                if (st == INCIDENT_CGROUP_NO_MEMORY || st == INCIDENT_CGROUP_GONE)
+                        continue;
+                if (st == INCIDENT_CGROUP_FAILED || ret->n >= INCIDENT_TOP_MAX ||
+                    strlen(de->d_name) + 2 > sizeof(ret->c[0].path)) {
+                        ret->complete = false;
+                        continue;
+                }
+                snprintf(ret->c[ret->n].path, sizeof(ret->c[ret->n].path), "/%s", de->d_name);
+                ret->c[ret->n++].oom = oom;
+        }
+        if (errno != 0)
+                ret->complete = false;
+        closedir(d);
+}
+
+/* Reads memory.events along x->cgroup, deepest first, and judges it
+ * (incident_judge_path()). A cgroup not read before takes the top-level
+ * reading as its baseline when it is one. When one is gone, memory.max of
+ * those read says which has a limit of its own. */
 static void cgroup_evidence(ManagerIncidents *mi, IncidentExit *x) {
-        char path[INCIDENT_TEXT_MAX], file[INCIDENT_TEXT_MAX + 32], buf[512];
-        bool found = false, failed = false;
+        IncidentCgroupReading r[INCIDENT_TEXT_MAX / 2];
+        char path[INCIDENT_TEXT_MAX], buf[64];
+        bool gone = false;
+        size_t n = 0;
 
         if (mi->cgroup_fd < 0 || x->cgroup[0] != '/' || strstr(x->cgroup, "/.."))
                 return;
         snprintf(path, sizeof(path), "%s", x->cgroup);
-        while (strlen(path) > 1) {
-                uint64_t oom, kill;
-                CgroupCount *c;
+        while (strlen(path) > 1 && n < ELEMENTSOF(r)) {
+                IncidentCgroupReading *c = &r[n++];
+                const IncidentTopCgroup *t = NULL;
+                const CgroupCount *cached;
                 char *slash;
-                bool rose;
-                int r;
 
-                snprintf(file, sizeof(file), "%s/memory.events", path + 1);
-                r = read_small_file_at(mi->cgroup_fd, file, buf, sizeof(buf));
-                if (r >= 0)
-                        r = incident_parse_memory_events(buf, (size_t) r, &oom, &kill);
-                if (r < 0 && r != -ENOENT)
-                        failed = true;
-                if (r >= 0) {
-                        c = cgroup_cached(mi, path);
-                        rose = c ? oom > c->oom : oom > 0 && oom >= kill;
-                        if (rose && !found) {
-                                found = true;
-                                snprintf(x->oom_cgroup, sizeof(x->oom_cgroup), "%s", path);
-                                x->oom_cgroup_inferred = !c;
-                        }
-                        if (!c) {
-                                c = &mi->cgroups[mi->next_cgroup];
-                                mi->next_cgroup = (mi->next_cgroup + 1) % CGROUP_CACHE;
-                                mi->n_cgroups = MAX(mi->n_cgroups,
-                                                    mi->next_cgroup == 0 ? CGROUP_CACHE : mi->next_cgroup);
-                                snprintf(c->path, sizeof(c->path), "%s", path);
-                        }
-                        c->oom = oom;
-                        c->oom_kill = kill;
+                *c = (IncidentCgroupReading) { .len = strlen(path), .limited = -1 };
+                c->state = cgroup_read_events(mi->cgroup_fd, path + 1, &c->oom, &c->oom_kill);
+                gone = gone || c->state == INCIDENT_CGROUP_GONE;
+                cached = cgroup_cached(mi, path);
+                if (!cached)
+                        for (size_t i = 0; i < mi->top.n; i++)
+                                if (strcmp(mi->top.c[i].path, path) == 0)
+                                        t = &mi->top.c[i];
+                if (cached || t) {
+                        c->have_before = true;
+                        c->oom_before = cached ? cached->oom : t->oom;
                 }
                 slash = strrchr(path, '/');
                 if (!slash || slash == path)
                         break;
                 *slash = 0;
         }
-        x->cgroup_read = !failed;
+        for (size_t i = 0; gone && i < n; i++) {
+                uint64_t limit;
+                ssize_t l;
+
+                if (r[i].state != INCIDENT_CGROUP_READ)
+                        continue;
+                snprintf(path, sizeof(path), "%.*s/memory.max", (int) r[i].len - 1, x->cgroup + 1);
+                l = read_small_file_at(mi->cgroup_fd, path, buf, sizeof(buf));
+                if (l >= 0 && incident_parse_memory_max(buf, (size_t) l, &limit) >= 0)
+                        r[i].limited = limit != UINT64_MAX;
+        }
+        incident_judge_path(r, n, x);
+
+        /* The counts now are the baseline of the next kill. */
+        for (size_t i = 0; i < n; i++) {
+                CgroupCount *c;
+
+                if (r[i].state != INCIDENT_CGROUP_READ)
+                        continue;
+                snprintf(path, sizeof(path), "%.*s", (int) r[i].len, x->cgroup);
+                c = cgroup_cached(mi, path);
+                if (!c) {
+                        c = &mi->cgroups[mi->next_cgroup];
+                        mi->next_cgroup = (mi->next_cgroup + 1) % CGROUP_CACHE;
+                        mi->n_cgroups =
+                                MAX(mi->n_cgroups, mi->next_cgroup == 0 ? CGROUP_CACHE : mi->next_cgroup);
+                        snprintf(c->path, sizeof(c->path), "%s", path);
+                }
+                c->oom = r[i].oom;
+                c->oom_kill = r[i].oom_kill;
+        }
+}
+
+/* The victim's scope when its own cgroups did not tell (its path unknown
+ * or unreadable): from the top-level cgroups' counts against the last
+ * reading; the reading now becomes the baseline either way. */
+static void top_evidence(ManagerIncidents *mi, IncidentExit *x) {
+        IncidentScope s;
+
+        if (mi->cgroup_fd < 0)
+                return;
+        top_read(mi, &mi->top_now);
+        if (!x->oom_cgroup[0] && !x->cgroup_read) {
+                s = incident_judge_top(&mi->top, &mi->top_now, x->oom_cgroup, sizeof(x->oom_cgroup));
+                if (s != INCIDENT_SCOPE_UNKNOWN)
+                        x->inference = INCIDENT_INFERENCE_TOP_LEVEL;
+                x->cgroup_read = s == INCIDENT_SCOPE_GLOBAL;
+        }
+        memcpy(&mi->top, &mi->top_now, sizeof(mi->top));
 }
 
 /* ---- records ------------------------------------------------------------------- */
@@ -579,6 +699,8 @@ static void settle(Manager *m) {
                 log_warning("%" PRIu64 " more OOM kills at once than memtuned describes; counted only.",
                             mi->oom_kill - mi->pending_before - n);
         mi->pending_before = mi->oom_kill;
+        /* A kill whose victim's exit was not seen raised the counts too. */
+        top_read(mi, &mi->top);
         /* Exits not claimed were not OOM kills (their SIGKILL came from
          * elsewhere): forgotten. */
         mi->n_exits = 0;
@@ -703,6 +825,7 @@ void manager_incidents_exit(Manager *m, const ProcWatchEvent *ev) {
                                 x->unit[0] = 0;
                 }
         cgroup_evidence(mi, x);
+        top_evidence(mi, x);
 
         if (count != mi->oom_kill || !mi->have_oom_kill)
                 compare(m, count, now);
@@ -793,6 +916,7 @@ int manager_incidents_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to add the incident timers: %m");
 
+        top_read(mi, &mi->top);
         history_load(m);
         if (vmstat_has(&m->cur->vmstat, VMSTAT_OOM_KILL))
                 compare(m, m->cur->vmstat.field[VMSTAT_OOM_KILL], m->cur->timestamp_usec);

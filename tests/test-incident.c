@@ -2,7 +2,9 @@
 /* OOM incident records (daemon/incident.c) on fixture data: the victim
  * taken from the SIGKILL deaths and ranked in the prediction, global and
  * cgroup scope, uncertain and unknown identification, the history file's
- * round trip and its hostile inputs, memory.events, and the oom_score_adj
+ * round trip and its hostile inputs, memory.events and memory.max, the
+ * scope judged from a victim's cgroups (one of them gone) and from the
+ * top-level cgroups (its path unknown), and the oom_score_adj
  * that ranks a process below the next. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,6 +383,209 @@ static void test_memory_events(void) {
         CHECK_EQ_U64(oom, 2); /* untouched on failure */
 }
 
+static void test_memory_max(void) {
+        static const struct {
+                const char *text;
+                int r;
+        } bad[] = {
+                { "", -EINVAL },          { "\n", -EINVAL },
+                { "max max\n", -EINVAL }, { "maxi\n", -EINVAL },
+                { "-1\n", -EINVAL },      { " 12\n", -EINVAL },
+                { "12x\n", -EINVAL },     { "12\n\n", -EINVAL },
+                { "12 13\n", -EINVAL },   { "99999999999999999999\n", -ERANGE },
+        };
+        uint64_t limit = 0;
+
+        CHECK_EQ_INT(incident_parse_memory_max("max\n", 4, &limit), 0);
+        CHECK_EQ_U64(limit, UINT64_MAX);
+        CHECK_EQ_INT(incident_parse_memory_max("41943040\n", 9, &limit), 0);
+        CHECK_EQ_U64(limit, 41943040);
+        CHECK_EQ_INT(incident_parse_memory_max("0", 1, &limit), 0);
+        CHECK_EQ_U64(limit, 0);
+        limit = 7;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                CHECK_EQ_INT(incident_parse_memory_max(bad[i].text, strlen(bad[i].text), &limit), bad[i].r);
+                CHECK_EQ_U64(limit, 7); /* untouched on failure */
+        }
+}
+
+/* The victim's path judged from its cgroups' readings (deepest first). */
+static void test_judge_path(void) {
+        const char *unit = "/system.slice/mt-limited-4.service";
+        IncidentCgroupReading r[2] = {
+                /* systemd removed the unit's cgroup before memory.events was read */
+                { .len = strlen(unit), .state = INCIDENT_CGROUP_GONE, .limited = -1 },
+                /* the slice above: no limit of its own; its oom counts the unit's */
+                { .len = 13,
+                  .state = INCIDENT_CGROUP_READ,
+                  .oom = 4,
+                  .oom_kill = 20,
+                  .have_before = true,
+                  .oom_before = 3,
+                  .limited = 0 },
+        };
+        IncidentExit x = { .pid = 464, .time_usec = 101 * S, .oom_kill_seen = 8, .comm = "python3" };
+        IncidentPrediction p;
+        IncidentInput in;
+        Incident v;
+
+        snprintf(x.cgroup, sizeof(x.cgroup), "%s", unit);
+        incident_judge_path(r, 2, &x);
+        CHECK_STREQ(x.oom_cgroup, unit);
+        CHECK_EQ_INT(x.inference, INCIDENT_INFERENCE_VANISHED);
+        CHECK(!x.oom_cgroup_inferred);
+        fixture_prediction(&p);
+        in = fixture_input(&p, &x, 1);
+        CHECK_EQ_INT(incident_assemble(&in, &v, 1, NULL), 1);
+        CHECK_EQ_INT(v.scope, INCIDENT_SCOPE_CGROUP);
+        CHECK_STREQ(v.cgroup, unit);
+        CHECK(strstr(v.explanation,
+                     "hit its memory limit (inferred: the cgroup was removed before its memory.events could "
+                     "be read, and the oom count rose in a cgroup above it that has no limit of its own)"));
+
+        /* The slice has a limit of its own (or it could not be read): it is named. */
+        r[1].limited = 1;
+        incident_judge_path(r, 2, &x);
+        CHECK_STREQ(x.oom_cgroup, "/system.slice");
+        CHECK_EQ_INT(x.inference, INCIDENT_INFERENCE_NONE);
+        r[1].limited = -1;
+        incident_judge_path(r, 2, &x);
+        CHECK_STREQ(x.oom_cgroup, "/system.slice");
+
+        /* No memory controller in the unit (the directory is there): skipped. */
+        r[0].state = INCIDENT_CGROUP_NO_MEMORY;
+        r[1].limited = 0;
+        incident_judge_path(r, 2, &x);
+        CHECK_STREQ(x.oom_cgroup, "/system.slice");
+        CHECK_EQ_INT(x.inference, INCIDENT_INFERENCE_NONE);
+
+        /* Nothing rose: global, the gone unit's OOM would have counted above. */
+        r[0].state = INCIDENT_CGROUP_GONE;
+        r[1].oom = 3;
+        incident_judge_path(r, 2, &x);
+        CHECK_STREQ(x.oom_cgroup, "");
+        CHECK(x.cgroup_read);
+        /* ... but not when nothing above it was read: unknown. */
+        r[1].state = INCIDENT_CGROUP_NO_MEMORY;
+        incident_judge_path(r, 2, &x);
+        CHECK(!x.cgroup_read);
+        r[1].state = INCIDENT_CGROUP_FAILED;
+        r[0].state = INCIDENT_CGROUP_NO_MEMORY;
+        incident_judge_path(r, 2, &x);
+        CHECK(!x.cgroup_read);
+
+        /* First sight of the unit: every kill in it a limit's. */
+        r[0] = (IncidentCgroupReading) { .len = strlen(unit),
+                                         .state = INCIDENT_CGROUP_READ,
+                                         .oom = 2,
+                                         .oom_kill = 2 };
+        r[1].state = INCIDENT_CGROUP_READ;
+        incident_judge_path(r, 2, &x);
+        CHECK_STREQ(x.oom_cgroup, unit);
+        CHECK(x.oom_cgroup_inferred);
+        CHECK_EQ_INT(x.inference, INCIDENT_INFERENCE_NONE);
+        /* A global kill in it at first sight (oom < oom_kill): global. */
+        r[0].oom = 1;
+        incident_judge_path(r, 2, &x);
+        CHECK_STREQ(x.oom_cgroup, "");
+        CHECK(x.cgroup_read);
+        /* The root's own: no cgroups to read, global. */
+        snprintf(x.cgroup, sizeof(x.cgroup), "/");
+        incident_judge_path(r, 0, &x);
+        CHECK(x.cgroup_read);
+}
+
+static void set_top(IncidentTopCgroups *t, bool complete, uint64_t system_oom, bool with_user) {
+        memset(t, 0, sizeof(*t));
+        t->complete = complete;
+        snprintf(t->c[t->n].path, sizeof(t->c[0].path), "/init.scope");
+        t->c[t->n++].oom = 0;
+        snprintf(t->c[t->n].path, sizeof(t->c[0].path), "/system.slice");
+        t->c[t->n++].oom = system_oom;
+        if (with_user) {
+                snprintf(t->c[t->n].path, sizeof(t->c[0].path), "/user.slice");
+                t->c[t->n++].oom = 1;
+        }
+}
+
+/* A victim reaped before its cgroup was read: the top-level cgroups tell. */
+static void test_judge_top(void) {
+        static IncidentTopCgroups before, now;
+        IncidentExit x = { .pid = 405, .time_usec = 101 * S, .oom_kill_seen = 8 };
+        IncidentPrediction p;
+        IncidentInput in;
+        Incident v;
+        char cg[INCIDENT_TEXT_MAX] = "";
+
+        set_top(&before, true, 3, true);
+        set_top(&now, true, 3, true);
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_GLOBAL);
+        set_top(&now, true, 4, true);
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_CGROUP);
+        CHECK_STREQ(cg, "/system.slice");
+        /* A rise is a rise even when a reading is incomplete. */
+        now.complete = false;
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_CGROUP);
+        /* Not all read, none rose: not known. */
+        set_top(&now, false, 3, true);
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_UNKNOWN);
+        set_top(&now, true, 3, true);
+        before.complete = false;
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_UNKNOWN);
+        /* One gone since: its rise is not known. */
+        set_top(&before, true, 3, true);
+        set_top(&now, true, 3, false);
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_UNKNOWN);
+        /* One new since: its counts are all since the reading before. */
+        set_top(&before, true, 3, false);
+        set_top(&now, true, 3, true);
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_CGROUP);
+        CHECK_STREQ(cg, "/user.slice");
+        now.c[2].oom = 0;
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_GLOBAL);
+        /* ... unless the reading before was incomplete: it may have been missed then. */
+        before.complete = false;
+        now.c[2].oom = 1;
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_UNKNOWN);
+        /* Nothing read at all (no cgroup v2): not known. */
+        memset(&before, 0, sizeof(before));
+        memset(&now, 0, sizeof(now));
+        CHECK_EQ_INT(incident_judge_top(&before, &now, cg, sizeof(cg)), INCIDENT_SCOPE_UNKNOWN);
+
+        /* The records say it is inferred. */
+        fixture_prediction(&p);
+        x.cgroup_read = true;
+        x.inference = INCIDENT_INFERENCE_TOP_LEVEL;
+        in = fixture_input(&p, &x, 1);
+        CHECK_EQ_INT(incident_assemble(&in, &v, 1, NULL), 1);
+        CHECK_EQ_INT(v.scope, INCIDENT_SCOPE_GLOBAL);
+        CHECK(strncmp(v.explanation,
+                      "Global (inferred: the victim was reaped before its own cgroup could be read, and no "
+                      "top-level cgroup's oom count rose with the kill). Not among the 3 processes",
+                      strlen("Global (inferred: the victim was reaped before its own cgroup could be read, and "
+                             "no top-level cgroup's oom count rose with the kill). Not among the 3 processes")) ==
+              0);
+        x.cgroup_read = false;
+        snprintf(x.oom_cgroup, sizeof(x.oom_cgroup), "/system.slice");
+        CHECK_EQ_INT(incident_assemble(&in, &v, 1, NULL), 1);
+        CHECK_EQ_INT(v.scope, INCIDENT_SCOPE_CGROUP);
+        CHECK_STREQ(v.cgroup, "/system.slice");
+        CHECK(strstr(v.explanation,
+                     "The cgroup /system.slice hit its memory limit (inferred, approximate: the victim was "
+                     "reaped before its own cgroup could be read; this top-level cgroup's oom count rose "
+                     "with the kill, so a limit at or below it was hit)"));
+        /* Its path known, its cgroups unreadable. */
+        snprintf(x.cgroup, sizeof(x.cgroup), "/system.slice/a.service");
+        CHECK_EQ_INT(incident_assemble(&in, &v, 1, NULL), 1);
+        CHECK(strstr(v.explanation,
+                     "(inferred, approximate: its own cgroups' memory.events could not be read;"));
+        x.oom_cgroup[0] = 0;
+        x.cgroup_read = true;
+        CHECK_EQ_INT(incident_assemble(&in, &v, 1, NULL), 1);
+        CHECK(strncmp(v.explanation,
+                      "Global (inferred: its own cgroups' memory.events could not be read, and", 70) == 0);
+}
+
 static void test_adj_below(void) {
         const uint64_t total = 1310720; /* 1310 pages per unit */
         bool possible;
@@ -418,6 +623,9 @@ int main(void) {
         test_history();
         test_history_hostile();
         test_memory_events();
+        test_memory_max();
+        test_judge_path();
+        test_judge_top();
         test_adj_below();
         test_strings();
         return test_result("test-incident");
