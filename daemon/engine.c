@@ -230,6 +230,7 @@ typedef struct Step {
         bool calm;                    /* this sample */
         bool boosted;                 /* a zone's watermarks carry the kernel's boost */
         bool thrash;                  /* this sample: the page cache thrashes (swap_trend_of) */
+        bool judged;                  /* a trial ended with a verdict */
         bool trouble;                 /* the window average reaches a threshold */
         EngineAverage avg;            /* over the window up to now */
         double avg_direct, avg_stall; /* avg's, or 0 where the history is short */
@@ -241,7 +242,7 @@ typedef struct Step {
         bool stepped[_TUNABLE_MANAGED_MAX];    /* the level moved this step; why says why */
         char why[_TUNABLE_MANAGED_MAX][ENGINE_REASON_MAX];
         char note[_TUNABLE_MANAGED_MAX][ENGINE_REASON_MAX]; /* the controller's state */
-        char paid[64]; /* the trial kept the last step: why, for the next step's reason */
+        char paid[96]; /* the trial's verdict on the last step, for the next step's reason */
 } Step;
 
 static bool rate_get(const Rates *r, VmStatField f, double *ret) {
@@ -795,6 +796,26 @@ static bool trial_judge(Step *st) {
         fuller = !e->trial_onset && b->has_psi_full && a->has_psi_full &&
                  a->psi_full >
                          b->psi_full * (1.0 + ENGINE_STEP_MAX_FULL_RISE) + ENGINE_STEP_MAX_FULL_RISE_POINTS;
+        st->judged = true;
+        /* Not enough fewer stalls, at no cost: one window of a bursty load
+         * says little (a step into a lull is judged against the next
+         * burst), and taking the step back would add stalls while they
+         * happen. The step stays, and this tunable widens no further. */
+        if (!helped && !slowed && !fuller) {
+                for (size_t i = 0; i < ELEMENTSOF(watermark_ids); i++) {
+                        EngineTunable *t = &e->tunables[watermark_ids[i]];
+
+                        if (!t->on_trial || !st->controlled[watermark_ids[i]] || t->level <= t->trial_from)
+                                continue;
+                        t->ceiling = t->level;
+                        t->ceiling_usec = st->now;
+                }
+                text_set(st->paid, sizeof(st->paid), "; the last step did not pay: %s%s %+.0f%%",
+                         stalls ? "allocstall" : "pgscan_direct", per_alloc ? "/page" : "",
+                         mb > 0 ? (ma / mb - 1.0) * 100 : 0.0);
+                trial_end(e);
+                return false;
+        }
         if (helped && !slowed && !fuller) {
                 if (e->trial_onset)
                         text_set(st->paid, sizeof(st->paid), "; the last step kept: allocated %s/s -> %s/s",
@@ -971,7 +992,7 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
                 if (trial_capped(st, id)) {
                         text_set(
                                 st->note[id], sizeof(st->note[id]),
-                                "direct reclaim; a step above %" PRIu64 " did not pay, held for %s",
+                                "direct reclaim; held at %" PRIu64 ": wider did not pay, for %s",
                                 e->tunables[id].ceiling,
                                 FORMAT_DURATION_HUMAN(usec_sub(
                                         ceiling_span(st), usec_sub(st->now, e->tunables[id].ceiling_usec))));
@@ -1719,6 +1740,7 @@ int engine_step(Engine *e, const Policy *p, const Override overrides[], const Sa
         plan.pressure_changed = e->pressure != old_pressure;
         plan.trouble = st.trouble;
         plan.calm = st.calm;
+        plan.judged = st.judged;
         plan.next_sample_usec = sample_interval(&st, overrides, &plan);
 
         *ret = plan;

@@ -82,17 +82,21 @@
  * where the kernel does not count allocations) fell by at least
  * ENGINE_STEP_MIN_GAIN against the window before the step (for a step that
  * widens the watermarks less than twofold, that share times the widening:
- * a last step of 10 % to a maximum cannot show as much), and takes it back
- * when it did not, or when it cost more than it saved: the pages allocated
- * per second (the work memory-bound tasks get done) fell by more than
+ * a last step of 10 % to a maximum cannot show as much). It takes the step
+ * back when it cost more than it saved: the pages allocated per second
+ * (the work memory-bound tasks get done) fell by more than
  * ENGINE_STEP_MAX_WORK_LOSS, or PSI memory full rose by more than
  * ENGINE_STEP_MAX_FULL_RISE of itself and ENGINE_STEP_MAX_FULL_RISE_POINTS
  * percentage points. A wider gap makes kswapd reclaim longer and keep more
  * memory free: in bench/vm-effect a gap that stopped every stall halved a
  * CPU-bound stream's throughput, so fewer stalls alone do not prove a step.
- * A step taken back caps its tunable at the level before it for
- * ENGINE_CEILING_WINDOWS windows (or until the levels go back to the
- * baselines), and the next tunable gets its turn. "Before" is the worse of
+ * A step that did not lower the stalls enough, at no cost, stays but its
+ * tunable widens no further: one window of a bursty load is weak evidence
+ * (in bench/vm-effect a step into a lull was judged against the next
+ * burst, 7/s -> 85/s), and undoing a step adds stalls while they happen.
+ * Either way the tunable is capped (at the step's level, or below it when
+ * taken back) for ENGINE_CEILING_WINDOWS windows (or until the levels go
+ * back to the baselines), and the next tunable gets its turn. "Before" is the worse of
  * the window and its last sample. The first step from the baselines (or back
  * to learned levels) comes as the trouble begins, while it is still growing:
  * it is judged on the pages allocated alone. */
@@ -216,6 +220,7 @@ typedef struct Plan {
         bool pressure_changed;            /* differs from the previous step's level */
         bool trouble;                     /* reclaim at or above a threshold, averaged over the window */
         bool calm;                        /* this sample is calm (below half the thresholds, no pressure) */
+        bool judged;                      /* a watermark step's trial ended: kept, held or taken back */
         uint64_t next_sample_usec;        /* RELATIVE: sample again this long after now_usec */
         char evidence[ENGINE_REASON_MAX]; /* this sample's rates and PSI, one line */
 } Plan;
@@ -233,7 +238,7 @@ typedef struct EngineTunable {
         bool resumed;            /* level came from engine_resume(): the next step says so */
         bool on_trial;           /* the last watermark step moved it from trial_from */
         uint64_t trial_from;
-        uint64_t ceiling;      /* watermarks: a step above this was taken back; 0: none */
+        uint64_t ceiling;      /* watermarks: a step above this did not pay (held or taken back) */
         uint64_t ceiling_usec; /* when ceiling was set */
 } EngineTunable;
 

@@ -212,11 +212,7 @@ static inline uint64_t sim_target(const Sim *m, TunableId id) {
 /* A step's trial judged it in this plan: only a step in force can be judged,
  * so from here on observe mode (which judges none) may plan otherwise. */
 static inline bool sim_judged(const Plan *p) {
-        for (size_t i = 0; i < p->n_decisions; i++)
-                if (strstr(p->decisions[i].reason, "took the step back") ||
-                    strstr(p->decisions[i].reason, "the last step "))
-                        return true;
-        return false;
+        return p->judged;
 }
 
 /* The decisions about one tunable, in order, copied to ret (up to n). */
