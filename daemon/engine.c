@@ -739,6 +739,27 @@ static EngineAverage trial_baseline(const EngineAverage *w, const EngineAverage 
         return b;
 }
 
+/* Caps each watermark tunable the step on trial raised: at its new level,
+ * or (back) at the level before it, moving it back there with why.
+ * Returns whether a level moved. */
+static bool trial_cap(Step *st, bool back, const char *why) {
+        bool any = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(watermark_ids); i++) {
+                EngineTunable *t = &st->e->tunables[watermark_ids[i]];
+
+                if (!t->on_trial || !st->controlled[watermark_ids[i]] || t->level <= t->trial_from)
+                        continue;
+                t->ceiling = back ? t->trial_from : t->level;
+                t->ceiling_usec = st->now;
+                if (back) {
+                        level_move(st, watermark_ids[i], t->trial_from, why);
+                        any = true;
+                }
+        }
+        return any;
+}
+
 /* Judges the step on trial once a whole window has passed since it: keeps
  * it, or takes it back and caps its tunable there. A step after which the
  * reclaim fell below the thresholds is kept without more ado. Returns whether
@@ -750,7 +771,7 @@ static bool trial_judge(Step *st) {
         const EngineAverage *b = &before;
         char why[ENGINE_REASON_MAX];
         Text w = text_start(why, sizeof(why));
-        bool stalls, per_alloc, helped, slowed, fuller, any = false;
+        bool stalls, per_alloc, helped, slowed, fuller, any;
         double mb, ma;
 
         if (e->trial_usec == NEVER)
@@ -797,33 +818,21 @@ static bool trial_judge(Step *st) {
                  a->psi_full >
                          b->psi_full * (1.0 + ENGINE_STEP_MAX_FULL_RISE) + ENGINE_STEP_MAX_FULL_RISE_POINTS;
         st->judged = true;
-        /* Not enough fewer stalls, at no cost: one window of a bursty load
-         * says little (a step into a lull is judged against the next
-         * burst), and taking the step back would add stalls while they
-         * happen. The step stays, and this tunable widens no further. */
-        if (!helped && !slowed && !fuller) {
-                for (size_t i = 0; i < ELEMENTSOF(watermark_ids); i++) {
-                        EngineTunable *t = &e->tunables[watermark_ids[i]];
-
-                        if (!t->on_trial || !st->controlled[watermark_ids[i]] || t->level <= t->trial_from)
-                                continue;
-                        t->ceiling = t->level;
-                        t->ceiling_usec = st->now;
-                }
-                text_set(st->paid, sizeof(st->paid), "; the last step did not pay: %s%s %+.0f%%",
-                         stalls ? "allocstall" : "pgscan_direct", per_alloc ? "/page" : "",
-                         mb > 0 ? (ma / mb - 1.0) * 100 : 0.0);
-                trial_end(e);
-                return false;
-        }
-        if (helped && !slowed && !fuller) {
+        if (!slowed && !fuller) {
+                /* Not enough fewer stalls, at no cost: one window of a
+                 * bursty load says little (a step into a lull is judged
+                 * against the next burst), and taking the step back would
+                 * add stalls while they happen. The step stays, and this
+                 * tunable widens no further. */
+                if (!helped)
+                        trial_cap(st, false, NULL);
                 if (e->trial_onset)
                         text_set(st->paid, sizeof(st->paid), "; the last step kept: allocated %s/s -> %s/s",
                                  fmt_rate(b->alloc).s, fmt_rate(a->alloc).s);
                 else
-                        text_set(st->paid, sizeof(st->paid), "; the last step paid: %s%s %+.0f%%",
-                                 stalls ? "allocstall" : "pgscan_direct", per_alloc ? "/page" : "",
-                                 mb > 0 ? (ma / mb - 1.0) * 100 : 0.0);
+                        text_set(st->paid, sizeof(st->paid), "; the last step %s: %s%s %+.0f%%",
+                                 helped ? "paid" : "did not pay", stalls ? "allocstall" : "pgscan_direct",
+                                 per_alloc ? "/page" : "", mb > 0 ? (ma / mb - 1.0) * 100 : 0.0);
                 trial_end(e);
                 return false;
         }
@@ -842,16 +851,7 @@ static bool trial_judge(Step *st) {
         text_add(&w, " over %s: took the step back; holds there for %s", FORMAT_DURATION_HUMAN(st->window),
                  FORMAT_DURATION_HUMAN(ceiling_span(st)));
 
-        for (size_t i = 0; i < ELEMENTSOF(watermark_ids); i++) {
-                EngineTunable *t = &e->tunables[watermark_ids[i]];
-
-                if (!t->on_trial || !st->controlled[watermark_ids[i]] || t->level <= t->trial_from)
-                        continue;
-                t->ceiling = t->trial_from;
-                t->ceiling_usec = st->now;
-                level_move(st, watermark_ids[i], t->trial_from, why);
-                any = true;
-        }
+        any = trial_cap(st, true, why);
         trial_end(e);
         return any;
 }
