@@ -230,7 +230,7 @@ typedef struct Step {
         bool calm;                    /* this sample */
         bool boosted;                 /* a zone's watermarks carry the kernel's boost */
         bool thrash;                  /* this sample: the page cache thrashes (swap_trend_of) */
-        bool judged;                  /* a trial ended with a verdict */
+        bool judged;                  /* a trial ended with a verdict or waits for more evidence */
         bool trouble;                 /* the window average reaches a threshold */
         EngineAverage avg;            /* over the window up to now */
         double avg_direct, avg_stall; /* avg's, or 0 where the history is short */
@@ -761,17 +761,19 @@ static bool trial_cap(Step *st, bool back, const char *why) {
 }
 
 /* Judges the step on trial once a whole window has passed since it: keeps
- * it, or takes it back and caps its tunable there. A step after which the
- * reclaim fell below the thresholds is kept without more ado. Returns whether
- * a step was taken back. */
+ * it when it paid at no cost; any other verdict only on the average of
+ * ENGINE_TRIAL_WINDOWS windows (engine.h), meanwhile no further step. Keeps
+ * the step, or takes it back and caps its tunable there. A step after which
+ * the reclaim fell below the thresholds is kept without more ado. Returns
+ * whether a step was taken back. */
 static bool trial_judge(Step *st) {
         Engine *e = st->e;
-        const EngineAverage *a = &st->avg;
-        EngineAverage before;
-        const EngineAverage *b = &before;
+        EngineAverage after, span_before, before;
+        const EngineAverage *a = &after, *b = &before;
         char why[ENGINE_REASON_MAX];
         Text w = text_start(why, sizeof(why));
         bool stalls, per_alloc, helped, slowed, fuller, any;
+        uint64_t span;
         double mb, ma;
 
         if (e->trial_usec == NEVER)
@@ -803,13 +805,19 @@ static bool trial_judge(Step *st) {
                 return false;
         }
 
-        stalls = e->trial_before.allocstall > 0 && st->th->allocstall_per_s > 0;
-        per_alloc = e->trial_before.has_alloc && e->trial_last.has_alloc && a->has_alloc &&
-                    e->trial_before.alloc > 0 && e->trial_last.alloc > 0 && a->alloc > 0;
-        before = trial_baseline(&e->trial_before, &e->trial_last, stalls, per_alloc);
+        /* Everything since the step, against as long a span before it. */
+        span = st->now - e->trial_usec;
+        if (!history_average(e, e->trial_usec, st->now, &after))
+                after = st->avg;
+        if (!history_average(e, usec_sub(e->trial_usec, span), e->trial_usec, &span_before))
+                span_before = e->trial_before;
+        stalls = span_before.allocstall > 0 && st->th->allocstall_per_s > 0;
+        per_alloc = span_before.has_alloc && e->trial_last.has_alloc && a->has_alloc &&
+                    span_before.alloc > 0 && e->trial_last.alloc > 0 && a->alloc > 0;
+        before = trial_baseline(&span_before, &e->trial_last, stalls, per_alloc);
         mb = trial_measure(b, stalls, per_alloc);
         ma = trial_measure(a, stalls, per_alloc);
-        /* At the onset the window before holds the start of the trouble,
+        /* At the onset the span before holds the start of the trouble,
          * still growing: fewer stalls or less PSI full than then prove
          * nothing either way, and only a workload that slowed counts. */
         helped = e->trial_onset || ma <= mb * (1.0 - e->trial_gain);
@@ -818,11 +826,11 @@ static bool trial_judge(Step *st) {
                  a->psi_full >
                          b->psi_full * (1.0 + ENGINE_STEP_MAX_FULL_RISE) + ENGINE_STEP_MAX_FULL_RISE_POINTS;
         st->judged = true;
+        if (!(helped && !slowed && !fuller) && span < windows_span(st, ENGINE_TRIAL_WINDOWS))
+                return false;
         if (!slowed && !fuller) {
-                /* Not enough fewer stalls, at no cost: one window of a
-                 * bursty load says little (a step into a lull is judged
-                 * against the next burst), and taking the step back would
-                 * add stalls while they happen. The step stays, and this
+                /* Not enough fewer stalls, at no cost: the step stays (taking
+                 * it back would add stalls while they happen), and this
                  * tunable widens no further. */
                 if (!helped)
                         trial_cap(st, false, NULL);
@@ -848,7 +856,7 @@ static bool trial_judge(Step *st) {
         if (fuller)
                 text_add(&w, "%sPSI full %.1f%% -> %.1f%%", helped && !slowed ? "" : "; ", b->psi_full,
                          a->psi_full);
-        text_add(&w, " over %s: took the step back; holds there for %s", FORMAT_DURATION_HUMAN(st->window),
+        text_add(&w, " over %s: took the step back; holds there for %s", FORMAT_DURATION_HUMAN(span),
                  FORMAT_DURATION_HUMAN(ceiling_span(st)));
 
         any = trial_cap(st, true, why);
@@ -976,8 +984,11 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
         /* Each step is judged on a whole window of evidence gathered after
          * the previous one, so kswapd has had time to respond. */
         bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
+        /* A trial that waits for more evidence (trial_judge()) holds the
+         * next step. */
+        bool judging = e->trial_usec != NEVER;
 
-        if (ready && watermarks_recall(st, effective))
+        if (ready && !judging && watermarks_recall(st, effective))
                 return;
 
         for (size_t i = 0; i < ELEMENTSOF(up_order); i++) {
@@ -998,7 +1009,12 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
                                         ceiling_span(st), usec_sub(st->now, e->tunables[id].ceiling_usec))));
                         continue;
                 }
-                if (!ready)
+                if (ready && judging)
+                        text_set(st->note[id], sizeof(st->note[id]),
+                                 "direct reclaim; judging the last step over up to %s more",
+                                 FORMAT_DURATION_HUMAN(usec_sub(windows_span(st, ENGINE_TRIAL_WINDOWS),
+                                                                usec_sub(st->now, e->trial_usec))));
+                else if (!ready)
                         text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
                                  FORMAT_DURATION_HUMAN(
                                          usec_sub(wait, usec_sub(st->now, e->watermark_step_usec))));

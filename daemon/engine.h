@@ -24,7 +24,8 @@
  *   watermark_scale_factor (wider low-high gap, no memory reserved), then, once
  *   that is at its maximum or not adaptive, min_free_kbytes. One watermark
  *   step per cool-down, and each step is judged on a window of evidence
- *   gathered after the previous one. watermark_scale_factor goes straight to
+ *   gathered after the previous one (up to ENGINE_TRIAL_WINDOWS windows
+ *   where one is not clear). watermark_scale_factor goes straight to
  *   the first value that widens a zone's gap, then doubles (each step widens
  *   the gap by as much as all before it); min_free_kbytes multiplies by
  *   step_factor (or by 2 for the gap as well, if step_factor is larger).
@@ -77,27 +78,31 @@
  * 144 -> 180 in 60 s while the stalls go on; they stop at 1000. */
 #define ENGINE_WSF_STEP_FACTOR 2
 
-/* Every watermark step is on trial for one window after it: the engine
- * keeps it when the stall rate per allocated page (pgalloc_*; per second
- * where the kernel does not count allocations) fell by at least
- * ENGINE_STEP_MIN_GAIN against the window before the step (for a step that
- * widens the watermarks less than twofold, that share times the widening:
- * a last step of 10 % to a maximum cannot show as much). It takes the step
- * back when it cost more than it saved: the pages allocated per second
- * (the work memory-bound tasks get done) fell by more than
- * ENGINE_STEP_MAX_WORK_LOSS, or PSI memory full rose by more than
- * ENGINE_STEP_MAX_FULL_RISE of itself and ENGINE_STEP_MAX_FULL_RISE_POINTS
- * percentage points. A wider gap makes kswapd reclaim longer and keep more
- * memory free: in bench/vm-effect a gap that stopped every stall halved a
- * CPU-bound stream's throughput, so fewer stalls alone do not prove a step.
- * A step that did not lower the stalls enough, at no cost, stays but its
- * tunable widens no further: one window of a bursty load is weak evidence
- * (in bench/vm-effect a step into a lull was judged against the next
- * burst, 7/s -> 85/s), and undoing a step adds stalls while they happen.
+/* Every watermark step is on trial after it: the engine keeps it when the
+ * stall rate per allocated page (pgalloc_*; per second where the kernel
+ * does not count allocations) fell by at least ENGINE_STEP_MIN_GAIN against
+ * as long a span before the step (for a step that widens the watermarks
+ * less than twofold, that share times the widening: a last step of 10 % to
+ * a maximum cannot show as much). It takes the step back when it cost more
+ * than it saved: the pages allocated per second (the work memory-bound
+ * tasks get done) fell by more than ENGINE_STEP_MAX_WORK_LOSS, or PSI
+ * memory full rose by more than ENGINE_STEP_MAX_FULL_RISE of itself and
+ * ENGINE_STEP_MAX_FULL_RISE_POINTS percentage points. A wider gap makes
+ * kswapd reclaim longer and keep more memory free: in bench/vm-effect a gap
+ * that stopped every stall halved a CPU-bound stream's throughput, so fewer
+ * stalls alone do not prove a step. A step that paid at no cost is kept
+ * after one window, so that the next step can come at once; any other
+ * verdict waits, with no further step, until ENGINE_TRIAL_WINDOWS windows
+ * have passed and is taken on their average: one window of a bursty load
+ * is weak evidence either way (in bench/vm-effect a step into a lull was
+ * judged against the next burst, 7/s -> 85/s, and a burst cut the pages
+ * allocated of a step that cost nothing). A step that did not lower the
+ * stalls enough, at no cost, stays but its tunable widens no further:
+ * undoing a step adds stalls while they happen.
  * Either way the tunable is capped (at the step's level, or below it when
  * taken back) for ENGINE_CEILING_WINDOWS windows (or until the levels go
  * back to the baselines), and the next tunable gets its turn. "Before" is the worse of
- * the window and its last sample. The first step from the baselines (or back
+ * the span and its last sample. The first step from the baselines (or back
  * to learned levels) comes as the trouble begins, while it is still growing:
  * it is judged on the pages allocated alone. */
 #define ENGINE_STEP_MIN_GAIN 0.25
@@ -105,6 +110,7 @@
 #define ENGINE_STEP_MAX_FULL_RISE 0.25
 #define ENGINE_STEP_MAX_FULL_RISE_POINTS 1.0
 #define ENGINE_CEILING_WINDOWS 30
+#define ENGINE_TRIAL_WINDOWS 3
 
 /* Calm means below this share of each trouble threshold: between the two the
  * engine holds (hysteresis). A rate hovering around the threshold then never
@@ -216,12 +222,12 @@ typedef struct Plan {
         TunablePlan tunables[_TUNABLE_MANAGED_MAX];
         Decision decisions[_TUNABLE_MANAGED_MAX]; /* at most one per tunable, in TunableId order */
         size_t n_decisions;
-        PressureLevel pressure;           /* with hysteresis */
-        bool pressure_changed;            /* differs from the previous step's level */
-        bool trouble;                     /* reclaim at or above a threshold, averaged over the window */
-        bool calm;                        /* this sample is calm (below half the thresholds, no pressure) */
-        bool judged;                      /* a watermark step's trial ended: kept, held or taken back */
-        uint64_t next_sample_usec;        /* RELATIVE: sample again this long after now_usec */
+        PressureLevel pressure;    /* with hysteresis */
+        bool pressure_changed;     /* differs from the previous step's level */
+        bool trouble;              /* reclaim at or above a threshold, averaged over the window */
+        bool calm;                 /* this sample is calm (below half the thresholds, no pressure) */
+        bool judged;               /* a watermark step's trial ended (kept, held or taken back) or waits */
+        uint64_t next_sample_usec; /* RELATIVE: sample again this long after now_usec */
         char evidence[ENGINE_REASON_MAX]; /* this sample's rates and PSI, one line */
 } Plan;
 

@@ -209,8 +209,9 @@ static inline uint64_t sim_target(const Sim *m, TunableId id) {
         return m->plan.tunables[id].target;
 }
 
-/* A step's trial judged it in this plan: only a step in force can be judged,
- * so from here on observe mode (which judges none) may plan otherwise. */
+/* A step's trial judged it in this plan, or held the next step for more
+ * evidence: only a step in force can be judged, so from here on observe
+ * mode (which judges none) may plan otherwise. */
 static inline bool sim_judged(const Plan *p) {
         return p->judged;
 }

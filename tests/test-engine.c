@@ -1114,7 +1114,7 @@ static void test_trial_cost(void) {
         CHECK_DECISION(
                 nth(&sim, WSF, 1), AT(40), WSF, 44, 10, TUNABLE_SOURCE_ADAPTIVE,
                 "watermark_scale_factor 44 -> 10: pages allocated 5000/s -> 3000/s: the workload slowed "
-                "over 10s: took the step back; holds there for 5min");
+                "over 30s: took the step back; holds there for 5min");
 
         /* PSI full judges the steps after the first. */
         sim_new(&sim);
@@ -1127,7 +1127,7 @@ static void test_trial_cost(void) {
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(
                 nth(&sim, WSF, 2), AT(70), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
-                "watermark_scale_factor 88 -> 44: PSI full 4.0% -> 7.0% over 10s: took the step back; "
+                "watermark_scale_factor 88 -> 44: PSI full 4.0% -> 7.0% over 30s: took the step back; "
                 "holds there for 5min");
         /* Within the margin (25 % and one point) it stays. */
         sim_new(&sim);
@@ -1148,6 +1148,55 @@ static void test_trial_cost(void) {
         sim.load = (Load) { .direct = 9000, .stall = 110, .alloc = 5000, .psi_full = 20 };
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(nth(&sim, WSF, 1), AT(40), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
+}
+
+/* With the default policy's 2 s window and cool-down a step that paid
+ * at no cost is kept after one window, and the next comes at once; any
+ * other verdict waits, with no step meanwhile, for ENGINE_TRIAL_WINDOWS
+ * windows and is taken on their average: one burst right after a step
+ * neither takes it back nor holds its tunable, a cost that lasts does. */
+static void test_trial_windows(void) {
+        sim_new(&sim);
+        sim.p.thresholds.window_usec = 2 * SEC;
+        sim.p.thresholds.cooldown_usec = 2 * SEC;
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 };
+        sim_run(&sim, 4 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 2);
+        CHECK_DECISION(nth(&sim, WSF, 1), AT(4), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        /* A burst: more stalls, fewer pages allocated, for one window. */
+        sim.load = (Load) { .direct = 4000, .stall = 45, .alloc = 3000 };
+        sim_run(&sim, 2 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 2);
+        CHECK_STREQ(
+                sim.plan.tunables[WSF].reason,
+                "adaptive 10..1000, baseline 10: direct reclaim; judging the last step over up to 4s more");
+        /* Then a lull: counted from the step, it paid at no cost, and the
+         * next step comes. */
+        sim.load = (Load) { .direct = 1500, .stall = 12, .alloc = 6000 };
+        sim_run(&sim, 4 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 3);
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(9), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 88 -> 176: pgscan_direct 1500/s, allocstall 12/s over 2s; "
+                       "the last step paid: allocstall/page -25%");
+
+        /* The same step when the workload stays slowed: taken back after
+         * the three windows, and said so. */
+        sim_new(&sim);
+        sim.p.thresholds.window_usec = 2 * SEC;
+        sim.p.thresholds.cooldown_usec = 2 * SEC;
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 };
+        sim_run(&sim, 4 * SEC, SEC);
+        sim.load = (Load) { .direct = 1000, .stall = 20, .alloc = 3000 };
+        sim_run(&sim, 6 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 3);
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(10), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 88 -> 44: allocstall 35/s -> 20/s (per page allocated), not "
+                       "25% less; pages allocated 5000/s -> 3000/s: the workload slowed over 6s: took the "
+                       "step back; holds there for 1min");
 }
 
 /* A trial judges only a step in force, from a quiet start: in observe mode,
@@ -1493,6 +1542,7 @@ int main(void) {
         test_recall();
         test_trial_no_help();
         test_trial_cost();
+        test_trial_windows();
         test_trial_void();
         test_boost_hold();
         test_calm_deadline();
