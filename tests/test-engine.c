@@ -1150,12 +1150,9 @@ static void test_trial_cost(void) {
         CHECK_DECISION(nth(&sim, WSF, 1), AT(40), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
 
-/* With the default policy's 2 s window and cool-down a step that paid
- * at no cost is kept after one window, and the next comes at once; any
- * other verdict waits, with no step meanwhile, for ENGINE_TRIAL_WINDOWS
- * windows and is taken on their average: one burst right after a step
- * neither takes it back nor holds its tunable, a cost that lasts does. */
-static void test_trial_windows(void) {
+/* The default policy's 2 s window and cool-down, and 4 s of a load that
+ * the first two steps (10 -> 44 -> 88) do not end. */
+static void trial_windows_start(void) {
         sim_new(&sim);
         sim.p.thresholds.window_usec = 2 * SEC;
         sim.p.thresholds.cooldown_usec = 2 * SEC;
@@ -1163,6 +1160,15 @@ static void test_trial_windows(void) {
         sim_start(&sim, T0);
         sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 };
         sim_run(&sim, 4 * SEC, SEC);
+}
+
+/* With the default policy's 2 s window and cool-down a step that paid
+ * at no cost is kept after one window, and the next comes at once; any
+ * other verdict waits, with no step meanwhile, for ENGINE_TRIAL_WINDOWS
+ * windows and is taken on their average: one burst right after a step
+ * neither takes it back nor holds its tunable, a cost that lasts does. */
+static void test_trial_windows(void) {
+        trial_windows_start();
         CHECK_EQ_U64(count(&sim, WSF), 2);
         CHECK_DECISION(nth(&sim, WSF, 1), AT(4), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
         /* A burst: more stalls, fewer pages allocated, for one window. */
@@ -1183,13 +1189,7 @@ static void test_trial_windows(void) {
 
         /* The same step when the workload stays slowed: taken back after
          * the three windows, and said so. */
-        sim_new(&sim);
-        sim.p.thresholds.window_usec = 2 * SEC;
-        sim.p.thresholds.cooldown_usec = 2 * SEC;
-        sim_adaptive(&sim, WSF, 10, 1000);
-        sim_start(&sim, T0);
-        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 };
-        sim_run(&sim, 4 * SEC, SEC);
+        trial_windows_start();
         sim.load = (Load) { .direct = 1000, .stall = 20, .alloc = 3000 };
         sim_run(&sim, 6 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 3);
