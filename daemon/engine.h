@@ -274,7 +274,7 @@ typedef struct Engine {
         uint64_t watermark_step_usec;   /* last step of either watermark tunable */
         uint64_t trial_usec;            /* the watermark step on trial; NEVER: none */
         uint64_t watermark_target_usec; /* the last change of a watermark tunable's target */
-        EngineAverage trial_before;     /* the window before it */
+        EngineAverage trial_before;     /* the window before it; the baseline if the history lost the span */
         EngineAverage trial_last;       /* the last sample before it */
         double trial_gain;              /* the share by which the stalls must fall */
         bool trial_onset;               /* the step left the baselines: only "slowed" judges it */
