@@ -129,6 +129,7 @@ void engine_init(Engine *e, const Sample *s, uint64_t now_usec) {
                 .last_usec = now_usec,
                 .watermark_step_usec = NEVER,
                 .trial_usec = NEVER,
+                .trial_after_usec = NEVER,
                 .watermark_target_usec = NEVER,
                 .calm_since_usec = NEVER,
                 .thrash_back_usec = NEVER,
@@ -680,6 +681,8 @@ static void trial_start(Step *st, TunableId id, uint64_t from, double from_gap, 
         t->on_trial = true;
         t->trial_from = from;
         e->trial_usec = st->now;
+        e->trial_after_usec = st->now;
+        e->trial_paused = false;
         e->trial_before = st->avg;
         if (!history_average(e, st->o.start, st->now, &e->trial_last))
                 e->trial_last = st->avg;
@@ -695,6 +698,8 @@ static double trial_gap(TunableId id, uint64_t level, uint64_t effective) {
 
 static void trial_end(Engine *e) {
         e->trial_usec = NEVER;
+        e->trial_after_usec = NEVER;
+        e->trial_paused = false;
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                 e->tunables[id].on_trial = false;
 }
@@ -739,6 +744,18 @@ static EngineAverage trial_baseline(const EngineAverage *w, const EngineAverage 
         return b;
 }
 
+/* The share of the pages allocated a step may cost: ENGINE_STEP_MAX_WORK_LOSS
+ * times the share of the stalls (per page) it saved, at least
+ * ENGINE_STEP_FREE_WORK_LOSS; at the onset, where the stalls prove nothing,
+ * ENGINE_STEP_MAX_WORK_LOSS. */
+static double trial_loss_allowed(const Engine *e, double before, double after) {
+        double saved = before > 0 ? 1.0 - after / before : 0.0;
+
+        if (e->trial_onset)
+                return ENGINE_STEP_MAX_WORK_LOSS;
+        return MAX(ENGINE_STEP_FREE_WORK_LOSS, ENGINE_STEP_MAX_WORK_LOSS * MIN(1.0, MAX(0.0, saved)));
+}
+
 /* Caps each watermark tunable the step on trial raised: at its new level,
  * or (back) at the level before it, moving it back there with why.
  * Returns whether a level moved. */
@@ -760,12 +777,11 @@ static bool trial_cap(Step *st, bool back, const char *why) {
         return any;
 }
 
-/* Judges the step on trial once a whole window has passed since it: keeps
- * it when it paid at no cost; any other verdict only on the average of
- * ENGINE_TRIAL_WINDOWS windows (engine.h), meanwhile no further step. Keeps
- * the step, or takes it back and caps its tunable there. A step after which
- * the reclaim fell below the thresholds is kept without more ado. Returns
- * whether a step was taken back. */
+/* Judges the step on trial once a whole window has passed since it (or
+ * since the trouble came back, engine.h): keeps it when it paid at no cost;
+ * any other verdict only on the average of ENGINE_TRIAL_WINDOWS windows,
+ * meanwhile no further step. Keeps the step, or takes it back and caps its
+ * tunable there. Returns whether a step was taken back. */
 static bool trial_judge(Step *st) {
         Engine *e = st->e;
         EngineAverage after, span_before, before;
@@ -778,13 +794,21 @@ static bool trial_judge(Step *st) {
 
         if (e->trial_usec == NEVER)
                 return false;
+        /* Between bursts the step costs nothing and saves nothing, and a
+         * load that pauses would look slowed: the evidence starts again
+         * when the trouble does (the return to the baselines ends the
+         * trial). */
         if (!st->trouble) {
-                trial_end(e);
+                e->trial_paused = true;
                 return false;
+        }
+        if (e->trial_paused) {
+                e->trial_paused = false;
+                e->trial_after_usec = st->now;
         }
         /* The window of evidence, and no sooner than the cool-down allows
          * the next watermark change. */
-        if (!cooled(st->now, e->trial_usec, MAX(st->window, st->th->cooldown_usec)))
+        if (!cooled(st->now, e->trial_after_usec, MAX(st->window, st->th->cooldown_usec)))
                 return false;
         /* Judged only where the sample shows the step: in observe mode, or
          * while the write has not happened, nothing can have helped or
@@ -805,9 +829,10 @@ static bool trial_judge(Step *st) {
                 return false;
         }
 
-        /* Everything since the step, against as long a span before it. */
-        span = st->now - e->trial_usec;
-        if (!history_average(e, e->trial_usec, st->now, &after))
+        /* Everything since the step (or the trouble's return), against as
+         * long a span before the step. */
+        span = st->now - e->trial_after_usec;
+        if (!history_average(e, e->trial_after_usec, st->now, &after))
                 after = st->avg;
         if (!history_average(e, usec_sub(e->trial_usec, span), e->trial_usec, &span_before))
                 span_before = e->trial_before;
@@ -821,7 +846,7 @@ static bool trial_judge(Step *st) {
          * still growing: fewer stalls or less PSI full than then prove
          * nothing either way, and only a workload that slowed counts. */
         helped = e->trial_onset || ma <= mb * (1.0 - e->trial_gain);
-        slowed = per_alloc && a->alloc < b->alloc * (1.0 - ENGINE_STEP_MAX_WORK_LOSS);
+        slowed = per_alloc && a->alloc < b->alloc * (1.0 - trial_loss_allowed(e, mb, ma));
         fuller = !e->trial_onset && b->has_psi_full && a->has_psi_full &&
                  a->psi_full >
                          b->psi_full * (1.0 + ENGINE_STEP_MAX_FULL_RISE) + ENGINE_STEP_MAX_FULL_RISE_POINTS;
@@ -1013,7 +1038,7 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
                         text_set(st->note[id], sizeof(st->note[id]),
                                  "direct reclaim; judging the last step over up to %s more",
                                  FORMAT_DURATION_HUMAN(usec_sub(windows_span(st, ENGINE_TRIAL_WINDOWS),
-                                                                usec_sub(st->now, e->trial_usec))));
+                                                                usec_sub(st->now, e->trial_after_usec))));
                 else if (!ready)
                         text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
                                  FORMAT_DURATION_HUMAN(
