@@ -778,10 +778,11 @@ static bool trial_cap(Step *st, bool back, const char *why) {
 }
 
 /* Judges the step on trial once a whole window has passed since it (or
- * since the trouble came back, engine.h): keeps it when it paid at no cost;
- * any other verdict only on the average of ENGINE_TRIAL_WINDOWS windows,
- * meanwhile no further step. Keeps the step, or takes it back and caps its
- * tunable there. Returns whether a step was taken back. */
+ * since the trouble came back after a pause, engine.h): keeps it when it
+ * paid at no cost; any other verdict only on the average of
+ * ENGINE_TRIAL_WINDOWS windows, meanwhile no further step. Keeps the step,
+ * or takes it back and caps its tunable there. Returns whether a step was
+ * taken back. */
 static bool trial_judge(Step *st) {
         Engine *e = st->e;
         EngineAverage after, span_before, before;
@@ -794,10 +795,23 @@ static bool trial_judge(Step *st) {
 
         if (e->trial_usec == NEVER)
                 return false;
-        /* Between bursts the step costs nothing and saves nothing, and a
-         * load that pauses would look slowed: the evidence starts again
-         * when the trouble does (the return to the baselines ends the
-         * trial). */
+        /* Another change of a watermark while the trial ran (an override
+         * set or ended, a policy reload) leaves nothing to compare. */
+        if (e->watermark_target_usec != NEVER && e->watermark_target_usec > e->trial_usec) {
+                trial_end(e);
+                return false;
+        }
+        /* A trial that found nothing clear within a ceiling's span ends
+         * without a verdict, so that bursts too short to judge do not hold
+         * the next step for good. */
+        if (lasted(st->now, e->trial_usec, ceiling_span(st))) {
+                trial_end(e);
+                return false;
+        }
+        /* Between bursts there is little reclaim for the step to change,
+         * and a load that pauses would look slowed: the evidence starts
+         * again when the trouble does (the return to the baselines ends
+         * the trial). */
         if (!st->trouble) {
                 e->trial_paused = true;
                 return false;
@@ -808,7 +822,8 @@ static bool trial_judge(Step *st) {
         }
         /* The window of evidence, and no sooner than the cool-down allows
          * the next watermark change. */
-        if (!cooled(st->now, e->trial_after_usec, MAX(st->window, st->th->cooldown_usec)))
+        span = st->now - e->trial_after_usec;
+        if (span < MAX(st->window, st->th->cooldown_usec))
                 return false;
         /* Judged only where the sample shows the step: in observe mode, or
          * while the write has not happened, nothing can have helped or
@@ -822,16 +837,9 @@ static bool trial_judge(Step *st) {
                         return false;
                 }
         }
-        /* Another change of a watermark while the trial ran (an override
-         * set or ended, a policy reload) leaves nothing to compare. */
-        if (e->watermark_target_usec != NEVER && e->watermark_target_usec > e->trial_usec) {
-                trial_end(e);
-                return false;
-        }
 
         /* Everything since the step (or the trouble's return), against as
          * long a span before the step. */
-        span = st->now - e->trial_after_usec;
         if (!history_average(e, e->trial_after_usec, st->now, &after))
                 after = st->avg;
         if (!history_average(e, usec_sub(e->trial_usec, span), e->trial_usec, &span_before))
@@ -1009,8 +1017,8 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
         /* Each step is judged on a whole window of evidence gathered after
          * the previous one, so kswapd has had time to respond. */
         bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
-        /* A trial that waits for more evidence (trial_judge()) holds the
-         * next step. */
+        /* A trial that waits for more evidence (trial_judge()), or paused
+         * between bursts, holds the next step. */
         bool judging = e->trial_usec != NEVER;
 
         if (ready && !judging && watermarks_recall(st, effective))

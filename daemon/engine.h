@@ -87,7 +87,7 @@
  * than it saved: the pages allocated per second (the work memory-bound
  * tasks get done) fell by more than ENGINE_STEP_MAX_WORK_LOSS times the
  * share by which the stalls per page fell, and by more than
- * ENGINE_STEP_FREE_WORK_LOSS (the spread of a three-window average; at the
+ * ENGINE_STEP_FREE_WORK_LOSS (a margin for the spread between spans; at the
  * onset, where the stalls prove nothing, by more than
  * ENGINE_STEP_MAX_WORK_LOSS), or PSI memory full rose by more than
  * ENGINE_STEP_MAX_FULL_RISE of itself and ENGINE_STEP_MAX_FULL_RISE_POINTS
@@ -97,11 +97,14 @@
  * took churn's 1 GiB guest 22 % below the kernel's defaults, so fewer
  * stalls alone do not prove a step, and a step that saved few stalls may
  * cost little. A trial whose trouble ends before its verdict pauses and is
- * judged once the trouble comes back, on the windows since then, before
- * any further step: a bursty load otherwise climbed on steps never judged
- * (churn, 1 GiB: 460 -> 920 -> 1000, each between two bursts). A step that paid at no cost is kept
- * after one window, so that the next step can come at once; any other
- * verdict waits, with no further step, until ENGINE_TRIAL_WINDOWS windows
+ * judged once the trouble comes back, on the windows since then, with no
+ * further step before: a bursty load otherwise climbed on steps never
+ * judged (churn, 1 GiB: 460 -> 920 -> 1000, each between two bursts). A
+ * trial with no verdict after ENGINE_CEILING_WINDOWS windows ends without
+ * one, so that bursts too short to judge do not hold the steps. A step that
+ * paid at no cost is kept after one window, so that the next step can come
+ * at once; any other verdict waits, with no further step, until
+ * ENGINE_TRIAL_WINDOWS windows
  * have passed and is taken on their average: one window of a bursty load
  * is weak evidence either way (in bench/vm-effect a step into a lull was
  * judged against the next burst, 7/s -> 85/s, and a burst cut the pages

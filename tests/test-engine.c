@@ -1160,7 +1160,10 @@ static void test_trial_cost(void) {
         sim_run(&sim, 40 * SEC, SEC);
         sim.load = (Load) { .direct = 1700, .stall = 30, .alloc = 4600 };
         sim_run(&sim, 30 * SEC, SEC);
-        CHECK_DECISION(nth(&sim, WSF, 2), AT(70), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(70), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 88 -> 44: allocstall 35/s -> 30/s (per page allocated), not "
+                       "25% less; pages allocated 5000/s -> 4600/s: the workload slowed over 30s: took the "
+                       "step back; holds there for 5min");
         /* At the onset, stalls and PSI full that grow with the trouble do
          * not take the first step back. */
         sim_new(&sim);
@@ -1247,6 +1250,19 @@ static void test_trial_pause(void) {
         CHECK_DECISION(nth(&sim, WSF, 2), AT(22), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
                        "watermark_scale_factor 88 -> 44: pages allocated 5000/s -> 3000/s: the workload "
                        "slowed over 6s: took the step back; holds there for 1min");
+
+        /* Bursts too short to judge (trouble for one sample) hold the
+         * next step for 30 windows (1 min) at most; then the trial ends
+         * with no verdict and the next burst steps. */
+        trial_windows_start();
+        for (int i = 0; i < 14; i++) {
+                sim.load = (Load) { .alloc = 1000 };
+                sim_run(&sim, 4 * SEC, SEC);
+                sim.load = (Load) { .direct = 2000, .stall = 20, .alloc = 3000 };
+                sim_run(&sim, 1 * SEC, SEC);
+        }
+        CHECK_EQ_U64(count(&sim, WSF), 3);
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(64), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
 
 /* A trial judges only a step in force, from a quiet start: in observe mode,
