@@ -1229,11 +1229,15 @@ static void test_trial_windows(void) {
  * once the trouble comes back, on the windows since then, and no further
  * step comes before: one that paid at no cost after one window, one that
  * costs after three. A pause is no evidence of cost. */
-static void test_trial_pause(void) {
+static void trial_pause_start(void) {
         trial_windows_start();
         sim.load = (Load) { .alloc = 1000 }; /* between bursts: no reclaim, little work */
         sim_run(&sim, 10 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 2);
+}
+
+static void test_trial_pause(void) {
+        trial_pause_start();
         sim.load = (Load) { .direct = 1000, .stall = 10, .alloc = 5000 };
         sim_run(&sim, 8 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 3);
@@ -1241,9 +1245,7 @@ static void test_trial_pause(void) {
                        "watermark_scale_factor 88 -> 176: pgscan_direct 1000/s, allocstall 10/s over 2s; "
                        "the last step paid: allocstall/page -71%");
 
-        trial_windows_start();
-        sim.load = (Load) { .alloc = 1000 };
-        sim_run(&sim, 10 * SEC, SEC);
+        trial_pause_start();
         sim.load = (Load) { .direct = 1000, .stall = 10, .alloc = 3000 };
         sim_run(&sim, 12 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 3);
