@@ -170,7 +170,7 @@ static void test_shipped(void) {
         CHECK(strstr(r.out, "        name = \"default\";"));
         {
                 char line[128];
-                snprintf(line, sizeof(line), "%-48s# %s/policies/50-default.conf:44\n",
+                snprintf(line, sizeof(line), "%-48s# %s/policies/50-default.conf:45\n",
                          "                mode = \"adaptive\";", top);
                 CHECK(strstr(r.out, line));
         }
