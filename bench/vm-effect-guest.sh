@@ -233,6 +233,10 @@ cp "$o"/*.csv "$out/"
 case "$ARM" in
     memtuned*) mt_log >"$out/memtuned.log"; mt_stop ;;
 esac
+# what the kernel said about its clock and about stalls: a TCG guest that
+# loses its TSC clocksource reads time through an emulated device
+fact clocksource "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
+dmesg | grep -iE 'clocksource|tsc|lockup|stall|hung|watchdog' >"$out/dmesg-notes.txt" 2>/dev/null || true
 fact uptime_at_end_s "$(cut -d' ' -f1 /proc/uptime)"
 fact "done" 1
 exit 0
