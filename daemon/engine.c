@@ -129,7 +129,6 @@ void engine_init(Engine *e, const Sample *s, uint64_t now_usec) {
                 .last_usec = now_usec,
                 .watermark_step_usec = NEVER,
                 .trial_usec = NEVER,
-                .trial_after_usec = NEVER,
                 .watermark_target_usec = NEVER,
                 .calm_since_usec = NEVER,
                 .thrash_back_usec = NEVER,
@@ -428,6 +427,52 @@ static bool at_or_above(double rate, double threshold) {
         return threshold > 0 && rate >= threshold;
 }
 
+/* Averages the samples from to back to since (the newest first) whose own
+ * direct reclaim reached a threshold, until they cover limit. Returns how
+ * long they cover (0: none, *ret untouched). */
+static uint64_t trouble_average(const Step *st, uint64_t to, uint64_t since, uint64_t limit,
+                                EngineAverage *ret) {
+        const Engine *e = st->e;
+        const PolicyThresholds *th = st->th;
+        double direct = 0, stall = 0, alloc = 0, full = 0;
+        uint64_t covered = 0, alloc_covered = 0, full_covered = 0;
+
+        for (size_t i = 0; i < e->history_n && covered < limit; i++) {
+                const EngineHistory *h =
+                        &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1 - i) % ENGINE_HISTORY_MAX];
+                uint64_t start = h->end_usec - h->interval_usec, len;
+
+                if (h->end_usec <= since)
+                        break;
+                if (start >= to || (!at_or_above(h->pgscan_direct, th->direct_reclaim_pages_per_s) &&
+                                    !at_or_above(h->allocstall, th->allocstall_per_s)))
+                        continue;
+                len = MIN(h->end_usec, to) - MAX(start, since);
+                direct += h->pgscan_direct * (double) len;
+                stall += h->allocstall * (double) len;
+                covered += len;
+                if (!isnan(h->alloc)) {
+                        alloc += h->alloc * (double) len;
+                        alloc_covered += len;
+                }
+                if (!isnan(h->psi_full)) {
+                        full += h->psi_full * (double) len;
+                        full_covered += len;
+                }
+        }
+        if (covered == 0)
+                return 0;
+        *ret = (EngineAverage) {
+                .pgscan_direct = direct / (double) covered,
+                .allocstall = stall / (double) covered,
+                .has_alloc = alloc_covered > 0,
+                .alloc = alloc_covered > 0 ? alloc / (double) alloc_covered : 0,
+                .has_psi_full = full_covered > 0,
+                .psi_full = full_covered > 0 ? full / (double) full_covered : 0,
+        };
+        return covered;
+}
+
 static void reclaim_update(Step *st) {
         const PolicyThresholds *th = st->th;
         const Obs *o = &st->o;
@@ -681,8 +726,6 @@ static void trial_start(Step *st, TunableId id, uint64_t from, double from_gap, 
         t->on_trial = true;
         t->trial_from = from;
         e->trial_usec = st->now;
-        e->trial_after_usec = st->now;
-        e->trial_paused = false;
         e->trial_before = st->avg;
         if (!history_average(e, st->o.start, st->now, &e->trial_last))
                 e->trial_last = st->avg;
@@ -698,8 +741,6 @@ static double trial_gap(TunableId id, uint64_t level, uint64_t effective) {
 
 static void trial_end(Engine *e) {
         e->trial_usec = NEVER;
-        e->trial_after_usec = NEVER;
-        e->trial_paused = false;
         for (TunableId id = 0; id < _TUNABLE_MANAGED_MAX; id++)
                 e->tunables[id].on_trial = false;
 }
@@ -808,22 +849,11 @@ static bool trial_judge(Step *st) {
                 trial_end(e);
                 return false;
         }
-        /* Between bursts there is little reclaim for the step to change,
-         * and a load that pauses would look slowed: the evidence starts
-         * again when the trouble does (the return to the baselines ends
-         * the trial). */
-        if (!st->trouble) {
-                e->trial_paused = true;
-                return false;
-        }
-        if (e->trial_paused) {
-                e->trial_paused = false;
-                e->trial_after_usec = st->now;
-        }
-        /* The window of evidence, and no sooner than the cool-down allows
-         * the next watermark change. */
-        span = st->now - e->trial_after_usec;
-        if (span < MAX(st->window, st->th->cooldown_usec))
+        /* A window of evidence, the samples in trouble since the step
+         * (engine.h), and no sooner than the cool-down allows the next
+         * watermark change. */
+        span = trouble_average(st, st->now, e->trial_usec, UINT64_MAX, &after);
+        if (span < st->window || !cooled(st->now, e->trial_usec, st->th->cooldown_usec))
                 return false;
         /* Judged only where the sample shows the step: in observe mode, or
          * while the write has not happened, nothing can have helped or
@@ -838,11 +868,8 @@ static bool trial_judge(Step *st) {
                 }
         }
 
-        /* Everything since the step (or the trouble's return), against as
-         * long a span before the step. */
-        if (!history_average(e, e->trial_after_usec, st->now, &after))
-                after = st->avg;
-        if (!history_average(e, usec_sub(e->trial_usec, span), e->trial_usec, &span_before))
+        /* Against as many samples in trouble before the step. */
+        if (trouble_average(st, e->trial_usec, 0, span, &span_before) == 0)
                 span_before = e->trial_before;
         stalls = span_before.allocstall > 0 && st->th->allocstall_per_s > 0;
         per_alloc = span_before.has_alloc && e->trial_last.has_alloc && a->has_alloc &&
@@ -1017,8 +1044,8 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
         /* Each step is judged on a whole window of evidence gathered after
          * the previous one, so kswapd has had time to respond. */
         bool ready = cool && cooled(st->now, e->watermark_step_usec, st->window);
-        /* A trial that waits for more evidence (trial_judge()), or paused
-         * between bursts, holds the next step. */
+        /* A trial that waits for more evidence (trial_judge()), between
+         * bursts too, holds the next step. */
         bool judging = e->trial_usec != NEVER;
 
         if (ready && !judging && watermarks_recall(st, effective))
@@ -1045,8 +1072,10 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
                 if (ready && judging)
                         text_set(st->note[id], sizeof(st->note[id]),
                                  "direct reclaim; judging the last step over up to %s more",
-                                 FORMAT_DURATION_HUMAN(usec_sub(windows_span(st, ENGINE_TRIAL_WINDOWS),
-                                                                usec_sub(st->now, e->trial_after_usec))));
+                                 FORMAT_DURATION_HUMAN(usec_sub(
+                                        windows_span(st, ENGINE_TRIAL_WINDOWS),
+                                        trouble_average(st, st->now, e->trial_usec, UINT64_MAX,
+                                                        &(EngineAverage) {}))));
                 else if (!ready)
                         text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
                                  FORMAT_DURATION_HUMAN(

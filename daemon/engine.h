@@ -81,7 +81,7 @@
 /* Every watermark step is on trial after it: the engine keeps it when the
  * stall rate per allocated page (pgalloc_*; per second where the kernel
  * does not count allocations) fell by at least ENGINE_STEP_MIN_GAIN against
- * as long a span before the step (for a step that widens the watermarks
+ * as much evidence before the step (for a step that widens the watermarks
  * less than twofold, that share times the widening: a last step of 10 % to
  * a maximum cannot show as much). It takes the step back when it cost more
  * than it saved: the pages allocated per second (the work memory-bound
@@ -96,16 +96,18 @@
  * CPU-bound stream's throughput, and steps that each cost under 20 % of it
  * took churn's 1 GiB guest 22 % below the kernel's defaults, so fewer
  * stalls alone do not prove a step, and a step that saved few stalls may
- * cost little. A trial whose trouble ends before its verdict pauses and is
- * judged once the trouble comes back, on the windows since then, with no
- * further step before: a bursty load otherwise climbed on steps never
- * judged (churn, 1 GiB: 460 -> 920 -> 1000, each between two bursts). A
- * trial with no verdict after ENGINE_CEILING_WINDOWS windows ends without
- * one, so that bursts too short to judge do not hold the steps. A step that
+ * cost little. Only the samples in trouble count, on both sides (each
+ * sample's own rates at a threshold), and no further step comes before the
+ * verdict: between bursts there is little reclaim for the step to change,
+ * and a load that pauses would look slowed. A bursty load otherwise climbed
+ * on steps never judged (churn, 1 GiB: 460 -> 920 -> 1000, each between
+ * two bursts), and with the evidence restarting at each burst, bursts of 2
+ * s every 9 s (churn, 4 GiB) held the steps for good. A trial with no
+ * verdict after ENGINE_CEILING_WINDOWS windows ends without one. A step that
  * paid at no cost is kept after one window, so that the next step can come
  * at once; any other verdict waits, with no further step, until
- * ENGINE_TRIAL_WINDOWS windows
- * have passed and is taken on their average: one window of a bursty load
+ * ENGINE_TRIAL_WINDOWS windows of samples in trouble have been gathered and
+ * is taken on their average: one window of a bursty load
  * is weak evidence either way (in bench/vm-effect a step into a lull was
  * judged against the next burst, 7/s -> 85/s, and a burst cut the pages
  * allocated of a step that cost nothing). A step that did not lower the
@@ -113,8 +115,8 @@
  * undoing a step adds stalls while they happen.
  * Either way the tunable is capped (at the step's level, or below it when
  * taken back) for ENGINE_CEILING_WINDOWS windows (or until the levels go
- * back to the baselines), and the next tunable gets its turn. "Before" is the worse of
- * the span and its last sample. The first step from the baselines (or back
+ * back to the baselines), and the next tunable gets its turn. "Before" is
+ * the worse of that evidence and the last window before the step. The first step from the baselines (or back
  * to learned levels) comes as the trouble begins, while it is still growing:
  * it is judged on the pages allocated alone. */
 #define ENGINE_STEP_MIN_GAIN 0.25
@@ -286,8 +288,6 @@ typedef struct Engine {
         size_t history_next, history_n;
         uint64_t watermark_step_usec;   /* last step of either watermark tunable */
         uint64_t trial_usec;            /* the watermark step on trial; NEVER: none */
-        uint64_t trial_after_usec;      /* where its evidence starts: the step, or the trouble's return */
-        bool trial_paused;              /* the trouble ended before a verdict */
         uint64_t watermark_target_usec; /* the last change of a watermark tunable's target */
         EngineAverage trial_before;     /* the window before it; the baseline if the history lost the span */
         EngineAverage trial_last;       /* the last sample before it */

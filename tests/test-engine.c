@@ -1225,10 +1225,11 @@ static void test_trial_windows(void) {
                        "step back; holds there for 1min");
 }
 
-/* A step whose trouble ends before its verdict (a bursty load) is judged
- * once the trouble comes back, on the windows since then, and no further
- * step comes before: one that paid at no cost after one window, one that
- * costs after three. A pause is no evidence of cost. */
+/* A step is judged on the samples in trouble alone (a bursty load), added
+ * up over the bursts, and no further step comes before the verdict: one
+ * that paid at no cost after one window of them, one that costs after
+ * three, even where each burst is a single sample. The samples between
+ * bursts are no evidence of cost. */
 static void trial_pause_start(void) {
         trial_windows_start();
         sim.load = (Load) { .alloc = 1000 }; /* between bursts: no reclaim, little work */
@@ -1239,9 +1240,9 @@ static void trial_pause_start(void) {
 static void test_trial_pause(void) {
         trial_pause_start();
         sim.load = (Load) { .direct = 1000, .stall = 10, .alloc = 5000 };
-        sim_run(&sim, 8 * SEC, SEC);
+        sim_run(&sim, 2 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 3);
-        CHECK_DECISION(nth(&sim, WSF, 2), AT(18), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE,
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(16), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE,
                        "watermark_scale_factor 88 -> 176: pgscan_direct 1000/s, allocstall 10/s over 2s; "
                        "the last step paid: allocstall/page -71%");
 
@@ -1249,22 +1250,34 @@ static void test_trial_pause(void) {
         sim.load = (Load) { .direct = 1000, .stall = 10, .alloc = 3000 };
         sim_run(&sim, 12 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 3);
-        CHECK_DECISION(nth(&sim, WSF, 2), AT(22), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(20), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
                        "watermark_scale_factor 88 -> 44: pages allocated 5000/s -> 3000/s: the workload "
                        "slowed over 6s: took the step back; holds there for 1min");
 
-        /* Bursts too short to judge (trouble for one sample) hold the
-         * next step for 30 windows (1 min) at most; then the trial ends
-         * with no verdict and the next burst steps. */
+        /* Bursts of one sample every 5 s: judged on six of them. */
         trial_windows_start();
-        for (int i = 0; i < 14; i++) {
+        for (int i = 0; i < 8; i++) {
                 sim.load = (Load) { .alloc = 1000 };
                 sim_run(&sim, 4 * SEC, SEC);
                 sim.load = (Load) { .direct = 2000, .stall = 20, .alloc = 3000 };
                 sim_run(&sim, 1 * SEC, SEC);
         }
         CHECK_EQ_U64(count(&sim, WSF), 3);
-        CHECK_DECISION(nth(&sim, WSF, 2), AT(64), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE, NULL);
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(34), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
+                       "watermark_scale_factor 88 -> 44: allocstall 35/s -> 20/s (per page allocated), not "
+                       "25% less; pages allocated 5000/s -> 3000/s: the workload slowed over 6s: took the "
+                       "step back; holds there for 1min");
+
+        /* Reclaim below the thresholds but not calm for 30 windows (1 min)
+         * ends the trial with no verdict: the next trouble steps at once. */
+        trial_windows_start();
+        sim.load = (Load) { .direct = 700, .stall = 7, .alloc = 3000 };
+        sim_run(&sim, 62 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 2);
+        sim.load = (Load) { .direct = 2000, .stall = 20, .alloc = 3000 };
+        sim_run(&sim, 2 * SEC, SEC);
+        CHECK_EQ_U64(count(&sim, WSF), 3);
+        CHECK_DECISION(nth(&sim, WSF, 2), AT(67), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE, NULL);
 }
 
 /* A trial judges only a step in force, from a quiet start: in observe mode,
