@@ -93,10 +93,8 @@
  * ENGINE_STEP_MAX_FULL_RISE of itself and ENGINE_STEP_MAX_FULL_RISE_POINTS
  * percentage points. A wider gap makes kswapd reclaim longer and keep more
  * memory free: in bench/vm-effect a gap that stopped every stall halved a
- * CPU-bound stream's throughput, and steps that each cost under 20 % of it
- * took churn's 1 GiB guest 22 % below the kernel's defaults, so fewer
- * stalls alone do not prove a step, and a step that saved few stalls may
- * cost little. Only the samples in trouble count, on both sides (each
+ * CPU-bound stream's throughput, so fewer stalls alone do not prove a
+ * step, and a step that saved few stalls may cost little. Only the samples in trouble count, on both sides (each
  * sample's own rates at a threshold), and no further step comes before the
  * verdict: between bursts there is little reclaim for the step to change,
  * and a load that pauses would look slowed. A bursty load otherwise climbed
