@@ -11,6 +11,8 @@
 #   cache.csv             the cache reader's progress (cache-reuse)
 #   request.csv           the request loop's latencies (latency)
 #   memtuned.log          the daemon's journal
+#   status-end.txt        memtunectl status after the calm phase (memtuned arms)
+#   dmesg-notes.txt       the kernel's clock and stall messages
 #   run.txt               key=value facts
 # Exit 0 when the run is complete, 3 when an assertion about the arm failed
 # (the memtuned arm did not run the policy it should), other: setup failed.
@@ -231,7 +233,12 @@ fact end_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact end_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
 cp "$o"/*.csv "$out/"
 case "$ARM" in
-    memtuned*) mt_log >"$out/memtuned.log"; mt_stop ;;
+    memtuned*)
+        mt_log >"$out/memtuned.log"
+        # why each value is where it is, as the daemon says (a value not
+        # back after the calm phase)
+        memtunectl status >"$out/status-end.txt" 2>&1 || true
+        mt_stop ;;
 esac
 # what the kernel said about its clock and about stalls: a TCG guest that
 # loses its TSC clocksource reads time through an emulated device

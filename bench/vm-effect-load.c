@@ -114,11 +114,11 @@ static int cmd_sample(int interval_ms, int seconds) {
 
         printf("t,allocstall,pgscan_direct,pgsteal_direct,pgscan_kswapd,pgsteal_kswapd,compact_stall,"
                "refault,psi_some_us,psi_full_us,memfree_kb,min_kb,low_kb,high_kb,"
-               "min_free_kbytes,watermark_scale_factor,swappiness,zone_reclaim_mode\n");
+               "min_free_kbytes,watermark_scale_factor,swappiness,zone_reclaim_mode,boost_kb\n");
         for (;;) {
                 uint64_t stall = 0, scand = 0, steald = 0, scank = 0, stealk = 0, compact = 0;
                 uint64_t refault_file = 0, refault_any = 0;
-                uint64_t some = 0, full = 0, memfree = 0, wmin = 0, wlow = 0, whigh = 0;
+                uint64_t some = 0, full = 0, memfree = 0, wmin = 0, wlow = 0, whigh = 0, boost = 0;
                 double t = now_s();
                 char *p, *line;
 
@@ -161,7 +161,12 @@ static int cmd_sample(int interval_ms, int seconds) {
                 read_file("/proc/zoneinfo", big, sizeof(big));
                 for (line = strtok_r(big, "\n", &p); line; line = strtok_r(NULL, "\n", &p)) {
                         uint64_t v;
-                        if (sscanf(line, " min %" SCNu64, &v) == 1)
+                        /* boost: the kernel's own raise of the watermarks
+                                 * (watermark_boost_factor), which stops memtuned's
+                                 * calm clock */
+                        if (sscanf(line, " boost %" SCNu64, &v) == 1)
+                                boost += v;
+                        else if (sscanf(line, " min %" SCNu64, &v) == 1)
                                 wmin += v;
                         else if (sscanf(line, " low %" SCNu64, &v) == 1)
                                 wlow += v;
@@ -170,12 +175,12 @@ static int cmd_sample(int interval_ms, int seconds) {
                 }
                 printf("%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
                        ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                       ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+                       ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
                        t - t0, stall, scand, steald, scank, stealk, compact,
                        refault_file ? refault_file : refault_any, some, full, memfree,
                        wmin * page_kb, wlow * page_kb, whigh * page_kb, sysctl_vm("min_free_kbytes"),
                        sysctl_vm("watermark_scale_factor"), sysctl_vm("swappiness"),
-                       sysctl_vm("zone_reclaim_mode"));
+                       sysctl_vm("zone_reclaim_mode"), boost * page_kb);
                 fflush(stdout);
                 if (t - t0 >= seconds)
                         return 0;
