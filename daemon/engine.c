@@ -1072,10 +1072,10 @@ static void watermarks_up(Step *st, uint64_t effective, bool cool) {
                 if (ready && judging)
                         text_set(st->note[id], sizeof(st->note[id]),
                                  "direct reclaim; judging the last step over up to %s more",
-                                 FORMAT_DURATION_HUMAN(usec_sub(
-                                        windows_span(st, ENGINE_TRIAL_WINDOWS),
-                                        trouble_average(st, st->now, e->trial_usec, UINT64_MAX,
-                                                        &(EngineAverage) {}))));
+                                 FORMAT_DURATION_HUMAN(
+                                         usec_sub(windows_span(st, ENGINE_TRIAL_WINDOWS),
+                                                  trouble_average(st, st->now, e->trial_usec, UINT64_MAX,
+                                                                  &(EngineAverage) {}))));
                 else if (!ready)
                         text_set(st->note[id], sizeof(st->note[id]), "direct reclaim; next step in %s",
                                  FORMAT_DURATION_HUMAN(
