@@ -340,47 +340,67 @@ static void history_push(Engine *e, const Obs *o, uint64_t now) {
                 e->history_n++;
 }
 
+/* Sums of history samples' rates weighted by how long each counts; alloc
+ * and PSI full only where they are known. */
+typedef struct HistorySum {
+        double direct, stall, alloc, full;
+        uint64_t covered, alloc_covered, full_covered;
+} HistorySum;
+
+static void history_sum_add(HistorySum *sum, const EngineHistory *h, uint64_t len) {
+        sum->direct += h->pgscan_direct * (double) len;
+        sum->stall += h->allocstall * (double) len;
+        sum->covered += len;
+        if (!isnan(h->alloc)) {
+                sum->alloc += h->alloc * (double) len;
+                sum->alloc_covered += len;
+        }
+        if (!isnan(h->psi_full)) {
+                sum->full += h->psi_full * (double) len;
+                sum->full_covered += len;
+        }
+}
+
+/* Returns false (and leaves *ret alone) when the sum holds nothing. */
+static bool history_sum_average(const HistorySum *sum, EngineAverage *ret) {
+        if (sum->covered == 0)
+                return false;
+        *ret = (EngineAverage) {
+                .pgscan_direct = sum->direct / (double) sum->covered,
+                .allocstall = sum->stall / (double) sum->covered,
+                .has_alloc = sum->alloc_covered > 0,
+                .alloc = sum->alloc_covered > 0 ? sum->alloc / (double) sum->alloc_covered : 0,
+                .has_psi_full = sum->full_covered > 0,
+                .psi_full = sum->full_covered > 0 ? sum->full / (double) sum->full_covered : 0,
+        };
+        return true;
+}
+
+/* The i-th newest sample of the history. */
+static const EngineHistory *history_nth(const Engine *e, size_t i) {
+        return &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1 - i) % ENGINE_HISTORY_MAX];
+}
+
 /* Averages the rates over [from, to]; alloc and PSI full over the part of
  * it where they are known. Returns whether the history covers all of it (or
  * all it can hold). */
 static bool history_average(const Engine *e, uint64_t from, uint64_t to, EngineAverage *ret) {
-        double direct = 0, stall = 0, alloc = 0, full = 0;
-        uint64_t covered = 0, alloc_covered = 0, full_covered = 0;
+        HistorySum sum = {};
         size_t i;
 
         for (i = 0; i < e->history_n; i++) {
-                const EngineHistory *h =
-                        &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1 - i) % ENGINE_HISTORY_MAX];
+                const EngineHistory *h = history_nth(e, i);
                 uint64_t start = h->end_usec - h->interval_usec;
                 uint64_t lo = MAX(start, from), hi = MIN(h->end_usec, to);
 
-                if (hi > lo) {
-                        direct += h->pgscan_direct * (double) (hi - lo);
-                        stall += h->allocstall * (double) (hi - lo);
-                        covered += hi - lo;
-                        if (!isnan(h->alloc)) {
-                                alloc += h->alloc * (double) (hi - lo);
-                                alloc_covered += hi - lo;
-                        }
-                        if (!isnan(h->psi_full)) {
-                                full += h->psi_full * (double) (hi - lo);
-                                full_covered += hi - lo;
-                        }
-                }
+                if (hi > lo)
+                        history_sum_add(&sum, h, hi - lo);
                 if (start <= from)
                         break;
         }
-        if (covered == 0)
+        if (!history_sum_average(&sum, ret))
                 return false;
-        *ret = (EngineAverage) {
-                .pgscan_direct = direct / (double) covered,
-                .allocstall = stall / (double) covered,
-                .has_alloc = alloc_covered > 0,
-                .alloc = alloc_covered > 0 ? alloc / (double) alloc_covered : 0,
-                .has_psi_full = full_covered > 0,
-                .psi_full = full_covered > 0 ? full / (double) full_covered : 0,
-        };
-        return covered >= to - from || (i == e->history_n && e->history_n == ENGINE_HISTORY_MAX);
+        return sum.covered >= to - from || (i == e->history_n && e->history_n == ENGINE_HISTORY_MAX);
 }
 
 /* The level PSI points at: thresholds are avg10 hundredths of a percent,
@@ -434,43 +454,20 @@ static uint64_t trouble_average(const Step *st, uint64_t to, uint64_t since, uin
                                 EngineAverage *ret) {
         const Engine *e = st->e;
         const PolicyThresholds *th = st->th;
-        double direct = 0, stall = 0, alloc = 0, full = 0;
-        uint64_t covered = 0, alloc_covered = 0, full_covered = 0;
+        HistorySum sum = {};
 
-        for (size_t i = 0; i < e->history_n && covered < limit; i++) {
-                const EngineHistory *h =
-                        &e->history[(e->history_next + ENGINE_HISTORY_MAX - 1 - i) % ENGINE_HISTORY_MAX];
-                uint64_t start = h->end_usec - h->interval_usec, len;
+        for (size_t i = 0; i < e->history_n && sum.covered < limit; i++) {
+                const EngineHistory *h = history_nth(e, i);
+                uint64_t start = h->end_usec - h->interval_usec;
 
                 if (h->end_usec <= since)
                         break;
                 if (start >= to || (!at_or_above(h->pgscan_direct, th->direct_reclaim_pages_per_s) &&
                                     !at_or_above(h->allocstall, th->allocstall_per_s)))
                         continue;
-                len = MIN(h->end_usec, to) - MAX(start, since);
-                direct += h->pgscan_direct * (double) len;
-                stall += h->allocstall * (double) len;
-                covered += len;
-                if (!isnan(h->alloc)) {
-                        alloc += h->alloc * (double) len;
-                        alloc_covered += len;
-                }
-                if (!isnan(h->psi_full)) {
-                        full += h->psi_full * (double) len;
-                        full_covered += len;
-                }
+                history_sum_add(&sum, h, MIN(h->end_usec, to) - MAX(start, since));
         }
-        if (covered == 0)
-                return 0;
-        *ret = (EngineAverage) {
-                .pgscan_direct = direct / (double) covered,
-                .allocstall = stall / (double) covered,
-                .has_alloc = alloc_covered > 0,
-                .alloc = alloc_covered > 0 ? alloc / (double) alloc_covered : 0,
-                .has_psi_full = full_covered > 0,
-                .psi_full = full_covered > 0 ? full / (double) full_covered : 0,
-        };
-        return covered;
+        return history_sum_average(&sum, ret) ? sum.covered : 0;
 }
 
 static void reclaim_update(Step *st) {
