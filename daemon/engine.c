@@ -815,12 +815,11 @@ static bool trial_cap(Step *st, bool back, const char *why) {
         return any;
 }
 
-/* Judges the step on trial once a whole window has passed since it (or
- * since the trouble came back after a pause, engine.h): keeps it when it
- * paid at no cost; any other verdict only on the average of
- * ENGINE_TRIAL_WINDOWS windows, meanwhile no further step. Keeps the step,
- * or takes it back and caps its tunable there. Returns whether a step was
- * taken back. */
+/* Judges the step on trial once a window of samples in trouble has
+ * gathered since it (engine.h): keeps it when it paid at no cost; any other
+ * verdict only on ENGINE_TRIAL_WINDOWS windows of them, meanwhile no
+ * further step. Keeps the step, or takes it back and caps its tunable
+ * there. Returns whether a step was taken back. */
 static bool trial_judge(Step *st) {
         Engine *e = st->e;
         EngineAverage after, span_before, before;
