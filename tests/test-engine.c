@@ -1047,6 +1047,16 @@ static void test_recall(void) {
         CHECK_EQ_U64(sim_target(&sim, WSF), 50);
 }
 
+/* Two steps (10 -> 44 -> 88) under a steady load of 35 stalls/s and 5000
+ * pages allocated per second, with PSI full at psi_full %. */
+static void trial_cost_start(double psi_full) {
+        sim_new(&sim);
+        sim_adaptive(&sim, WSF, 10, 1000);
+        sim_start(&sim, T0);
+        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000, .psi_full = psi_full };
+        sim_run(&sim, 40 * SEC, SEC);
+}
+
 /* A step that does not lower the stalls per page allocated, at no cost,
  * stays once its trial window (and the cool-down) is over, but its tunable
  * widens no further, and the next tunable gets its turn; the hold ends
@@ -1089,11 +1099,7 @@ static void test_trial_no_help(void) {
         CHECK_DECISION(nth(&sim, WSF, 2), AT(370), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE, NULL);
 
         /* The same step on a machine that answers it is kept. */
-        sim_new(&sim);
-        sim_adaptive(&sim, WSF, 10, 1000);
-        sim_start(&sim, T0);
-        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 };
-        sim_run(&sim, 40 * SEC, SEC);
+        trial_cost_start(0);
         sim.load.stall = 20; /* 43 % fewer */
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_EQ_U64(count(&sim, WSF), 3);
@@ -1117,11 +1123,7 @@ static void test_trial_cost(void) {
                 "over 30s: took the step back; holds there for 5min");
 
         /* PSI full judges the steps after the first. */
-        sim_new(&sim);
-        sim_adaptive(&sim, WSF, 10, 1000);
-        sim_start(&sim, T0);
-        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000, .psi_full = 4 };
-        sim_run(&sim, 40 * SEC, SEC);
+        trial_cost_start(4);
         CHECK_DECISION(nth(&sim, WSF, 1), AT(40), WSF, 44, 88, TUNABLE_SOURCE_ADAPTIVE, NULL);
         sim.load = (Load) { .direct = 600, .stall = 10, .alloc = 5000, .psi_full = 7 };
         sim_run(&sim, 30 * SEC, SEC);
@@ -1130,34 +1132,22 @@ static void test_trial_cost(void) {
                 "watermark_scale_factor 88 -> 44: PSI full 4.0% -> 7.0% over 30s: took the step back; "
                 "holds there for 5min");
         /* Within the margins it stays: PSI full 25 % and one point up, and
-         * a tenth of the work for stalls per page down by 65 % (20 % of
-         * that is 13 %). */
-        sim_new(&sim);
-        sim_adaptive(&sim, WSF, 10, 1000);
-        sim_start(&sim, T0);
-        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000, .psi_full = 4 };
-        sim_run(&sim, 40 * SEC, SEC);
+         * a tenth of the work for stalls per page down by 68 % (20 % of
+         * that is 13.7 %). */
+        trial_cost_start(4);
         sim.load = (Load) { .direct = 600, .stall = 10, .alloc = 4500, .psi_full = 5.9 };
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(nth(&sim, WSF, 2), AT(70), WSF, 88, 176, TUNABLE_SOURCE_ADAPTIVE, NULL);
         /* The cost is weighed against the gain: 18 % of the work for those
          * 65 % is too much, and 8 % is too much for stalls that did not
          * fall by a quarter. */
-        sim_new(&sim);
-        sim_adaptive(&sim, WSF, 10, 1000);
-        sim_start(&sim, T0);
-        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 };
-        sim_run(&sim, 40 * SEC, SEC);
+        trial_cost_start(0);
         sim.load = (Load) { .direct = 600, .stall = 10, .alloc = 4100 };
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(nth(&sim, WSF, 2), AT(70), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
                        "watermark_scale_factor 88 -> 44: pages allocated 5000/s -> 4100/s: the workload "
                        "slowed over 30s: took the step back; holds there for 5min");
-        sim_new(&sim);
-        sim_adaptive(&sim, WSF, 10, 1000);
-        sim_start(&sim, T0);
-        sim.load = (Load) { .direct = 1840, .stall = 35, .alloc = 5000 };
-        sim_run(&sim, 40 * SEC, SEC);
+        trial_cost_start(0);
         sim.load = (Load) { .direct = 1700, .stall = 30, .alloc = 4600 };
         sim_run(&sim, 30 * SEC, SEC);
         CHECK_DECISION(nth(&sim, WSF, 2), AT(70), WSF, 88, 44, TUNABLE_SOURCE_ADAPTIVE,
