@@ -13,7 +13,8 @@
 #   memtuned.log          the daemon's journal
 #   status-end.txt        memtunectl status after the calm phase (memtuned arms)
 #   dmesg-notes.txt       the kernel's clock and stall messages
-#   run.txt               key=value facts
+#   run.txt               key=value facts (cpu_load_*_s: the CPU seconds
+#                         memtuned and kswapd0 used during the load)
 # Exit 0 when the run is complete, 3 when an assertion about the arm failed
 # (the memtuned arm did not run the policy it should), other: setup failed.
 . /mnt/share/lib/guest.sh
@@ -153,7 +154,22 @@ sleep 1
 fact start_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact start_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
 
+# CPU seconds (user + system) a process has used ("nan": none such): what
+# the daemon costs, and what a wider gap asks of kswapd's single thread
+cpu_s() {
+    [ -r "/proc/$1/stat" ] || { echo nan; return; }
+    awk -v t="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"
+}
+# the CPU seconds process $1 has used since it had used $2
+cpu_since() {
+    awk -v a="$2" -v b="$(cpu_s "$1")" 'BEGIN { if (a == "nan" || b == "nan") print "nan"; else printf "%.2f", b - a }'
+}
+daemon_pid() { case "$ARM" in memtuned*) mt_pid ;; *) echo 0 ;; esac; }
+kswapd_pid=$(pgrep -x kswapd0 | head -n 1)
+
 # ---- the load ---------------------------------------------------------------
+cpu0_daemon=$(cpu_s "$(daemon_pid)")
+cpu0_kswapd=$(cpu_s "$kswapd_pid")
 load=$((WARMUP + MEASURE))
 total=$((load + CALM_PHASE))
 # everything is written to tmpfs (a few hundred kB) and copied to the share
@@ -208,6 +224,8 @@ running=0
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null && running=$((running + 1)); done
 wait "${pids[@]}" 2>/dev/null || true
 fact load_killed "$running"
+fact cpu_load_memtuned_s "$(cpu_since "$(daemon_pid)" "$cpu0_daemon")"
+fact cpu_load_kswapd_s "$(cpu_since "$kswapd_pid" "$cpu0_kswapd")"
 fact load_end_min_free_kbytes "$(sysctl_get min_free_kbytes)"
 fact load_end_watermark_scale_factor "$(sysctl_get watermark_scale_factor)"
 # The calm phase: no load; the sampler goes on. The memtuned arms end it
