@@ -93,10 +93,11 @@
  * ENGINE_STEP_MAX_FULL_RISE of itself and ENGINE_STEP_MAX_FULL_RISE_POINTS
  * percentage points. A wider gap makes kswapd reclaim longer and keep more
  * memory free: in bench/vm-effect a gap that stopped every stall halved a
- * CPU-bound stream's throughput, so fewer stalls alone do not prove a
- * step, and a step that saved few stalls may cost little. Only the samples in trouble count, on both sides (each
- * sample's own rates at a threshold), and no further step comes before the
- * verdict: between bursts there is little reclaim for the step to change,
+ * CPU-bound stream's throughput (the first shape of its churn load; 1000
+ * cost the 4 GiB churn 6 % in the full matrix), so fewer stalls alone do
+ * not prove a step, and a step that saved few stalls may cost little. Only
+ * the samples in trouble count, on both sides (each sample's own rates at
+ * a threshold), and no further step comes before the verdict: between bursts there is little reclaim for the step to change,
  * and a load that pauses would look slowed. A bursty load otherwise climbed
  * on steps never judged (churn, 1 GiB: 460 -> 920 -> 1000, each between
  * two bursts), and with the evidence restarting at each burst, bursts of 2
@@ -114,9 +115,10 @@
  * Either way the tunable is capped (at the step's level, or below it when
  * taken back) for ENGINE_CEILING_WINDOWS windows (or until the levels go
  * back to the baselines), and the next tunable gets its turn. "Before" is
- * the worse of that evidence and the last window before the step. The first step from the baselines (or back
- * to learned levels) comes as the trouble begins, while it is still growing:
- * it is judged on the pages allocated alone. */
+ * the worse of that evidence and the last window before the step. The
+ * first step from the baselines (or back to learned levels) comes as the
+ * trouble begins, while it is still growing: it is judged on the pages
+ * allocated alone. */
 #define ENGINE_STEP_MIN_GAIN 0.25
 #define ENGINE_STEP_MAX_WORK_LOSS 0.2
 #define ENGINE_STEP_FREE_WORK_LOSS 0.05
