@@ -673,6 +673,27 @@ static uint64_t wsf_first_effective(const Sample *s) {
         return best;
 }
 
+/* The watermark_scale_factor whose low-min gaps, summed over the zones
+ * (managed x wsf / 10000 each), hold ENGINE_WSF_COVER_SEC of the pages
+ * allocated per second in the window's samples in trouble (the quiet ones
+ * would understate a burst), in *ret_alloc; 0 where the zones or the
+ * allocations are unknown. */
+static uint64_t wsf_cover(const Step *st, double *ret_alloc) {
+        const ZoneInfo *zi = &st->s->zoneinfo;
+        EngineAverage a;
+        double total = 0, v;
+
+        for (size_t i = 0; i < zi->n_zones; i++)
+                total += (double) zi->zones[i].managed;
+        if (!(total > 0) ||
+            trouble_average(st, st->now, usec_sub(st->now, st->window), UINT64_MAX, &a) == 0 ||
+            !a.has_alloc || !(a.alloc > 0))
+                return 0;
+        *ret_alloc = a.alloc;
+        v = pos_ceil(a.alloc * ENGINE_WSF_COVER_SEC * 10000.0 / total);
+        return v >= (double) UINT64_MAX ? UINT64_MAX : (uint64_t) v;
+}
+
 /* watermark_scale_factor's next value up. Below the first effective value
  * nothing moves, and at it the gap is still the kernel's min/4, so the first
  * step goes straight to twice that value: the first step that doubles the
@@ -680,17 +701,25 @@ static uint64_t wsf_first_effective(const Sample *s) {
  * / 10000, linear in the value, so doubling doubles the gap: each step widens
  * it by as much as all the steps before it together, and the kernel's limit
  * is reached in a handful of steps from anywhere (1 GiB guest: 234, 468,
- * 936). */
-static uint64_t wsf_step_up(const Step *st, uint64_t level, uint64_t effective, uint64_t hi, Text *w) {
+ * 936). Once the gap is wider than the baseline's and the trouble is back,
+ * the step is at least wsf_cover(). */
+static uint64_t wsf_step_up(const Step *st, uint64_t level, uint64_t effective, uint64_t rest, uint64_t hi,
+                            Text *w) {
         uint64_t next = step_up(level, MAX(st->th->step_factor, ENGINE_WSF_STEP_FACTOR), hi);
         uint64_t doubled = effective > UINT64_MAX / ENGINE_WSF_STEP_FACTOR
                                    ? UINT64_MAX
                                    : effective * ENGINE_WSF_STEP_FACTOR;
+        double alloc = 0;
+        uint64_t cover = wsf_cover(st, &alloc);
 
         if (effective > 0 && level < effective && effective <= hi && next < doubled) {
                 next = MIN(doubled, hi);
                 text_add(w, "; straight to %" PRIu64 ": min/4 spaces the watermarks up to %" PRIu64, next,
                          effective - 1);
+        } else if (level > rest && level >= effective && cover > next) {
+                next = MIN(cover, hi);
+                text_add(w, "; to %" PRIu64 ": a gap for %gs of %s pages/s allocated", next,
+                         ENGINE_WSF_COVER_SEC, fmt_rate(alloc).s);
         }
         return next;
 }
@@ -1015,7 +1044,7 @@ static void watermark_step_up(Step *st, TunableId id, uint64_t effective, const 
                                                : "; watermark_scale_factor at its maximum %" PRIu64,
                          e->tunables[wsf].level);
         if (id == wsf)
-                next = wsf_step_up(st, level, effective, b->hi, &w);
+                next = wsf_step_up(st, level, effective, b->rest, b->hi, &w);
         else
                 next = step_up(level, st->th->step_factor, b->hi);
         trial_start(st, id, level, trial_gap(id, level, effective), trial_gap(id, next, effective));

@@ -133,10 +133,12 @@ static inline void sim_start(Sim *m, uint64_t now) {
 }
 
 /* Pages allocated per second: load.alloc where a test sets it, otherwise a
- * machine that answers every watermark step: its work rises with the square
- * of each watermark tunable's ratio to its start value, so that at an
+ * machine that answers every watermark step: its work rises in proportion
+ * to each watermark tunable's ratio to its start value, so that at an
  * unchanged stall rate each step lowers the stalls per page allocated by
- * more than a trial asks (ENGINE_STEP_MIN_GAIN) and is kept. Tests about
+ * more than a trial asks (ENGINE_STEP_MIN_GAIN times the widening) and is
+ * kept, and steps sized to the allocations (ENGINE_WSF_COVER_SEC) stay
+ * below doubling on the 2,000,000 pages of sim_new()'s zone. Tests about
  * trials set load.alloc. */
 static inline double sim_alloc(const Sim *m) {
         static const TunableId ids[] = { TUNABLE_WATERMARK_SCALE_FACTOR, TUNABLE_MIN_FREE_KBYTES };
@@ -149,7 +151,7 @@ static inline double sim_alloc(const Sim *m) {
                                                                     (double) m->start_value[ids[i]]
                                                           : 1;
 
-                a *= ratio * ratio;
+                a *= ratio;
         }
         return a;
 }
