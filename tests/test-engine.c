@@ -1535,15 +1535,15 @@ static void default_policy_guest(uint64_t mem_kb, uint64_t min_free_kb, const ui
 }
 
 /* Bursts like bench/vm-effect's churn in the 4 GiB guest (1,000,000 pages
- * managed): 2 s of direct reclaim while 74,000 pages/s are allocated, every
+ * managed): 2 s of direct reclaim while 37,000 pages/s are allocated, every
  * 7 s. The first step stays the smallest that doubles the gap; when the
- * stalls come back, the next goes to the gap that holds one second of those
- * allocations (740) rather than doubling (172), then to the maximum. A
- * burst that does not come back leaves only the first step. */
+ * stalls come back, the next goes to the gap that holds two seconds of
+ * those allocations (740) rather than doubling (172), then to the maximum.
+ * A burst that does not come back leaves only the first step. */
 static void test_wsf_cover(void) {
         static const uint64_t managed[2] = { 700000, 300000 };
         static const Load quiet = { .alloc = 20000 },
-                          burst = { .direct = 15000, .stall = 115, .alloc = 74000, .psi_some = 60 };
+                          burst = { .direct = 15000, .stall = 115, .alloc = 37000, .psi_some = 60 };
         const Decision *d;
 
         default_policy_sim(4060000, 67584, managed);
@@ -1562,7 +1562,7 @@ static void test_wsf_cover(void) {
         CHECK_DECISION(nth(&sim, WSF, 0), AT(6), WSF, 10, 86, TUNABLE_SOURCE_ADAPTIVE, NULL);
         d = nth(&sim, WSF, 1);
         CHECK_DECISION(d, AT(13), WSF, 86, 740, TUNABLE_SOURCE_ADAPTIVE, NULL);
-        CHECK(d && strstr(d->reason, "; to 740: a gap for 1s of 74000 pages/s allocated"));
+        CHECK(d && strstr(d->reason, "; to 740: a gap for 2s of 37000 pages/s allocated"));
         CHECK_DECISION(nth(&sim, WSF, 2), AT(20), WSF, 740, 1000, TUNABLE_SOURCE_ADAPTIVE, NULL);
         CHECK_EQ_U64(count(&sim, MFK), 0);
 
@@ -1581,7 +1581,7 @@ static void test_default_policy(void) {
         static const uint64_t small_managed[2] = { 3840, 240000 }, large_managed[2] = { 700000, 300000 };
         /* The stalls' first sample (at 6 s) already makes the 2 s window's
          * average trouble; then one step per 2 s. */
-        static const uint64_t small_wsf[] = { 232, 952, 1000 };
+        static const uint64_t small_wsf[] = { 232, 1000 };
         static const uint64_t large_wsf[] = { 86, 172, 344, 688, 1000 };
 
         /* 1 GiB: 5 % of MemTotal (50,200 kB) binds. */
