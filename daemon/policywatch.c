@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -22,6 +24,8 @@
 /* read()s per wake at most; epoll reports the fd again if more is queued,
  * so a flood of events cannot hold the loop. */
 #define READS_PER_WAKE 16
+/* Attempts to watch a directory whose path is being created meanwhile. */
+#define ARM_TRIES 8
 
 static inline bool streq(const char *a, const char *b) {
         return strcmp(a, b) == 0;
@@ -48,11 +52,19 @@ struct PolicyWatch {
         } buf;
 };
 
+static bool entry_exists(const char *dir, const char *name) {
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+
+        return fd >= 0 && fstatat(fd, name, &st, 0) == 0;
+}
+
 /* Watches w->dir, or its nearest existing parent. Inodes shared by two
  * directories' watches keep the union of both masks (IN_MASK_ADD); events
- * are matched against every directory. Returns 0, or -errno (other than a
- * missing directory). */
-static int arm(PolicyWatch *p, Watched *w) {
+ * are matched against every directory. Returns 0, -EAGAIN when the next
+ * entry on the way appeared meanwhile (w->wd watches the parent), or -errno
+ * (other than a missing directory). */
+static int arm_once(PolicyWatch *p, Watched *w) {
         _cleanup_free_ char *path = NULL;
         size_t len;
 
@@ -72,6 +84,11 @@ static int arm(PolicyWatch *p, Watched *w) {
                 wd = inotify_add_watch(p->fd, path, (w->next ? PARENT_MASK : DIR_MASK) | IN_MASK_ADD);
                 if (wd >= 0) {
                         w->wd = wd;
+                        /* The entry may have appeared between the failed
+                         * watch below it and this one (mkdir -p): then no
+                         * event will say so. */
+                        if (w->next && entry_exists(path, w->next))
+                                return -EAGAIN;
                         return 0;
                 }
                 if (errno != ENOENT && errno != ENOTDIR)
@@ -94,6 +111,33 @@ static int arm(PolicyWatch *p, Watched *w) {
         }
 }
 
+/* Drops w's watch unless another directory's shares it. */
+static void unwatch(PolicyWatch *p, Watched *w) {
+        for (size_t i = 0; i < p->n_watched; i++)
+                if (&p->watched[i] != w && p->watched[i].wd == w->wd) {
+                        w->wd = -1;
+                        return;
+                }
+        (void) inotify_rm_watch(p->fd, w->wd);
+        w->wd = -1;
+}
+
+/* arm_once() until the path holds still; *appeared: a directory on the way
+ * appeared unseen, so its content may not have been read. A path that keeps
+ * changing stays watched at a parent, whose events go on. */
+static int arm(PolicyWatch *p, Watched *w, bool *appeared) {
+        for (unsigned i = 0;; i++) {
+                int r = arm_once(p, w);
+
+                if (r != -EAGAIN)
+                        return r;
+                *appeared = true;
+                if (i + 1 >= ARM_TRIES)
+                        return 0;
+                unwatch(p, w);
+        }
+}
+
 static void disarm_all(PolicyWatch *p) {
         for (size_t i = 0; i < p->n_watched; i++)
                 if (p->watched[i].wd >= 0) {
@@ -103,14 +147,18 @@ static void disarm_all(PolicyWatch *p) {
                 }
 }
 
-static void rearm_all(PolicyWatch *p) {
+/* Returns whether a directory appeared unseen (arm()). */
+static bool rearm_all(PolicyWatch *p) {
+        bool appeared = false;
+
         disarm_all(p);
         for (size_t i = 0; i < p->n_watched; i++) {
-                int r = arm(p, &p->watched[i]);
+                int r = arm(p, &p->watched[i], &appeared);
                 if (r < 0)
                         log_warning_errno(r, "Failed to watch the policy directory '%s', ignoring: %m",
                                           p->watched[i].dir);
         }
+        return appeared;
 }
 
 static void schedule(PolicyWatch *p) {
@@ -179,8 +227,8 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                 }
         }
 
-        if (rearm)
-                rearm_all(p);
+        if (rearm && rearm_all(p))
+                due = true;
         if (due)
                 schedule(p);
         return 0;
@@ -189,6 +237,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 int policywatch_new(sd_event *event, char *const *dirs, size_t n_dirs, PolicyWatchCallback cb,
                     void *userdata, PolicyWatch **ret) {
         _cleanup_(policywatch_freep) PolicyWatch *p = NULL;
+        bool appeared = false;
         int r;
 
         p = calloc(1, sizeof(*p));
@@ -209,7 +258,7 @@ int policywatch_new(sd_event *event, char *const *dirs, size_t n_dirs, PolicyWat
                 Watched *w = &p->watched[p->n_watched++];
 
                 *w = (Watched) { .dir = dirs[i], .wd = -1 };
-                r = arm(p, w);
+                r = arm(p, w, &appeared);
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch the policy directory '%s': %m", dirs[i]);
                 if (w->next)
@@ -224,6 +273,9 @@ int policywatch_new(sd_event *event, char *const *dirs, size_t n_dirs, PolicyWat
         if (r < 0)
                 return log_error_errno(r, "Failed to add the policy reload timer: %m");
         (void) sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+        /* The policy was loaded before the watches existed. */
+        if (appeared)
+                schedule(p);
 
         *ret = TAKE_PTR(p);
         return 0;
