@@ -84,12 +84,11 @@
  * (summed over the zones) hold ENGINE_WSF_COVER_SEC of the pages allocated
  * per second in the window's samples in trouble: the memory a burst takes
  * before kswapd, woken at the low watermark, catches up. In bench/vm-effect's
- * churn, 4 GiB guest, gaps of 0.46 s cut the stalls by 41 % and of 1.0 s by
- * about as much, where 1.3 s cut them by 92 % (1 GiB guest: 0.46 s, 82 %);
- * doubling from the first step took one burst (7 s) per step. 2 s is also
- * the shipped policy's window. The first step from the baseline stays
- * small: trouble that does not come back (a cache warming up once) must
- * not leave a wide gap behind. */
+ * churn, 4 GiB guest, a gap of 0.46 s of the allocations cut the stalls by
+ * 41 %, 1.0 s about as much (one run), 1.3 s by 92 % (1 GiB guest: 0.46 s,
+ * 82 %); doubling from the first step took one burst (7 s) per step. The
+ * first step from the baseline stays small: trouble that does not come
+ * back (a cache warming up once) must not leave a wide gap behind. */
 #define ENGINE_WSF_COVER_SEC 2.0
 
 /* Every watermark step is on trial after it: the engine keeps it when the
