@@ -709,17 +709,20 @@ static uint64_t wsf_step_up(const Step *st, uint64_t level, uint64_t effective, 
         uint64_t doubled = effective > UINT64_MAX / ENGINE_WSF_STEP_FACTOR
                                    ? UINT64_MAX
                                    : effective * ENGINE_WSF_STEP_FACTOR;
-        double alloc = 0;
-        uint64_t cover = wsf_cover(st, &alloc);
 
         if (effective > 0 && level < effective && effective <= hi && next < doubled) {
                 next = MIN(doubled, hi);
                 text_add(w, "; straight to %" PRIu64 ": min/4 spaces the watermarks up to %" PRIu64, next,
                          effective - 1);
-        } else if (level > rest && level >= effective && cover > next) {
-                next = MIN(cover, hi);
-                text_add(w, "; to %" PRIu64 ": a gap for %gs of %s pages/s allocated", next,
-                         ENGINE_WSF_COVER_SEC, fmt_rate(alloc).s);
+        } else if (level > rest && level >= effective) {
+                double alloc = 0;
+                uint64_t cover = wsf_cover(st, &alloc);
+
+                if (cover > next) {
+                        next = MIN(cover, hi);
+                        text_add(w, "; to %" PRIu64 ": a gap for %gs of %s pages/s allocated", next,
+                                 ENGINE_WSF_COVER_SEC, fmt_rate(alloc).s);
+                }
         }
         return next;
 }
